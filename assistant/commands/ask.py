@@ -1,0 +1,3 @@
+"""`mka` commands for the ask area."""
+
+COMMANDS: list = []

@@ -1,0 +1,3 @@
+"""`mka` commands for the chat area."""
+
+COMMANDS: list = []

@@ -1,0 +1,59 @@
+"""Options and error handling shared by every command."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from models.errors import DataValidationError, NotFittedError, WorkspaceError
+from models.workspace import DEFAULT_WORKSPACE, Workspace
+
+__all__ = ["workspace_option", "json_option", "user_errors", "echo_json", "EXIT_USER_ERROR"]
+
+EXIT_USER_ERROR = 2
+
+
+def workspace_option(fn: Callable) -> Callable:
+    """``--workspace DIR`` (env ``MKA_WORKSPACE``); the command receives ``ws: Workspace``."""
+
+    @click.option("--workspace", "-w", "workspace", type=click.Path(file_okay=False, path_type=Path),
+                  default=DEFAULT_WORKSPACE, envvar="MKA_WORKSPACE", show_default=True,
+                  help="Workspace folder (tables, models, review index).")
+    @functools.wraps(fn)
+    def wrapper(*args: Any, workspace: Path, **kwargs: Any) -> Any:
+        return fn(*args, ws=Workspace(workspace), **kwargs)
+
+    return wrapper
+
+
+def json_option(fn: Callable) -> Callable:
+    return click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")(fn)
+
+
+def echo_json(obj: Any) -> None:
+    click.echo(json.dumps(obj, indent=2, default=str, ensure_ascii=False))
+
+
+def user_errors(fn: Callable) -> Callable:
+    """Turn the errors a user can fix into one clean message and exit code 2 (no traceback)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except DataValidationError as exc:
+            click.secho(f"Error: {exc}", fg="red", err=True)
+            sys.exit(EXIT_USER_ERROR)
+        except (WorkspaceError, NotFittedError, FileNotFoundError) as exc:
+            click.secho(f"Error: {exc}", fg="red", err=True)
+            sys.exit(EXIT_USER_ERROR)
+        except KeyboardInterrupt:
+            click.secho("Interrupted: the workspace is unchanged.", fg="yellow", err=True)
+            sys.exit(130)
+
+    return wrapper

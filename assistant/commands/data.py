@@ -1,0 +1,3 @@
+"""`mka` commands for the data area."""
+
+COMMANDS: list = []

@@ -1,0 +1,3 @@
+"""`mka` commands for the predict area."""
+
+COMMANDS: list = []

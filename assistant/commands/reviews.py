@@ -1,0 +1,3 @@
+"""`mka` commands for the reviews area."""
+
+COMMANDS: list = []

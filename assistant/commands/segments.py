@@ -1,0 +1,3 @@
+"""`mka` commands for the segments area."""
+
+COMMANDS: list = []

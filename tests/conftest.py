@@ -1,0 +1,85 @@
+"""Shared fixtures. Tests are offline: any connection outside loopback fails loudly.
+
+Fixtures for one area live in that area's test module; this file holds what several areas share.
+Append new shared fixtures with small edits; never rewrite this file.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+AMAZON_REVIEWS = SHARED_DATA / "reviews_Musical_Instruments_5.json.gz"
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+for _var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "MKA_LLM_BASE_URL", "MKA_MODEL"):
+    os.environ.pop(_var, None)
+
+
+def _is_loopback(address) -> bool:
+    host = address[0] if isinstance(address, tuple) else address
+    if not isinstance(host, str):
+        return True
+    if host in ("localhost", ""):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name other than localhost means the network
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch):
+    real_connect = socket.socket.connect
+
+    def guarded(self, address):
+        if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(address):
+            raise RuntimeError(f"tests must not touch the network (tried {address!r})")
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+@pytest.fixture(scope="session")
+def amazon_reviews_path() -> Path:
+    """The real Amazon reviews in ../shared/data. A user's clone has no ../shared: skip there, fail in CI."""
+    if not AMAZON_REVIEWS.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must provide {AMAZON_REVIEWS}")
+        pytest.skip(f"real review data not found at {AMAZON_REVIEWS} (it ships beside the repo in CI only)")
+    return AMAZON_REVIEWS
+
+
+@pytest.fixture(scope="session")
+def cj_small():
+    """Canonical tables for a seeded sample of 300 real Complete Journey households."""
+    from models.completejourney import load_completejourney
+
+    return load_completejourney(n_customers=300, random_state=0)
+
+
+@pytest.fixture(scope="session")
+def demo_workspace(tmp_path_factory):
+    """A small demo workspace, fully built: 300 real households, synthetic reviews, trained predictor
+    (quick settings), segments and review index. Built once per test session; treat it as read-only."""
+    from models.ingest import ingest_demo
+    from models.reviews import index_workspace
+    from models.segmenter import fit_workspace
+    from models.train import train_workspace
+    from models.workspace import Workspace
+
+    ws = Workspace(tmp_path_factory.mktemp("demo") / "ws")
+    ingest_demo(ws, n_customers=300, progress=False)
+    train_workspace(ws, quick=True, progress=False)
+    fit_workspace(ws, progress=False)
+    index_workspace(ws, progress=False)
+    return ws
