@@ -6,7 +6,15 @@ from typing import Sequence
 
 __all__ = ["DataValidationError", "WorkspaceError", "NotFittedError"]
 
-from sklearn.exceptions import NotFittedError  # re-exported: one name across the project
+
+def __getattr__(name: str):
+    # sklearn's NotFittedError, re-exported so the project has one name for it; imported on first use
+    # because importing sklearn costs seconds and most commands (ingest, overview) never need it
+    if name == "NotFittedError":
+        from sklearn.exceptions import NotFittedError
+
+        return NotFittedError
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class DataValidationError(ValueError):

@@ -1,3 +1,122 @@
-"""`mka` commands for the chat area."""
+"""`mka chat`: open the browser app on a workspace.
 
-COMMANDS: list = []
+The agent factory lives here, not in ``ui``: the UI is handed a factory and never builds an agent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from typing import Any, Mapping
+
+import click
+
+from .common import user_errors, workspace_option
+
+__all__ = ["COMMANDS", "chat", "AgentSessionFactory", "parse_auth"]
+
+
+class AgentSessionFactory:
+    """``factory(overrides) -> ChatSession``: one new conversation per call.
+
+    ``overrides`` come from the app's Settings tab: ``base_url``, ``model``, ``api_key`` and ``offline``
+    (True: the offline planner whatever the environment says). Tool contexts are cached per backend so
+    every browser session shares the loaded artifacts; an LLM backend gets its own context because
+    ``make_chat_model`` attaches its copywriter to the context it is given.
+    """
+
+    def __init__(self, workspace: Any, settings: Any) -> None:
+        self.workspace = workspace
+        self.settings = settings
+        self._contexts: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def resolve(self, overrides: Mapping[str, Any] | None = None) -> Any:
+        """The Settings one session runs with."""
+        from pydantic import SecretStr
+
+        s = self.settings
+        o = dict(overrides or {})
+        if o.get("offline"):
+            return s.with_(base_url=None)
+        changes: dict[str, Any] = {}
+        if o.get("base_url"):
+            changes["base_url"] = str(o["base_url"]).rstrip("/")
+        if o.get("model"):
+            changes["model"] = str(o["model"])
+        if o.get("api_key"):
+            changes["api_key"] = SecretStr(str(o["api_key"]))
+        return s.with_(**changes) if changes else s
+
+    def _context(self, settings: Any) -> Any:
+        from tools import ToolContext
+
+        key = "offline"
+        if settings.backend != "offline":
+            secret = settings.api_key.get_secret_value() if settings.api_key is not None else ""
+            key = "|".join([settings.base_url or "", settings.model,
+                            hashlib.sha256(secret.encode()).hexdigest()[:12]])
+        with self._lock:
+            if key not in self._contexts:
+                self._contexts[key] = ToolContext(self.workspace)
+            return self._contexts[key]
+
+    def __call__(self, overrides: Mapping[str, Any] | None = None) -> Any:
+        from assistant.agent import build_agent
+        from assistant.llm import make_chat_model
+        from assistant.session import ChatSession
+        from tools import build_tools
+
+        settings = self.resolve(overrides)
+        ctx = self._context(settings)
+        llm = make_chat_model(settings, ctx)
+        return ChatSession(build_agent(llm, build_tools(ctx)), backend=settings.backend_label)
+
+    def reload(self) -> None:
+        """Forget loaded artifacts (after ingest/retrain) so the next sessions read the new ones."""
+        with self._lock:
+            self._contexts.clear()
+
+
+def parse_auth(value: str | None) -> tuple[str, str] | None:
+    """``user:pass`` → ``(user, pass)``; the password may itself contain ':'."""
+    if not value:
+        return None
+    user, sep, password = value.partition(":")
+    if not sep or not user or not password:
+        raise click.BadParameter("expected user:password (e.g. --auth alice:s3cret)", param_hint="--auth")
+    return user, password
+
+
+@click.command("chat")
+@workspace_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Anything but localhost exposes your data: use --auth.")
+@click.option("--port", default=7860, show_default=True, type=int)
+@click.option("--auth", "auth", default=None, envvar="MKA_AUTH", metavar="USER:PASS",
+              help="Ask for this user name and password in the browser (env MKA_AUTH).")
+@click.option("--base-url", default=None, help="OpenAI-compatible endpoint (default: env; none = offline planner).")
+@click.option("--model", default=None, help="Model name at that endpoint (env MKA_MODEL).")
+@user_errors
+def chat(ws: Any, host: str, port: int, auth: str | None, base_url: str | None, model: str | None) -> None:
+    """Open the chat app in your browser (tables, charts, review evidence, CSV downloads)."""
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    from assistant.settings import Settings
+    from models.errors import WorkspaceError
+    from ui.app import build_app, launch_app
+
+    credentials = parse_auth(auth)
+    if not ws.exists():
+        raise WorkspaceError(f"no workspace at {ws.path}: run `mka demo` for the demo data or "
+                             f"`mka ingest --orders FILE` for your own")
+    settings = Settings.from_env({"base_url": base_url, "model": model, "workspace": ws.path})
+    factory = AgentSessionFactory(ws, settings)
+    factory(None)  # fail here, with a clean message, rather than in the browser
+    click.echo(f"Backend: {settings.backend_label} · workspace: {ws.path}")
+    app = build_app(factory, ws)
+    launch_app(app, host=host, port=port, auth=credentials,
+               warn=lambda msg: click.secho(msg, fg="yellow", err=True))
+
+
+COMMANDS = [chat]

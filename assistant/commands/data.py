@@ -1,3 +1,174 @@
-"""`mka` commands for the data area."""
+"""`mka ingest`, `mka overview`, `mka demo`: get data into a workspace and see what is there."""
 
-COMMANDS: list = []
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from .common import echo_json, json_option, user_errors, workspace_option
+
+__all__ = ["COMMANDS", "ingest_cmd", "overview_cmd", "demo_cmd", "print_overview"]
+
+_FILE = click.Path(dir_okay=False, path_type=Path)
+
+
+def _console():
+    from rich.console import Console
+
+    return Console()
+
+
+def _print_ingest(result: dict) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"Workspace {result['workspace']}", title_justify="left")
+    for col, kw in (("table", {}), ("status", {}), ("rows", {"justify": "right"}), ("source", {"overflow": "fold"})):
+        table.add_column(col, **kw)
+    colour = {"added": "green", "replaced": "yellow", "unchanged": "dim"}
+    for name, status in result["status"].items():
+        table.add_row(name, f"[{colour.get(status, '')}]{status}[/]", f"{result['rows'].get(name, 0):,}",
+                      result["sources"].get(name, ""))
+    _console().print(table)
+
+
+def print_overview(ov: dict) -> None:
+    """The overview as readable tables (shared with `mka demo`)."""
+    from rich.table import Table
+
+    console = _console()
+    head = Table(title="Workspace overview", show_header=False, title_justify="left")
+    head.add_column(style="bold")
+    head.add_column(justify="right")
+    head.add_row("Customers", f"{ov['customers']:,}")
+    head.add_row("Orders", f"{ov['orders']:,}")
+    head.add_row("Line items", f"{ov['line_items']:,}")
+    head.add_row("Revenue (net of returns)", f"${ov['revenue']:,.2f}")
+    head.add_row("Date range", f"{ov['date_range'][0]} .. {ov['date_range'][1]}")
+    head.add_row("Returns / refunds", f"{ov['returns']['rows']:,} lines, ${ov['returns']['amount']:,.2f}")
+    if "reviews" in ov:
+        r = ov["reviews"]
+        synth = f" ({r['synthetic_rows']:,} SYNTHETIC)" if r["synthetic_rows"] else ""
+        head.add_row("Reviews", f"{r['rows']:,}{synth}, mean rating {r['mean_rating']:.2f}")
+    console.print(head)
+
+    months = Table(title="Revenue by month", title_justify="left")
+    for col in ("month", "revenue", "orders", "customers"):
+        months.add_column(col, justify="left" if col == "month" else "right")
+    for m in ov["revenue_by_month"]:
+        months.add_row(m["month"], f"${m['revenue']:,.2f}", f"{m['orders']:,}", f"{m['customers']:,}")
+    console.print(months)
+
+    if ov["top_categories"]:
+        cats = Table(title="Top categories by revenue", title_justify="left")
+        for col in ("category", "revenue", "share"):
+            cats.add_column(col, justify="left" if col == "category" else "right")
+        for c in ov["top_categories"]:
+            share = "–" if c["share"] is None else f"{c['share']:.1%}"
+            cats.add_row(c["category"], f"${c['revenue']:,.2f}", share)
+        console.print(cats)
+    else:
+        console.print("[dim]No product categories: ingest a products file with a category column to see them.[/]")
+    synthetic = [n for n, t in ov.get("tables", {}).items() if "SYNTHETIC" in str(t.get("source", "")).upper()]
+    if synthetic:
+        console.print(f"[yellow]Note: the {', '.join(synthetic)} table is synthetic demo data, not real "
+                      f"customers' words.[/]")
+
+
+@click.command("ingest")
+@click.option("--orders", type=_FILE, help="Orders / line items: customer, date, amount (more columns optional).")
+@click.option("--products", type=_FILE, help="Products: product_id, name, category, brand, price.")
+@click.option("--customers", type=_FILE, help="Customers: customer_id plus any attribute columns.")
+@click.option("--reviews", type=_FILE, help="Reviews: review_id, product_id, rating 1-5, text (Amazon JSON lines too).")
+@click.option("--map", "mapping", multiple=True, metavar="CANONICAL=SOURCE",
+              help="Map a column of your file to a canonical name, e.g. --map amount=dollar_value (repeatable; "
+                   "orders.amount=value limits it to one table).")
+@click.option("--allow-returns", is_flag=True, help="The orders contain returns: accept negative quantities.")
+@click.option("--encoding", default=None, help="Text encoding of the files when not UTF-8 (e.g. latin-1, cp1252).")
+@workspace_option
+@json_option
+@user_errors
+def ingest_cmd(ws: Any, orders: Path | None, products: Path | None, customers: Path | None, reviews: Path | None,
+               mapping: tuple[str, ...], allow_returns: bool, encoding: str | None, as_json: bool) -> None:
+    """Validate your files and add them to the workspace (all or nothing: a bad file changes nothing)."""
+    from models.ingest import ingest_files
+    from models.loaders import parse_mapping
+
+    if not any((orders, products, customers, reviews)):
+        raise click.UsageError("give at least one of --orders, --products, --customers, --reviews")
+    try:
+        maps = parse_mapping(mapping)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--map") from None
+    result = ingest_files(ws, orders=orders, products=products, customers=customers, reviews=reviews,
+                          mapping=maps, allow_returns=allow_returns, progress=not as_json, encoding=encoding)
+    if as_json:
+        echo_json(result)
+    else:
+        _print_ingest(result)
+
+
+@click.command("overview")
+@workspace_option
+@json_option
+@user_errors
+def overview_cmd(ws: Any, as_json: bool) -> None:
+    """Customers, orders, revenue by month, top categories and date range of the workspace."""
+    from models.overview import overview
+
+    ov = overview(ws)
+    if as_json:
+        echo_json(ov)
+    else:
+        print_overview(ov)
+
+
+def _optional_step(label: str, module: str, func: str, call: Callable[[Callable], Any]) -> Any:
+    """Run a pipeline step owned by another module; say so and go on when it is not installed yet."""
+    try:
+        fn = getattr(importlib.import_module(module), func)
+    except (ImportError, AttributeError) as exc:
+        click.secho(f"Skipping {label}: {module}.{func} is not available yet ({exc}).", fg="yellow", err=True)
+        return None
+    click.secho(f"{label}…", bold=True)
+    return call(fn)
+
+
+@click.command("demo")
+@click.option("--customers", "n_customers", type=click.IntRange(min=10), default=None,
+              help="Use a seeded sample of this many households (default: all 2,469).")
+@click.option("--quick", is_flag=True, help="Quick model training (fewer snapshots and epochs).")
+@click.option("--no-chat", is_flag=True, help="Stop after building the workspace; do not open the chat.")
+@workspace_option
+@user_errors
+@click.pass_context
+def demo_cmd(ctx: click.Context, ws: Any, n_customers: int | None, quick: bool, no_chat: bool) -> None:
+    """Build a demo workspace from the real Complete Journey data (with SYNTHETIC reviews), train, segment,
+    index the reviews, print the overview, then open the chat."""
+    from models.ingest import ingest_demo
+    from models.overview import overview
+
+    click.secho("Ingesting the demo data (Complete Journey + synthetic reviews)…", bold=True)
+    result = ingest_demo(ws, n_customers=n_customers, progress=True)
+    _print_ingest(result)
+    _optional_step("Training the purchase predictor", "models.train", "train_workspace",
+                   lambda f: f(ws, quick=quick, progress=True))
+    _optional_step("Fitting customer segments", "models.segmenter", "fit_workspace", lambda f: f(ws, progress=True))
+    _optional_step("Indexing reviews", "models.reviews", "index_workspace", lambda f: f(ws, progress=True))
+    print_overview(overview(ws))
+    if no_chat:
+        return
+    try:
+        chat_mod = importlib.import_module("assistant.commands.chat")
+        chat = next(c for c in chat_mod.COMMANDS if c.name == "chat")
+    except (ImportError, StopIteration) as exc:
+        click.secho(f"The chat is not available yet ({exc!r}); the workspace is ready at {ws.path}.",
+                    fg="yellow", err=True)
+        return
+    kwargs = {"workspace": ws.path} if any(p.name == "workspace" for p in chat.params) else {}
+    ctx.invoke(chat, **kwargs)
+
+
+COMMANDS = [ingest_cmd, overview_cmd, demo_cmd]

@@ -1,0 +1,242 @@
+"""Compose the offline planner's markdown answer from tool results: real numbers, ids cited, no invention."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+__all__ = ["compose_answer", "HELP_TEXT", "OUT_OF_SCOPE_TEXT"]
+
+HELP_TEXT = """I answer questions about your shop's data with these tools:
+
+- **Who will buy** — "which customers will buy this week?", "top 20 buyers next month in a segment"
+- **One customer** — "explain customer 1234"
+- **Segments** — "what segments do we have?", "export the audience of a segment"
+- **Reviews** — "what do customers complain about in the reviews of a product?", "summarize reviews of a category"
+- **Campaigns** — "write an email campaign for each segment", "an sms with 10% off for a segment"
+- **Data** — "revenue by month", "top categories", "repeat rate", "average basket"
+"""
+
+OUT_OF_SCOPE_TEXT = ("That is outside what I can help with: I only work with this shop's sales, customers and "
+                     "reviews.\n\n" + HELP_TEXT)
+
+_FENCE = re.compile(r"<<customer_review id=([^>]+)>>\s*(.*?)\s*<</customer_review>>", re.S)
+
+
+def _unfence(text: Any, limit: int = 220) -> str:
+    """Review text for display: without the fence, one line, shortened."""
+    s = _FENCE.sub(lambda m: m.group(2), str(text or ""))
+    s = " ".join(s.split())
+    return s if len(s) <= limit else s[: limit - 1].rstrip() + "…"
+
+
+def _pct(x: Any, nd: int = 0) -> str:
+    return "n/a" if x is None else f"{float(x):.{nd}%}"
+
+
+def _money(x: Any) -> str:
+    return "n/a" if x is None else f"${float(x):,.2f}"
+
+
+def _f(x: Any, nd: int = 2) -> str:
+    return "n/a" if x is None else f"{float(x):.{nd}f}"
+
+
+def _cell(x: Any) -> str:
+    return str(x).replace("|", "/").replace("\n", " ")
+
+
+def _table(headers: list[str], rows: list[list[Any]]) -> str:
+    out = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    out += ["| " + " | ".join(_cell(c) for c in r) + " |" for r in rows]
+    return "\n".join(out)
+
+
+def _model_line(card: dict) -> str:
+    bt = card.get("backtest") or {}
+    parts = [f"ROC-AUC {_f(bt.get('roc_auc'))}", f"PR-AUC {_f(bt.get('pr_auc'))}"]
+    if bt.get("lift_at_10pct") is not None:
+        parts.append(f"lift@10% {_f(bt.get('lift_at_10pct'), 1)}x")
+    if bt.get("brier_skill") is not None:
+        parts.append(f"Brier skill {_f(bt.get('brier_skill'))}")
+    n = bt.get("n_cutoffs")
+    base = card.get("baselines") or {}
+    bl = ""
+    if isinstance(base.get("logistic_rfm"), dict) and base["logistic_rfm"].get("pr_auc") is not None:
+        bl = f" (logistic RFM baseline PR-AUC {_f(base['logistic_rfm']['pr_auc'])})"
+    return (f"_Model: {card.get('target', 'purchase probability')}, as of {card.get('as_of', '?')}. "
+            f"Backtest{f' over {n} cutoffs' if n else ''}: {', '.join(parts)}{bl}._")
+
+
+def _predictions(r: dict) -> str:
+    h = r.get("horizon_days")
+    seg = f" in **{r['segment']}**" if r.get("segment") else ""
+    head = (f"**Most likely buyers in the next {h} days{seg}** (as of {r.get('as_of')}): the model expects about "
+            f"**{r.get('expected_buyers_total')}** of {r.get('n_scored')} scored customers to buy.")
+    if r.get("min_probability") is not None:
+        head += f" {r.get('n_matching')} have p_buy ≥ {_pct(r['min_probability'])}."
+    rows = [[c["customer_id"], _pct(c.get("p_buy"), 1), _money(c.get("expected_spend")), c.get("last_purchase") or "",
+             c.get("segment") or "", "; ".join((c.get("reasons") or [])[:2])] for c in r.get("customers", [])]
+    parts = [head, _table(["customer", "p_buy", "expected spend", "last purchase", "segment", "why"], rows)
+             if rows else "_No customer matches these filters._", _model_line(r.get("model_card") or {})]
+    if r.get("export_csv"):
+        parts.append(f"Full list: `{r['export_csv']}`")
+    return "\n\n".join(parts)
+
+
+def _customer(r: dict) -> str:
+    pb = r.get("p_buy") or {}
+    probs = ", ".join(f"{_pct(v, 1)} within {k} days" for k, v in pb.items()) or "not scored"
+    st = r.get("stats") or {}
+    lines = [f"**Customer {r.get('customer_id')}**" + (f" — segment *{r['segment']}*" if r.get("segment") else ""),
+             f"- Purchase probability: {probs} (as of {r.get('as_of')})",
+             f"- {st.get('orders')} orders, {_money(st.get('spend'))} total, average basket {_money(st.get('avg_basket'))}; "
+             f"first purchase {st.get('first_purchase')}, last {st.get('last_purchase')}"]
+    if r.get("reasons"):
+        lines.append("- Why: " + "; ".join(r["reasons"]))
+    if r.get("recent_orders"):
+        lines.append("\nRecent orders:\n\n" + _table(["order", "date", "amount", "items"], [
+            [o["order_id"], o["date"], _money(o["amount"]), o["items"]] for o in r["recent_orders"]]))
+    return "\n".join(lines)
+
+
+def _segments(r: dict, note: str | None) -> str:
+    segs = r.get("segments") or []
+    rows = [[s.get("segment_id"), s.get("name"), f"{s.get('size'):,}" if s.get("size") is not None else "",
+             _pct(s.get("share_revenue")), _money(s.get("spend_mean")), _f(s.get("recency_days_median"), 0),
+             _pct(s.get("p_buy_30d")) if s.get("p_buy_30d") is not None else "n/a",
+             ", ".join(c["category"] for c in (s.get("top_categories") or [])[:3])] for s in segs]
+    head = f"**{len(segs)} customer segments** (as of {r.get('as_of')})."
+    if note:
+        head = note + "\n\n" + head
+    return head + "\n\n" + _table(["id", "segment", "customers", "revenue share", "mean spend", "median recency (days)",
+                                   "p_buy 30d", "top categories"], rows)
+
+
+def _audience(r: dict) -> str:
+    cs = r.get("customers") or []
+    rows = [[c.get("customer_id"), _pct(c.get("p_buy_30d"), 1) if c.get("p_buy_30d") is not None else "n/a",
+             c.get("last_purchase") or "", _money(c.get("expected_spend")) if c.get("expected_spend") is not None
+             else ""] for c in cs]
+    return (f"**Audience: {r.get('segment')}** — {r.get('n_total')} customers (showing {len(cs)}, most likely "
+            f"to buy in 30 days first).\n\n" + _table(["customer", "p_buy 30d", "last purchase", "expected spend"], rows)
+            + (f"\n\nFull audience CSV: `{r['export_csv']}`" if r.get("export_csv") else ""))
+
+
+def _filters(f: dict) -> str:
+    bits = []
+    if f.get("product"):
+        bits.append(f"product/category **{f['product']}**")
+    if f.get("min_rating") or f.get("max_rating"):
+        bits.append(f"{f.get('min_rating') or 1}–{f.get('max_rating') or 5} stars")
+    if f.get("since") or f.get("until"):
+        bits.append(f"dates {f.get('since') or '…'} to {f.get('until') or '…'}")
+    return ", ".join(bits)
+
+
+def _reviews(r: dict) -> str:
+    revs = r.get("reviews") or []
+    flt = _filters(r.get("filters") or {})
+    head = f"**{len(revs)} reviews** matching “{r.get('query')}”" + (f" ({flt})" if flt else "") + "."
+    if not revs:
+        return head + " Try a broader query or fewer filters."
+    lines = [head, ""]
+    for v in revs:
+        lines.append(f"- **{v.get('rating')}★** {v.get('product_name') or ''} ({v.get('timestamp') or ''}) "
+                     f"[{v.get('review_id')}]: “{_unfence(v.get('text'))}”")
+    if r.get("synthetic"):
+        lines.append("\n_Note: these demo reviews are synthetic._")
+    lines.append(f"\n_{r.get('note', '')}_")
+    return "\n".join(lines)
+
+
+def _review_summary(r: dict) -> str:
+    dist = r.get("rating_distribution") or {}
+    subject = r.get("product") or "all products"
+    lines = [f"**Reviews of {subject}**: {r.get('n_reviews')} reviews, mean rating **{_f(r.get('mean_rating'))}★** "
+             f"(" + ", ".join(f"{k}★: {v}" for k, v in sorted(dist.items())) + ")."]
+    for t in (r.get("themes") or [])[:5]:
+        q = (t.get("quotes") or [])[:1]
+        quote = f" — e.g. [{q[0].get('review_id')}] “{_unfence(q[0].get('text'), 160)}”" if q else ""
+        lines.append(f"- **{t.get('label')}** ({t.get('count')} reviews, mean {_f(t.get('mean_rating'), 1)}★; "
+                     f"{', '.join((t.get('key_phrases') or [])[:3])}){quote}")
+    trend = r.get("trend") or []
+    if len(trend) >= 2:
+        lines.append(f"\nTrend: {trend[0].get('period')} mean {_f(trend[0].get('mean_rating'))}★ → "
+                     f"{trend[-1].get('period')} mean {_f(trend[-1].get('mean_rating'))}★.")
+    if r.get("synthetic"):
+        lines.append("\n_Note: these demo reviews are synthetic._")
+    return "\n".join(lines)
+
+
+def _campaign(r: dict) -> str:
+    lines = [f"### {r.get('segment')} — {r.get('channel')} ({r.get('tone')} tone"
+             + (f", offer: {r['offer']}" if r.get("offer") else "") + ")"]
+    for i, v in enumerate(r.get("variants") or [], 1):
+        if "text" in v:
+            lines.append(f"{i}. {v['text']}")
+        else:
+            body = " ".join(str(v.get("body", "")).split())
+            lines.append(f"**Variant {i}** — Subject: *{v.get('subject')}* · Preheader: {v.get('preheader')}\n\n"
+                         f"> {body}\n>\n> **[{v.get('cta')}]**")
+    if r.get("facts_used"):
+        lines.append("Facts used: " + "; ".join(r["facts_used"]))
+    if r.get("review_ids"):
+        lines.append("Reviews consulted: " + ", ".join(r["review_ids"][:8]))
+    return "\n\n".join(lines)
+
+
+def _overview(r: dict) -> str:
+    rows = r.get("rows") or []
+    summ = r.get("summary") or {}
+    title = (f"**{(r.get('metric') or 'overview').replace('_', ' ').title()}"
+             + (f" by {r['by']}" if r.get("by") else "") + (f" in {r['period']}" if r.get("period") else "") + "**")
+    parts = [title]
+    if isinstance(summ, dict) and summ:
+        s = []
+        for k, v in summ.items():
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                s.append(f"{k.replace('_', ' ')}: {_money(v) if 'revenue' in k or 'amount' in k else f'{v:,.4g}' if isinstance(v, float) else f'{v:,}'}")
+            elif isinstance(v, (str, list)) and k == "date_range":
+                s.append(f"dates: {' to '.join(map(str, v)) if isinstance(v, list) else v}")
+        if s:
+            parts.append("; ".join(s) + ".")
+    elif summ:
+        parts.append(str(summ))
+    if rows:
+        headers = list(rows[0].keys())
+        fmt = lambda k, v: _money(v) if k in ("revenue", "amount", "spend") and isinstance(v, (int, float)) else (
+            f"{v:.4g}" if isinstance(v, float) else v)
+        parts.append(_table(headers, [[fmt(k, row.get(k)) for k in headers] for row in rows[:36]]))
+    return "\n\n".join(parts)
+
+
+_BY_KIND = {"predictions": _predictions, "customer": _customer, "audience": _audience, "reviews": _reviews,
+            "review_summary": _review_summary, "overview": _overview}
+
+
+def compose_answer(results: list[tuple[str, dict, dict]], note: str | None = None) -> str:
+    """Markdown from ``[(tool_name, args, result)]`` in call order."""
+    parts: list[str] = []
+    errors = [(n, a, r) for n, a, r in results if "error" in r]
+    ok = [(n, a, r) for n, a, r in results if "error" not in r]
+    campaigns = [r for _, _, r in ok if r.get("kind") == "campaign"]
+    for name, args, r in ok:
+        kind = r.get("kind")
+        if kind == "segments":
+            if campaigns:
+                parts.append(f"Campaign copy for **{len(campaigns)} segments**, from each segment's profile and "
+                             f"review themes of its top categories.")
+                continue
+            parts.append(_segments(r, note))
+        elif kind == "campaign":
+            parts.append(_campaign(r))
+        elif kind in _BY_KIND:
+            parts.append(_BY_KIND[kind](r))
+        else:
+            parts.append(f"`{name}` returned: {r}")
+    for name, args, r in errors:
+        parts.append(f"**{name}** could not answer: {r['error']}")
+    if not parts:
+        return "I found nothing to report."
+    return "\n\n".join(parts)

@@ -1,0 +1,226 @@
+"""Turn a question (plus the previous turn, for follow-ups) into tool calls: route + parsed arguments."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from . import parsing as P
+from .router import Router, cue_scores
+
+__all__ = ["Plan", "Entities", "make_plan", "previous_call", "FOLLOWUP_RE"]
+
+TOOLS = ("predict_buyers", "explain_customer", "list_segments", "segment_audience", "search_reviews",
+         "summarize_reviews", "write_campaign", "data_overview")
+FOLLOWUP_RE = re.compile(r"^\s*(and|what about|how about|same|now|ok|okay|also|instead|then|but|only|just|"
+                         r"make it|do it|try|repeat)\b", re.I)
+_QUERY_STOP = set("""a an the of for in on at to and or is are was were be do does did what which who whom how why
+when where about with from by me us our we my i you your show find give list tell any some all there their
+them they it its this that these those reviews review customers customer people shoppers buyers say said saying
+says mention mentioning mentions talk talking please can could would should let see get have has had look
+looking complain complaining complaint complaints negative positive praise star stars rating ratings rated
+only just most more less than since after before until during month year week day days 1 2 3 4 5 one two
+three four five bad good great worst best like love hate write""".split())
+
+
+@dataclass
+class Entities:
+    """Names the planner can recognise: segment profiles and reviewed product/category names."""
+
+    profiles: list[dict] = field(default_factory=list)
+    product_names: list[str] = field(default_factory=list)
+    _aliases: dict | None = field(default=None, repr=False)
+
+    @property
+    def aliases(self) -> dict[str, str]:
+        if self._aliases is None:
+            self._aliases = P.name_aliases(self.product_names)
+        return self._aliases
+
+    @classmethod
+    def from_context(cls, ctx: Any) -> "Entities":
+        if ctx is None:
+            return cls()
+        try:
+            _, profiles = ctx.segments()
+        except Exception:
+            profiles = []
+        try:
+            names = ctx.reviewed_names()
+        except Exception:
+            names = []
+        return cls(list(profiles), list(names))
+
+
+@dataclass
+class Plan:
+    route: str                      # a tool name, or "out_of_scope" / "help" / "clarify"
+    args: dict = field(default_factory=dict)
+    each_segment: bool = False      # list_segments first, then `route` once per segment
+    followup: bool = False
+    message: str | None = None      # for clarify / notes
+    scores: dict = field(default_factory=dict)
+
+    @property
+    def first_tool(self) -> str | None:
+        if self.route not in TOOLS:
+            return None
+        return "list_segments" if self.each_segment else self.route
+
+    def first_calls(self) -> list[tuple[str, dict]]:
+        if self.route not in TOOLS:
+            return []
+        if self.each_segment:
+            return [("list_segments", {})]
+        return [(self.route, dict(self.args))]
+
+    def next_calls(self, results: list[tuple[str, dict, dict]]) -> list[tuple[str, dict]]:
+        """Calls after the first round: one ``route`` call per segment listed (for each-segment plans)."""
+        if not self.each_segment:
+            return []
+        done = {name for name, _, _ in results}
+        if self.route in done:
+            return []
+        segs = next((r.get("segments") for n, _, r in results if n == "list_segments" and "segments" in r), None)
+        if not segs:
+            return []
+        return [(self.route, {**self.args, "segment": str(s["name"])}) for s in segs[:12]]
+
+
+def previous_call(history: list[tuple[str, dict]]) -> tuple[str, dict, bool] | None:
+    """(tool, args, each_segment) of the previous turn's main call, from its tool calls in order."""
+    if not history:
+        return None
+    names = [n for n, _ in history]
+    if "list_segments" in names and names.count("write_campaign") > 1:
+        args = dict(next(a for n, a in history if n == "write_campaign"))
+        args.pop("segment", None)
+        return "write_campaign", args, True
+    if "list_segments" in names and names.count("segment_audience") > 1:
+        return "segment_audience", {}, True
+    name, args = history[-1] if history[-1][0] != "list_segments" or len(history) == 1 else history[0]
+    return name, dict(args), False
+
+
+def _search_query(q: str, product: str | None, segment: str | None) -> str:
+    t = q.lower()
+    for name in (product, segment):
+        if name:
+            t = re.sub(re.escape(name.lower()), " ", t)
+    t = re.sub(r"\b\d{4}(-\d{2}){0,2}\b", " ", t)
+    for m in P.MONTHS:
+        t = re.sub(r"\b" + m + r"\b", " ", t)
+    words = [w for w in re.findall(r"[a-z][a-z'-]+", t) if w not in _QUERY_STOP and len(w) > 2]
+    if words:
+        return " ".join(words[:8])
+    lo, hi = P.parse_ratings(q)
+    if hi is not None and hi <= 3:
+        return "problems and complaints"
+    if lo is not None and lo >= 4:
+        return "what customers love"
+    return "customer feedback"
+
+
+def _summary_query(q: str, product: str | None) -> str | None:
+    m = re.search(r"\b(?:regarding|focus(?:ing|ed)? on|on the topic of|when it comes to|in terms of)\s+([a-z][\w -]{2,30})",
+                  q.lower())
+    if not m:
+        return None
+    topic = m.group(1).strip(" ?.!")
+    if product and P.normalize(product) in P.normalize(topic):
+        return None
+    return topic or None
+
+
+def build_args(route: str, q: str, ent: Entities) -> dict:
+    """Arguments for ``route`` parsed from the question; only what the question says (tool defaults otherwise)."""
+    a: dict[str, Any] = {}
+    seg = P.match_segment(q, ent.profiles)
+    if route == "predict_buyers":
+        a["horizon_days"] = P.parse_horizon(q)
+        a["top_k"] = P.parse_top_k(q)
+        a["segment"] = seg
+        a["min_probability"] = P.parse_min_probability(q)
+    elif route == "explain_customer":
+        a["customer_id"] = P.parse_customer_id(q)
+    elif route == "segment_audience":
+        a["segment"] = seg
+        a["limit"] = P.parse_limit(q)
+    elif route in ("search_reviews", "summarize_reviews"):
+        product = P.match_name(q, ent.aliases)
+        a["product"] = product
+        if route == "search_reviews":
+            lo, hi = P.parse_ratings(q)
+            since, until = P.parse_dates(q)
+            a.update(query=_search_query(q, product, seg), min_rating=lo, max_rating=hi, since=since, until=until)
+        else:
+            a["query"] = _summary_query(q, product)
+    elif route == "write_campaign":
+        a.update(segment=seg, channel=P.parse_channel(q), tone=P.parse_tone(q), offer=P.parse_offer(q))
+    elif route == "data_overview":
+        metric, by = P.parse_metric(q), P.parse_by(q)
+        if metric == "customers" and by is None and not re.search(r"\b(how many|number of|count)\b", q.lower()):
+            metric = None
+        if metric in ("top_categories",) and by == "category":
+            by = None
+        a.update(metric=metric, by=by, period=P.parse_period(q))
+        if a["metric"] is None and (a["by"] or a["period"]):
+            a["metric"] = "revenue"
+    return {k: v for k, v in a.items() if v is not None}
+
+
+def _mask(q: str, ent: Entities) -> str:
+    """Replace entity names by placeholders so the router sees the intent, not the names."""
+    out = q
+    seg = P.match_segment(q, ent.profiles)
+    if seg:
+        out = re.sub(re.escape(seg), "this segment", out, flags=re.I)
+        for w in P.normalize(seg).split():
+            if len(w) > 3 and w not in ("spend",):
+                out = re.sub(r"\b" + re.escape(w) + r"\b", "", out, flags=re.I)
+    prod = P.match_name(q, ent.aliases)
+    if prod:
+        out = re.sub(re.escape(prod), "this product", out, flags=re.I)
+    return " ".join(out.split())
+
+
+def make_plan(question: str, router: Router, ent: Entities,
+              history: list[tuple[str, dict]] | None = None) -> Plan:
+    q = str(question).strip()
+    masked = _mask(q, ent)
+    route, score, scores = router.route(q, masked)
+    prev = previous_call(history or [])
+    if prev is not None and FOLLOWUP_RE.match(q):
+        cues = cue_scores(q)
+        other_cue = any(r != prev[0] and w >= 0.2 for r, w in cues.items())
+        if not other_cue and (route == prev[0] or route in ("out_of_scope", "help") or score < 0.55):
+            tool, args, each = prev
+            new = build_args(tool, q, ent)
+            if tool in ("search_reviews",):
+                new.pop("query", None)  # the old topic stays unless a new product/rating is named
+            if each and "segment" in new:
+                each = False
+            args = {**args, **new}
+            return Plan(tool, args, each_segment=each, followup=True, scores=scores)
+    if route in ("out_of_scope", "help"):
+        return Plan(route, scores=scores)
+    args = build_args(route, q, ent)
+    if route == "explain_customer" and "customer_id" not in args:
+        return Plan("clarify", message="Which customer? Give me a customer id (for example one from "
+                    "\"who will buy this week?\") and I will explain their score.", scores=scores)
+    each = False
+    if route == "write_campaign" and ("segment" not in args or P.wants_each_segment(q)):
+        args.pop("segment", None)
+        each = True
+    if route == "segment_audience" and "segment" not in args:
+        if P.wants_each_segment(q):
+            each = True
+        else:
+            return Plan("list_segments", {}, message="Name a segment to get its customer list; here are the "
+                        "segments.", scores=scores)
+    return Plan(route, args, each_segment=each, scores=scores)
+
+
+def history_calls(pairs: Iterable[tuple[str, dict]]) -> list[tuple[str, dict]]:
+    return list(pairs)

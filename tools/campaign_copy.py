@@ -1,0 +1,150 @@
+"""Offline campaign copy: well-written templates filled from a segment's facts (no LLM needed).
+
+The copy only states what the facts support: size, spend, recency, top categories, the offer the user gave
+and positive review themes. Several variants per channel so a marketer can A/B test instead of getting one
+fixed sentence.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["CampaignBrief", "offline_variants", "TONES", "CHANNELS"]
+
+CHANNELS = ("email", "sms", "push")
+SMS_MAX = 160
+PUSH_MAX = 120
+
+# word choices per tone; "friendly" is the default voice
+TONES: dict[str, dict[str, str]] = {
+    "friendly": {"hello": "Hi there", "miss": "We've missed you", "thanks": "Thanks for shopping with us",
+                 "urge": "Take a look", "sign": "See you soon"},
+    "urgent": {"hello": "Heads up", "miss": "Don't miss out", "thanks": "Thanks for being a regular",
+               "urge": "Hurry — shop now", "sign": "Ends soon"},
+    "playful": {"hello": "Psst", "miss": "Your cart called — it misses you", "thanks": "You've got great taste",
+                "urge": "Go on, treat yourself", "sign": "Happy shopping"},
+    "premium": {"hello": "Good day", "miss": "It has been a while", "thanks": "Thank you for your loyalty",
+                "urge": "Discover the selection", "sign": "With our compliments"},
+    "formal": {"hello": "Dear customer", "miss": "We would be glad to welcome you back",
+               "thanks": "Thank you for your continued custom", "urge": "Browse the range", "sign": "Kind regards"},
+}
+TONE_ALIASES = {"warm": "friendly", "casual": "friendly", "fun": "playful", "cheeky": "playful",
+                "luxury": "premium", "luxurious": "premium", "elegant": "premium", "professional": "formal",
+                "serious": "formal", "excited": "urgent", "exciting": "urgent", "fomo": "urgent"}
+
+
+def _tone(tone: str | None) -> str:
+    t = (tone or "friendly").strip().lower()
+    t = TONE_ALIASES.get(t, t)
+    return t if t in TONES else "friendly"
+
+
+class CampaignBrief:
+    """The facts a campaign may use, distilled from a segment profile and review themes."""
+
+    def __init__(self, profile: dict, themes: list[dict] | None = None, offer: str | None = None,
+                 tone: str | None = None) -> None:
+        self.name = str(profile.get("name", "customers"))
+        self.size = int(profile.get("size") or 0)
+        self.recency = _num(profile.get("recency_days_median", profile.get("recency_days_mean")))
+        self.spend = _num(profile.get("spend_mean"))
+        self.basket = _num(profile.get("avg_basket"))
+        self.coupon_rate = _num(profile.get("coupon_rate"))
+        self.p_buy = _num(profile.get("p_buy_30d"))
+        self.categories = [str(c["category"]) for c in (profile.get("top_categories") or []) if c.get("category")][:3]
+        self.themes = [t for t in (themes or []) if (_num(t.get("mean_rating")) or 0) >= 4][:2]
+        self.offer = (offer or "").strip() or None
+        self.tone = _tone(tone)
+
+    @property
+    def state(self) -> str:
+        """recent / cooling / lapsed, from median days since the last purchase."""
+        if self.recency is None or self.recency <= 14:
+            return "recent"
+        return "cooling" if self.recency <= 45 else "lapsed"
+
+    def cats(self, n: int = 2) -> str:
+        c = [x.lower() for x in self.categories[:n]]
+        if not c:
+            return "your favourites"
+        return c[0] if len(c) == 1 else ", ".join(c[:-1]) + " and " + c[-1]
+
+    def praise(self) -> str | None:
+        for t in self.themes:
+            phrases = [p for p in t.get("key_phrases", []) if isinstance(p, str) and 2 < len(p) < 40]
+            if phrases:
+                return phrases[0]
+            if t.get("label"):
+                return str(t["label"]).lower()
+        return None
+
+
+def _num(v: Any) -> float | None:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return None if f != f else f
+
+
+def _offer_line(b: CampaignBrief) -> str:
+    return f"{b.offer[0].upper()}{b.offer[1:]} on {b.cats(1)} this week." if b.offer else f"New picks in {b.cats(1)} are in."
+
+
+def _email(b: CampaignBrief) -> list[dict]:
+    w = TONES[b.tone]
+    cats, cat1 = b.cats(), b.cats(1)
+    praise = b.praise()
+    social = f" Shoppers keep mentioning {praise} in their reviews." if praise else ""
+    offer = f" {_offer_line(b)}" if b.offer else ""
+    cta_offer = "Claim your offer" if b.offer else "Shop now"
+    opener = {"recent": w["thanks"], "cooling": f"{w['hello']} — {cat1} restocked", "lapsed": w["miss"]}[b.state]
+    v1 = {
+        "subject": f"{opener}: {cats} picked for you"[:78],
+        "preheader": (b.offer or f"Fresh {cat1} and everyday favourites, ready when you are")[:100],
+        "body": (f"{w['hello']},\n\nYou often fill your basket with {cats}, so we've put the best of them in one "
+                 f"place.{offer}{social}\n\n{w['urge']} and stock up for the week.\n\n{w['sign']}"),
+        "cta": cta_offer,
+    }
+    v2_subject = (f"{b.offer} — just for you" if b.offer else
+                  {"recent": f"Your next {cat1} run, sorted", "cooling": f"Time for a {cat1} top-up?",
+                   "lapsed": f"Come back to {cat1} you love"}[b.state])
+    v2 = {
+        "subject": v2_subject[:78],
+        "preheader": f"Handpicked {cats} for regulars like you"[:100],
+        "body": (f"{w['hello']},\n\n{opener}. Whether it's {cat1} for the weekend or the staples you reach for every "
+                 f"week, it's all here.{offer}\n\n{w['urge']}.\n\n{w['sign']}"),
+        "cta": "See what's new" if not b.offer else cta_offer,
+    }
+    v3 = {
+        "subject": (f"{praise.capitalize()} — and more {cat1}" if praise else f"Made for your {cats} habit")[:78],
+        "preheader": ("Our reviewers said it first" if praise else "A short list, picked from what you buy")[:100],
+        "body": (f"{w['hello']},\n\nA quick one: we've lined up {cats} based on what customers like you buy most."
+                 f"{social}{offer}\n\n{w['sign']}"),
+        "cta": "Browse the picks",
+    }
+    return [v1, v2, v3]
+
+
+def _short(b: CampaignBrief, limit: int) -> list[dict]:
+    w = TONES[b.tone]
+    cat1, cats = b.cats(1), b.cats()
+    offer = f" {b.offer}." if b.offer else ""
+    texts = [
+        f"{w['hello']}! {cats.capitalize()} picked for you.{offer} {w['urge']}.",
+        {"recent": f"{w['thanks']}!", "cooling": f"Time for a {cat1} top-up?",
+         "lapsed": f"{w['miss']}."}[b.state] + f"{offer} {w['urge']}.",
+        f"New in {cat1}:{offer or ' fresh picks for you.'} {w['sign']}.",
+    ]
+    out = []
+    for t in texts:
+        t = " ".join(t.split())
+        out.append({"text": t if len(t) <= limit else t[: limit - 1].rstrip() + "…"})
+    return out
+
+
+def offline_variants(brief: CampaignBrief, channel: str) -> list[dict]:
+    """Three copy variants for ``channel`` (email: subject/preheader/body/cta; sms/push: text)."""
+    if channel == "email":
+        return _email(brief)
+    return _short(brief, SMS_MAX if channel == "sms" else PUSH_MAX)

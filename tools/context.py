@@ -1,0 +1,171 @@
+"""ToolContext: one workspace's fitted artifacts, loaded lazily and cached for the tools.
+
+Tools call only the read APIs in docs/ARCHITECTURE.md through this object; it never trains. The model
+modules are imported on first use so that importing ``tools`` stays cheap and a missing capability becomes a
+tool error rather than an import failure.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+import threading
+from pathlib import Path
+from typing import Any, Callable
+
+import pandas as pd
+
+from models.workspace import Workspace
+
+__all__ = ["ToolContext", "quote_review"]
+
+Copywriter = Callable[[str], str]
+
+
+def _model(name: str) -> Any:
+    # looked up at call time so tests can monkeypatch the model functions
+    return importlib.import_module(f"models.{name}")
+
+
+def quote_review(review_id: Any, text: Any) -> str:
+    """Fence customer text so an LLM reads it as data (models.reviews.quote_review when present)."""
+    try:
+        fn = getattr(_model("reviews"), "quote_review")
+    except (ImportError, AttributeError):
+        fn = None
+    if fn is not None:
+        try:
+            return fn(str(review_id), str(text))
+        except TypeError:
+            pass
+    body = str(text).replace("<</customer_review>>", "")
+    return f"<<customer_review id={review_id}>> {body} <</customer_review>>"
+
+
+class ToolContext:
+    """Lazily loaded, cached view of a workspace for the tools.
+
+    ``copywriter`` (optional) is a ``prompt -> text`` callable backed by the configured LLM; without it
+    write_campaign fills offline templates.
+    """
+
+    def __init__(self, workspace: str | Path | Workspace, *, copywriter: Copywriter | None = None) -> None:
+        self.workspace = workspace if isinstance(workspace, Workspace) else Workspace(workspace)
+        self.copywriter = copywriter
+        self._cache: dict[Any, Any] = {}
+        self._lock = threading.RLock()
+
+    def __repr__(self) -> str:
+        return f"ToolContext({str(self.workspace.path)!r})"
+
+    def _cached(self, key: Any, load: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key not in self._cache:
+                self._cache[key] = load()
+            return self._cache[key]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._cache.clear()
+
+    # -- predictor ---------------------------------------------------------------------------------
+    def scores(self, horizon_days: int) -> pd.DataFrame:
+        return self._cached(("scores", horizon_days),
+                            lambda: _model("scoring").score_customers(self.workspace, horizon_days=horizon_days))
+
+    def model_card(self, horizon_days: int) -> dict:
+        return self._cached(("card", horizon_days),
+                            lambda: _model("scoring").model_card(self.workspace, horizon_days=horizon_days))
+
+    def has_predictor(self) -> bool:
+        return self.workspace.artifact_path("predictor.pt").exists()
+
+    # -- segments ----------------------------------------------------------------------------------
+    def segments(self) -> tuple[pd.DataFrame, list[dict]]:
+        return self._cached("segments", lambda: _model("segmenter").load_segments(self.workspace))
+
+    def find_segment(self, name_or_id: Any) -> dict:
+        _, profiles = self.segments()
+        return _model("segmenter").find_segment(profiles, name_or_id)
+
+    def segment_of(self) -> dict[str, str]:
+        """customer_id -> segment name ({} when segments are not fitted)."""
+        def load() -> dict[str, str]:
+            try:
+                assign, _ = self.segments()
+            except Exception:  # segments are an optional enrichment of other tools' output
+                return {}
+            return dict(zip(assign["customer_id"].astype(str), assign["segment"].astype(str)))
+        return self._cached("segment_of", load)
+
+    def segment_names(self) -> list[str]:
+        try:
+            _, profiles = self.segments()
+        except Exception:
+            return []
+        return [str(p["name"]) for p in profiles]
+
+    def artifact_as_of(self, *names: str) -> str | None:
+        arts = self.workspace.manifest().get("artifacts", {})
+        for key, info in arts.items():
+            if any(n in key for n in names) and isinstance(info, dict) and info.get("as_of"):
+                return str(info["as_of"])
+        return None
+
+    # -- reviews -----------------------------------------------------------------------------------
+    def review_index(self) -> Any:
+        return self._cached("review_index", lambda: _model("reviews").ReviewIndex(self.workspace.chroma_dir))
+
+    def summarize_reviews(self, product: str | None = None, query: str | None = None) -> dict:
+        return self._cached(("summary", product, query), lambda: _model("review_summary").summarize_reviews(
+            self.workspace, product=product, query=query))
+
+    def resolve_product(self, text: str) -> list[dict]:
+        return self._cached(("resolve", text), lambda: list(_model("reviews").resolve_product(self.workspace, text)))
+
+    def reviewed_names(self) -> list[str]:
+        """Category and product names that have reviews (what a review question can be about)."""
+        def load() -> list[str]:
+            ws = self.workspace
+            if not ws.has_table("reviews"):
+                return []
+            pids = ws.read_table("reviews", columns=["product_id"])["product_id"].astype(str).unique()
+            if not ws.has_table("products"):
+                return []
+            prod = self.products()
+            prod = prod[prod["product_id"].astype(str).isin(set(pids))]
+            names: set[str] = set()
+            for col in ("category", "name"):
+                if col in prod.columns:
+                    names.update(str(v) for v in prod[col].dropna().unique())
+            return sorted(names)
+        return self._cached("reviewed_names", load)
+
+    # -- tables ------------------------------------------------------------------------------------
+    def orders(self) -> pd.DataFrame:
+        return self._cached("orders", lambda: self.workspace.read_table("orders"))
+
+    def products(self) -> pd.DataFrame:
+        return self._cached("products", lambda: self.workspace.read_table("products"))
+
+    def overview(self) -> dict:
+        return self._cached("overview", lambda: _model("overview").overview(self.workspace))
+
+    def data_query(self, metric: str, by: str | None, period: str | None) -> dict:
+        return self._cached(("query", metric, by, period), lambda: _model("overview").data_query(
+            self.workspace, metric, by=by, period=period))
+
+    # -- exports -----------------------------------------------------------------------------------
+    @property
+    def exports_dir(self) -> Path:
+        return self.workspace.path / "exports"
+
+    def export_csv(self, df: pd.DataFrame, stem: str) -> str:
+        """Write ``df`` to ws/exports/<stem>.csv atomically; the only write a tool may do."""
+        from models.atomic import atomic_path
+
+        safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", stem).strip("_")[:80] or "export"
+        target = self.exports_dir / f"{safe}.csv"
+        with atomic_path(target, suffix=".csv") as tmp:
+            df.to_csv(tmp, index=False)
+        return str(target)
