@@ -53,7 +53,15 @@ def _mean(rows: list[dict]) -> dict:
     return {k: float(np.nanmean([r[k] for r in rows])) for k in keys}
 
 
-def run_backtest(
+def run_backtest(*args, n_threads: int = 1, **kwargs) -> dict:
+    """See ``_run_backtest``; BLAS/OpenMP pools are held at ``n_threads`` (the cores are shared)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=n_threads):
+        return _run_backtest(*args, **kwargs)
+
+
+def _run_backtest(
     orders: pd.DataFrame,
     products: pd.DataFrame | None = None,
     *,
@@ -89,6 +97,7 @@ def run_backtest(
         pred = est.predict(feats)
         prep_c = prepare_orders(before)
         base_feats = features_from_prepared(prep_c, cutoff, n_weeks=1).reindex(feats.index)
+        cache: dict = {}
         for h in horizons:
             y = labels_from_prepared(all_prep, cutoff, h, index=feats.index).to_numpy()
             p = pred[f"p_buy_{h}"].to_numpy()
@@ -96,7 +105,7 @@ def run_backtest(
             pooled[h][0].append(y)
             pooled[h][1].append(p)
             for name in baselines:
-                b = make_baseline(name, random_state=random_state).fit(prep_c, cutoff, h)
+                b = make_baseline(name, random_state=random_state).fit(prep_c, cutoff, h, cache=cache)
                 row["baselines"][name] = binary_metrics(y, b.predict_proba(base_feats))
             per[h].append(row)
             if row["model"]["n_buyers"] < MIN_BUYERS:

@@ -1,8 +1,8 @@
 """Baselines the predictor must beat, each fitted on data before a cutoff and scoring customers at it.
 
-Every baseline has ``fit(prep, cutoff, horizon_days)`` (training label windows end by the cutoff) and
-``predict_proba(features) -> np.ndarray``. ``prep`` is ``features.PreparedOrders`` built from orders before
-the cutoff.
+Every baseline has ``fit(prep, cutoff, horizon_days, cache=None)`` (training label windows end by the cutoff)
+and ``predict_proba(features) -> np.ndarray``. ``prep`` is ``features.PreparedOrders`` built from orders before
+the cutoff; ``cache`` (a dict) lets baselines fitted at the same cutoff share training snapshots.
 """
 
 from __future__ import annotations
@@ -44,6 +44,15 @@ def training_snapshots(prep: PreparedOrders, cutoff, horizon_days: int, n_snapsh
     return pd.concat(frames, ignore_index=True), np.concatenate(labels)
 
 
+def _cached_snapshots(cache, prep, cutoff, horizon_days, n_snapshots=8):
+    if cache is None:
+        return training_snapshots(prep, cutoff, horizon_days, n_snapshots=n_snapshots)
+    key = ("snapshots", str(cutoff), int(horizon_days), n_snapshots)
+    if key not in cache:
+        cache[key] = training_snapshots(prep, cutoff, horizon_days, n_snapshots=n_snapshots)
+    return cache[key]
+
+
 def _rfm(features: pd.DataFrame) -> np.ndarray:
     return np.log1p(np.clip(features[RFM_COLUMNS].to_numpy(np.float64), 0, None))
 
@@ -64,9 +73,12 @@ class BaseRate(_Baseline):
 
     name = "base_rate"
 
-    def fit(self, prep, cutoff, horizon_days):
-        _, y = training_snapshots(prep, cutoff, horizon_days, n_snapshots=1)
-        self.rate_ = float(y.mean())
+    def fit(self, prep, cutoff, horizon_days, cache=None):
+        t = pd.Timestamp(cutoff) - pd.Timedelta(days=horizon_days)
+        seen = features_from_prepared(prep, t, n_weeks=1).index
+        if len(seen) == 0:
+            raise ValueError(f"too little history before {pd.Timestamp(cutoff).date()} for a {horizon_days}-day base rate")
+        self.rate_ = float(labels_from_prepared(prep, t, horizon_days, index=seen).mean())
         self.fitted_ = True
         return self
 
@@ -81,16 +93,23 @@ class _SklearnRFM(_Baseline):
     def _X(self, features):
         return _rfm(features)
 
-    def fit(self, prep, cutoff, horizon_days):
-        f, y = training_snapshots(prep, cutoff, horizon_days)
+    def fit(self, prep, cutoff, horizon_days, cache=None):
+        from threadpoolctl import threadpool_limits
+
+        f, y = _cached_snapshots(cache, prep, cutoff, horizon_days)
         self.model_ = self._make()
-        self.model_.fit(self._X(f), y)
+        # OpenMP in HistGradientBoosting spins badly when the cores are shared; one thread is faster here
+        with threadpool_limits(limits=1):
+            self.model_.fit(self._X(f), y)
         self.fitted_ = True
         return self
 
     def predict_proba(self, features):
+        from threadpoolctl import threadpool_limits
+
         self._check()
-        return self.model_.predict_proba(self._X(features))[:, 1]
+        with threadpool_limits(limits=1):
+            return self.model_.predict_proba(self._X(features))[:, 1]
 
 
 class RecencyOnly(_SklearnRFM):
@@ -120,7 +139,7 @@ class GradientBoostingRFM(_SklearnRFM):
     name = "gbm_rfm"
 
     def _make(self):
-        return HistGradientBoostingClassifier(max_iter=200, learning_rate=0.05, max_leaf_nodes=15,
+        return HistGradientBoostingClassifier(max_iter=150, learning_rate=0.05, max_leaf_nodes=15,
                                               early_stopping=False, random_state=self.random_state)
 
 
@@ -129,9 +148,15 @@ class BGNBDBaseline(_Baseline):
 
     name = "bgnbd"
 
-    def fit(self, prep, cutoff, horizon_days):
-        f = features_from_prepared(prep, cutoff, n_weeks=1)
-        self.model_ = BetaGeoModel().fit(*rft_from_features(f))
+    def fit(self, prep, cutoff, horizon_days, cache=None):
+        key = ("bgnbd", str(cutoff))
+        if cache is not None and key in cache:
+            self.model_ = cache[key]  # the fit does not depend on the horizon
+        else:
+            f = features_from_prepared(prep, cutoff, n_weeks=1)
+            self.model_ = BetaGeoModel().fit(*rft_from_features(f))
+            if cache is not None:
+                cache[key] = self.model_
         self.horizon_weeks_ = horizon_days / 7.0
         self.fitted_ = True
         return self

@@ -64,6 +64,8 @@ def key_phrases(cluster_texts: list[str], labels: np.ndarray, n_clusters: int, t
             # skip a word already inside a chosen phrase, and a phrase whose words are all chosen
             if any(term in phrase.split() for phrase in chosen if " " in phrase):
                 continue
+            if term.rstrip("s") in {p.rstrip("s") for p in chosen}:  # "cable" vs "cables"
+                continue
             if " " in term and all(w in chosen for w in term.split()):
                 chosen = [p for p in chosen if p not in term.split()]
             chosen.append(term)

@@ -34,7 +34,7 @@ def _rows(df_or_index, mask) -> list[int]:
 
 
 def _missing_column_error(file: str, spec: TableSpec, col: str, found: list[str]) -> DataValidationError:
-    close = difflib.get_close_matches(col, found, n=1, cutoff=0.4)
+    close = difflib.get_close_matches(col, found, n=1, cutoff=0.6)
     guess = close[0] if close else "<column>"
     what = spec.description.get(col, "")
     return DataValidationError(

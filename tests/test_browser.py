@@ -98,12 +98,13 @@ def _user_messages(page) -> list[str]:
 
 
 def _table(page, elem_id: str) -> tuple[list[str], list[list[str]]]:
+    """Header titles and the rendered rows of a gradio Dataframe (rows are div[role=row] with gridcells)."""
     grid = page.locator(f"#{elem_id} [role=grid]")
-    headers = grid.locator("th[role=columnheader]").evaluate_all("els => els.map(e => e.title || e.innerText)")
-    rows = grid.locator("tbody tr").evaluate_all(
-        "trs => trs.map(tr => [...tr.querySelectorAll('td')].map(td => td.innerText.trim()))"
-        ".filter(r => r.length && r.some(c => c))")
-    return [h.strip() for h in headers], rows
+    headers = grid.locator("thead th[role=columnheader]").evaluate_all(
+        "els => els.map(e => (e.title || e.innerText).trim())")
+    rows = grid.locator("[role=row][data-index]").evaluate_all(
+        "rows => rows.map(r => [...r.querySelectorAll('[role=gridcell]')].map(c => c.innerText.trim()))")
+    return headers, rows
 
 
 def _screenshot(page, name: str) -> None:
@@ -118,7 +119,7 @@ def test_predictions_table_download_and_segment_chart(browser, app_url, demo_wor
     try:
         _ask(page, "which customers will buy this week?")
         _wait_answer(page, 1)
-        page.locator("#evidence-table-1 [role=grid] tbody tr").first.wait_for()
+        page.locator("#evidence-table-1 [role=row][data-index]").first.wait_for()
         headers, rows = _table(page, "evidence-table-1")
         assert headers[:2] == ["customer", "P(buy)"], headers
         assert len(rows) >= 5

@@ -9,7 +9,7 @@ from typing import Any, Iterable
 from . import parsing as P
 from .router import Router, cue_scores
 
-__all__ = ["Plan", "Entities", "make_plan", "previous_call", "FOLLOWUP_RE"]
+__all__ = ["Plan", "Entities", "make_plan", "masked_question", "previous_call", "FOLLOWUP_RE"]
 
 TOOLS = ("predict_buyers", "explain_customer", "list_segments", "segment_audience", "search_reviews",
          "summarize_reviews", "write_campaign", "data_overview")
@@ -183,6 +183,11 @@ def _mask(q: str, ent: Entities) -> str:
     if prod:
         out = re.sub(re.escape(prod), "this product", out, flags=re.I)
     return " ".join(out.split())
+
+
+def masked_question(question: str, ent: Entities) -> str:
+    """What the router embeds for ``question``."""
+    return _mask(str(question).strip(), ent)
 
 
 def make_plan(question: str, router: Router, ent: Entities,

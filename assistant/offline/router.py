@@ -129,6 +129,16 @@ class Router:
                 sims.setdefault(lab, []).append(float(s))
         return {r: float(np.mean(sorted(v, reverse=True)[:TOP_N])) for r, v in sims.items()}
 
+    def warm(self, questions: Sequence[str]) -> None:
+        """Embed many questions in one batch (for evaluation runs); later routing reads the cache."""
+        self._ensure()
+        if self.method != "embeddings":
+            return
+        todo = [q for q in dict.fromkeys(questions) if q not in self._cache]
+        if todo:
+            for q, v in zip(todo, np.asarray(self._embed(todo), dtype=np.float32)):
+                self._cache[q] = v
+
     def scores(self, question: str, masked: str | None = None) -> dict[str, float]:
         """Similarity (on the masked question) plus cue boosts (on the raw question), per route."""
         sims = self._similarities(masked or question)

@@ -1,0 +1,65 @@
+"""MiniLM embeddings from the installed package, and the Chroma embedding function that persists with a collection."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+
+from models.embeddings import EMBEDDING_DIM, MiniLMEmbeddingFunction, embed, get_embedder
+
+REPO = __import__("pathlib").Path(__file__).resolve().parents[1]
+
+
+def test_import_loads_no_model():
+    code = ("import sys, models.embeddings as e; "
+            "print('sentence_transformers' in sys.modules, e._load.cache_info().currsize)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "0"]
+
+
+def test_embed_is_normalized_float32_and_semantic():
+    texts = ["The guitar strings broke after a week.", "These strings snapped within days.",
+             "Fast shipping, the box arrived on Monday."]
+    v = embed(texts)
+    assert v.shape == (3, EMBEDDING_DIM) and v.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-5)
+    sim = v @ v.T
+    assert sim[0, 1] > sim[0, 2] + 0.2  # two texts about broken strings are closer than one about shipping
+    assert embed([]).shape == (0, EMBEDDING_DIM)
+    assert get_embedder() is get_embedder()
+    np.testing.assert_array_equal(embed(texts[:1]), embed(texts[:1]))  # deterministic
+
+
+def test_embedding_function_is_registered_and_round_trips():
+    from chromadb.utils.embedding_functions import known_embedding_functions
+
+    assert known_embedding_functions[MiniLMEmbeddingFunction.name()] is MiniLMEmbeddingFunction
+    ef = MiniLMEmbeddingFunction(batch_size=16)
+    again = MiniLMEmbeddingFunction.build_from_config(ef.get_config())
+    assert again.get_config() == ef.get_config() and not ef.is_legacy()
+    out = ef(["a capo that holds tight"])
+    assert len(out) == 1 and np.asarray(out[0]).shape == (EMBEDDING_DIM,)
+
+
+def test_persisted_collection_reopens_with_our_function_without_warnings(tmp_path):
+    import chromadb
+    from chromadb.config import Settings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        client = chromadb.PersistentClient(path=str(tmp_path), settings=Settings(anonymized_telemetry=False))
+        coll = client.get_or_create_collection("c", embedding_function=MiniLMEmbeddingFunction())
+        coll.add(ids=["1", "2"], documents=["loud amp hum", "soft nylon strings"])
+    # a fresh process: the function is rebuilt from the stored config (never Chroma's ONNX default)
+    code = ("import warnings, chromadb; warnings.simplefilter('error'); import models.embeddings; "
+            "from chromadb.config import Settings; "
+            f"c = chromadb.PersistentClient(path={str(tmp_path)!r}, settings=Settings(anonymized_telemetry=False))"
+            ".get_collection('c'); "
+            "print(type(c._embedding_function).__name__, c.count(), "
+            "c.query(query_texts=['amplifier buzz'], n_results=1)['ids'][0][0])")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["MiniLMEmbeddingFunction", "2", "1"]
