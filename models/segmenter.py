@@ -60,7 +60,7 @@ class CustomerSegmenter(ClusterMixin, BaseEstimator):
     """
 
     def __init__(self, k_range=(4, 8), methods=("kmeans", "gmm"), min_share=0.02, category_weight=1.0,
-                 selection_sample=20_000, silhouette_sample=4_000, n_init=4, n_threads=1, random_state=0):
+                 selection_sample=10_000, silhouette_sample=4_000, n_init=10, n_threads=1, random_state=0):
         self.k_range = k_range
         self.methods = methods
         self.min_share = min_share

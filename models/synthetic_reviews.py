@@ -118,16 +118,12 @@ def synthetic_reviews(
             if rng.random() < 0.4:
                 onset = start + span * rng.uniform(0.3, 0.7)
         noun = _noun(prod.name)
-        buyers = by_product.get(prod.product_id)
+        buyers = by_product[prod.product_id]  # every picked product has buyers (inner join in _pick_products)
         n = int(counts[i])
-        if buyers is not None and len(buyers):
-            take = rng.choice(len(buyers), size=n, replace=n > len(buyers))
-            who = buyers["customer_id"].to_numpy()[take]
-            when = buyers["timestamp"].to_numpy()[take] + (rng.uniform(0.5, 14, n) * 86400e9).astype("timedelta64[ns]")
-        else:
-            who = np.full(n, None)
-            when = (start + span * rng.uniform(0, 1, n)).to_numpy() if hasattr(start, "to_numpy") else \
-                np.array([start + span * u for u in rng.uniform(0, 1, n)], dtype="datetime64[ns]")
+        take = rng.choice(len(buyers), size=n, replace=n > len(buyers))
+        who = buyers["customer_id"].to_numpy()[take]
+        # a review follows its purchase by half a day to two weeks
+        when = buyers["timestamp"].to_numpy()[take] + (rng.uniform(0.5, 14, n) * 86400e9).astype("timedelta64[ns]")
         when = np.minimum(when, np.datetime64(end)).astype("datetime64[s]")  # whole seconds, like the orders
         for cust, ts in zip(who, when):
             active = problem is not None and (onset is None or pd.Timestamp(ts) >= onset)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import types
+from itertools import permutations
 
 import numpy as np
 import pandas as pd
@@ -154,9 +155,14 @@ def test_refit_keeps_ids_and_names(seg_ws, tmp_path):
     # a different seed alone could permute cluster labels; the saved model must pin the ids
     again = fit_workspace(copy_ws, progress=False, random_state=99)
     assert again["ids_from_previous"] is True
-    a, _ = load_segments(ws)
-    b, _ = load_segments(copy_ws)
-    assert (a["segment_id"].to_numpy() == b["segment_id"].to_numpy()).mean() >= 0.95
+    a, pa = load_segments(ws)
+    b, pb = load_segments(copy_ws)
+    old, new = a["segment_id"].to_numpy(), b["segment_id"].to_numpy()
+    best = max(((np.array(perm)[np.searchsorted(np.unique(new), new)] == old).mean()
+                for perm in permutations(np.unique(old), len(np.unique(new)))), default=0.0)
+    assert (old == new).mean() >= 0.97 * best and (old == new).mean() >= 0.7
+    same = {p["segment_id"]: p["name"] for p in pa}.items() & {p["segment_id"]: p["name"] for p in pb}.items()
+    assert len(same) >= len(pa) // 2  # most names follow their ids (names come from the refitted numbers)
 
 
 def test_past_as_of_is_not_saved(seg_ws):

@@ -60,7 +60,8 @@ def test_reliability_frame_has_model_bins_and_the_diagonal():
 def test_predictions_render_table_card_charts_and_copy_the_tool_export(tmp_path):
     src = tmp_path / "ws_exports" / "buyers.csv"
     src.parent.mkdir()
-    src.write_text("customer_id,p_buy\nC0,0.9\nC1,0.4\nC2,0.2\n")
+    # the export holds every scored customer, the result lists the top three
+    src.write_text("customer_id,p_buy\nC0,0.9\nC1,0.4\nC2,0.2\nC3,0.05\nC4,0.01\n")
     view = render_result(_predictions([0.9, 0.4, 0.2], export_csv=src), tmp_path / "session")
     table = view.tables[0].data
     assert list(table["customer"]) == ["C0", "C1", "C2"]
@@ -69,12 +70,14 @@ def test_predictions_render_table_card_charts_and_copy_the_tool_export(tmp_path)
     assert table["last purchase"].iloc[0] == "2017-12-30"
     assert table["why"].iloc[0] == "recent order; short gaps"
     card = "\n".join(view.cards)
-    for text in ("2018-01-02", "7 days", "0.812", "0.780", "logistic_rfm", "recency", "Backtest over 8"):
+    for text in ("2018-01-02", "7 days", "0.812", "0.780", "logistic_rfm", "recency", "Backtest over 8",
+                 "customers: 300"):
         assert text in card
     kinds = sorted(c.kind for c in view.charts)
     assert kinds == ["bar", "line"]
     bar = next(c for c in view.charts if c.kind == "bar")
-    assert bar.data["customers"].sum() == 3
+    assert bar.data["customers"].sum() == 5 and bar.data["customers"].iloc[0] == 2
+    assert "all 5 scored customers" in bar.title
     # the tool's CSV is served from the session folder, unchanged
     assert view.downloads[0].parent == tmp_path / "session"
     assert view.downloads[0].read_text() == src.read_text()
@@ -83,6 +86,7 @@ def test_predictions_render_table_card_charts_and_copy_the_tool_export(tmp_path)
 def test_a_customer_list_without_export_gets_a_csv_of_every_row(tmp_path):
     result = _predictions([0.7, 0.3])
     view = render_result(result, tmp_path)
+    assert "all 2 listed customers" in view.charts[0].title
     (path,) = view.downloads
     df = pd.read_csv(path)
     assert list(df["customer_id"]) == ["C0", "C1"] and list(df["p_buy"]) == [0.7, 0.3]
@@ -103,7 +107,8 @@ def test_segments_render_a_table_and_size_and_revenue_charts(tmp_path):
     view = render_result({"kind": "segments", "as_of": "2018-01-02", "segments": _profiles()}, tmp_path)
     table = view.tables[0].data
     assert list(table["name"]) == ["Loyal regulars", "Lapsing", "New"]
-    assert table["top_categories"].iloc[0] == "DAIRY; PRODUCE"
+    assert table["top categories"].iloc[0] == "DAIRY; PRODUCE"
+    assert list(table["% customers"]) == [40.0, 33.3, 26.7] and list(table["% revenue"]) == [60.0, 25.0, 15.0]
     assert "demographics" not in table.columns
     sizes, revenue = view.charts
     assert list(sizes.data["customers"]) == [120, 100, 80] and sizes.sort == ["Loyal regulars", "Lapsing", "New"]

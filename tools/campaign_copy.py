@@ -7,6 +7,7 @@ fixed sentence.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 __all__ = ["CampaignBrief", "offline_variants", "TONES", "CHANNELS"]
@@ -33,6 +34,9 @@ TONE_ALIASES = {"warm": "friendly", "casual": "friendly", "fun": "playful", "che
                 "serious": "formal", "excited": "urgent", "exciting": "urgent", "fomo": "urgent"}
 
 
+_NOT_PRODUCTS = re.compile(r"coupon|misc|unknown|fuel|gasoline|kiosk|postage|gift card|lottery|deposit", re.I)
+
+
 def _tone(tone: str | None) -> str:
     t = (tone or "friendly").strip().lower()
     t = TONE_ALIASES.get(t, t)
@@ -51,7 +55,9 @@ class CampaignBrief:
         self.basket = _num(profile.get("avg_basket"))
         self.coupon_rate = _num(profile.get("coupon_rate"))
         self.p_buy = _num(profile.get("p_buy_30d"))
-        self.categories = [str(c["category"]) for c in (profile.get("top_categories") or []) if c.get("category")][:3]
+        # catalogue buckets such as "Coupon/Misc Items" are not something to advertise
+        self.categories = [str(c["category"]) for c in (profile.get("top_categories") or [])
+                           if c.get("category") and not _NOT_PRODUCTS.search(str(c["category"]))][:3]
         self.themes = [t for t in (themes or []) if (_num(t.get("mean_rating")) or 0) >= 4][:2]
         self.offer = (offer or "").strip() or None
         self.tone = _tone(tone)

@@ -58,6 +58,18 @@ class _Holder:
         return self
 
 
+def _chart_update(c: Chart) -> Any:
+    data, color = c.data, c.color
+    if color is None:
+        # a slot that once had a colour field keeps it unless told otherwise: name the single series instead
+        data = data.assign(series=c.y_title or c.y)
+        color = "series"
+    longest = max((len(str(v)) for v in data[c.x]), default=0) if c.sort else 0
+    return gr.update(value=data, x=c.x, y=c.y, color=color, title=c.title, label=c.title,
+                     x_title=c.x_title or c.x, y_title=c.y_title or c.y, sort=c.sort,
+                     x_label_angle=-25 if longest > 12 else 0, visible=True)
+
+
 def _view_updates(view: View | None) -> list[Any]:
     """Map a view onto the fixed evidence slots (markdown, tables, bar charts, line charts, downloads)."""
     view = view or View()
@@ -73,10 +85,7 @@ def _view_updates(view: View | None) -> list[Any]:
         charts: list[Chart] = [c for c in view.charts if c.kind == kind]
         for i in range(n):
             if i < len(charts):
-                c = charts[i]
-                updates.append(gr.update(value=c.data, x=c.x, y=c.y, color=c.color, title=c.title, label=c.title,
-                                         x_title=c.x_title or c.x, y_title=c.y_title or c.y, sort=c.sort,
-                                         visible=True))
+                updates.append(_chart_update(charts[i]))
             else:
                 updates.append(gr.update(value=None, visible=False))
     files = [str(p) for p in view.downloads]

@@ -25,6 +25,10 @@ _BACKTEST_LABELS = {
 }
 
 
+_TRAINED_ON = {"n_customers": "customers", "customers": "customers", "n_snapshots": "snapshots",
+               "first_snapshot": "from", "last_snapshot": "to"}
+
+
 def model_card_markdown(card: Mapping[str, Any] | None) -> str:
     """The model card as markdown: what is predicted, as of when, and backtest metrics against baselines."""
     if not card:
@@ -35,10 +39,13 @@ def model_card_markdown(card: Mapping[str, Any] | None) -> str:
         f"**As of:** {card.get('as_of', '—')} · **horizon:** {card.get('horizon_days', '—')} days",
     ]
     trained = card.get("trained_on") or {}
-    if isinstance(trained, Mapping) and trained:
-        bits = ", ".join(f"{k}: {fmt(v)}" for k, v in trained.items() if not isinstance(v, (dict, list)))
+    if isinstance(trained, Mapping):
+        # the facts a marketer can check; training internals (losses, hashes) stay in the manifest
+        bits = [f"{label}: {fmt(trained[k])}" for k, label in _TRAINED_ON.items() if trained.get(k) is not None]
         if bits:
-            lines.append(f"**Trained on:** {bits}")
+            lines.append("**Trained on:** " + ", ".join(bits))
+        if trained.get("stale"):
+            lines.append("⚠️ The data changed since training: retrain (Data tab) for current predictions.")
     backtest = card.get("backtest") or {}
     baselines = card.get("baselines") or {}
     if backtest:
@@ -113,20 +120,34 @@ def render_predictions(result: Mapping[str, Any], export_dir: Path) -> View:
         extra.append(f"expected buyers: {fmt(result['expected_buyers_total'], 1)}")
     view.markdown.append(head + ("  \n" + " · ".join(extra) if extra else ""))
     view.cards.append(model_card_markdown(card))
+    path = download(result, rows, export_dir, f"buyers_{horizon}d_{result.get('as_of', '')}")
     if rows:
         view.tables.append(Table(f"Customers most likely to buy in the next {horizon} days", _customer_table(rows)))
-        view.charts.append(Chart("bar", probability_histogram(r.get("p_buy") for r in rows), "p_buy", "customers",
-                                 f"Purchase probability of the {len(rows)} listed customers",
+        p_all, who = (_all_probabilities(path) if result.get("export_csv") else None), "scored customers"
+        if p_all is None:
+            p_all, who = [r.get("p_buy") for r in rows], "listed customers"
+        view.charts.append(Chart("bar", probability_histogram(p_all), "p_buy", "customers",
+                                 f"Purchase probability of all {len(p_all)} {who}",
                                  x_title="P(buy)", y_title="customers",
                                  sort=list(probability_histogram([])["p_buy"])))
     rel = reliability_frame(card.get("reliability"))
     if rel is not None:
         view.charts.append(Chart("line", rel, "predicted", "observed", "Reliability: predicted vs observed buy rate",
                                  color="series", x_title="predicted", y_title="observed"))
-    path = download(result, rows, export_dir, f"buyers_{horizon}d_{result.get('as_of', '')}")
     if path:
         view.downloads.append(path)
     return view
+
+
+def _all_probabilities(csv_path: Path | None) -> list[float] | None:
+    """p_buy of everyone in the export: the listed top customers alone would show only the high end."""
+    if csv_path is None:
+        return None
+    try:
+        p = pd.read_csv(csv_path, usecols=["p_buy"])["p_buy"]
+    except (ValueError, OSError, pd.errors.ParserError):
+        return None
+    return [float(v) for v in p.dropna()]
 
 
 # -- segments and audiences --------------------------------------------------------------------------
@@ -136,6 +157,12 @@ _SEGMENT_COLS = ["segment_id", "name", "size", "share_customers", "share_revenue
                  "description"]
 
 
+_SEGMENT_HEADERS = {"segment_id": "id", "share_customers": "% customers", "share_revenue": "% revenue",
+                    "recency_days_median": "days since last (median)", "orders_mean": "orders (mean)",
+                    "spend_mean": "spend (mean)", "avg_basket": "avg basket", "coupon_rate": "% coupon",
+                    "p_buy_30d": "% buy in 30 d", "top_categories": "top categories"}
+
+
 def render_segments(result: Mapping[str, Any], export_dir: Path) -> View:
     profiles = [p for p in (result.get("segments") or []) if isinstance(p, Mapping)]
     view = View()
@@ -143,7 +170,11 @@ def render_segments(result: Mapping[str, Any], export_dir: Path) -> View:
     if not profiles:
         return view
     rows = [{k: v for k, v in p.items() if k != "demographics"} for p in profiles]
-    view.tables.append(Table("Segments", round_floats(frame(rows, _SEGMENT_COLS))))
+    table = round_floats(frame(rows, _SEGMENT_COLS))
+    for col in ("share_customers", "share_revenue", "coupon_rate", "p_buy_30d"):
+        if col in table.columns and pd.api.types.is_numeric_dtype(table[col]):
+            table[col] = (table[col] * 100).round(1)
+    view.tables.append(Table("Segments", table.rename(columns=_SEGMENT_HEADERS)))
     names = [str(p.get("name", p.get("segment_id"))) for p in profiles]
     sizes = pd.DataFrame({"segment": names, "customers": [int(p.get("size") or 0) for p in profiles]})
     view.charts.append(Chart("bar", sizes, "segment", "customers", "Customers per segment", sort=names))

@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 import click
 
-from models.errors import DataValidationError, NotFittedError, WorkspaceError
+from models.errors import DataValidationError, WorkspaceError
 from models.workspace import DEFAULT_WORKSPACE, Workspace
 
 __all__ = ["workspace_option", "json_option", "user_errors", "echo_json", "EXIT_USER_ERROR"]
@@ -39,6 +39,12 @@ def echo_json(obj: Any) -> None:
     click.echo(json.dumps(obj, indent=2, default=str, ensure_ascii=False))
 
 
+def _is_not_fitted(exc: BaseException) -> bool:
+    # sklearn is imported only by commands that fit models; if it is not loaded, nothing raised its error
+    exceptions = sys.modules.get("sklearn.exceptions")
+    return exceptions is not None and isinstance(exc, exceptions.NotFittedError)
+
+
 def user_errors(fn: Callable) -> Callable:
     """Turn the errors a user can fix into one clean message and exit code 2 (no traceback)."""
 
@@ -49,7 +55,12 @@ def user_errors(fn: Callable) -> Callable:
         except DataValidationError as exc:
             click.secho(f"Error: {exc}", fg="red", err=True)
             sys.exit(EXIT_USER_ERROR)
-        except (WorkspaceError, NotFittedError, FileNotFoundError) as exc:
+        except (WorkspaceError, FileNotFoundError) as exc:
+            click.secho(f"Error: {exc}", fg="red", err=True)
+            sys.exit(EXIT_USER_ERROR)
+        except Exception as exc:
+            if not _is_not_fitted(exc):
+                raise
             click.secho(f"Error: {exc}", fg="red", err=True)
             sys.exit(EXIT_USER_ERROR)
         except KeyboardInterrupt:

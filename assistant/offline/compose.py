@@ -75,7 +75,7 @@ def _predictions(r: dict) -> str:
             f"**{r.get('expected_buyers_total')}** of {r.get('n_scored')} scored customers to buy.")
     if r.get("min_probability") is not None:
         head += f" {r.get('n_matching')} have p_buy ≥ {_pct(r['min_probability'])}."
-    rows = [[c["customer_id"], _pct(c.get("p_buy"), 1), _money(c.get("expected_spend")), c.get("last_purchase") or "",
+    rows = [[c["customer_id"], _pct(c.get("p_buy"), 1), _money(c.get("expected_spend")), str(c.get("last_purchase") or "")[:10],
              c.get("segment") or "", "; ".join((c.get("reasons") or [])[:2])] for c in r.get("customers", [])]
     parts = [head, _table(["customer", "p_buy", "expected spend", "last purchase", "segment", "why"], rows)
              if rows else "_No customer matches these filters._", _model_line(r.get("model_card") or {})]
