@@ -28,10 +28,11 @@ class NullSafeChatOpenAI(ChatOpenAI):
 
 
 def make_copywriter(llm: BaseChatModel):
-    """``prompt -> text`` over the chat model, for write_campaign's LLM copy."""
+    """``campaign fields -> reply text`` over the chat model, with prompts/campaign.md, for write_campaign."""
+    from prompts import load_prompt
 
-    def copywriter(prompt: str) -> str:
-        out = llm.invoke(prompt)
+    def copywriter(fields: dict) -> str:
+        out = llm.invoke(load_prompt("campaign").format(**fields))
         content = out.content
         if isinstance(content, list):  # content blocks
             content = "".join(b.get("text", "") if isinstance(b, dict) else str(b) for b in content)

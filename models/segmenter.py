@@ -1,7 +1,8 @@
 """Customer segments: a seeded clustering of per-customer features, with ids that survive retraining.
 
 ``CustomerSegmenter`` follows the scikit-learn estimator contract. It takes the frame ``features_at`` returns
-(optionally with a ``p_buy_30d`` column), log-transforms the skewed money/count columns, scales robustly
+(optionally with a ``p_buy_30d`` column), turns order and spend totals into rates per 30 days of tenure,
+log-transforms the skewed money/count/day columns, scales robustly
 (median / IQR), then picks the clustering on the data: k-means and a Gaussian mixture for every k in
 ``k_range``, keeping the candidate with the best silhouette (on a seeded sample) among those whose every
 segment holds at least ``min_share`` of customers. Passing a previously fitted segmenter as ``reference``
@@ -154,7 +155,9 @@ class CustomerSegmenter(ClusterMixin, BaseEstimator):
         Zs = self._scale(Z)
 
         n = len(Zs)
-        hi = min(hi, max(n - 1, 2))
+        if n <= lo:
+            raise ValueError(f"{n} customers cannot form {lo} segments; need more than {lo} customers with orders")
+        hi = min(hi, n - 1)
         sample = rng.choice(n, size=min(n, self.selection_sample), replace=False) if n > self.selection_sample \
             else np.arange(n)
         sil_n = min(self.silhouette_sample, len(sample))

@@ -111,3 +111,15 @@ def amazon_review_ws(tmp_path_factory, amazon_reviews_path):
     ws.ingest({"reviews": reviews, "products": products.reset_index(drop=True)})
     index_workspace(ws, progress=False)
     return ws
+
+
+@pytest.fixture(scope="session")
+def cj_trained_workspace(tmp_path_factory, cj_small):
+    """Orders + products of `cj_small` with the predictor trained (quick settings). Read-only for tests."""
+    from models.train import train_workspace
+    from models.workspace import Workspace
+
+    ws = Workspace(tmp_path_factory.mktemp("cj_trained") / "ws")
+    ws.ingest({"orders": cj_small["orders"], "products": cj_small["products"]})
+    train_workspace(ws, quick=True, progress=False)
+    return ws

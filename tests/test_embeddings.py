@@ -53,12 +53,13 @@ def test_persisted_collection_reopens_with_our_function_without_warnings(tmp_pat
         client = chromadb.PersistentClient(path=str(tmp_path), settings=Settings(anonymized_telemetry=False))
         coll = client.get_or_create_collection("reviews-test", embedding_function=MiniLMEmbeddingFunction())
         coll.add(ids=["1", "2"], documents=["loud amp hum", "soft nylon strings"])
-    # a fresh process: the function is rebuilt from the stored config (never Chroma's ONNX default)
+    # a fresh process: the function is rebuilt from the stored config and embeds the query text
+    # (Chroma's ONNX default would need a download and fail offline)
     code = ("import warnings, chromadb; warnings.simplefilter('error'); import models.embeddings; "
             "from chromadb.config import Settings; "
             f"c = chromadb.PersistentClient(path={str(tmp_path)!r}, settings=Settings(anonymized_telemetry=False))"
             ".get_collection('reviews-test'); "
-            "print(type(c._embedding_function).__name__, c.count(), "
+            "print(type(c.configuration.get('embedding_function')).__name__, c.count(), "
             "c.query(query_texts=['amplifier buzz'], n_results=1)['ids'][0][0])")
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr[-2000:]

@@ -163,8 +163,10 @@ def test_write_campaign_offline_grounded(tools_by_name, fake_ctx, channel):
 def test_write_campaign_uses_llm_copywriter_and_falls_back(fake_ctx):
     prompts = []
 
-    def copywriter(prompt):
-        prompts.append(prompt)
+    def copywriter(fields):
+        from prompts import load_prompt
+
+        prompts.append(load_prompt("campaign").format(**fields))
         return '{"variants": [{"subject": "S", "preheader": "P", "body": "B", "cta": "Go"}], "facts_used": ["x"]}'
 
     fake_ctx.copywriter = copywriter

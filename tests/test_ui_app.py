@@ -262,3 +262,26 @@ def test_unknown_pipeline_step_is_refused(tmp_path):
     with pytest.raises(ValueError, match="train, segment, index"):
         run_pipeline_step(None, "bake")
     assert "at least one file" in ingest_uploads(None, {"orders": None})
+
+
+def test_uploads_are_validated_in_plain_words_then_ingested(tmp_path, cj_small):
+    from models.workspace import Workspace
+    from ui.data_tab import ingest_uploads, overview_view
+
+    ws = Workspace(tmp_path / "ws")
+    orders = cj_small["orders"].head(500)[["customer_id", "timestamp", "amount", "order_id", "product_id"]]
+    bad = orders.astype({"amount": "string"}).copy()
+    bad.loc[bad.index[3], "amount"] = "twelve"
+    bad.to_csv(tmp_path / "orders.csv", index=False)
+    msg = ingest_uploads(ws, {"orders": str(tmp_path / "orders.csv")})
+    assert msg.startswith("❌ **orders.csv**") and "`amount`" in msg and "twelve" in msg and "rows: 4" in msg
+    assert not ws.exists()  # nothing half-ingested
+    good = tmp_path / "good" / "orders.csv"
+    good.parent.mkdir()
+    orders.to_csv(good, index=False)
+    msg = ingest_uploads(ws, {"orders": str(good), "products": None})
+    assert msg.startswith("✅") and "orders: 500 rows" in msg
+    md, months, _ = overview_view(ws)
+    assert f"**{orders['customer_id'].nunique():,}** customers" in md
+    assert months is not None and months["revenue"].sum() == pytest.approx(orders["amount"].sum(), rel=1e-6)
+    assert "No models fitted yet" in md

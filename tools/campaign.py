@@ -69,10 +69,10 @@ def category_themes(ctx: ToolContext, categories: list[str], max_categories: int
     return themes, list(dict.fromkeys(ids))
 
 
-def _llm_variants(ctx: ToolContext, prompt: str) -> tuple[list[dict], list[str]] | None:
+def _llm_variants(ctx: ToolContext, fields: dict) -> tuple[list[dict], list[str]] | None:
     """Ask the configured LLM for copy; None when it does not return usable JSON."""
     try:
-        raw = ctx.copywriter(prompt)  # type: ignore[misc]
+        raw = ctx.copywriter(fields)  # type: ignore[misc]
     except Exception as exc:
         log.warning("copywriter failed, using offline templates: %s", exc)
         return None
@@ -113,15 +113,14 @@ def write_campaign_impl(ctx: ToolContext, segment: str, channel: str = "email", 
     if offer:
         used.append(f"offer given by the user: {offer}")
     if ctx.copywriter is not None:
-        from prompts import load_prompt
-
-        prompt = load_prompt("campaign").format(
+        # the assistant layer owns the prompt file; the tool hands over the grounded fields only
+        brief_fields = dict(
             segment=profile["name"], channel=ch, tone=tone or "friendly", offer=offer or "none",
             facts="\n".join(f"- {x}" for x in facts) or "- (none)",
             themes="\n".join(f"- {t['category']}: {t['label']} (mean {t.get('mean_rating')} stars) e.g. "
                              + " ".join(q["text"] for q in t["quotes"]) for t in themes) or "- (no reviews)",
             n_variants=3)
-        got = _llm_variants(ctx, prompt)
+        got = _llm_variants(ctx, brief_fields)
         if got is not None:
             variants, used = got
             generated_by = "llm"

@@ -93,6 +93,13 @@ def _num(v: Any) -> float | None:
     return None if f != f else f
 
 
+def _clip(text: str, limit: int) -> str:
+    """Shorten at a word boundary (subject lines must not end mid-word)."""
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(" ,:;—-")
+
+
 def _offer_line(b: CampaignBrief) -> str:
     return f"{b.offer[0].upper()}{b.offer[1:]} on {b.cats(1)} this week." if b.offer else f"New picks in {b.cats(1)} are in."
 
@@ -106,7 +113,7 @@ def _email(b: CampaignBrief) -> list[dict]:
     cta_offer = "Claim your offer" if b.offer else "Shop now"
     opener = {"recent": w["thanks"], "cooling": f"{w['hello']} — {cat1} restocked", "lapsed": w["miss"]}[b.state]
     v1 = {
-        "subject": f"{opener}: {cats} picked for you"[:78],
+        "subject": _clip(f"{opener}: {cats} picked for you", 70)[:78],
         "preheader": (b.offer or f"Fresh {cat1} and everyday favourites, ready when you are")[:100],
         "body": (f"{w['hello']},\n\nYou often fill your basket with {cats}, so we've put the best of them in one "
                  f"place.{offer}{social}\n\n{w['urge']} and stock up for the week.\n\n{w['sign']}"),
@@ -116,14 +123,14 @@ def _email(b: CampaignBrief) -> list[dict]:
                   {"recent": f"Your next {cat1} run, sorted", "cooling": f"Time for a {cat1} top-up?",
                    "lapsed": f"Come back to {cat1} you love"}[b.state])
     v2 = {
-        "subject": v2_subject[:78],
+        "subject": _clip(v2_subject, 70)[:78],
         "preheader": f"Handpicked {cats} for regulars like you"[:100],
         "body": (f"{w['hello']},\n\n{opener}. Whether it's {cat1} for the weekend or the staples you reach for every "
                  f"week, it's all here.{offer}\n\n{w['urge']}.\n\n{w['sign']}"),
         "cta": "See what's new" if not b.offer else cta_offer,
     }
     v3 = {
-        "subject": (f"{praise.capitalize()} — and more {cat1}" if praise else f"Made for your {cats} habit")[:78],
+        "subject": _clip(f"{praise.capitalize()} — and more {cat1}" if praise else f"Made for your {cats} habit", 70),
         "preheader": ("Our reviewers said it first" if praise else "A short list, picked from what you buy")[:100],
         "body": (f"{w['hello']},\n\nA quick one: we've lined up {cats} based on what customers like you buy most."
                  f"{social}{offer}\n\n{w['sign']}"),

@@ -19,7 +19,7 @@ from models.workspace import Workspace
 
 __all__ = ["ToolContext", "quote_review"]
 
-Copywriter = Callable[[str], str]
+Copywriter = Callable[[dict], str]  # campaign fields -> raw LLM reply
 
 
 def _model(name: str) -> Any:
@@ -45,8 +45,8 @@ def quote_review(review_id: Any, text: Any) -> str:
 class ToolContext:
     """Lazily loaded, cached view of a workspace for the tools.
 
-    ``copywriter`` (optional) is a ``prompt -> text`` callable backed by the configured LLM; without it
-    write_campaign fills offline templates.
+    ``copywriter`` (optional) turns a campaign brief (segment, channel, tone, offer, facts, themes) into the
+    LLM's reply; the assistant layer sets it with an LLM backend. Without it write_campaign fills templates.
     """
 
     def __init__(self, workspace: str | Path | Workspace, *, copywriter: Copywriter | None = None) -> None:

@@ -144,14 +144,14 @@ def build_app(session_factory: SessionFactory, workspace: Any, *, title: str = "
                             send = gr.Button("Send", variant="primary", scale=1, elem_id="send")
                         gr.Examples(EXAMPLES, inputs=box, label="Try")
                         clear = gr.Button("New conversation", size="sm", elem_id="clear")
-                    with gr.Column(scale=6):
+                    with gr.Column(scale=5):
                         evidence_md = gr.Markdown(visible=False, elem_id="evidence-md")
                         tables = [gr.Dataframe(visible=False, interactive=False, wrap=True, max_height=420,
                                                elem_id=f"evidence-table-{i + 1}") for i in range(N_TABLES)]
                         evidence_card = gr.Markdown(visible=False, elem_id="evidence-card")
-                        bars = [gr.BarPlot(visible=False, elem_id=f"evidence-bar-{i + 1}", height=280)
+                        bars = [gr.BarPlot(visible=False, elem_id=f"evidence-bar-{i + 1}", height=320)
                                 for i in range(N_BARS)]
-                        lines = [gr.LinePlot(visible=False, elem_id=f"evidence-line-{i + 1}", height=280)
+                        lines = [gr.LinePlot(visible=False, elem_id=f"evidence-line-{i + 1}", height=320)
                                  for i in range(N_LINES)]
                         downloads = gr.File(label="Download (CSV)", file_count="multiple", visible=False,
                                             interactive=False, elem_id="downloads")

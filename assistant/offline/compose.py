@@ -91,12 +91,12 @@ def _customer(r: dict) -> str:
     lines = [f"**Customer {r.get('customer_id')}**" + (f" — segment *{r['segment']}*" if r.get("segment") else ""),
              f"- Purchase probability: {probs} (as of {r.get('as_of')})",
              f"- {st.get('orders')} orders, {_money(st.get('spend'))} total, average basket {_money(st.get('avg_basket'))}; "
-             f"first purchase {st.get('first_purchase')}, last {st.get('last_purchase')}"]
+             f"first purchase {str(st.get('first_purchase'))[:10]}, last {str(st.get('last_purchase'))[:10]}"]
     if r.get("reasons"):
         lines.append("- Why: " + "; ".join(r["reasons"]))
     if r.get("recent_orders"):
         lines.append("\nRecent orders:\n\n" + _table(["order", "date", "amount", "items"], [
-            [o["order_id"], o["date"], _money(o["amount"]), o["items"]] for o in r["recent_orders"]]))
+            [o["order_id"], str(o["date"])[:16].replace("T", " "), _money(o["amount"]), o["items"]] for o in r["recent_orders"]]))
     return "\n".join(lines)
 
 
@@ -142,7 +142,7 @@ def _reviews(r: dict) -> str:
         return head + " Try a broader query or fewer filters."
     lines = [head, ""]
     for v in revs:
-        lines.append(f"- **{v.get('rating')}★** {v.get('product_name') or ''} ({v.get('timestamp') or ''}) "
+        lines.append(f"- **{v.get('rating')}★** {v.get('product_name') or ''} ({str(v.get('timestamp') or '')[:10]}) "
                      f"[{v.get('review_id')}]: “{_unfence(v.get('text'))}”")
     if r.get("synthetic"):
         lines.append("\n_Note: these demo reviews are synthetic._")

@@ -1,0 +1,109 @@
+"""Benchmark the offline planner on tests/planner_questions.jsonl over a built demo workspace.
+
+    python bench/agent.py [--workspace DIR] [--n-customers N]
+
+Measures tool-choice accuracy, exact-argument accuracy (targets: >= 90% / >= 80%) and the end-to-end answer
+latency of `ChatSession.ask` (agent loop + tools + composed answer; target p50 <= 2 s), warm, after one
+cold question whose time (imports, MiniLM load, artifact loading) is reported separately.
+Without --workspace it builds the demo workspace (pipeline functions) under /tmp first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("MKA_TORCH_THREADS", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+QUESTIONS = Path(__file__).resolve().parents[1] / "tests" / "planner_questions.jsonl"
+
+
+def build_demo(path: Path, n_customers: int | None) -> None:
+    from models.ingest import ingest_demo
+    from models.reviews import index_workspace
+    from models.segmenter import fit_workspace
+    from models.train import train_workspace
+    from models.workspace import Workspace
+
+    ws = Workspace(path)
+    ingest_demo(ws, n_customers=n_customers, progress=False)
+    train_workspace(ws, quick=n_customers is not None, progress=False)
+    fit_workspace(ws, progress=False)
+    index_workspace(ws, progress=False)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--workspace", type=Path, default=None)
+    ap.add_argument("--n-customers", type=int, default=300)
+    args = ap.parse_args()
+    ws_path = args.workspace or Path(f"/tmp/mka-bench-agent-{args.n_customers}/ws")
+    if not (ws_path / "manifest.json").exists():
+        t = time.perf_counter()
+        build_demo(ws_path, args.n_customers)
+        print(f"built demo workspace at {ws_path} in {time.perf_counter() - t:.0f} s", file=sys.stderr)
+
+    from assistant.agent import build_agent
+    from assistant.offline import Entities, OfflinePlanner
+    from assistant.offline.evaluation import check, load_questions, placeholders
+    from assistant.session import ChatSession
+    from tools import ToolContext, build_tools
+
+    ctx = ToolContext(ws_path)
+    ent = Entities.from_context(ctx)
+    reviews = ctx.workspace.read_table("reviews", columns=["product_id"])
+    products = ctx.products()
+    cats = (reviews.merge(products, on="product_id")["category"].value_counts().index.tolist())
+    simple = [c for c in cats if "/" not in c and "-" not in c][:2]
+    questions = load_questions(QUESTIONS, placeholders(ent, simple))
+
+    planner = OfflinePlanner(context=ctx)
+    agent = build_agent(planner, build_tools(ctx))
+    t = time.perf_counter()
+    ChatSession(agent, "offline").ask("which customers will buy this week?")
+    cold = time.perf_counter() - t
+
+    tool_ok = arg_ok = 0
+    latencies: list[float] = []
+    misses = []
+    for item in questions:
+        history = [(n, a) for n, a in item.get("history", [])]
+        plan = planner.plan(item["q"], history)
+        t_ok, a_ok = check(plan, item)
+        tool_ok += t_ok
+        arg_ok += a_ok
+        if not a_ok:
+            misses.append(f"- `{item['q']}`: expected {item['tool']} {item['args']}, got {plan.route} {plan.args}"
+                          + (" (each segment)" if plan.each_segment else ""))
+        if history:
+            continue  # follow-ups need the earlier turn; the plan above is checked with that history
+        session = ChatSession(agent, "offline")
+        t = time.perf_counter()
+        session.ask(item["q"])
+        latencies.append(time.perf_counter() - t)
+    n = len(questions)
+    lat = sorted(latencies)
+    p90 = lat[int(0.9 * (len(lat) - 1))]
+    print(f"Offline planner on {n} questions ({QUESTIONS.name}); workspace {ws_path} "
+          f"({len(ctx.scores(7))} scored customers, {len(reviews)} reviews, {len(ent.profiles)} segments); "
+          f"router: {planner.get_router().method}\n")
+    print("| metric | result | target |")
+    print("|---|---|---|")
+    print(f"| correct tool choice | {tool_ok / n:.1%} ({tool_ok}/{n}) | >= 90% |")
+    print(f"| exactly correct arguments | {arg_ok / n:.1%} ({arg_ok}/{n}) | >= 80% |")
+    print(f"| answer latency p50 (warm, {len(lat)} questions) | {statistics.median(lat):.2f} s | <= 2 s |")
+    print(f"| answer latency p90 | {p90:.2f} s | — |")
+    print(f"| answer latency max | {lat[-1]:.2f} s | — |")
+    print(f"| first (cold) answer incl. model load | {cold:.1f} s | — |")
+    if misses:
+        print("\nMisses:\n" + "\n".join(misses))
+
+
+if __name__ == "__main__":
+    main()
