@@ -87,11 +87,11 @@ class BetaGeoModel:
         r, alpha, a, b = p["r"], p["alpha"], p["a"], p["b"]
         x, t_x, T = (np.asarray(v, dtype=np.float64) for v in (x, t_x, T))
         z = t / (alpha + T + t)
-        # Pfaff transform of 2F1(r+x, b+x; a+b+x-1; z): stays finite for heavy buyers (large x)
-        hyp = special.hyp2f1(a + b - 1 - r, b + x, a + b + x - 1, z / (z - 1))
-        inner = 1.0 - (1.0 - z) ** (r - b) * hyp
-        with np.errstate(divide="ignore", invalid="ignore"):
-            e = (a + b + x - 1) / (a - 1) * inner
+        # NaN/overflow from an extreme 2F1 is caught by the fallback below, so numpy need not warn
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            # Pfaff transform of 2F1(r+x, b+x; a+b+x-1; z): stays finite for heavy buyers (large x)
+            hyp = special.hyp2f1(a + b - 1 - r, b + x, a + b + x - 1, z / (z - 1))
+            e = (a + b + x - 1) / (a - 1) * (1.0 - (1.0 - z) ** (r - b) * hyp)
         # a == 1 exactly (or a numerically failed 2F1): fall back to the observed rate
         e = np.where(np.isfinite(e), e, x / np.maximum(T, 1e-9) * t)
         return np.clip(e * self.p_alive(x, t_x, T), 0, None)

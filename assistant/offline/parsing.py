@@ -73,7 +73,7 @@ def parse_top_k(q: str) -> int | None:
     t = q.lower()
     patterns = [r"\btop[\s-]*" + _NUM + r"\b", r"\b(?:first|best|leading|highest)\s+" + _NUM + r"\b",
                 r"\b" + _NUM + r"\s+(?:most|best|top|likeliest|highest|customers|buyers|people|shoppers|households|"
-                r"clients|names|likely)\b"]
+                r"clients|names|members|rows|likely)\b"]
     for p in patterns:
         m = re.search(p, t)
         if m:
@@ -295,7 +295,8 @@ def wants_each_segment(q: str) -> bool:
 
 # words in segment names that users do not use to pick a segment
 _SEG_STOP = {"spend", "one", "off", "the", "and", "of", "big", "small", "average", "some", "few", "no", "lean",
-             "fans", "baskets", "coupons", "customers", "segment", "high", "low", "mid"}
+             "fans", "baskets", "coupons", "customers", "segment", "high", "low", "mid", "shoppers", "buyers",
+             "shopper", "buyer", "customer"}
 
 
 def match_segment(q: str, profiles: Iterable[dict]) -> str | None:

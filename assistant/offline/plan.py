@@ -21,7 +21,7 @@ them they it its this that these those reviews review customers customer people 
 says mention mentioning mentions talk talking please can could would should let see get have has had look
 looking complain complaining complaint complaints negative positive praise star stars rating ratings rated
 only just most more less than since after before until during month year week day days 1 2 3 4 5 one two
-three four five bad good great worst best like love hate write""".split())
+three four five bad good great worst best like love hate write search find show""".split())
 
 
 @dataclass
@@ -199,7 +199,11 @@ def make_plan(question: str, router: Router, ent: Entities,
     if prev is not None and FOLLOWUP_RE.match(q):
         cues = cue_scores(q)
         other_cue = any(r != prev[0] and w >= 0.2 for r, w in cues.items())
-        if not other_cue and (route == prev[0] or route in ("out_of_scope", "help") or score < 0.55):
+        rest = [w for w in re.findall(r"[a-z]+", _mask(FOLLOWUP_RE.sub("", q), ent).lower())
+                if w not in ("this", "segment", "product", "the", "for", "a", "an", "it", "as", "of", "in", "with",
+                             "to", "one", "ones")]
+        short = len(rest) <= 4  # only new parameters / a name: the user means "the same again, changed"
+        if not other_cue and (short or route == prev[0] or route in ("out_of_scope", "help") or score < 0.55):
             tool, args, each = prev
             new = build_args(tool, q, ent)
             if tool in ("search_reviews",):
@@ -210,6 +214,9 @@ def make_plan(question: str, router: Router, ent: Entities,
             return Plan(tool, args, each_segment=each, followup=True, scores=scores)
     if route in ("out_of_scope", "help"):
         return Plan(route, scores=scores)
+    if route == "summarize_reviews" and any(b is not None for b in P.parse_ratings(q)) and not re.search(
+            r"summar|overall|themes?|digest|distribution|on average|average rating", q.lower()):
+        route = "search_reviews"  # a star filter is a search: the summary takes no rating bounds
     args = build_args(route, q, ent)
     if route == "explain_customer" and "customer_id" not in args:
         return Plan("clarify", message="Which customer? Give me a customer id (for example one from "
