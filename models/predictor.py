@@ -155,6 +155,8 @@ class PurchasePredictor:
 
         if len(orders) == 0:
             raise ValueError("orders: no rows to train on")
+        if progress is None and self.verbose:
+            progress = print
         fit_predictor(self, orders, products, as_of=as_of, progress=progress)
         return self
 

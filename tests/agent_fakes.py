@@ -26,7 +26,6 @@ SEGMENTS = [
 
 
 def make_fake_workspace(path) -> Workspace:
-    rng = np.random.default_rng(0)
     n = 12
     rows = []
     for c in range(n):
@@ -47,7 +46,6 @@ def make_fake_workspace(path) -> Workspace:
     reviews = reviews.astype({"review_id": "string", "product_id": "string", "text": "string"})
     ws = Workspace(path)
     ws.ingest({"orders": orders, "products": products, "reviews": reviews})
-    del rng
     return ws
 
 

@@ -111,8 +111,7 @@ def test_offline_memory_follow_up_and_separate_sessions(fake_ctx, router):
     assert res.tool_calls[0]["args"] == {"horizon_days": 30, "top_k": 3}
     s2 = ChatSession(s1.agent, "offline")  # same agent, new thread: no memory of s1
     res2 = s2.ask("and for next month?")
-    assert res2.tool_calls == [] and "outside" in res2.answer.lower() or res2.tool_calls[0]["args"] != {
-        "horizon_days": 30, "top_k": 3}
+    assert all(c["args"].get("top_k") != 3 for c in res2.tool_calls)  # s1's "top 3" did not leak into s2
 
 
 def test_out_of_scope_and_revenue(fake_ctx, router):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Optional
 
-import pandas as pd
 from langchain_core.tools import BaseTool, StructuredTool
 
 from ._common import ToolArgError, safe_tool
