@@ -22,6 +22,8 @@ os.environ.setdefault("MKA_TORCH_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 QUESTIONS = Path(__file__).resolve().parents[1] / "tests" / "planner_questions.jsonl"
+# written by someone other than the planner's author and never used to tune it: the out-of-sample number
+HOLDOUT = Path(__file__).resolve().parents[1] / "tests" / "planner_questions_holdout.jsonl"
 
 
 def build_demo(path: Path, n_customers: int | None) -> None:
@@ -103,6 +105,26 @@ def main() -> None:
     print(f"| first (cold) answer incl. model load | {cold:.1f} s | — |")
     if misses:
         print("\nMisses:\n" + "\n".join(misses))
+
+    holdout = load_questions(HOLDOUT, placeholders(ent, simple))
+    h_tool = h_arg = 0
+    h_misses = []
+    for item in holdout:
+        plan = planner.plan(item["q"], [(n_, a) for n_, a in item.get("history", [])])
+        t_ok, a_ok = check(plan, item)
+        h_tool += t_ok
+        h_arg += a_ok
+        if not a_ok:
+            h_misses.append(f"- `{item['q']}`: expected {item['tool']} {item['args']}, got {plan.route} {plan.args}"
+                            + (" (each segment)" if plan.each_segment else ""))
+    m = len(holdout)
+    print(f"\nHeld-out set ({HOLDOUT.name}, {m} questions never used to tune the planner)\n")
+    print("| metric | result | target |")
+    print("|---|---|---|")
+    print(f"| correct tool choice | {h_tool / m:.1%} ({h_tool}/{m}) | >= 90% |")
+    print(f"| exactly correct arguments | {h_arg / m:.1%} ({h_arg}/{m}) | >= 80% |")
+    if h_misses:
+        print("\nHeld-out misses:\n" + "\n".join(h_misses))
 
 
 if __name__ == "__main__":

@@ -26,7 +26,9 @@ QUOTES_PER_THEME = 3
 SNIPPET_CHARS = 240
 # review boilerplate that would otherwise top every theme
 _EXTRA_STOP = {"product", "item", "bought", "buy", "just", "really", "use", "used", "great", "good", "like",
-               "does", "did", "got", "ve", "don", "amazon", "review", "stars", "star", "thing", "things"}
+               "does", "did", "got", "amazon", "review", "stars", "star", "thing", "things",
+               # the tokenizer splits contractions: "doesn't" -> "doesn"
+               "ve", "don", "doesn", "didn", "isn", "wasn", "aren", "won", "wouldn", "couldn", "ll", "re"}
 
 
 def choose_n_themes(n_reviews: int) -> int:

@@ -59,7 +59,8 @@ def load_predictor(ws) -> PurchasePredictor:
 
 
 def _features(ws, est: PurchasePredictor, as_of: pd.Timestamp) -> pd.DataFrame:
-    key = (str(ws.path.resolve()), ws.data_hash(), str(as_of), id(est))
+    model_file = ws.artifact_path("predictor.pt")
+    key = (str(ws.path.resolve()), ws.data_hash(), str(as_of), model_file.stat().st_mtime_ns)
     with _LOCK:
         if key in _FEATURES:
             return _FEATURES[key]
@@ -142,8 +143,13 @@ def _phrases(feats: pd.DataFrame) -> dict[str, np.ndarray]:
     return {k: pd.Series(v).to_numpy(dtype=object) for k, v in out.items()}
 
 
-def explain(est: PurchasePredictor, feats: pd.DataFrame, horizon_days: int, top: int = 3) -> list[list[str]]:
-    """Top ``top`` reasons per customer: the groups with the largest |attribution|, worded, with direction."""
+def explain(est: PurchasePredictor, feats: pd.DataFrame, horizon_days: int, top: int = 3,
+            chunk: int = 100_000) -> list[list[str]]:
+    """Top ``top`` reasons per customer: the groups with the largest |attribution|, worded, with direction.
+
+    Attributions are against the mean of all of ``feats``; phrases are built a chunk at a time so a
+    million customers do not hold eight million strings at once.
+    """
     j = est._check_horizon(horizon_days)
     old = torch.get_num_threads()
     torch.set_num_threads(max(1, int(est.n_threads)))
@@ -151,14 +157,16 @@ def explain(est: PurchasePredictor, feats: pd.DataFrame, horizon_days: int, top:
         groups, attr = _attributions(est, feats, j)
     finally:
         torch.set_num_threads(old)
-    phrases = _phrases(feats)
-    table = np.stack([phrases[g] for g in groups], axis=1)
-    idx = np.argsort(-np.abs(attr), axis=1, kind="stable")[:, :top]
-    picked = np.take_along_axis(table, idx, axis=1)
-    signs = np.take_along_axis(attr, idx, axis=1) >= 0
-    suffix = np.where(signs, " (raises the chance)", " (lowers the chance)")
-    worded = (picked.astype(str).astype(object) + suffix)
-    return worded.tolist()
+    out: list[list[str]] = []
+    for i in range(0, len(feats), chunk):
+        part = attr[i:i + chunk]
+        phrases = _phrases(feats.iloc[i:i + chunk])
+        table = np.stack([phrases[g] for g in groups], axis=1)
+        idx = np.argsort(-np.abs(part), axis=1, kind="stable")[:, :top]
+        picked = np.take_along_axis(table, idx, axis=1)
+        suffix = np.where(np.take_along_axis(part, idx, axis=1) >= 0, " (raises the chance)", " (lowers the chance)")
+        out.extend((picked.astype(str).astype(object) + suffix).tolist())
+    return out
 
 
 def score_frame(est: PurchasePredictor, feats: pd.DataFrame, as_of, horizon_days: int = 7,
