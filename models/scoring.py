@@ -52,7 +52,11 @@ def load_predictor(ws) -> PurchasePredictor:
     key = (str(path.resolve()), path.stat().st_mtime_ns)
     with _LOCK:
         if key not in _MODELS:
-            _MODELS[key] = PurchasePredictor.load(path)
+            try:
+                _MODELS[key] = PurchasePredictor.load(path)
+            except (RuntimeError, KeyError, TypeError) as exc:  # saved by another version of the model code
+                raise WorkspaceError(f"{path}: the trained predictor does not match this version of mka "
+                                     f"({str(exc).splitlines()[0][:120]}); retrain with `mka train`") from exc
             while len(_MODELS) > 4:
                 _MODELS.popitem(last=False)
         return _MODELS[key]
@@ -90,9 +94,13 @@ def _group_matrix(est: PurchasePredictor) -> tuple[list[str], np.ndarray, np.nda
     return groups, gs, gw
 
 
-def _attributions(est: PurchasePredictor, feats: pd.DataFrame, j: int, batch: int = 65536) -> tuple[list[str], np.ndarray]:
+def _attributions(est: PurchasePredictor, feats: pd.DataFrame, j: int, rows: np.ndarray | None = None,
+                  batch: int = 65536) -> tuple[list[str], np.ndarray]:
     xs, seq = est._tensors(feats)
+    # the baseline is the whole population's mean, whichever rows are explained
     base_s, base_q = xs.mean(0, keepdim=True), seq.mean(0, keepdim=True)
+    if rows is not None:
+        xs, seq = xs[rows], seq[rows]
     groups, gs, gw = _group_matrix(est)
     out = np.zeros((len(xs), len(groups)))
     est.model_.eval()
@@ -144,23 +152,24 @@ def _phrases(feats: pd.DataFrame) -> dict[str, np.ndarray]:
 
 
 def explain(est: PurchasePredictor, feats: pd.DataFrame, horizon_days: int, top: int = 3,
-            chunk: int = 100_000) -> list[list[str]]:
+            chunk: int = 100_000, rows: np.ndarray | None = None) -> list[list[str]]:
     """Top ``top`` reasons per customer: the groups with the largest |attribution|, worded, with direction.
 
     Attributions are against the mean of all of ``feats``; phrases are built a chunk at a time so a
-    million customers do not hold eight million strings at once.
+    million customers do not hold eight million strings at once. ``rows`` (positions in ``feats``) explains
+    only those customers, in that order.
     """
     j = est._check_horizon(horizon_days)
     old = torch.get_num_threads()
     torch.set_num_threads(max(1, int(est.n_threads)))
     try:
-        groups, attr = _attributions(est, feats, j)
+        groups, attr = _attributions(est, feats, j, rows=rows)
     finally:
         torch.set_num_threads(old)
     out: list[list[str]] = []
     for i in range(0, len(feats), chunk):
         part = attr[i:i + chunk]
-        phrases = _phrases(feats.iloc[i:i + chunk])
+        phrases = _phrases(feats.iloc[i:i + chunk] if rows is None else feats.iloc[rows[i:i + chunk]])
         table = np.stack([phrases[g] for g in groups], axis=1)
         idx = np.argsort(-np.abs(part), axis=1, kind="stable")[:, :top]
         picked = np.take_along_axis(table, idx, axis=1)
@@ -170,8 +179,12 @@ def explain(est: PurchasePredictor, feats: pd.DataFrame, horizon_days: int, top:
 
 
 def score_frame(est: PurchasePredictor, feats: pd.DataFrame, as_of, horizon_days: int = 7,
-                reasons: bool = True) -> pd.DataFrame:
-    """Score precomputed features (the part ``score_customers`` runs after loading; used by the benchmark)."""
+                reasons: bool | int = True) -> pd.DataFrame:
+    """Score precomputed features (the part ``score_customers`` runs after loading; used by the benchmark).
+
+    ``reasons``: True explains every customer; an int N explains only the N likeliest buyers (the others get
+    an empty list) — attributions cost a gradient pass, ten times the scoring itself; False explains none.
+    """
     pred = est.predict(feats)
     h = int(horizon_days)
     as_of = pd.Timestamp(as_of)
@@ -184,17 +197,23 @@ def score_frame(est: PurchasePredictor, feats: pd.DataFrame, as_of, horizon_days
         "last_purchase": (as_of - pd.to_timedelta(rec, unit="D")).round("s"),
         "days_since_last": np.floor(rec).astype(np.int64),
     })
-    out["reasons"] = explain(est, feats, h) if reasons else [[] for _ in range(len(out))]
-    return out.sort_values(["p_buy", "customer_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    order = np.lexsort((out["customer_id"].to_numpy(dtype=object), -out["p_buy"].to_numpy()))
+    out = out.iloc[order].reset_index(drop=True)
+    n_explain = len(out) if reasons is True else int(reasons or 0)
+    n_explain = min(max(n_explain, 0), len(out))
+    explained = explain(est, feats, h, rows=order[:n_explain]) if n_explain else []
+    out["reasons"] = explained + [[] for _ in range(len(out) - n_explain)]
+    return out
 
 
-def score_customers(ws, horizon_days: int = 7, as_of=None) -> pd.DataFrame:
+def score_customers(ws, horizon_days: int = 7, as_of=None, reasons: bool | int = True) -> pd.DataFrame:
     """Every customer with an order before ``as_of`` (default: the model's as_of), ranked by
-    P(>= 1 purchase in [as_of, as_of + horizon_days)), with expected orders/spend, last purchase and reasons."""
+    P(>= 1 purchase in [as_of, as_of + horizon_days)), with expected orders/spend, last purchase and reasons
+    (for everyone, or for the ``reasons`` likeliest buyers when it is an int)."""
     est = load_predictor(ws)
     est._check_horizon(horizon_days)
     as_of = pd.Timestamp(as_of) if as_of is not None else pd.Timestamp(est.as_of_)
-    return score_frame(est, _features(ws, est, as_of), as_of, horizon_days)
+    return score_frame(est, _features(ws, est, as_of), as_of, horizon_days, reasons=reasons)
 
 
 def model_card(ws, horizon_days: int = 7) -> dict:

@@ -86,3 +86,30 @@ def test_untrained_workspace_says_what_to_do(tmp_path, cj_small):
     ws.ingest({"orders": cj_small["orders"].head(100)})
     with pytest.raises(WorkspaceError, match="mka train"):
         score_customers(ws)
+
+
+def test_reasons_for_top_n_match_full_explanations(cj_trained_workspace):
+    """Explaining only the likeliest N must give them the same reasons as explaining everyone
+    (the attribution baseline stays the whole population), and leave the rest unexplained."""
+    full = score_customers(cj_trained_workspace, horizon_days=7)
+    top = score_customers(cj_trained_workspace, horizon_days=7, reasons=25)
+    assert top["customer_id"].tolist() == full["customer_id"].tolist()
+    assert top["reasons"].iloc[:25].tolist() == full["reasons"].iloc[:25].tolist()
+    assert all(len(r) == 3 for r in top["reasons"].iloc[:25])
+    assert all(r == [] for r in top["reasons"].iloc[25:])
+
+
+def test_a_predictor_from_another_version_asks_for_a_retrain(tmp_path, cj_trained_workspace):
+    import shutil
+
+    import torch
+
+    ws = Workspace(tmp_path / "ws")
+    shutil.copytree(cj_trained_workspace.path, ws.path)
+    ckpt = torch.load(ws.artifact_path("predictor.pt"), weights_only=False)
+    state = next(v for v in ckpt.values() if isinstance(v, dict) and any(hasattr(t, "shape") for t in v.values()))
+    name = next(k for k, t in state.items() if hasattr(t, "shape") and t.ndim == 2)
+    state[name] = torch.zeros(state[name].shape[0] + 1, state[name].shape[1])
+    torch.save(ckpt, ws.artifact_path("predictor.pt"))
+    with pytest.raises(WorkspaceError, match="retrain"):
+        load_predictor(ws)
