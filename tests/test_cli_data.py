@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from assistant.commands.data import demo_cmd, ingest_cmd, overview_cmd
+from models.workspace import Workspace
 
 THREE = "cust,date,value\nC1,2017-01-03,12.5\nC2,2017-01-04,-3\nC1,2017-02-01,7\n"
 MAP = ["--map", "customer_id=cust", "--map", "timestamp=date", "--map", "amount=value"]
@@ -70,10 +71,11 @@ def test_overview_without_workspace_explains(runner, tmp_path):
     assert res.exit_code == 2 and "mka demo" in res.output
 
 
-def test_demo_skips_missing_steps_and_opens_chat(runner, tmp_path, monkeypatch):
-    """Steps not installed are named and skipped; without --no-chat the chat command is invoked."""
-    for mod in ("models.train", "models.segmenter", "models.reviews"):
-        monkeypatch.setitem(sys.modules, mod, None)  # import raises ImportError
+def test_demo_builds_every_step_then_opens_chat(runner, tmp_path, monkeypatch):
+    """`mka demo` ingests, trains, segments and indexes a real sample, prints the overview, then opens the chat;
+    running it again re-ingests nothing."""
+    import assistant.commands.chat as chat_mod
+
     opened = []
 
     @click.command("chat")
@@ -81,16 +83,17 @@ def test_demo_skips_missing_steps_and_opens_chat(runner, tmp_path, monkeypatch):
     def fake_chat(workspace):
         opened.append(workspace)
 
-    import assistant.commands.chat as chat_mod
-
-    monkeypatch.setattr(chat_mod, "COMMANDS", [fake_chat])
-    ws = tmp_path / "ws"
-    res = runner.invoke(demo_cmd, ["--customers", "60", "--workspace", str(ws)])
+    monkeypatch.setattr(chat_mod, "chat", fake_chat)
+    ws_path = tmp_path / "ws"
+    res = runner.invoke(demo_cmd, ["--customers", "60", "--quick", "--workspace", str(ws_path)])
     assert res.exit_code == 0, res.output
-    assert "Skipping Training the purchase predictor" in res.output
     assert "Workspace overview" in res.output and "SYNTHETIC" in res.output
-    assert [str(w) for w in opened] == [str(ws)]
-    res = runner.invoke(demo_cmd, ["--customers", "60", "--no-chat", "--workspace", str(ws)])
+    ws = Workspace(ws_path)
+    for name in ("predictor", "segments", "review_index"):
+        assert ws.artifact_info(name), f"demo did not build {name}"
+    assert ws.artifact_path("predictor.pt").exists() and ws.artifact_path("segments.parquet").exists()
+    assert [str(w) for w in opened] == [str(ws_path)]
+    res = runner.invoke(demo_cmd, ["--customers", "60", "--quick", "--no-chat", "--workspace", str(ws_path)])
     assert res.exit_code == 0 and len(opened) == 1
     assert "unchanged" in res.output
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from typing import Any, Callable
 
@@ -125,17 +124,6 @@ def overview_cmd(ws: Any, as_json: bool) -> None:
         print_overview(ov)
 
 
-def _optional_step(label: str, module: str, func: str, call: Callable[[Callable], Any]) -> Any:
-    """Run a pipeline step owned by another module; say so and go on when it is not installed yet."""
-    try:
-        fn = getattr(importlib.import_module(module), func)
-    except (ImportError, AttributeError) as exc:
-        click.secho(f"Skipping {label}: {module}.{func} is not available yet ({exc}).", fg="yellow", err=True)
-        return None
-    click.secho(f"{label}…", bold=True)
-    return call(fn)
-
-
 @click.command("demo")
 @click.option("--customers", "n_customers", type=click.IntRange(min=10), default=None,
               help="Use a seeded sample of this many households (default: all 2,469).")
@@ -149,26 +137,23 @@ def demo_cmd(ctx: click.Context, ws: Any, n_customers: int | None, quick: bool, 
     index the reviews, print the overview, then open the chat."""
     from models.ingest import ingest_demo
     from models.overview import overview
+    from models.reviews import index_workspace
+    from models.segmenter import fit_workspace
+    from models.train import train_workspace
+
+    from .chat import chat as chat_cmd
 
     click.secho("Ingesting the demo data (Complete Journey + synthetic reviews)…", bold=True)
-    result = ingest_demo(ws, n_customers=n_customers, progress=True)
-    _print_ingest(result)
-    _optional_step("Training the purchase predictor", "models.train", "train_workspace",
-                   lambda f: f(ws, quick=quick, progress=True))
-    _optional_step("Fitting customer segments", "models.segmenter", "fit_workspace", lambda f: f(ws, progress=True))
-    _optional_step("Indexing reviews", "models.reviews", "index_workspace", lambda f: f(ws, progress=True))
+    _print_ingest(ingest_demo(ws, n_customers=n_customers, progress=True))
+    click.secho("Training the purchase predictor (rolling backtest, then the final model)…", bold=True)
+    train_workspace(ws, quick=quick, progress=True)
+    click.secho("Fitting customer segments…", bold=True)
+    fit_workspace(ws, progress=True)
+    click.secho("Indexing reviews…", bold=True)
+    index_workspace(ws, progress=True)
     print_overview(overview(ws))
-    if no_chat:
-        return
-    try:
-        chat_mod = importlib.import_module("assistant.commands.chat")
-        chat = next(c for c in chat_mod.COMMANDS if c.name == "chat")
-    except (ImportError, StopIteration) as exc:
-        click.secho(f"The chat is not available yet ({exc!r}); the workspace is ready at {ws.path}.",
-                    fg="yellow", err=True)
-        return
-    kwargs = {"workspace": ws.path} if any(p.name == "workspace" for p in chat.params) else {}
-    ctx.invoke(chat, **kwargs)
+    if not no_chat:
+        ctx.invoke(chat_cmd, workspace=ws.path)
 
 
 COMMANDS = [ingest_cmd, overview_cmd, demo_cmd]
