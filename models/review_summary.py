@@ -141,7 +141,7 @@ def summarize_reviews(ws, product: str | None = None, query: str | None = None, 
     """Evidence for "what do customers say (about X)": counts, ratings, trend and themes, citing review ids.
 
     ``product`` narrows to a product id, name or category; ``query`` to the ``max_query_reviews`` reviews that
-    match it best (hybrid search). With neither, all indexed reviews.
+    match it best (default ranking). With neither, all indexed reviews.
     """
     index = ReviewIndex(ws.chroma_dir)
     if index.count() == 0:
