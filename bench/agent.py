@@ -40,6 +40,23 @@ def build_demo(path: Path, n_customers: int | None) -> None:
     index_workspace(ws, progress=False)
 
 
+def score_plans(planner, questions) -> tuple[int, int, list[str]]:
+    """(correct tools, exactly correct arguments, one line per miss) for a question set."""
+    from assistant.offline.evaluation import check
+
+    tool_ok = arg_ok = 0
+    misses: list[str] = []
+    for item in questions:
+        plan = planner.plan(item["q"], [(n, a) for n, a in item.get("history", [])])
+        t_ok, a_ok = check(plan, item)
+        tool_ok += t_ok
+        arg_ok += a_ok
+        if not a_ok:
+            misses.append(f"- `{item['q']}`: expected {item['tool']} {item['args']}, got {plan.route} {plan.args}"
+                          + (" (each segment)" if plan.each_segment else ""))
+    return tool_ok, arg_ok, misses
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--workspace", type=Path, default=None)
@@ -53,7 +70,7 @@ def main() -> None:
 
     from assistant.agent import build_agent
     from assistant.offline import Entities, OfflinePlanner
-    from assistant.offline.evaluation import check, load_questions, placeholders
+    from assistant.offline.evaluation import load_questions, placeholders
     from assistant.session import ChatSession
     from tools import ToolContext, build_tools
 
@@ -71,20 +88,11 @@ def main() -> None:
     ChatSession(agent, "offline").ask("which customers will buy this week?")
     cold = time.perf_counter() - t
 
-    tool_ok = arg_ok = 0
+    tool_ok, arg_ok, misses = score_plans(planner, questions)
     latencies: list[float] = []
-    misses = []
     for item in questions:
-        history = [(n, a) for n, a in item.get("history", [])]
-        plan = planner.plan(item["q"], history)
-        t_ok, a_ok = check(plan, item)
-        tool_ok += t_ok
-        arg_ok += a_ok
-        if not a_ok:
-            misses.append(f"- `{item['q']}`: expected {item['tool']} {item['args']}, got {plan.route} {plan.args}"
-                          + (" (each segment)" if plan.each_segment else ""))
-        if history:
-            continue  # follow-ups need the earlier turn; the plan above is checked with that history
+        if item.get("history"):
+            continue  # follow-ups need the earlier turn; their plans were checked with that history
         session = ChatSession(agent, "offline")
         t = time.perf_counter()
         session.ask(item["q"])
@@ -107,16 +115,7 @@ def main() -> None:
         print("\nMisses:\n" + "\n".join(misses))
 
     holdout = load_questions(HOLDOUT, placeholders(ent, simple))
-    h_tool = h_arg = 0
-    h_misses = []
-    for item in holdout:
-        plan = planner.plan(item["q"], [(n_, a) for n_, a in item.get("history", [])])
-        t_ok, a_ok = check(plan, item)
-        h_tool += t_ok
-        h_arg += a_ok
-        if not a_ok:
-            h_misses.append(f"- `{item['q']}`: expected {item['tool']} {item['args']}, got {plan.route} {plan.args}"
-                            + (" (each segment)" if plan.each_segment else ""))
+    h_tool, h_arg, h_misses = score_plans(planner, holdout)
     m = len(holdout)
     print(f"\nHeld-out set ({HOLDOUT.name}, {m} questions never used to tune the planner)\n")
     print("| metric | result | target |")

@@ -123,3 +123,16 @@ def cj_trained_workspace(tmp_path_factory, cj_small):
     ws.ingest({"orders": cj_small["orders"], "products": cj_small["products"]})
     train_workspace(ws, quick=True, progress=False)
     return ws
+
+
+@pytest.fixture()
+def fake_ctx(tmp_path, monkeypatch):
+    """A ToolContext over a small fake workspace whose model functions are scripted (tests/agent_fakes.py)."""
+    import tools.context as tc
+    from tests.agent_fakes import fake_modules, make_fake_workspace
+    from tools import ToolContext
+
+    ws = make_fake_workspace(tmp_path / "ws")
+    mods = fake_modules(ws)
+    monkeypatch.setattr(tc, "_model", lambda name: mods[name])
+    return ToolContext(ws)

@@ -14,7 +14,7 @@ from langchain_core.messages import AIMessage
 from assistant.agent import build_agent
 from assistant.offline import OfflinePlanner
 from assistant.session import ChatSession
-from tests.agent_fakes import INJECTION, SEGMENTS, fake_modules, make_fake_workspace
+from tests.agent_fakes import INJECTION, SEGMENTS
 from tools import ToolContext, build_tools
 
 os.environ.setdefault("MKA_TORCH_THREADS", "1")
@@ -28,16 +28,6 @@ class ScriptedModel(GenericFakeChatModel):
 
     def bind_tools(self, tools, **kwargs):
         return self
-
-
-@pytest.fixture()
-def fake_ctx(tmp_path, monkeypatch):
-    ws = make_fake_workspace(tmp_path / "ws")
-    mods = fake_modules(ws)
-    import tools.context as tc
-
-    monkeypatch.setattr(tc, "_model", lambda name: mods[name])
-    return ToolContext(ws)
 
 
 @pytest.fixture(scope="module")

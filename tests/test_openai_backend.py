@@ -13,21 +13,10 @@ from assistant.agent import build_agent
 from assistant.llm import NullSafeChatOpenAI, make_chat_model
 from assistant.session import ChatSession
 from assistant.settings import Settings
-from tests.agent_fakes import fake_modules, make_fake_workspace
 from tests.fake_openai import FakeOpenAI
-from tools import ToolContext, build_tools
+from tools import build_tools
 
 SECRET = "sk-test-SECRET-123456"
-
-
-@pytest.fixture()
-def fake_ctx(tmp_path, monkeypatch):
-    ws = make_fake_workspace(tmp_path / "ws")
-    mods = fake_modules(ws)
-    import tools.context as tc
-
-    monkeypatch.setattr(tc, "_model", lambda name: mods[name])
-    return ToolContext(ws)
 
 
 def _session(server, ctx):

@@ -7,18 +7,8 @@ import json
 import pandas as pd
 import pytest
 
-from tests.agent_fakes import INJECTION, fake_modules, make_fake_workspace
+from tests.agent_fakes import INJECTION
 from tools import TOOL_NAMES, ToolContext, build_tools
-
-
-@pytest.fixture()
-def fake_ctx(tmp_path, monkeypatch):
-    ws = make_fake_workspace(tmp_path / "ws")
-    mods = fake_modules(ws)
-    import tools.context as tc
-
-    monkeypatch.setattr(tc, "_model", lambda name: mods[name])
-    return ToolContext(ws)
 
 
 @pytest.fixture()

@@ -12,7 +12,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-__all__ = ["ToolArgError", "jsonable", "safe_tool", "parse_date", "check_rating", "REVIEW_NOTE"]
+__all__ = ["ToolArgError", "jsonable", "safe_tool", "parse_date", "check_rating", "check_count", "REVIEW_NOTE"]
 
 log = logging.getLogger(__name__)
 
@@ -97,3 +97,14 @@ def check_rating(value: Any, name: str) -> int | None:
     if not 1 <= r <= 5 or r != float(value):
         raise ToolArgError(f"{name}={value!r} must be a whole number of stars from 1 to 5")
     return r
+
+
+def check_count(value: Any, name: str, maximum: int, hint: str) -> int:
+    """A whole number from 1 to ``maximum``; ``hint`` tells the model where the rest is (e.g. the CSV export)."""
+    try:
+        n = int(value)
+    except (TypeError, ValueError) as exc:
+        raise ToolArgError(f"{name}={value!r} must be a whole number from 1 to {maximum}") from exc
+    if not 1 <= n <= maximum:
+        raise ToolArgError(f"{name}={n} must be from 1 to {maximum}; {hint}")
+    return n

@@ -7,7 +7,7 @@ from typing import Optional
 import pandas as pd
 from langchain_core.tools import BaseTool, StructuredTool
 
-from ._common import ToolArgError, safe_tool
+from ._common import ToolArgError, check_count, safe_tool
 from .context import ToolContext
 
 __all__ = ["make_predict_tools", "HORIZONS", "DEFAULT_TOP_K"]
@@ -46,12 +46,7 @@ def _customer_rows(df: pd.DataFrame, segment_of: dict[str, str]) -> list[dict]:
 def predict_buyers_impl(ctx: ToolContext, horizon_days: int = 7, top_k: int = DEFAULT_TOP_K,
                         segment: Optional[str] = None, min_probability: Optional[float] = None) -> dict:
     h = _check_horizon(horizon_days)
-    try:
-        k = int(top_k)
-    except (TypeError, ValueError) as exc:
-        raise ToolArgError(f"top_k={top_k!r} must be a whole number from 1 to {MAX_TOP_K}") from exc
-    if not 1 <= k <= MAX_TOP_K:
-        raise ToolArgError(f"top_k={k} must be from 1 to {MAX_TOP_K}; the CSV export holds everyone")
+    k = check_count(top_k, "top_k", MAX_TOP_K, "the CSV export holds everyone")
     if min_probability is not None:
         p = float(min_probability)
         if p > 1 and p <= 100:  # "at least 60%" sent as 60

@@ -6,7 +6,7 @@ from typing import Optional
 
 from langchain_core.tools import BaseTool, StructuredTool
 
-from ._common import ToolArgError, safe_tool
+from ._common import ToolArgError, check_count, safe_tool
 from .context import ToolContext
 
 __all__ = ["make_segment_tools", "DEFAULT_AUDIENCE_ROWS"]
@@ -23,13 +23,8 @@ def list_segments_impl(ctx: ToolContext) -> dict:
 def segment_audience_impl(ctx: ToolContext, segment: str, limit: Optional[int] = None) -> dict:
     if segment is None or str(segment).strip() == "":
         raise ToolArgError("segment is required; call list_segments to see the names")
-    n = DEFAULT_AUDIENCE_ROWS if limit is None else limit
-    try:
-        n = int(n)
-    except (TypeError, ValueError) as exc:
-        raise ToolArgError(f"limit={limit!r} must be a whole number from 1 to {MAX_AUDIENCE_ROWS}") from exc
-    if not 1 <= n <= MAX_AUDIENCE_ROWS:
-        raise ToolArgError(f"limit={n} must be from 1 to {MAX_AUDIENCE_ROWS}; the CSV export has everyone")
+    n = check_count(DEFAULT_AUDIENCE_ROWS if limit is None else limit, "limit", MAX_AUDIENCE_ROWS,
+                    "the CSV export has everyone")
     try:
         prof = ctx.find_segment(segment)
     except ValueError as exc:
