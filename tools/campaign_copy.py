@@ -76,12 +76,15 @@ class CampaignBrief:
         return c[0] if len(c) == 1 else ", ".join(c[:-1]) + " and " + c[-1]
 
     def praise(self) -> str | None:
+        """A phrase from a well-rated review theme (``themes`` keeps only those), for social proof.
+
+        Two-word phrases ("resealable packaging") read as a reason to buy; single words ("days") rarely do.
+        """
         for t in self.themes:
             phrases = [p for p in t.get("key_phrases", []) if isinstance(p, str) and 2 < len(p) < 40]
-            if phrases:
-                return phrases[0]
-            if t.get("label"):
-                return str(t["label"]).lower()
+            two_words = [p for p in phrases if " " in p]
+            if two_words:
+                return two_words[0]
         return None
 
 
