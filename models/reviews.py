@@ -1,320 +1,92 @@
 """The review index: one persistent Chroma collection of review passages in the workspace, and search over it.
 
-Each review is split into passages of at most ``PASSAGE_WORDS`` words (MiniLM reads 256 word pieces; a longer
-review would be silently cut). The first passage's Chroma id is the review id, later ones ``<review_id>#<n>``;
-every passage carries ``review_id`` in its metadata, so re-indexing is an idempotent upsert, unchanged passages
-(same text hash) are not embedded again, and reviews gone from the table are deleted.
+Reviews are split into passages that fit the embedder (models/review_passages.py). The first passage's Chroma id
+is the review id, later ones ``<review_id>#<n>``; every passage carries ``review_id`` in its metadata, so
+re-indexing is an idempotent upsert, unchanged passages (same text hash) are not embedded again, and reviews gone
+from the table are deleted.
 
-Search filters (product, rating, date range) run inside Chroma's ``where``; the BM25 side applies the same
-filters to its in-memory copy of the metadata. Passages of one review are merged into one hit.
+Chroma is the persistent store and the source of truth. Search runs on an in-memory copy of it (documents,
+metadata and the normalized passage vectors as one float32 matrix), loaded once and reloaded when the
+collection's revision (bumped on every write) or size changes: a filter is a boolean mask over metadata arrays
+and the dense ranking an exact dot product over the allowed rows, milliseconds at 100k reviews where Chroma's
+filtered query takes over a second. Passages of one review are merged into one hit (a review scores as its best
+passage).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import re
 import time
-from dataclasses import dataclass
+import uuid
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
 
-from .bm25 import BM25
-from .embeddings import MODEL_NAME, MiniLMEmbeddingFunction, embed
+from .embeddings import DEFAULT_BATCH_SIZE, EMBEDDING_DIM, MODEL_NAME, MiniLMEmbeddingFunction, embed
 from .errors import WorkspaceError
+from .review_passages import (MISSING_TS as _MISSING_TS, PASSAGE_TOKENS, PassageFilters as _Filters,
+                              PassageTable as _Corpus, iso_date as _iso, match_products as _match_products,
+                              passage_records, quote_review, resolve_product, split_passages, to_unix as _to_unix)
 
 __all__ = ["ReviewIndex", "index_workspace", "resolve_product", "quote_review", "split_passages",
-           "COLLECTION", "PASSAGE_WORDS", "DEFAULT_MODE", "MODES"]
+           "passage_records", "COLLECTION", "PASSAGE_TOKENS", "DEFAULT_MODE", "MODES", "FUSION"]
 
 COLLECTION = "reviews"
-PASSAGE_WORDS = 120
 MODES = ("hybrid", "dense", "bm25")
-# Chosen on bench/reviews.py (known-item retrieval, real Amazon reviews, bench/results/reviews.md): hybrid did not
-# beat BM25 there (recall@10 0.272 vs 0.278, dense 0.178), so BM25 is the default. BM25 returns nothing for a
-# query sharing no word with any review; "hybrid" or "dense" cover that case.
-DEFAULT_MODE = "bm25"
-RRF_K = 60  # the usual reciprocal-rank-fusion constant (Cormack et al. 2009)
-_MISSING_TS = np.iinfo(np.int64).min
-
-_FENCE_RE = re.compile(r"<<\s*/?\s*customer_review[^>]*>>", re.IGNORECASE)
-_SENTENCE_RE = re.compile(r"(?<=[.!?])\s+")
-
-
-def quote_review(review_id: str, text: str) -> str:
-    """Review text fenced as quoted customer data; markers inside the text are removed so it cannot close the fence."""
-    clean = _FENCE_RE.sub("", str(text or "")).strip()
-    rid = re.sub(r"[^\w.\-#]", "_", str(review_id))
-    return f"<<customer_review id={rid}>>\n{clean}\n<</customer_review>>"
+# Chosen on bench/reviews.py (known-item retrieval on the real Amazon reviews, bench/results/reviews.md): the
+# weight was picked on a dev half of the queries and reported on the other half, where BM25 weighted 0.7 against
+# dense 0.3, each z-scored over the query's candidates, scored recall@10 0.292 against BM25's 0.266 (dense
+# 0.177, plain RRF 0.260). Hybrid also finds reviews sharing no word with the query, which BM25 cannot.
+DEFAULT_MODE = "hybrid"
+FUSION = ("zscore", 0.7)  # (method, BM25 weight): see fuse()
+RRF_K = 60
+# reviews taken from each ranking before hybrid fusion
+HYBRID_CANDIDATES = 100  # the usual reciprocal-rank-fusion constant (Cormack et al. 2009)
+_REVISION_KEY = "mka_revision"
+_passage_records = passage_records  # the name tests and older callers use
 
 
-def split_passages(text: str, max_words: int = PASSAGE_WORDS) -> list[str]:
-    """Pack whole sentences into passages of at most ``max_words`` words (a longer sentence is cut by words)."""
-    words_total = str(text or "").split()
-    if len(words_total) <= max_words:
-        return [" ".join(words_total)]
-    passages: list[str] = []
-    current: list[str] = []
-    for sentence in _SENTENCE_RE.split(str(text).strip()):
-        words = sentence.split()
-        while len(words) > max_words:  # a run-on "sentence": cut it
-            if current:
-                passages.append(" ".join(current))
-                current = []
-            passages.append(" ".join(words[:max_words]))
-            words = words[max_words:]
-        if current and len(current) + len(words) > max_words:
-            passages.append(" ".join(current))
-            current = []
-        current.extend(words)
-    if current:
-        passages.append(" ".join(current))
-    return passages
+def _top(scores: np.ndarray, k: int, positive: bool = False) -> np.ndarray:
+    """Indices of the ``k`` best finite (or positive) scores, best first; ties by index, i.e. by review id."""
+    cand = np.flatnonzero(scores > 0) if positive else np.flatnonzero(np.isfinite(scores))
+    if len(cand) > k:
+        cand = cand[np.argpartition(-scores[cand], k - 1)[:k]]
+    return cand[np.lexsort((cand, -scores[cand]))]
 
 
-def _text_hash(text: str) -> str:
-    return hashlib.sha1(f"{MODEL_NAME}\x00{text}".encode("utf-8")).hexdigest()[:16]
+def _normalize(x: np.ndarray, how: str) -> np.ndarray:
+    if how == "minmax":
+        span = float(x.max() - x.min())
+        return (x - x.min()) / span if span > 0 else np.zeros_like(x)
+    sd = float(x.std())  # "zscore"
+    return (x - x.mean()) / sd if sd > 0 else np.zeros_like(x)
 
 
-def _to_unix(value: Any, end_of_day: bool = False) -> int | None:
-    """Dates as unix seconds (naive timestamps read as UTC, the same convention the index stores)."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
-    date_only = isinstance(value, dt.date) and not isinstance(value, dt.datetime)
-    if isinstance(value, str):
-        date_only = len(value.strip()) <= 10
-    try:
-        ts = pd.Timestamp(value)
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"not a date: {value!r}; expected e.g. 2014-03-31") from exc
-    if ts.tzinfo is not None:
-        ts = ts.tz_convert("UTC").tz_localize(None)
-    if end_of_day and date_only:  # --until 2014-03-31 includes that whole day
-        ts = ts + pd.Timedelta(days=1) - pd.Timedelta(seconds=1)
-    return int((ts - pd.Timestamp(0)) // pd.Timedelta(seconds=1))
+def fuse(bm25: np.ndarray, dense: np.ndarray, n_cand: int, method: str = FUSION[0],
+         weight: float = FUSION[1]) -> np.ndarray:
+    """Hybrid score per review from its BM25 and dense scores (-inf: outside the filter or not a candidate).
 
-
-def _iso(ts: int | None) -> str | None:
-    if ts is None or ts == _MISSING_TS:
-        return None
-    t = pd.Timestamp(ts, unit="s")
-    return t.date().isoformat() if t == t.normalize() else t.isoformat()
-
-
-# -- products --------------------------------------------------------------------------------------------
-def _catalog_from_tables(reviews: pd.DataFrame, products: pd.DataFrame | None) -> pd.DataFrame:
-    counts = reviews["product_id"].astype("string").value_counts()
-    cat = pd.DataFrame({"product_id": counts.index.astype("string"), "n_reviews": counts.to_numpy()})
-    if products is not None and len(products):
-        p = products.drop_duplicates("product_id").copy()
-        p["product_id"] = p["product_id"].astype("string")
-        keep = ["product_id"] + [c for c in ("name", "category") if c in p.columns]
-        cat = cat.merge(p[keep], on="product_id", how="left")
-    name = cat["name"] if "name" in cat else pd.Series(pd.NA, index=cat.index)
-    category = cat["category"] if "category" in cat else pd.Series(pd.NA, index=cat.index)
-    cat["product_name"] = name.astype("string").fillna(cat["product_id"])
-    cat["category"] = category.astype("string").fillna("")
-    return cat[["product_id", "product_name", "category", "n_reviews"]]
-
-
-def _match_products(catalog: pd.DataFrame, text: str) -> list[dict]:
-    """Products matching free text: exact id, exact name, category, substring, then all words. First stage wins."""
-    q = " ".join(str(text).lower().split())
-    if not q:
-        return []
-    pid = catalog["product_id"].astype(str)
-    name = catalog["product_name"].astype(str).str.lower()
-    category = catalog["category"].astype(str).str.lower()
-    words = q.split()
-    haystack = name + " " + category
-    stages = [
-        ("id", pid.str.lower() == q),
-        ("name", name == q),
-        ("category", category == q),
-        ("name", name.str.contains(q, regex=False)),
-        ("category", category.str.contains(q, regex=False)),
-        ("words", np.logical_and.reduce([haystack.str.contains(w, regex=False) for w in words])),
-    ]
-    for how, mask in stages:
-        mask = np.asarray(mask, dtype=bool)
-        if mask.any():
-            hits = catalog[mask].sort_values(["n_reviews", "product_id"], ascending=[False, True])
-            return [{"product_id": str(r.product_id), "product_name": str(r.product_name),
-                     "category": str(r.category), "n_reviews": int(r.n_reviews), "match": how}
-                    for r in hits.itertuples(index=False)]
-    return []
-
-
-def resolve_product(ws_or_tables: Any, text: str) -> list[dict]:
-    """Products whose id, name or category matches ``text`` (for the planner and tools), most-reviewed first.
-
-    ``ws_or_tables``: a Workspace, or a mapping with a ``reviews`` table (and optionally ``products``).
-    Each match: ``{"product_id", "product_name", "category", "n_reviews", "match"}``.
+    Candidates are the ``n_cand`` best reviews of each ranking. ``method``:
+    "rrf": ``weight / (RRF_K + bm25 rank) + 1 / (RRF_K + dense rank)`` (a list a review is absent from adds 0);
+    "minmax" / "zscore": ``weight * norm(bm25) + (1 - weight) * norm(dense)``, each score normalized over the
+    candidates of this query (both scores are known for every candidate, not only those in its own list).
     """
-    if isinstance(ws_or_tables, Mapping):
-        reviews, products = ws_or_tables["reviews"], ws_or_tables.get("products")
-    else:
-        ws = ws_or_tables
-        reviews = ws.read_table("reviews", columns=["product_id"])
-        products = ws.read_table("products") if ws.has_table("products") else None
-    return _match_products(_catalog_from_tables(reviews, products), text)
-
-
-# -- passages --------------------------------------------------------------------------------------------
-def _passage_records(reviews: pd.DataFrame, products: pd.DataFrame | None) -> tuple[list, list, list]:
-    """(ids, documents, metadatas) for every passage of every review."""
-    missing = [c for c in ("review_id", "product_id", "rating", "text") if c not in reviews.columns]
-    if missing:
-        raise WorkspaceError(f"reviews table lacks column(s) {', '.join(missing)}")
-    dup = reviews["review_id"].duplicated()
-    if dup.any():
-        raise WorkspaceError(f"reviews table: review_id repeats ({', '.join(map(str, reviews.loc[dup, 'review_id'].head(3)))}); "
-                             "expected one row per review")
-    cat = _catalog_from_tables(reviews, products).set_index("product_id")
-    n = len(reviews)
-    ts = reviews["timestamp"] if "timestamp" in reviews else pd.Series(pd.NaT, index=reviews.index)
-    ts = pd.to_datetime(ts)
-    ts_unix = np.where(ts.isna(), _MISSING_TS, (ts - pd.Timestamp(0)) // pd.Timedelta(seconds=1))
-    cust = reviews["customer_id"].astype("string").fillna("") if "customer_id" in reviews else pd.Series([""] * n)
-    synth = reviews["synthetic"].fillna(False).astype(bool) if "synthetic" in reviews else pd.Series([False] * n)
-    ids, docs, metas = [], [], []
-    for i, (rid, pid, rating, text) in enumerate(zip(reviews["review_id"].astype(str), reviews["product_id"].astype(str),
-                                                      reviews["rating"], reviews["text"])):
-        prod = cat.loc[pid]
-        base = {"review_id": rid, "product_id": pid, "product_name": str(prod["product_name"]),
-                "category": str(prod["category"]), "rating": int(round(float(rating))),
-                "customer_id": str(cust.iloc[i]), "synthetic": bool(synth.iloc[i])}
-        if ts_unix[i] != _MISSING_TS:
-            base["timestamp"] = int(ts_unix[i])  # absent (not a sentinel) so date filters exclude it
-        passages = split_passages(text if isinstance(text, str) else "")
-        for n_p, passage in enumerate(passages):
-            ids.append(rid if n_p == 0 else f"{rid}#{n_p}")
-            docs.append(passage)
-            metas.append({**base, "passage": n_p, "n_passages": len(passages), "text_hash": _text_hash(passage)})
-    return ids, docs, metas
-
-
-@dataclass
-class _Corpus:
-    """In-memory copy of the collection's documents and metadata: BM25, filter masks and hit assembly."""
-
-    ids: np.ndarray
-    docs: list[str]
-    review_id: np.ndarray
-    passage: np.ndarray
-    product_id: np.ndarray
-    product_name: np.ndarray
-    category: np.ndarray
-    rating: np.ndarray
-    timestamp: np.ndarray
-    synthetic: np.ndarray
-    bm25: BM25 | None = None
-    _pos: dict | None = None
-    _by_review: dict | None = None
-
-    @classmethod
-    def from_get(cls, got: dict) -> "_Corpus":
-        metas = got["metadatas"] or []
-        col = lambda k, d="": np.array([m.get(k, d) for m in metas], dtype=object)  # noqa: E731
-        return cls(ids=np.array(got["ids"], dtype=object), docs=list(got["documents"] or []),
-                   review_id=col("review_id"), passage=np.array([m.get("passage", 0) for m in metas], dtype=np.int64),
-                   product_id=col("product_id"), product_name=col("product_name"), category=col("category"),
-                   rating=np.array([m.get("rating", 0) for m in metas], dtype=np.int64),
-                   timestamp=np.array([m.get("timestamp", _MISSING_TS) for m in metas], dtype=np.int64),
-                   synthetic=np.array([bool(m.get("synthetic", False)) for m in metas], dtype=bool))
-
-    def catalog(self) -> pd.DataFrame:
-        df = pd.DataFrame({"product_id": self.product_id, "product_name": self.product_name,
-                           "category": self.category, "review_id": self.review_id})
-        g = df.groupby(["product_id", "product_name", "category"], sort=True)["review_id"].nunique()
-        return g.rename("n_reviews").reset_index()
-
-    def get_bm25(self) -> BM25:
-        if self.bm25 is None:
-            self.bm25 = BM25().fit(self.docs)
-        return self.bm25
-
-    def positions(self) -> dict[str, int]:
-        """Chroma id -> row (built once per corpus)."""
-        if self._pos is None:
-            self._pos = {pid: i for i, pid in enumerate(self.ids)}
-        return self._pos
-
-    def review_positions(self, review_id: str) -> np.ndarray:
-        if self._by_review is None:
-            by: dict[str, list[int]] = {}
-            for i, rid in enumerate(self.review_id):
-                by.setdefault(rid, []).append(i)
-            self._by_review = {r: np.array(v) for r, v in by.items()}
-        return self._by_review[review_id]
-
-    def review_text(self, positions: np.ndarray) -> str:
-        order = positions[np.argsort(self.passage[positions], kind="stable")]
-        return " ".join(self.docs[i] for i in order)
-
-
-@dataclass(frozen=True)
-class _Filters:
-    product_ids: tuple[str, ...] | None = None
-    min_rating: int | None = None
-    max_rating: int | None = None
-    since: int | None = None
-    until: int | None = None
-
-    def where(self) -> dict | None:
-        conds: list[dict] = []
-        if self.product_ids is not None:
-            conds.append({"product_id": {"$in": list(self.product_ids)}})
-        if self.min_rating is not None:
-            conds.append({"rating": {"$gte": self.min_rating}})
-        if self.max_rating is not None:
-            conds.append({"rating": {"$lte": self.max_rating}})
-        if self.since is not None:
-            conds.append({"timestamp": {"$gte": self.since}})
-        if self.until is not None:
-            conds.append({"timestamp": {"$lte": self.until}})
-        if not conds:
-            return None
-        return conds[0] if len(conds) == 1 else {"$and": conds}
-
-    def mask(self, c: _Corpus) -> np.ndarray | None:
-        """The same filter as :meth:`where`, on the in-memory corpus (missing timestamps fail date filters)."""
-        m = np.ones(len(c.ids), dtype=bool)
-        if self.product_ids is not None:
-            m &= np.isin(c.product_id, list(self.product_ids))
-        if self.min_rating is not None:
-            m &= c.rating >= self.min_rating
-        if self.max_rating is not None:
-            m &= c.rating <= self.max_rating
-        has_ts = c.timestamp != _MISSING_TS
-        if self.since is not None:
-            m &= has_ts & (c.timestamp >= self.since)
-        if self.until is not None:
-            m &= has_ts & (c.timestamp <= self.until)
-        return None if m.all() else m
-
-
-
-def _fuse(rankings: list[list[tuple[int, float]]], corpus: _Corpus, k: int) -> list[tuple[str, float]]:
-    """Merge passages into reviews (a review ranks at its best passage); with two rankings, fuse by RRF."""
-    per_ranking: list[dict[str, float]] = []
-    for ranking in rankings:
-        best: dict[str, float] = {}  # insertion order = rank order
-        for pos, score in ranking:
-            rid = corpus.review_id[pos]
-            if rid not in best:
-                best[rid] = score
-        per_ranking.append(best)
-    if len(per_ranking) == 1:
-        fused = per_ranking[0]
-    else:
-        fused = {}
-        for best in per_ranking:
-            for rank, rid in enumerate(best):
-                fused[rid] = fused.get(rid, 0.0) + 1.0 / (RRF_K + rank + 1)
-    return sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
+    top_bm, top_dense = _top(bm25, n_cand, positive=True), _top(dense, n_cand)
+    out = np.full(len(dense), -np.inf, dtype=np.float64)
+    union = np.union1d(top_bm, top_dense)
+    if not len(union):
+        return out
+    if method == "rrf":
+        out[union] = 0.0
+        out[top_bm] += weight / (RRF_K + 1.0 + np.arange(len(top_bm)))
+        out[top_dense] += 1.0 / (RRF_K + 1.0 + np.arange(len(top_dense)))
+        return out
+    if method not in ("minmax", "zscore"):
+        raise ValueError(f"fusion method must be rrf, minmax or zscore, got {method!r}")
+    b = np.maximum(bm25[union], 0.0).astype(np.float64)  # a review with no query word: BM25 0
+    out[union] = weight * _normalize(b, method) + (1.0 - weight) * _normalize(dense[union].astype(np.float64), method)
+    return out
 
 
 # -- the index -------------------------------------------------------------------------------------------
@@ -328,13 +100,12 @@ def _progress_bar(enabled: bool):
 class ReviewIndex:
     """The persistent review collection under ``path`` (``ws.chroma_dir``); opens lazily on first use."""
 
-    def __init__(self, path: str | Path, embed_batch_size: int = 64) -> None:
+    def __init__(self, path: str | Path, embed_batch_size: int = DEFAULT_BATCH_SIZE) -> None:
         self.path = Path(path)
         self.embed_batch_size = embed_batch_size
         self._client = None
         self._collection = None
         self._corpus: _Corpus | None = None
-        self._corpus_count = -1
 
     # -- chroma ----------------------------------------------------------------------------------------
     def _open(self, create: bool = False):
@@ -365,18 +136,38 @@ class ReviewIndex:
         except WorkspaceError:
             return 0
 
+    def _revision(self, coll) -> tuple[int, Any]:
+        """(passage count, revision token) of the stored collection: the in-memory copy is valid while it matches.
+
+        Every write through this class stores a fresh token in the collection metadata (another process's
+        ``mka index`` included); the count also catches writes that bypassed this class.
+        """
+        meta = self._client.get_collection(COLLECTION, embedding_function=MiniLMEmbeddingFunction()).metadata or {}
+        return int(coll.count()), meta.get(_REVISION_KEY)
+
+    def _bump_revision(self) -> None:
+        coll = self._open(create=True)
+        meta = {k: v for k, v in (coll.metadata or {}).items() if not k.startswith("hnsw:")}
+        coll.modify(metadata={**meta, _REVISION_KEY: uuid.uuid4().hex})
+        self._corpus = None
+
     def _load_corpus(self) -> _Corpus:
         coll = self._open()
-        n = coll.count()
-        if self._corpus is None or n != self._corpus_count:
+        key = self._revision(coll)
+        if self._corpus is None or key != self._corpus.revision:
+            n = key[0]
             got: dict = {"ids": [], "documents": [], "metadatas": []}
+            vecs = np.zeros((n, EMBEDDING_DIM), dtype=np.float32)
             step = 20_000
             for offset in range(0, n, step):  # paged: one huge get() holds several copies in memory
-                part = coll.get(include=["documents", "metadatas"], limit=step, offset=offset)
-                for key in got:
-                    got[key].extend(part[key])
-            self._corpus = _Corpus.from_get(got)
-            self._corpus_count = n
+                part = coll.get(include=["documents", "metadatas", "embeddings"], limit=step, offset=offset)
+                for k in got:
+                    got[k].extend(part[k])
+                vecs[offset:offset + len(part["ids"])] = np.asarray(part["embeddings"], dtype=np.float32)
+            vecs = vecs[:len(got["ids"])]
+            # stored vectors are unit length already; renormalizing keeps dot product == cosine whatever wrote them
+            vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
+            self._corpus = _Corpus.from_get(got, vecs, revision=key)
         return self._corpus
 
     # -- writing ---------------------------------------------------------------------------------------
@@ -388,7 +179,7 @@ class ReviewIndex:
         for s in range(0, len(ids), step):
             coll.upsert(ids=list(ids[s:s + step]), documents=list(documents[s:s + step]),
                         metadatas=list(metadatas[s:s + step]), embeddings=np.asarray(embeddings[s:s + step]))
-        self._corpus = None
+        self._bump_revision()
 
     def upsert_reviews(self, reviews: pd.DataFrame, products: pd.DataFrame | None = None,
                        progress: bool = True) -> dict:
@@ -424,7 +215,7 @@ class ReviewIndex:
                 self.upsert_passages([ids[i] for i in chunk], [docs[i] for i in chunk],
                                      [metas[i] for i in chunk], vecs)
                 bar.advance(task, len(chunk))
-        self._corpus = None
+        self._bump_revision()
         seconds = time.perf_counter() - t0
         return {"n_reviews": int(len(reviews)), "n_passages": len(ids), "embedded": len(to_embed),
                 "metadata_updated": len(to_update), "deleted": len(stale),
@@ -460,20 +251,18 @@ class ReviewIndex:
         return _Filters(product_ids, None if min_rating is None else int(min_rating),
                         None if max_rating is None else int(max_rating), since_ts, until_ts)
 
-    def _dense(self, query_vec: np.ndarray, filters: _Filters, n: int, corpus: _Corpus) -> list[tuple[int, float]]:
-        coll = self._open()
-        res = coll.query(query_embeddings=[np.asarray(query_vec, dtype=np.float32)], n_results=max(1, n),
-                         where=filters.where(), include=["distances"])
-        pos = corpus.positions()
-        # cosine distance -> similarity; an id missing from the corpus copy was written after it was loaded
-        return [(pos[pid], 1.0 - float(d)) for pid, d in zip(res["ids"][0], res["distances"][0]) if pid in pos]
+    def _dense_chroma(self, query_vec: np.ndarray, filters: _Filters, n: int) -> list[str]:
+        """Chroma's own filtered query (review ids, best first): the reference the in-memory search must match."""
+        res = self._open().query(query_embeddings=[np.asarray(query_vec, dtype=np.float32)], n_results=max(1, n),
+                                 where=filters.where(), include=["metadatas"])
+        return list(dict.fromkeys(m["review_id"] for m in res["metadatas"][0]))
 
     def search(self, query: str, product: str | None = None, min_rating: int | None = None,
                max_rating: int | None = None, since: Any = None, until: Any = None, k: int = 10,
                mode: str | None = None, query_embedding: np.ndarray | None = None) -> list[dict]:
         """The ``k`` reviews best matching ``query`` within the filters, one hit per review.
 
-        ``mode``: "bm25" (the default, see DEFAULT_MODE), "hybrid" (dense + BM25 fused by reciprocal rank) or "dense".
+        ``mode``: "hybrid" (BM25 and dense fused, see FUSION), "dense" or "bm25"; DEFAULT_MODE when None.
         ``query_embedding`` lets batch callers pass a precomputed query vector.
         """
         mode = mode or DEFAULT_MODE
@@ -485,15 +274,30 @@ class ReviewIndex:
         if not len(corpus.ids):
             return []
         filters = self._filters(product, min_rating, max_rating, since, until)
-        n_cand = min(len(corpus.ids), 4 * k + 20)  # several passages may belong to one review
-        rankings: list[list[tuple[int, float]]] = []
+        scores = self.review_scores(query, filters, mode, query_embedding, corpus)
+        if mode == "bm25":
+            top = _top(scores["bm25"], k, positive=True)
+            final = scores["bm25"]
+        elif mode == "dense":
+            final = scores["dense"]
+            top = _top(final, k)
+        else:
+            final = fuse(scores["bm25"], scores["dense"], max(k, HYBRID_CANDIDATES))
+            top = _top(final, k)
+        return [self._hit(corpus, corpus.reviews[i], final[i]) for i in top]
+
+    def review_scores(self, query: str, filters: _Filters | None = None, mode: str = "hybrid",
+                      query_embedding: np.ndarray | None = None, corpus: _Corpus | None = None) -> dict:
+        """Per-review BM25 and/or dense scores (best passage; -inf outside the filters), in ``corpus.reviews`` order."""
+        corpus = corpus or self._load_corpus()
+        mask = (filters or _Filters()).mask(corpus)
+        out: dict[str, np.ndarray] = {}
+        if mode in ("bm25", "hybrid"):
+            out["bm25"] = corpus.per_review(corpus.get_bm25().scores(query), mask)
         if mode in ("dense", "hybrid"):
             vec = query_embedding if query_embedding is not None else embed([query])[0]
-            rankings.append(self._dense(vec, filters, n_cand, corpus))
-        if mode in ("bm25", "hybrid"):
-            idx, scores = corpus.get_bm25().top_k(query, n_cand, mask=filters.mask(corpus))
-            rankings.append(list(zip(idx.tolist(), scores.tolist())))
-        return [self._hit(corpus, rid, score) for rid, score in _fuse(rankings, corpus, k)]
+            out["dense"] = corpus.per_review(corpus.dense_scores(vec), mask)
+        return out
 
     def _hit(self, corpus: _Corpus, review_id: str, score: float) -> dict:
         positions = corpus.review_positions(review_id)
@@ -523,14 +327,7 @@ class ReviewIndex:
         df["timestamp"] = pd.to_datetime(df["timestamp"].where(df["timestamp"] != _MISSING_TS), unit="s")
         if not with_embeddings:
             return df, None
-        vecs = np.zeros((len(df), 384), dtype=np.float32)
-        coll = self._open()
-        row = {pid: i for i, pid in enumerate(df["id"])}
-        for s in range(0, len(df), 5000):
-            got = coll.get(ids=list(df["id"].iloc[s:s + 5000]), include=["embeddings"])
-            for pid, v in zip(got["ids"], got["embeddings"]):
-                vecs[row[pid]] = v
-        return df, vecs
+        return df, corpus.vecs[pos].copy()
 
 
 def _as_of(ws) -> str | None:

@@ -1,4 +1,5 @@
-"""The review index on real Amazon reviews: idempotent upserts, filters inside Chroma, merged passages, fencing."""
+"""The review index on real Amazon reviews: idempotent upserts, in-memory filters that match Chroma's, merged
+passages, hybrid fusion, cache invalidation, fencing."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import pandas as pd
 import pytest
 
 from models.errors import WorkspaceError
-from models.reviews import (PASSAGE_WORDS, ReviewIndex, _passage_records, index_workspace, quote_review,
+from models.embeddings import embed, get_embedder
+from models.reviews import (PASSAGE_TOKENS, ReviewIndex, _passage_records, fuse, index_workspace, quote_review,
                             resolve_product, split_passages)
 from models.workspace import Workspace
 
@@ -24,13 +26,18 @@ def index(amazon_review_ws):
     return ReviewIndex(amazon_review_ws.chroma_dir)
 
 
-def test_split_passages_keeps_every_word_and_respects_the_limit(reviews):
-    long_text = max(reviews["text"].tolist(), key=lambda t: len(t.split()))
-    assert len(long_text.split()) > 2 * PASSAGE_WORDS
+def test_split_passages_keeps_every_word_and_fits_the_model(reviews):
+    tok = get_embedder().tokenizer
+    n_pieces = lambda t: len(tok(t, add_special_tokens=True)["input_ids"])  # noqa: E731
+    long_text = max(reviews["text"].tolist(), key=n_pieces)
+    assert n_pieces(long_text) > 2 * PASSAGE_TOKENS
     parts = split_passages(long_text)
-    assert len(parts) >= 3 and all(len(p.split()) <= PASSAGE_WORDS for p in parts)
+    # [CLS] + passage + [SEP] fits the model's max_seq_length: nothing is truncated when embedding
+    assert len(parts) >= 3 and all(n_pieces(p) <= get_embedder().max_seq_length for p in parts)
     assert " ".join(parts).split() == long_text.split()
     assert split_passages("short one") == ["short one"]
+    for text in reviews["text"].head(200):
+        assert all(n_pieces(p) <= PASSAGE_TOKENS + 2 for p in split_passages(text))
 
 
 def test_index_holds_every_passage_once(amazon_review_ws, index, reviews):
@@ -151,3 +158,43 @@ def test_filter_where_and_mask_agree(index):
     mask = f.mask(corpus)
     assert set(got["ids"]) == set(np.asarray(corpus.ids)[mask]) and 0 < mask.sum() < len(mask)
     assert pd.Series(corpus.rating[mask]).between(2, 4).all()
+
+
+@pytest.mark.parametrize("filters", [{"min_rating": 4}, {"max_rating": 2}, {"since": "2013-01-01", "until": "2013-12-31"},
+                                     {"product": "busiest", "min_rating": 3}])
+def test_in_memory_dense_search_matches_chroma_where(index, reviews, filters):
+    """The in-memory mask + dot product returns what Chroma's own filtered query returns."""
+    if filters.get("product") == "busiest":
+        filters = {**filters, "product": reviews["product_id"].value_counts().index[0]}
+    for q in ("great sound for the price", "the strap broke", "cable hum and noise"):
+        mine = [h["review_id"] for h in index.search(q, k=10, mode="dense", **filters)]
+        f = index._filters(**{"product": None, "min_rating": None, "max_rating": None, "since": None,
+                              "until": None, **filters})
+        theirs = index._dense_chroma(embed([q])[0], f, 60)[:10]
+        assert mine and mine == theirs
+
+
+def test_in_memory_copy_follows_writes_from_another_handle(amazon_review_ws, tmp_path):
+    ws = Workspace(tmp_path / "ws")
+    shutil.copytree(amazon_review_ws.path, ws.path)
+    reader = ReviewIndex(ws.chroma_dir)
+    assert "NEW-1" not in {h["review_id"] for h in reader.search("banjo", k=5, mode="hybrid")}
+    writer = ReviewIndex(ws.chroma_dir)  # e.g. `mka index` in another process
+    reviews = ws.read_table("reviews")
+    new = reviews.iloc[[0]].assign(review_id="NEW-1", text="A banjo banjo banjo that glows in the dark.")
+    writer.upsert_reviews(pd.concat([reviews, new], ignore_index=True), ws.read_table("products"), progress=False)
+    assert reader.search("banjo glows in the dark", k=1, mode="dense")[0]["review_id"] == "NEW-1"
+    assert reader.search("banjo", k=1, mode="bm25")[0]["review_id"] == "NEW-1"
+
+
+def test_fusion_methods_rank_a_review_strong_in_both_first():
+    bm25 = np.array([3.0, 0.0, 2.5, -np.inf, 1.0])
+    dense = np.array([0.2, 0.9, 0.8, -np.inf, 0.1])
+    for method, w in (("rrf", 1.0), ("rrf", 2.0), ("minmax", 0.5), ("zscore", 0.5)):
+        out = fuse(bm25, dense, n_cand=2, method=method, weight=w)
+        assert np.argmax(out) == 2 and out[3] == -np.inf  # filtered out stays out
+        assert np.isfinite(out[[0, 1, 2]]).all() and out[4] == -np.inf  # not among either top 2
+    only_bm25 = fuse(bm25, dense, n_cand=5, method="minmax", weight=1.0)
+    assert list(np.argsort(-only_bm25)[:3]) == [0, 2, 4]
+    with pytest.raises(ValueError, match="rrf, minmax or zscore"):
+        fuse(bm25, dense, 2, method="max")
