@@ -40,12 +40,15 @@ class DataValidationError(ValueError):
         self.rows = [int(r) for r in list(rows)[:5]]
         self.n_rows = len(rows)
         self.expected = expected
+        self.source_column: str | None = None  # the user's own name for ``column``, when --map renamed it
         self.examples = [str(e)[:60] for e in list(examples)[:5]]
         super().__init__(self._message())
 
     def _message(self) -> str:
         parts = [f"{self.file}: {self.problem}"]
-        if self.column is not None:
+        if self.column is not None and self.source_column and self.source_column != self.column:
+            parts.append(f"column '{self.source_column}' (read as '{self.column}')")
+        elif self.column is not None:
             parts.append(f"column '{self.column}'")
         if self.rows:
             more = f" (and {self.n_rows - len(self.rows)} more)" if self.n_rows > len(self.rows) else ""
@@ -56,11 +59,20 @@ class DataValidationError(ValueError):
             parts.append(f"expected {self.expected}")
         return "; ".join(parts)
 
+    def named_as_in_file(self, source_names: dict[str, str]) -> "DataValidationError":
+        """Name the column as the user's file does (``--map timestamp=date`` → 'date'); returns self."""
+        src = source_names.get(self.column or "")
+        if src and src != self.column:
+            self.source_column = str(src)
+            self.args = (self._message(),)
+        return self
+
     def to_dict(self) -> dict:
         return {
             "file": self.file,
             "problem": self.problem,
             "column": self.column,
+            "source_column": self.source_column,
             "rows": self.rows,
             "n_rows": self.n_rows,
             "found": self.examples,

@@ -57,8 +57,12 @@ def _load_one(name: str, path: Path, mapping: Mapping[str, str], allow_returns: 
         return amazon_to_canonical(raw, str(path)), set(), list(raw.columns)
     spec = TABLES[name]
     df, used = apply_mapping(raw, mapping, name, spec.columns)
-    return ({name: validate_table(name, df, str(path), allow_returns=allow_returns, source_columns=list(raw.columns))},
-            used, list(raw.columns))
+    try:
+        table = validate_table(name, df, str(path), allow_returns=allow_returns, source_columns=list(raw.columns))
+    except DataValidationError as exc:
+        # the user knows their own column names, not ours
+        raise exc.named_as_in_file({k.rpartition(".")[2]: mapping[k] for k in used}) from None
+    return {name: table}, used, list(raw.columns)
 
 
 def ingest_files(

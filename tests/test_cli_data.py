@@ -43,7 +43,8 @@ def test_bad_file_exits_2_with_file_column_row(runner, tmp_path):
     ws = tmp_path / "ws"
     res = runner.invoke(ingest_cmd, ["--orders", str(tmp_path / "bad.csv"), *MAP, "--workspace", str(ws)])
     assert res.exit_code == 2
-    assert "bad.csv" in res.output and "column 'timestamp'" in res.output and "row 2" in res.output
+    # the column as the user's file names it, and what we read it as
+    assert "bad.csv" in res.output and "column 'date' (read as 'timestamp')" in res.output and "row 2" in res.output
     assert "Traceback" not in res.output
     assert not ws.exists()
 
@@ -103,3 +104,4 @@ def test_commands_are_registered_on_mka():
 
     for name in ("ingest", "overview", "demo"):
         assert name in cli.commands
+
