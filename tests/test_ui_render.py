@@ -249,3 +249,15 @@ def test_normalize_event_and_answer_chunks():
     assert normalize_event({"type": "mystery"}) == []
     text = "one two  three\nfour " * 5
     assert "".join(answer_chunks(text, size=6)) == text
+
+
+def test_campaign_variants_render_as_separate_blocks(tmp_path):
+    from ui.render_text import render_campaign
+
+    result = {"kind": "campaign", "segment": "Loyal regulars", "channel": "sms",
+              "variants": [{"text": "Hi there! 10% off."}, {"text": "See you soon."}],
+              "facts_used": ["767 customers"], "review_ids": ["SYN-1"]}
+    md = render_campaign(result, tmp_path).markdown[0]
+    # a heading right after a list item would be folded into that item by markdown
+    assert "- *text:* Hi there! 10% off.\n\n**Variant 2**" in md
+    assert "\n\n**Facts used:** 767 customers" in md and "**Reviews cited:** SYN-1" in md

@@ -80,20 +80,19 @@ def render_campaign(result: Mapping[str, Any], export_dir: Path) -> View:
     view = View()
     seg = result.get("segment")
     seg_name = seg.get("name") if isinstance(seg, Mapping) else seg
-    lines = [f"### Campaign draft — {seg_name} · {result.get('channel', '')}"]
+    # blocks are separated by a blank line: otherwise markdown folds the next heading into the last list item
+    blocks = [f"### Campaign draft — {seg_name} · {result.get('channel', '')}"]
     for i, v in enumerate(result.get("variants") or [], 1):
         if not isinstance(v, Mapping):
             continue
-        lines.append(f"**Variant {i}**")
-        for key in ("subject", "preheader", "body", "text", "cta"):
-            if v.get(key):
-                lines.append(f"- *{key}:* {v[key]}")
+        items = [f"- *{key}:* {v[key]}" for key in ("subject", "preheader", "body", "text", "cta") if v.get(key)]
+        blocks.append(f"**Variant {i}**\n\n" + "\n".join(items))
     facts = result.get("facts_used") or []
     if facts:
-        lines.append("**Facts used:** " + "; ".join(map(str, facts)))
+        blocks.append("**Facts used:** " + "; ".join(map(str, facts)))
     if result.get("review_ids"):
-        lines.append("**Reviews cited:** " + ", ".join(map(str, result["review_ids"])))
-    view.markdown.append("\n".join(lines))
+        blocks.append("**Reviews cited:** " + ", ".join(map(str, result["review_ids"])))
+    view.markdown.append("\n\n".join(blocks))
     return view
 
 
