@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 import pandas as pd
 
+from models.review_passages import quote_review  # one fence for review text, re-exported for the tools
 from models.workspace import Workspace
 
 __all__ = ["ToolContext", "quote_review"]
@@ -25,21 +26,6 @@ Copywriter = Callable[[dict], str]  # campaign fields -> raw LLM reply
 def _model(name: str) -> Any:
     # looked up at call time so tests can monkeypatch the model functions
     return importlib.import_module(f"models.{name}")
-
-
-def quote_review(review_id: Any, text: Any) -> str:
-    """Fence customer text so an LLM reads it as data (models.reviews.quote_review when present)."""
-    try:
-        fn = getattr(_model("reviews"), "quote_review")
-    except (ImportError, AttributeError):
-        fn = None
-    if fn is not None:
-        try:
-            return fn(str(review_id), str(text))
-        except TypeError:
-            pass
-    body = str(text).replace("<</customer_review>>", "")
-    return f"<<customer_review id={review_id}>> {body} <</customer_review>>"
 
 
 class ToolContext:
