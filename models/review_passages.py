@@ -15,12 +15,13 @@ import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
-from .bm25 import BM25
+from .bm25 import BM25, count_terms
 from .embeddings import MAX_SEQ_LENGTH, MODEL_NAME, count_word_pieces
 from .errors import WorkspaceError
 
@@ -30,6 +31,7 @@ __all__ = ["split_passages", "passage_records", "quote_review", "resolve_product
 # [CLS] and [SEP] take two of the model's positions
 PASSAGE_TOKENS = MAX_SEQ_LENGTH - 2
 MISSING_TS = np.iinfo(np.int64).min
+_MAX_REMEMBERED_MATCHES = 1024
 
 _FENCE_RE = re.compile(r"<<\s*/?\s*customer_review[^>]*>>", re.IGNORECASE)
 _SENTENCE_RE = re.compile(r"(?<=[.!?])\s+")
@@ -42,19 +44,18 @@ def quote_review(review_id: str, text: str) -> str:
     return f"<<customer_review id={rid}>>\n{clean}\n<</customer_review>>"
 
 
-def split_passages(text: str, max_tokens: int = PASSAGE_TOKENS,
-                   count: Callable[[Sequence[str]], Sequence[int]] | None = None) -> list[str]:
+def split_passages(text: str, max_tokens: int = PASSAGE_TOKENS, pieces: Mapping[str, int] | None = None) -> list[str]:
     """Pack whole sentences into passages of at most ``max_tokens`` word pieces (a longer sentence is cut by words).
 
-    ``count`` maps words to their word-piece counts (default: the MiniLM tokenizer).
+    ``pieces``: word-piece count of every word of ``text`` (default: counted with the MiniLM tokenizer).
     """
     words_total = str(text or "").split()
     if not words_total:
         return [""]
-    count = count or count_word_pieces
-    vocab = sorted(set(words_total))
-    pieces = dict(zip(vocab, count(vocab)))
-    if sum(pieces[w] for w in words_total) <= max_tokens:
+    if pieces is None:
+        vocab = list(dict.fromkeys(words_total))
+        pieces = dict(zip(vocab, count_word_pieces(vocab)))
+    if sum(map(pieces.__getitem__, words_total)) <= max_tokens:
         return [" ".join(words_total)]
     passages: list[str] = []
     current: list[str] = []
@@ -174,28 +175,28 @@ def passage_records(reviews: pd.DataFrame, products: pd.DataFrame | None) -> tup
     if dup.any():
         raise WorkspaceError(f"reviews table: review_id repeats ({', '.join(map(str, reviews.loc[dup, 'review_id'].head(3)))}); "
                              "expected one row per review")
-    cat = catalog_from_tables(reviews, products).set_index("product_id")
     n = len(reviews)
+    pids = reviews["product_id"].astype(str).tolist()
+    # plain lists, not per-row pandas lookups: a .loc/.iloc per review cost seconds on 10k reviews
+    prod = catalog_from_tables(reviews, products).set_index("product_id").reindex(pids)
+    names, categories = prod["product_name"].tolist(), prod["category"].tolist()
     ts = reviews["timestamp"] if "timestamp" in reviews else pd.Series(pd.NaT, index=reviews.index)
     ts = pd.to_datetime(ts)
-    ts_unix = np.where(ts.isna(), MISSING_TS, (ts - pd.Timestamp(0)) // pd.Timedelta(seconds=1))
-    cust = reviews["customer_id"].astype("string").fillna("") if "customer_id" in reviews else pd.Series([""] * n)
-    synth = reviews["synthetic"].fillna(False).astype(bool) if "synthetic" in reviews else pd.Series([False] * n)
+    ts_unix = np.where(ts.isna(), MISSING_TS, (ts - pd.Timestamp(0)) // pd.Timedelta(seconds=1)).tolist()
+    cust = reviews["customer_id"].astype("string").fillna("").tolist() if "customer_id" in reviews else [""] * n
+    synth = reviews["synthetic"].fillna(False).astype(bool).tolist() if "synthetic" in reviews else [False] * n
     texts = [t if isinstance(t, str) else "" for t in reviews["text"]]
     # one tokenizer call for every distinct word of the table (much faster than one call per review)
     vocab = sorted({w for t in texts for w in t.split()})
     pieces = dict(zip(vocab, count_word_pieces(vocab)))
-    counter = lambda words: [pieces[w] for w in words]  # noqa: E731
     ids, docs, metas = [], [], []
-    for i, (rid, pid, rating) in enumerate(zip(reviews["review_id"].astype(str), reviews["product_id"].astype(str),
-                                               reviews["rating"])):
-        prod = cat.loc[pid]
-        base = {"review_id": rid, "product_id": pid, "product_name": str(prod["product_name"]),
-                "category": str(prod["category"]), "rating": int(round(float(rating))),
-                "customer_id": str(cust.iloc[i]), "synthetic": bool(synth.iloc[i])}
+    for i, (rid, pid, rating) in enumerate(zip(reviews["review_id"].astype(str), pids, reviews["rating"])):
+        base = {"review_id": rid, "product_id": pid, "product_name": str(names[i]),
+                "category": str(categories[i]), "rating": int(round(float(rating))),
+                "customer_id": str(cust[i]), "synthetic": bool(synth[i])}
         if ts_unix[i] != MISSING_TS:
             base["timestamp"] = int(ts_unix[i])  # absent (not a sentinel) so date filters exclude it
-        passages = split_passages(texts[i], count=counter)
+        passages = split_passages(texts[i], pieces=pieces)
         for n_p, passage in enumerate(passages):
             ids.append(rid if n_p == 0 else f"{rid}#{n_p}")
             docs.append(passage)
@@ -220,18 +221,27 @@ class PassageTable:
     synthetic: np.ndarray
     vecs: np.ndarray  # (n_passages, 384) float32, unit rows
     revision: Any = None
-    bm25: BM25 | None = None
     _pos: dict | None = None
     _by_review: dict | None = None
 
     def __post_init__(self) -> None:
-        # passages grouped by review (reviews in id order): a review's score is a segment max (np.maximum.reduceat)
-        self.reviews, codes = np.unique(self.review_id.astype(str), return_inverse=True)
-        self.order = np.argsort(codes, kind="stable")
-        self.starts = np.searchsorted(codes[self.order], np.arange(len(self.reviews)))
-        # integer product codes: a product filter is an isin over ints, not over 100k Python strings
+        # reviews in id order; a review's score is its best passage's: the score of one passage per review,
+        # raised by its other passages with np.maximum.at (most reviews have one passage, so this beats a
+        # gather into review order plus a segment max)
+        self.reviews, first, codes = np.unique(self.review_id.astype(str), return_index=True, return_inverse=True)
+        is_first = np.zeros(len(self.review_id), dtype=bool)
+        is_first[first] = True
+        self.first_passage = first  # row of one passage of each review (its metadata is the review's), ``reviews`` order
+        self._rest = np.flatnonzero(~is_first)
+        self._rest_review = codes[self._rest]
+        # integer product codes: a product filter is a lookup per passage, not an isin over 100k Python strings
         self.products, self.product_code = np.unique(self.product_id.astype(str), return_inverse=True)
         self._catalog: pd.DataFrame | None = None
+        self._matches: dict[str, list[dict]] = {}
+        self._review_docs: list[str] | None = None
+        self._lexical: tuple[BM25, BM25] | None = None
+        self._product_vecs: np.ndarray | None = None
+        self._review_product: np.ndarray | None = None
 
     @classmethod
     def from_get(cls, got: dict, vecs: np.ndarray, revision: Any = None) -> "PassageTable":
@@ -254,10 +264,58 @@ class PassageTable:
             self._catalog = g.rename("n_reviews").reset_index()
         return self._catalog.copy()
 
-    def get_bm25(self) -> BM25:
-        if self.bm25 is None:
-            self.bm25 = BM25().fit(self.docs)
-        return self.bm25
+    def match_products(self, text: str) -> list[dict]:
+        """:func:`match_products` on :meth:`catalog`, remembered per text: a product filter resolves the same few
+        names on every search, and the catalog is fixed for the table's lifetime."""
+        q = " ".join(str(text).lower().split())
+        if q not in self._matches:
+            if len(self._matches) >= _MAX_REMEMBERED_MATCHES:
+                self._matches.clear()
+            self._matches[q] = match_products(self.catalog(), q)
+        return [dict(m) for m in self._matches[q]]
+
+    # -- review- and product-level views, built on first use ------------------------------------------------
+    def _review_of_passage(self) -> np.ndarray:
+        out = np.empty(len(self.ids), dtype=np.int64)
+        out[self.first_passage] = np.arange(len(self.reviews))
+        out[self._rest] = self._rest_review
+        return out
+
+    def review_docs(self) -> list[str]:
+        """Each review's whole text (its passages in order), in ``reviews`` order."""
+        if self._review_docs is None:
+            of = self._review_of_passage()
+            parts: list[list[str]] = [[] for _ in range(len(self.reviews))]
+            for i in np.lexsort((self.passage, of)):
+                parts[of[i]].append(self.docs[i])
+            self._review_docs = [" ".join(p) for p in parts]
+        return self._review_docs
+
+    def review_product(self) -> np.ndarray:
+        """Index into ``products`` of each review's product."""
+        if self._review_product is None:
+            self._review_product = self.product_code[self.first_passage]
+        return self._review_product
+
+    def lexical(self) -> tuple[BM25, BM25]:
+        """BM25 over whole reviews, and over whole products (all their reviews as one text), from one tokenization."""
+        if self._lexical is None:
+            tf, vocab = count_terms(self.review_docs())
+            n = len(self.reviews)
+            by_product = sparse.csr_matrix((np.ones(n, dtype=np.float32), (self.review_product(), np.arange(n))),
+                                           shape=(len(self.products), n))
+            self._lexical = (BM25().fit_counts(tf, vocab), BM25().fit_counts(by_product @ tf, vocab))
+        return self._lexical
+
+    def product_vecs(self) -> np.ndarray:
+        """Each product's centroid of its passage vectors (unit length), in ``products`` order."""
+        if self._product_vecs is None:
+            n = len(self.ids)
+            by_product = sparse.csr_matrix((np.ones(n, dtype=np.float32), (self.product_code, np.arange(n))),
+                                           shape=(len(self.products), n))
+            sums = np.asarray(by_product @ self.vecs, dtype=np.float32)
+            self._product_vecs = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
+        return self._product_vecs
 
     def positions(self) -> dict[str, int]:
         """Chroma id -> row (built once per corpus)."""
@@ -279,12 +337,12 @@ class PassageTable:
 
     def per_review(self, passage_scores: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
         """Each review's best passage score; -inf for a review with no passage inside ``mask``."""
-        s = passage_scores.astype(np.float32, copy=True)
+        s = np.asarray(passage_scores, dtype=np.float32)
         if mask is not None:
-            s[~mask] = -np.inf
-        if not len(s):
-            return s
-        return np.maximum.reduceat(s[self.order], self.starts)
+            s = np.where(mask, s, np.float32(-np.inf))
+        out = s[self.first_passage]
+        np.maximum.at(out, self._rest_review, s[self._rest])
+        return out
 
     def dense_scores(self, query_vec: np.ndarray) -> np.ndarray:
         """Cosine similarity of every passage to the query (both unit length)."""
@@ -319,8 +377,7 @@ class PassageFilters:
         """The same filter as :meth:`where`, on the in-memory corpus (missing timestamps fail date filters)."""
         m = np.ones(len(c.ids), dtype=bool)
         if self.product_ids is not None:
-            wanted = np.flatnonzero(np.isin(c.products, list(self.product_ids)))
-            m &= np.isin(c.product_code, wanted)
+            m &= np.isin(c.products, list(self.product_ids))[c.product_code]
         if self.min_rating is not None:
             m &= c.rating >= self.min_rating
         if self.max_rating is not None:

@@ -7,7 +7,9 @@ from the table are deleted.
 
 Chroma is the persistent store and the source of truth. Search runs on an in-memory copy of it (documents,
 metadata and the normalized passage vectors as one float32 matrix), loaded once and reloaded when the
-collection's revision (bumped on every write) or size changes: a filter is a boolean mask over metadata arrays
+collection's revision (bumped on every write) or size changes, which is asked of Chroma only when its files'
+stamp changed. A new process loads that copy from a snapshot taken at the same revision when there is one
+(models/passage_snapshot.py) instead of reading Chroma page by page. A filter is a boolean mask over metadata arrays
 and the dense ranking an exact dot product over the allowed rows, milliseconds at 100k reviews where Chroma's
 filtered query takes over a second. Passages of one review are merged into one hit (a review scores as its best
 passage).
@@ -15,6 +17,7 @@ passage).
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
 from pathlib import Path
@@ -23,27 +26,26 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from .embeddings import DEFAULT_BATCH_SIZE, EMBEDDING_DIM, MODEL_NAME, MiniLMEmbeddingFunction, embed
+from .embeddings import DEFAULT_BATCH_SIZE, EMBEDDING_DIM, MODEL_NAME, MiniLMEmbeddingFunction, embed, get_embedder
 from .errors import WorkspaceError
+from .review_ranking import FUSION, fuse
+from .passage_snapshot import SNAPSHOT_NAME, load_snapshot, save_snapshot
 from .review_passages import (MISSING_TS as _MISSING_TS, PASSAGE_TOKENS, PassageFilters as _Filters,
-                              PassageTable as _Corpus, iso_date as _iso, match_products as _match_products,
-                              passage_records, quote_review, resolve_product, split_passages, to_unix as _to_unix)
+                              PassageTable as _Corpus, iso_date as _iso, passage_records, quote_review,
+                              resolve_product, split_passages, to_unix as _to_unix)
 
 __all__ = ["ReviewIndex", "index_workspace", "resolve_product", "quote_review", "split_passages",
-           "passage_records", "COLLECTION", "PASSAGE_TOKENS", "DEFAULT_MODE", "MODES", "FUSION"]
+           "passage_records", "COLLECTION", "PASSAGE_TOKENS", "DEFAULT_MODE", "MODES", "FUSION", "fuse"]
 
 COLLECTION = "reviews"
 MODES = ("hybrid", "dense", "bm25")
-# Chosen on bench/reviews.py (known-item retrieval on the real Amazon reviews, bench/results/reviews.md): the
-# weight was picked on a dev half of the queries and reported on the other half, where BM25 weighted 0.7 against
-# dense 0.3, each z-scored over the query's candidates, scored recall@10 0.292 against BM25's 0.266 (dense
-# 0.177, plain RRF 0.260). Hybrid also finds reviews sharing no word with the query, which BM25 cannot.
+# Ranking (models/review_ranking.py): each review's BM25 and dense scores plus its product's context, fused with
+# weights chosen on the dev half of bench/reviews.py's known-item queries (real Amazon reviews) and reported on
+# the other half (bench/results/reviews.md). Hybrid also finds reviews sharing no word with the query.
 DEFAULT_MODE = "hybrid"
-FUSION = ("zscore", 0.7)  # (method, BM25 weight): see fuse()
-RRF_K = 60
-# reviews taken from each ranking before hybrid fusion
-HYBRID_CANDIDATES = 100  # the usual reciprocal-rank-fusion constant (Cormack et al. 2009)
 _REVISION_KEY = "mka_revision"
+_CHROMA_DB = "chroma.sqlite3"
+_STAMP_SETTLE_NS = 2_000_000_000
 _passage_records = passage_records  # the name tests and older callers use
 
 
@@ -55,38 +57,19 @@ def _top(scores: np.ndarray, k: int, positive: bool = False) -> np.ndarray:
     return cand[np.lexsort((cand, -scores[cand]))]
 
 
-def _normalize(x: np.ndarray, how: str) -> np.ndarray:
-    if how == "minmax":
-        span = float(x.max() - x.min())
-        return (x - x.min()) / span if span > 0 else np.zeros_like(x)
-    sd = float(x.std())  # "zscore"
-    return (x - x.mean()) / sd if sd > 0 else np.zeros_like(x)
+def _embed_query(query: str) -> np.ndarray:
+    """The query's vector, on one torch thread: one short text gains nothing from two, and while other jobs keep
+    the host's cores busy a two-thread forward stalls on its second thread (measured at load ~4: p50 480 ms
+    against 15 ms on one thread). The vector is the same to the bit."""
+    import torch
 
-
-def fuse(bm25: np.ndarray, dense: np.ndarray, n_cand: int, method: str = FUSION[0],
-         weight: float = FUSION[1]) -> np.ndarray:
-    """Hybrid score per review from its BM25 and dense scores (-inf: outside the filter or not a candidate).
-
-    Candidates are the ``n_cand`` best reviews of each ranking. ``method``:
-    "rrf": ``weight / (RRF_K + bm25 rank) + 1 / (RRF_K + dense rank)`` (a list a review is absent from adds 0);
-    "minmax" / "zscore": ``weight * norm(bm25) + (1 - weight) * norm(dense)``, each score normalized over the
-    candidates of this query (both scores are known for every candidate, not only those in its own list).
-    """
-    top_bm, top_dense = _top(bm25, n_cand, positive=True), _top(dense, n_cand)
-    out = np.full(len(dense), -np.inf, dtype=np.float64)
-    union = np.union1d(top_bm, top_dense)
-    if not len(union):
-        return out
-    if method == "rrf":
-        out[union] = 0.0
-        out[top_bm] += weight / (RRF_K + 1.0 + np.arange(len(top_bm)))
-        out[top_dense] += 1.0 / (RRF_K + 1.0 + np.arange(len(top_dense)))
-        return out
-    if method not in ("minmax", "zscore"):
-        raise ValueError(f"fusion method must be rrf, minmax or zscore, got {method!r}")
-    b = np.maximum(bm25[union], 0.0).astype(np.float64)  # a review with no query word: BM25 0
-    out[union] = weight * _normalize(b, method) + (1.0 - weight) * _normalize(dense[union].astype(np.float64), method)
-    return out
+    get_embedder()  # loading the model sets torch's thread count: restore that one, not the one before it
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return embed([query])[0]
+    finally:
+        torch.set_num_threads(threads)
 
 
 # -- the index -------------------------------------------------------------------------------------------
@@ -106,6 +89,7 @@ class ReviewIndex:
         self._client = None
         self._collection = None
         self._corpus: _Corpus | None = None
+        self._stamp: tuple | None = None
 
     # -- chroma ----------------------------------------------------------------------------------------
     def _open(self, create: bool = False):
@@ -151,24 +135,53 @@ class ReviewIndex:
         coll.modify(metadata={**meta, _REVISION_KEY: uuid.uuid4().hex})
         self._corpus = None
 
+    def _store_stamp(self) -> tuple:
+        """Inode, size and mtime of Chroma's SQLite files: every write to the collection changes them."""
+        stamp = []
+        for name in (_CHROMA_DB, _CHROMA_DB + "-wal"):
+            try:
+                st = (self.path / name).stat()
+            except FileNotFoundError:
+                continue
+            stamp.append((name, st.st_ino, st.st_size, st.st_mtime_ns))
+        return tuple(stamp)
+
     def _load_corpus(self) -> _Corpus:
         coll = self._open()
+        # Asking Chroma for the revision costs tens of ms per search; an unchanged stamp of its files proves
+        # nothing was written since the last check. Stamped before the revision is read, so a write in between
+        # changes the stamp and is caught on the next search.
+        stamp = self._store_stamp()
+        if self._corpus is not None and stamp and stamp == self._stamp:
+            return self._corpus
         key = self._revision(coll)
         if self._corpus is None or key != self._corpus.revision:
-            n = key[0]
-            got: dict = {"ids": [], "documents": [], "metadatas": []}
-            vecs = np.zeros((n, EMBEDDING_DIM), dtype=np.float32)
-            step = 20_000
-            for offset in range(0, n, step):  # paged: one huge get() holds several copies in memory
-                part = coll.get(include=["documents", "metadatas", "embeddings"], limit=step, offset=offset)
-                for k in got:
-                    got[k].extend(part[k])
-                vecs[offset:offset + len(part["ids"])] = np.asarray(part["embeddings"], dtype=np.float32)
-            vecs = vecs[:len(got["ids"])]
-            # stored vectors are unit length already; renormalizing keeps dot product == cosine whatever wrote them
-            vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
-            self._corpus = _Corpus.from_get(got, vecs, revision=key)
+            self._corpus = load_snapshot(self.path / SNAPSHOT_NAME, key)
+            if self._corpus is None:
+                self._corpus = self._read_collection(coll, key)
+                if key[1] is not None:  # without a revision token a stale snapshot could not be told apart
+                    with contextlib.suppress(OSError):  # no snapshot only means the next process reads Chroma too
+                        save_snapshot(self._corpus, self.path / SNAPSHOT_NAME)
+        # mtimes tick coarsely: a later write within the same tick and leaving the size as it was would keep a
+        # fresh stamp unchanged, so a stamp is trusted only once its newest mtime is old enough
+        settled = stamp and time.time_ns() - max(s[3] for s in stamp) > _STAMP_SETTLE_NS
+        self._stamp = stamp if settled else None
         return self._corpus
+
+    def _read_collection(self, coll, key: tuple[int, Any]) -> _Corpus:
+        n = key[0]
+        got: dict = {"ids": [], "documents": [], "metadatas": []}
+        vecs = np.zeros((n, EMBEDDING_DIM), dtype=np.float32)
+        step = 20_000
+        for offset in range(0, n, step):  # paged: one huge get() holds several copies in memory
+            part = coll.get(include=["documents", "metadatas", "embeddings"], limit=step, offset=offset)
+            for k in got:
+                got[k].extend(part[k])
+            vecs[offset:offset + len(part["ids"])] = np.asarray(part["embeddings"], dtype=np.float32)
+        vecs = vecs[:len(got["ids"])]
+        # stored vectors are unit length already; renormalizing keeps dot product == cosine whatever wrote them
+        vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
+        return _Corpus.from_get(got, vecs, revision=key)
 
     # -- writing ---------------------------------------------------------------------------------------
     def upsert_passages(self, ids: Sequence[str], documents: Sequence[str], metadatas: Sequence[dict],
@@ -204,9 +217,11 @@ class ReviewIndex:
         for s in range(0, len(to_update), step):  # metadata changed (e.g. product renamed): no re-embedding
             chunk = to_update[s:s + step]
             coll.update(ids=[ids[i] for i in chunk], metadatas=[metas[i] for i in chunk])
-        # longest first in fixed chunks: batches of similar length waste less padding, and the bar moves evenly
+        # longest first in fixed chunks, so the bar moves evenly. A chunk is many batches: each pays a thread-pool
+        # start, a straggling last batch and a Chroma write. Writing cannot overlap embedding: Chroma's upsert holds
+        # the GIL for its whole call (about 1 ms a passage), which stalls the embedding threads.
         order = sorted(to_embed, key=lambda i: -len(docs[i]))
-        chunk_size = max(self.embed_batch_size * 4, 256)
+        chunk_size = self.embed_batch_size * 32
         with _progress_bar(progress) as bar:
             task = bar.add_task("Embedding reviews", total=len(order))
             for s in range(0, len(order), chunk_size):
@@ -228,7 +243,7 @@ class ReviewIndex:
         return self._load_corpus().catalog()
 
     def resolve_product(self, text: str) -> list[dict]:
-        return _match_products(self.products(), text)
+        return self._load_corpus().match_products(text)
 
     def _filters(self, product, min_rating, max_rating, since, until) -> _Filters:
         for name, val in (("min_rating", min_rating), ("max_rating", max_rating)):
@@ -262,7 +277,7 @@ class ReviewIndex:
                mode: str | None = None, query_embedding: np.ndarray | None = None) -> list[dict]:
         """The ``k`` reviews best matching ``query`` within the filters, one hit per review.
 
-        ``mode``: "hybrid" (BM25 and dense fused, see FUSION), "dense" or "bm25"; DEFAULT_MODE when None.
+        ``mode``: "hybrid" (see models/review_ranking.py), "dense" or "bm25"; DEFAULT_MODE when None.
         ``query_embedding`` lets batch callers pass a precomputed query vector.
         """
         mode = mode or DEFAULT_MODE
@@ -282,21 +297,30 @@ class ReviewIndex:
             final = scores["dense"]
             top = _top(final, k)
         else:
-            final = fuse(scores["bm25"], scores["dense"], max(k, HYBRID_CANDIDATES))
+            final = fuse(scores)
             top = _top(final, k)
         return [self._hit(corpus, corpus.reviews[i], final[i]) for i in top]
 
     def review_scores(self, query: str, filters: _Filters | None = None, mode: str = "hybrid",
                       query_embedding: np.ndarray | None = None, corpus: _Corpus | None = None) -> dict:
-        """Per-review BM25 and/or dense scores (best passage; -inf outside the filters), in ``corpus.reviews`` order."""
+        """Per-review scores in ``corpus.reviews`` order, -inf outside the filters: "bm25" (the whole review),
+        "dense" (its best passage), and for hybrid also "product_bm25" / "product_dense" (its product's context)."""
         corpus = corpus or self._load_corpus()
         mask = (filters or _Filters()).mask(corpus)
+        allowed = None if mask is None else mask[corpus.first_passage]  # a review's passages share its metadata
+        inside = (lambda x: x) if allowed is None else (lambda x: np.where(allowed, x, -np.inf))  # noqa: E731
         out: dict[str, np.ndarray] = {}
         if mode in ("bm25", "hybrid"):
-            out["bm25"] = corpus.per_review(corpus.get_bm25().scores(query), mask)
+            reviews_bm25, products_bm25 = corpus.lexical()
+            out["bm25"] = inside(reviews_bm25.scores(query))
+            if mode == "hybrid":
+                out["product_bm25"] = inside(products_bm25.scores(query)[corpus.review_product()])
         if mode in ("dense", "hybrid"):
-            vec = query_embedding if query_embedding is not None else embed([query])[0]
+            vec = query_embedding if query_embedding is not None else _embed_query(query)
             out["dense"] = corpus.per_review(corpus.dense_scores(vec), mask)
+            if mode == "hybrid":
+                product_dense = corpus.product_vecs() @ np.asarray(vec, dtype=np.float32)
+                out["product_dense"] = inside(product_dense[corpus.review_product()])
         return out
 
     def _hit(self, corpus: _Corpus, review_id: str, score: float) -> dict:

@@ -7,6 +7,7 @@ import sys
 import warnings
 
 import numpy as np
+import pytest
 
 from models.embeddings import EMBEDDING_DIM, MiniLMEmbeddingFunction, embed, get_embedder
 
@@ -64,3 +65,38 @@ def test_persisted_collection_reopens_with_our_function_without_warnings(tmp_pat
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split() == ["MiniLMEmbeddingFunction", "2", "1"]
+
+
+def test_worker_threads_return_each_text_s_own_vector_in_input_order():
+    import torch
+
+    texts = ["Great tuner.", "The strap broke after two gigs and the seller never answered my emails about it.",
+             "Cheap cable, loud hum through the amp at any volume.", "Five stars",
+             "This pedal adds a warm overdrive without losing the low end, and the true bypass is really quiet.",
+             "Arrived late.", "Strings sound bright for a week, then go dull.", "Nice stand, sturdy and light.",
+             "The capo slips on my twelve-string.", "Does what it says."]
+    threads_before = torch.get_num_threads()
+    batched = embed(texts, batch_size=3, workers=2)  # four batches over two threads, short and long texts mixed
+    alone = np.vstack([embed([t]) for t in texts])  # one text per call: the caller's thread, no padding
+    assert batched.shape == (len(texts), EMBEDDING_DIM) and batched.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(batched, axis=1), 1.0, atol=1e-5)
+    assert (batched * alone).sum(axis=1).min() > 0.995  # same vector per row, up to bf16 noise from padding
+    assert torch.get_num_threads() == threads_before  # workers pin themselves to one thread, not the caller
+
+
+def test_bias_inside_the_matmul_gives_torch_linear_s_numbers():
+    import torch
+
+    from models.embeddings import _fuse_linear_bias
+
+    torch.manual_seed(0)
+    lin = torch.nn.Linear(384, 1536).to(torch.bfloat16)
+    x = torch.randn(3, 7, 384, dtype=torch.bfloat16)
+    with torch.inference_mode():
+        expected = lin(x)
+        if not _fuse_linear_bias(lin):
+            pytest.skip("no oneDNN linear on this torch build")
+        torch.testing.assert_close(lin(x), expected)
+    model = get_embedder()
+    if next(model.parameters()).dtype == torch.bfloat16:
+        assert sum("forward" in vars(m) for m in model.modules()) == _fuse_linear_bias(model)

@@ -11,7 +11,7 @@ import pytest
 
 from models.errors import WorkspaceError
 from models.embeddings import embed, get_embedder
-from models.reviews import (PASSAGE_TOKENS, ReviewIndex, _passage_records, fuse, index_workspace, quote_review,
+from models.reviews import (PASSAGE_TOKENS, ReviewIndex, _passage_records, index_workspace, quote_review,
                             resolve_product, split_passages)
 from models.workspace import Workspace
 
@@ -187,14 +187,33 @@ def test_in_memory_copy_follows_writes_from_another_handle(amazon_review_ws, tmp
     assert reader.search("banjo", k=1, mode="bm25")[0]["review_id"] == "NEW-1"
 
 
-def test_fusion_methods_rank_a_review_strong_in_both_first():
-    bm25 = np.array([3.0, 0.0, 2.5, -np.inf, 1.0])
-    dense = np.array([0.2, 0.9, 0.8, -np.inf, 0.1])
-    for method, w in (("rrf", 1.0), ("rrf", 2.0), ("minmax", 0.5), ("zscore", 0.5)):
-        out = fuse(bm25, dense, n_cand=2, method=method, weight=w)
-        assert np.argmax(out) == 2 and out[3] == -np.inf  # filtered out stays out
-        assert np.isfinite(out[[0, 1, 2]]).all() and out[4] == -np.inf  # not among either top 2
-    only_bm25 = fuse(bm25, dense, n_cand=5, method="minmax", weight=1.0)
-    assert list(np.argsort(-only_bm25)[:3]) == [0, 2, 4]
-    with pytest.raises(ValueError, match="rrf, minmax or zscore"):
-        fuse(bm25, dense, 2, method="max")
+def test_passage_records_ids_documents_and_metadata():
+    from models.review_passages import text_hash
+
+    sentence = " ".join(["great"] * 60) + "."  # 61 word pieces: two fit one passage (126), the third does not
+    reviews = pd.DataFrame({
+        "review_id": pd.array(["r1", "r2", "r3"], dtype="string"),
+        "product_id": pd.array(["p1", "p2", "p1"], dtype="string"),
+        "rating": [5.0, 2.0, 4.0],
+        "text": [" ".join([sentence] * 3), "Too  quiet.", None],
+        "customer_id": pd.array(["c1", pd.NA, "c3"], dtype="string"),
+        "timestamp": pd.to_datetime(["2014-03-31 00:00", None, "2014-04-01 12:00"]),
+        "synthetic": pd.array([False, True, pd.NA], dtype="boolean"),
+    }, index=[7, 3, 9])  # positions, not labels, pair the columns
+    products = pd.DataFrame({"product_id": pd.array(["p1"], dtype="string"), "name": ["Nylon strings"],
+                             "category": ["Strings"]})
+    ids, docs, metas = _passage_records(reviews, products)
+    assert ids == ["r1", "r1#1", "r2", "r3"]
+    assert docs == [f"{sentence} {sentence}", sentence, "Too quiet.", ""]
+    r1 = {"review_id": "r1", "product_id": "p1", "product_name": "Nylon strings", "category": "Strings",
+          "rating": 5, "customer_id": "c1", "synthetic": False, "timestamp": 1396224000, "n_passages": 2}
+    expected = [
+        {**r1, "passage": 0},
+        {**r1, "passage": 1},
+        {"review_id": "r2", "product_id": "p2", "product_name": "p2", "category": "", "rating": 2,
+         "customer_id": "", "synthetic": True, "passage": 0, "n_passages": 1},  # no timestamp key: excluded by dates
+        {"review_id": "r3", "product_id": "p1", "product_name": "Nylon strings", "category": "Strings", "rating": 4,
+         "customer_id": "c3", "synthetic": False, "timestamp": 1396353600, "passage": 0, "n_passages": 1},
+    ]
+    assert metas == [{**m, "text_hash": text_hash(d)} for m, d in zip(expected, docs)]
+    assert all(type(v) in (str, int, bool) for m in metas for v in m.values())  # Chroma metadata types

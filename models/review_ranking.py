@@ -1,0 +1,76 @@
+"""How a query ranks reviews: the review's own BM25 and dense scores, its product's context, and their fusion.
+
+Four scores per review, each standardized over the reviews inside the filter:
+- ``bm25``: BM25 of the review's whole text (models/bm25.py);
+- ``dense``: cosine of the query to the review's best passage (all-MiniLM-L6-v2);
+- ``product_bm25`` / ``product_dense``: the same two for the review's product, all its reviews read as one text
+  and one centroid. A review that says "holds well, no buzz" is about a capo because its product is a capo:
+  the context carries what a short review leaves unsaid.
+
+The weights in ``FUSION`` were chosen on the dev half of the known-item queries of bench/reviews.py (real
+Amazon reviews; each review's own summary line as the query) and are reported on the other half, in
+bench/results/reviews.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+import numpy as np
+
+__all__ = ["Fusion", "FUSION", "SCORES", "zscore", "fuse"]
+
+SCORES = ("bm25", "dense", "product_bm25", "product_dense")
+
+
+@dataclass(frozen=True)
+class Fusion:
+    """Weights of the hybrid score ``r + context * c``, with
+    ``r = bm25 * z(bm25) + (1 - bm25) * z(dense)`` and
+    ``c = context_bm25 * z(product_bm25) + (1 - context_bm25) * z(product_dense)``."""
+
+    bm25: float = 0.6
+    context: float = 0.6
+    context_bm25: float = 0.5
+
+    def __post_init__(self) -> None:
+        for name in ("bm25", "context_bm25"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"Fusion.{name} must be within [0, 1], got {getattr(self, name)}")
+        if self.context < 0:
+            raise ValueError(f"Fusion.context must be >= 0, got {self.context}")
+
+
+FUSION = Fusion()
+
+
+def zscore(x: np.ndarray) -> np.ndarray:
+    """``x`` standardized over its finite entries (the reviews inside the filter); -inf stays -inf.
+
+    A constant score (e.g. the product context when one product is filtered) carries no ranking: all zeros.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    ok = np.isfinite(x)
+    out = np.full(x.shape, -np.inf)
+    if not ok.any():
+        return out
+    vals = x[ok]
+    mean, sd = float(vals.mean()), float(vals.std())
+    # rounding leaves a constant with a tiny nonzero spread, which must not be blown up into a ranking
+    out[ok] = (vals - mean) / sd if sd > 1e-9 * max(1.0, abs(mean)) else 0.0
+    return out
+
+
+def fuse(scores: Mapping[str, np.ndarray], fusion: Fusion = FUSION) -> np.ndarray:
+    """Hybrid score per review from the four scores of ``SCORES`` (-inf outside the filter stays -inf).
+
+    ``product_*`` may be missing when ``fusion.context`` is 0.
+    """
+    review = fusion.bm25 * zscore(scores["bm25"]) + (1.0 - fusion.bm25) * zscore(scores["dense"])
+    if fusion.context == 0:
+        return review
+    context = (fusion.context_bm25 * zscore(scores["product_bm25"])
+               + (1.0 - fusion.context_bm25) * zscore(scores["product_dense"]))
+    # -inf + finite = -inf, so a review outside the filter stays out
+    return review + fusion.context * np.where(np.isfinite(review), context, 0.0)
