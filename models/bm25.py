@@ -101,17 +101,3 @@ class BM25:
         if not terms:
             return np.zeros(self.n_docs_, dtype=np.float32)
         return np.asarray(self.weights_[:, terms].sum(axis=1), dtype=np.float32).ravel()
-
-    def top_k(self, query: str, k: int, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Indices and scores of the best ``k`` documents with a positive score (within ``mask`` if given)."""
-        s = self.scores(query)
-        if mask is not None:
-            s = np.where(mask, s, 0.0)
-        candidates = np.flatnonzero(s > 0)
-        if len(candidates) > k:
-            part = np.argpartition(-s[candidates], k - 1)[:k]
-            candidates = candidates[part]
-        # ties broken by document position so results are deterministic
-        order = np.lexsort((candidates, -s[candidates]))
-        idx = candidates[order]
-        return idx, s[idx]
