@@ -145,12 +145,18 @@ def _forward(model: Any, texts: list[str]) -> np.ndarray:
 
 
 def _forward_one_core(model: Any, texts: list[str]) -> np.ndarray:
+    """One batch on one torch thread: a batch is too small for intra-op threads to pay, and while other jobs hold
+    the host's cores a two-thread forward stalls on its second thread (one query at load ~4: p50 480 ms against
+    15 ms). The setting is per thread and restored, so the caller's thread count is untouched; the vector is the
+    same to the bit."""
     import torch
 
-    # one single-threaded worker per core beats one forward over all cores: each batch is too small for
-    # intra-op threads to pay; the setting is per thread, so the caller's thread count is untouched
+    threads = torch.get_num_threads()
     torch.set_num_threads(1)
-    return _forward(model, texts)
+    try:
+        return _forward(model, texts)
+    finally:
+        torch.set_num_threads(threads)
 
 
 def embed(texts: Sequence[str], batch_size: int = DEFAULT_BATCH_SIZE, workers: int | None = None) -> np.ndarray:
@@ -164,7 +170,7 @@ def embed(texts: Sequence[str], batch_size: int = DEFAULT_BATCH_SIZE, workers: i
         return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
     model = get_embedder()
     if len(texts) <= batch_size:
-        vecs = _forward(model, texts)
+        vecs = _forward_one_core(model, texts)
     else:
         # batches of equal token length carry almost no padding (sorting by characters left ~17% at 32)
         order = np.argsort([-n for n in _n_pieces(texts, add_special_tokens=True)], kind="stable")
@@ -174,7 +180,7 @@ def embed(texts: Sequence[str], batch_size: int = DEFAULT_BATCH_SIZE, workers: i
             with ThreadPoolExecutor(workers, thread_name_prefix="mka-embed") as pool:
                 parts = list(pool.map(functools.partial(_forward_one_core, model), batches))
         else:
-            parts = [_forward(model, b) for b in batches]
+            parts = [_forward_one_core(model, b) for b in batches]
         vecs = np.empty((len(texts), EMBEDDING_DIM), dtype=np.float32)
         vecs[order] = np.concatenate(parts)
     # normalize in float32 so unit length holds whatever dtype the model ran in

@@ -26,7 +26,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from .embeddings import DEFAULT_BATCH_SIZE, EMBEDDING_DIM, MODEL_NAME, MiniLMEmbeddingFunction, embed, get_embedder
+from .embeddings import DEFAULT_BATCH_SIZE, EMBEDDING_DIM, MODEL_NAME, MiniLMEmbeddingFunction, embed
 from .errors import WorkspaceError
 from .review_ranking import FUSION, fuse
 from .passage_snapshot import SNAPSHOT_NAME, load_snapshot, save_snapshot
@@ -55,21 +55,6 @@ def _top(scores: np.ndarray, k: int, positive: bool = False) -> np.ndarray:
     if len(cand) > k:
         cand = cand[np.argpartition(-scores[cand], k - 1)[:k]]
     return cand[np.lexsort((cand, -scores[cand]))]
-
-
-def _embed_query(query: str) -> np.ndarray:
-    """The query's vector, on one torch thread: one short text gains nothing from two, and while other jobs keep
-    the host's cores busy a two-thread forward stalls on its second thread (measured at load ~4: p50 480 ms
-    against 15 ms on one thread). The vector is the same to the bit."""
-    import torch
-
-    get_embedder()  # loading the model sets torch's thread count: restore that one, not the one before it
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        return embed([query])[0]
-    finally:
-        torch.set_num_threads(threads)
 
 
 # -- the index -------------------------------------------------------------------------------------------
@@ -316,7 +301,7 @@ class ReviewIndex:
             if mode == "hybrid":
                 out["product_bm25"] = inside(products_bm25.scores(query)[corpus.review_product()])
         if mode in ("dense", "hybrid"):
-            vec = query_embedding if query_embedding is not None else _embed_query(query)
+            vec = query_embedding if query_embedding is not None else embed([query])[0]
             out["dense"] = corpus.per_review(corpus.dense_scores(vec), mask)
             if mode == "hybrid":
                 product_dense = corpus.product_vecs() @ np.asarray(vec, dtype=np.float32)

@@ -100,3 +100,20 @@ def test_bias_inside_the_matmul_gives_torch_linear_s_numbers():
     model = get_embedder()
     if next(model.parameters()).dtype == torch.bfloat16:
         assert sum("forward" in vars(m) for m in model.modules()) == _fuse_linear_bias(model)
+
+
+def test_a_single_query_runs_on_one_torch_thread_and_gives_the_same_vector(monkeypatch):
+    import torch
+
+    import models.embeddings as embeddings
+
+    query = "warm tone, no buzz"
+    embed(["load the model first"])
+    before = torch.get_num_threads()
+    two_threads = embeddings._forward(get_embedder(), [query])[0]  # the forward as the caller's threads run it
+    seen = []
+    forward = embeddings._forward
+    monkeypatch.setattr(embeddings, "_forward", lambda m, t: seen.append(torch.get_num_threads()) or forward(m, t))
+    vec = embed([query])[0]
+    assert seen == [1] and torch.get_num_threads() == before
+    np.testing.assert_allclose(vec, two_threads / np.linalg.norm(two_threads), rtol=0, atol=1e-6)

@@ -123,17 +123,3 @@ def test_review_scores_are_the_best_passage_inside_the_mask(amazon_review_ws):
         assert got[i] == (inside.max() if len(inside) else -np.inf)
     assert np.array_equal(corpus.per_review(scores, None),
                           [scores[corpus.review_positions(r)].max() for r in corpus.reviews])
-
-
-def test_a_query_embeds_on_one_torch_thread_to_the_same_vector(monkeypatch):
-    import torch
-
-    from models.embeddings import embed
-
-    embed(["load the model first"])
-    before = torch.get_num_threads()
-    seen = []
-    monkeypatch.setattr(review_index, "embed", lambda texts: seen.append(torch.get_num_threads()) or embed(texts))
-    vec = review_index._embed_query("warm tone, no buzz")
-    assert seen == [1] and torch.get_num_threads() == before
-    assert vec.tobytes() == embed(["warm tone, no buzz"])[0].tobytes()
