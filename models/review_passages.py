@@ -232,6 +232,7 @@ class PassageTable:
         is_first = np.zeros(len(self.review_id), dtype=bool)
         is_first[first] = True
         self.first_passage = first  # row of one passage of each review (its metadata is the review's), ``reviews`` order
+        self.passage_review = codes  # index into ``reviews`` of each passage's review
         self._rest = np.flatnonzero(~is_first)
         self._rest_review = codes[self._rest]
         # integer product codes: a product filter is a lookup per passage, not an isin over 100k Python strings
@@ -275,16 +276,10 @@ class PassageTable:
         return [dict(m) for m in self._matches[q]]
 
     # -- review- and product-level views, built on first use ------------------------------------------------
-    def _review_of_passage(self) -> np.ndarray:
-        out = np.empty(len(self.ids), dtype=np.int64)
-        out[self.first_passage] = np.arange(len(self.reviews))
-        out[self._rest] = self._rest_review
-        return out
-
     def review_docs(self) -> list[str]:
         """Each review's whole text (its passages in order), in ``reviews`` order."""
         if self._review_docs is None:
-            of = self._review_of_passage()
+            of = self.passage_review
             parts: list[list[str]] = [[] for _ in range(len(self.reviews))]
             for i in np.lexsort((self.passage, of)):
                 parts[of[i]].append(self.docs[i])

@@ -217,3 +217,14 @@ def test_passage_records_ids_documents_and_metadata():
     ]
     assert metas == [{**m, "text_hash": text_hash(d)} for m, d in zip(expected, docs)]
     assert all(type(v) in (str, int, bool) for m in metas for v in m.values())  # Chroma metadata types
+
+
+def test_review_and_product_views_cover_every_word_once(index, reviews):
+    corpus = index._load_corpus()
+    text = dict(zip(reviews["review_id"].astype(str), reviews["text"].fillna("").astype(str)))
+    assert corpus.review_docs() == [" ".join(text[r].split()) for r in corpus.reviews]
+    product_of = dict(zip(reviews["review_id"].astype(str), reviews["product_id"].astype(str)))
+    assert list(corpus.products[corpus.review_product()]) == [product_of[r] for r in corpus.reviews]
+    reviews_bm25, products_bm25 = corpus.lexical()
+    assert reviews_bm25.n_docs_ == len(corpus.reviews) and products_bm25.n_docs_ == len(corpus.products)
+    np.testing.assert_allclose(np.linalg.norm(corpus.product_vecs(), axis=1), 1.0, atol=1e-5)
