@@ -163,7 +163,7 @@ def embed(texts: Sequence[str], batch_size: int = DEFAULT_BATCH_SIZE, workers: i
     """Embed texts as L2-normalized float32 rows of shape ``(len(texts), 384)``, in input order.
 
     More than one batch runs on ``workers`` threads (default: the ``MKA_TORCH_THREADS`` budget); one batch (a query)
-    runs in the caller's thread.
+    runs in the caller's thread. Either way each forward pass uses one torch thread (see ``_forward_one_core``).
     """
     texts = [str(t) if t is not None else "" for t in texts]
     if not texts:
