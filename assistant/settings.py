@@ -13,7 +13,7 @@ from typing import Any, Mapping
 
 from pydantic import SecretStr
 
-from models.workspace import DEFAULT_WORKSPACE
+from models.data.workspace import DEFAULT_WORKSPACE
 
 __all__ = ["Settings", "DEFAULT_MODEL"]
 

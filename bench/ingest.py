@@ -1,7 +1,7 @@
 """Ingest throughput on the full Complete Journey transactions (1,469,307 line items).
 
 The raw transactions are written to CSV (and CSV.gz) with their original column names, then ingested through
-``models.ingest.ingest_files`` with a column mapping, as a user would with ``mka ingest --map ...``. Compared
+``models.data.ingest.ingest_files`` with a column mapping, as a user would with ``mka ingest --map ...``. Compared
 with the demo adapter (``ingest_demo``: typed tables, no text parsing) and with a floor that only reads the CSV
 and writes Parquet with plain pandas (no validation, no atomic commit).
 
@@ -42,24 +42,24 @@ def _write_inputs(folder: Path) -> int:
 
 def _case(name: str, folder: Path) -> dict:
     sys.path.insert(0, str(REPO))
-    from models.workspace import Workspace
+    from models.data.workspace import Workspace
 
     ws = Workspace(folder / f"ws-{name}")
     t0 = time.perf_counter()
     if name in ("csv", "csv.gz"):
-        from models.ingest import ingest_files
+        from models.data.ingest import ingest_files
 
         res = ingest_files(ws, orders=folder / f"transactions.{name}", mapping=MAPPING, progress=False)
         rows = res["rows"]["orders"]
     elif name == "csv-again":  # idempotent re-ingest of the same file into the "csv" workspace
-        from models.ingest import ingest_files
+        from models.data.ingest import ingest_files
 
         ws = Workspace(folder / "ws-csv")
         res = ingest_files(ws, orders=folder / "transactions.csv", mapping=MAPPING, progress=False)
         assert res["status"] == {"orders": "unchanged"}, res["status"]
         rows = res["rows"]["orders"]
     elif name == "demo":
-        from models.ingest import ingest_demo
+        from models.data.ingest import ingest_demo
 
         res = ingest_demo(ws, progress=False)
         rows = res["rows"]["orders"]

@@ -111,11 +111,11 @@ def main() -> None:
 
     import torch
 
-    from models.completejourney import load_completejourney
-    from models.predictor import PurchasePredictor
-    from models.scoring import load_predictor, score_frame
-    from models.train import train_workspace
-    from models.workspace import Workspace
+    from models.data.sources.completejourney import load_completejourney
+    from models.predictor.estimator import PurchasePredictor
+    from models.predictor.scoring import load_predictor, score_frame
+    from models.predictor.train import train_workspace
+    from models.data.workspace import Workspace
     import json
 
     torch.set_num_threads(1)

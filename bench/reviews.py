@@ -36,11 +36,11 @@ import pandas as pd  # noqa: E402
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from models.amazon import load_amazon_reviews  # noqa: E402
+from models.data.sources.amazon import load_amazon_reviews  # noqa: E402
 from models.embeddings import embed  # noqa: E402
-from models.bm25 import BM25  # noqa: E402
-from models.review_ranking import FUSION, Fusion, fuse  # noqa: E402
-from models.reviews import DEFAULT_MODE, ReviewIndex, _top  # noqa: E402
+from models.reviews.bm25 import BM25  # noqa: E402
+from models.reviews.ranking import FUSION, Fusion, fuse  # noqa: E402
+from models.reviews.index import DEFAULT_MODE, ReviewIndex, _top  # noqa: E402
 
 DATA = REPO.parent / "shared" / "data" / "reviews_Musical_Instruments_5.json.gz"
 

@@ -25,7 +25,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from models.segmenter import CustomerSegmenter, cutoff_ari  # noqa: E402
+from models.segments.segmenter import CustomerSegmenter, cutoff_ari  # noqa: E402
 
 # profile metrics compared pairwise (the >= 25% difference target)
 PAIR_METRICS = ("recency_days_median", "orders_median", "spend_median", "avg_basket", "coupon_rate",
@@ -78,7 +78,7 @@ class RFMQuintiles:
 
 # -- measures -----------------------------------------------------------------------------------------
 def _profiles(X: pd.DataFrame, labels: np.ndarray, orders: pd.DataFrame) -> list[dict]:
-    from models.segment_profiles import build_profiles
+    from models.segments.profiles import build_profiles
 
     profiles, _ = build_profiles(X, pd.Series(labels, index=X.index), orders)
     return profiles
@@ -183,7 +183,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
 
-    from models.completejourney import load_completejourney
+    from models.data.sources.completejourney import load_completejourney
     from models.features import features_at
 
     t = time.perf_counter()

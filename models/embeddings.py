@@ -62,6 +62,23 @@ def _linear_bias_in_matmul(self: Any, x: Any) -> Any:
     return y.view(*x.shape[:-1], self.out_features)
 
 
+@functools.lru_cache(maxsize=1)
+def _bias_in_matmul_works() -> bool:
+    """Whether this torch build and CPU run oneDNN's bf16 linear: the op exists on every x86 build, but on a CPU
+    without native bf16 (AVX2 only) oneDNN cannot create the primitive and raises at the first call."""
+    import torch
+
+    if not (torch.backends.mkldnn.is_available() and hasattr(torch.ops.mkldnn, "_linear_pointwise")):
+        return False
+    w = torch.zeros(2, 2, dtype=torch.bfloat16)
+    try:
+        torch.ops.mkldnn._linear_pointwise(torch.zeros(1, 2, dtype=torch.bfloat16), w, torch.zeros(2, dtype=torch.bfloat16),
+                                          "none", [], "")
+    except RuntimeError:
+        return False
+    return True
+
+
 def _fuse_linear_bias(model: Any) -> int:
     """Have oneDNN add each bf16 ``nn.Linear``'s bias inside its matmul; returns how many layers it changed.
 
@@ -70,7 +87,7 @@ def _fuse_linear_bias(model: Any) -> int:
     """
     import torch
 
-    if not (torch.backends.mkldnn.is_available() and hasattr(torch.ops.mkldnn, "_linear_pointwise")):
+    if not _bias_in_matmul_works():
         return 0
     layers = [m for m in model.modules() if type(m) is torch.nn.Linear and m.bias is not None
               and m.weight.dtype == torch.bfloat16]

@@ -62,7 +62,7 @@ def amazon_reviews_path() -> Path:
 @pytest.fixture(scope="session")
 def cj_small():
     """Canonical tables for a seeded sample of 300 real Complete Journey households."""
-    from models.completejourney import load_completejourney
+    from models.data.sources.completejourney import load_completejourney
 
     return load_completejourney(n_customers=300, random_state=0)
 
@@ -71,11 +71,11 @@ def cj_small():
 def demo_workspace(tmp_path_factory):
     """A small demo workspace, fully built: 300 real households, synthetic reviews, trained predictor
     (quick settings), segments and review index. Built once per test session; treat it as read-only."""
-    from models.ingest import ingest_demo
-    from models.reviews import index_workspace
-    from models.segmenter import fit_workspace
-    from models.train import train_workspace
-    from models.workspace import Workspace
+    from models.data.ingest import ingest_demo
+    from models.reviews.index import index_workspace
+    from models.segments.segmenter import fit_workspace
+    from models.predictor.train import train_workspace
+    from models.data.workspace import Workspace
 
     ws = Workspace(tmp_path_factory.mktemp("demo") / "ws")
     ingest_demo(ws, n_customers=300, progress=False)
@@ -91,9 +91,9 @@ def amazon_review_ws(tmp_path_factory, amazon_reviews_path):
     prompt injection (marked synthetic), indexed once. Treat it as read-only; copy it to change it."""
     import pandas as pd
 
-    from models.amazon import load_amazon_reviews
-    from models.reviews import index_workspace
-    from models.workspace import Workspace
+    from models.data.sources.amazon import load_amazon_reviews
+    from models.reviews.index import index_workspace
+    from models.data.workspace import Workspace
 
     tables = load_amazon_reviews(amazon_reviews_path)
     reviews = tables["reviews"].head(150)
@@ -116,8 +116,8 @@ def amazon_review_ws(tmp_path_factory, amazon_reviews_path):
 @pytest.fixture(scope="session")
 def cj_trained_workspace(tmp_path_factory, cj_small):
     """Orders + products of `cj_small` with the predictor trained (quick settings). Read-only for tests."""
-    from models.train import train_workspace
-    from models.workspace import Workspace
+    from models.predictor.train import train_workspace
+    from models.data.workspace import Workspace
 
     ws = Workspace(tmp_path_factory.mktemp("cj_trained") / "ws")
     ws.ingest({"orders": cj_small["orders"], "products": cj_small["products"]})
@@ -126,13 +126,10 @@ def cj_trained_workspace(tmp_path_factory, cj_small):
 
 
 @pytest.fixture()
-def fake_ctx(tmp_path, monkeypatch):
+def fake_ctx(tmp_path):
     """A ToolContext over a small fake workspace whose model functions are scripted (tests/agent_fakes.py)."""
-    import tools.context as tc
-    from tests.agent_fakes import fake_modules, make_fake_workspace
+    from tests.agent_fakes import fake_read_api, make_fake_workspace
     from tools import ToolContext
 
     ws = make_fake_workspace(tmp_path / "ws")
-    mods = fake_modules(ws)
-    monkeypatch.setattr(tc, "_model", lambda name: mods[name])
-    return ToolContext(ws)
+    return ToolContext(ws, api=fake_read_api(ws))

@@ -6,13 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models.backtest import backtest_cutoffs, paired_differences, run_backtest
-from models.baselines import BASELINES, make_baseline
-from models.bgnbd import BetaGeoModel
-from models.errors import NotFittedError
+from models.predictor.backtest import backtest_cutoffs, paired_differences, run_backtest
+from models.predictor.baselines import BASELINES, make_baseline
+from models.predictor.bgnbd import BetaGeoModel
+from models.data.errors import NotFittedError
 from models.features import features_from_prepared, prepare_orders
-from models.metrics import binary_metrics, reliability_table, top_k_metrics
-from models.train import quick_params
+from models.predictor.metrics import binary_metrics, reliability_table, top_k_metrics
+from models.predictor.train import quick_params
 
 
 def test_binary_metrics_on_a_hand_checked_example():

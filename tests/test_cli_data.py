@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from assistant.commands.data import demo_cmd, ingest_cmd, overview_cmd
-from models.workspace import Workspace
+from models.data.workspace import Workspace
 
 THREE = "cust,date,value\nC1,2017-01-03,12.5\nC2,2017-01-04,-3\nC1,2017-02-01,7\n"
 MAP = ["--map", "customer_id=cust", "--map", "timestamp=date", "--map", "amount=value"]

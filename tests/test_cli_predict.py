@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from assistant.cli import cli
-from models.workspace import Workspace
+from models.data.workspace import Workspace
 
 
 def run(*args):

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from models.amazon import load_amazon_reviews
-from models.errors import DataValidationError
-from models.ingest import ingest_demo, ingest_files
-from models.workspace import Workspace
+from models.data.sources.amazon import load_amazon_reviews
+from models.data.errors import DataValidationError
+from models.data.ingest import ingest_demo, ingest_files
+from models.data.workspace import Workspace
 
 ORDERS = "cust,date,value,sku\nC1,2017-01-03,12.5,P1\nC2,2017-01-04,3,P2\nC1,2017-02-01,-2,P1\n"
 PRODUCTS = "product_id,name,category,price\nP1,Apple,Fruit,0.5\nP2,Soap,Household,2\n"
@@ -100,7 +100,7 @@ def test_amazon_file_through_ingest_brings_products(tmp_path, amazon_reviews_pat
 
 
 def test_completejourney_full_counts():
-    from models.completejourney import load_completejourney
+    from models.data.sources.completejourney import load_completejourney
 
     cj = load_completejourney()
     o = cj["orders"]
@@ -154,8 +154,8 @@ def test_demo_reviews_are_synthetic_structured_and_grounded(demo_ws):
 
 
 def test_demo_reviews_are_deterministic(cj_small):
-    from models.synthetic_reviews import synthetic_reviews
-    from models.validate import validate_table
+    from models.data.sources.synthetic_reviews import synthetic_reviews
+    from models.data.validate import validate_table
 
     orders = validate_table("orders", cj_small["orders"])
     a = synthetic_reviews(orders, cj_small["products"], n_reviews=400, random_state=0)
@@ -167,8 +167,8 @@ def test_demo_reviews_are_deterministic(cj_small):
 
 def test_problem_products_rate_lower_on_their_problem(cj_small):
     """Products with a hidden problem get complaints about it, and worse ratings where it is mentioned."""
-    from models.synthetic_reviews import synthetic_reviews
-    from models.validate import validate_table
+    from models.data.sources.synthetic_reviews import synthetic_reviews
+    from models.data.validate import validate_table
 
     r = synthetic_reviews(validate_table("orders", cj_small["orders"]), cj_small["products"], n_reviews=3000)
     leaky = r["text"].str.contains("leaked all over|leaks every|seal was broken|seal breaks|tears", case=False)

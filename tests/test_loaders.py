@@ -8,9 +8,9 @@ import json
 import pandas as pd
 import pytest
 
-from models.errors import DataValidationError
-from models.loaders import apply_mapping, file_format, parse_mapping, read_raw
-from models.validate import validate_table
+from models.data.errors import DataValidationError
+from models.data.loaders import apply_mapping, file_format, parse_mapping, read_raw
+from models.data.validate import validate_table
 
 ROWS = [
     {"customer_id": "C1", "timestamp": "2017-01-03", "amount": "12.50", "product_id": "0042"},

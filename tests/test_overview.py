@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from models.errors import WorkspaceError
-from models.overview import data_query, overview, parse_period
-from models.validate import validate_table
-from models.workspace import Workspace
+from models.data.errors import WorkspaceError
+from models.analytics.overview import data_query, overview, parse_period
+from models.data.validate import validate_table
+from models.data.workspace import Workspace
 
 # customer A: 2 orders (Jan, Feb) + a refund in Feb; B: 1 order in Jan with two lines
 ORDERS = pd.DataFrame({

@@ -7,11 +7,11 @@ import pandas as pd
 import pytest
 import torch
 
-from models.errors import NotFittedError
+from models.data.errors import NotFittedError
 from models.features import labels_at
-from models.metrics import binary_metrics
-from models.predictor import PredictorConfig, PurchaseNet, PurchasePredictor
-from models.train import quick_params
+from models.predictor.metrics import binary_metrics
+from models.predictor.estimator import PredictorConfig, PurchaseNet, PurchasePredictor
+from models.predictor.train import quick_params
 
 AS_OF = pd.Timestamp("2017-11-01")
 

@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models import reviews as review_index
-from models.passage_snapshot import SNAPSHOT_NAME, load_snapshot
-from models.reviews import ReviewIndex
-from models.workspace import Workspace
+from models.reviews import index as review_index
+from models.reviews.snapshot import SNAPSHOT_NAME, load_snapshot
+from models.reviews.index import ReviewIndex
+from models.data.workspace import Workspace
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy import sparse
 
-from models.bm25 import BM25, count_terms
-from models.review_ranking import FUSION, Fusion, fuse, zscore
+from models.reviews.bm25 import BM25, count_terms
+from models.reviews.ranking import FUSION, Fusion, fuse, zscore
 
 
 def _scores(bm25, dense, product_bm25=None, product_dense=None):

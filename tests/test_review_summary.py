@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from models.review_summary import MAX_QUERY_REVIEWS, choose_n_themes, key_phrases, summarize_reviews
+from models.reviews.summary import MAX_QUERY_REVIEWS, choose_n_themes, key_phrases, summarize_reviews
 
 
 @pytest.fixture(scope="module")

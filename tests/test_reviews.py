@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models.errors import WorkspaceError
+from models.data.errors import WorkspaceError
 from models.embeddings import embed, get_embedder
-from models.reviews import (PASSAGE_TOKENS, ReviewIndex, _passage_records, index_workspace, quote_review,
+from models.reviews.index import (PASSAGE_TOKENS, ReviewIndex, _passage_records, index_workspace, quote_review,
                             resolve_product, split_passages)
-from models.workspace import Workspace
+from models.data.workspace import Workspace
 
 
 @pytest.fixture(scope="module")
@@ -188,7 +188,7 @@ def test_in_memory_copy_follows_writes_from_another_handle(amazon_review_ws, tmp
 
 
 def test_passage_records_ids_documents_and_metadata():
-    from models.review_passages import text_hash
+    from models.reviews.passages import text_hash
 
     sentence = " ".join(["great"] * 60) + "."  # 61 word pieces: two fit one passage (126), the third does not
     reviews = pd.DataFrame({

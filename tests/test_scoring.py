@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models.errors import WorkspaceError
-from models.scoring import backtest_line, load_predictor, model_card, score_customers
-from models.workspace import Workspace
+from models.data.errors import WorkspaceError
+from models.predictor.scoring import backtest_line, load_predictor, model_card, score_customers
+from models.data.workspace import Workspace
 
 
 def test_score_customers_contract(cj_trained_workspace, cj_small):

@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models.segment_naming import name_segments
-from models.segment_profiles import find_segment
-from models.segmenter import fit_workspace, load_segments, segment_members
-from models.workspace import Workspace
+from models.segments.naming import name_segments
+from models.segments.profiles import find_segment
+from models.segments.segmenter import fit_workspace, load_segments, segment_members
+from models.data.workspace import Workspace
 
 
 @pytest.fixture(scope="module")
@@ -191,10 +191,10 @@ def test_predicted_probability_used_when_a_predictor_exists(cj_small, tmp_path, 
     ws.ingest({"orders": cj_small["orders"]})
     ids = sorted(cj_small["orders"]["customer_id"].unique())
     p = np.linspace(0.05, 0.95, len(ids))
-    fake = types.ModuleType("models.scoring")
+    fake = types.ModuleType("models.predictor.scoring")
     fake.score_customers = lambda ws_, horizon_days=7, as_of=None: pd.DataFrame(
         {"customer_id": pd.array(ids, dtype="string"), "p_buy": p})
-    monkeypatch.setitem(sys.modules, "models.scoring", fake)
+    monkeypatch.setitem(sys.modules, "models.predictor.scoring", fake)
     ws.artifacts_dir.mkdir(parents=True)
     ws.artifact_path("predictor.pt").write_bytes(b"stand-in")
     result = fit_workspace(ws, progress=False)

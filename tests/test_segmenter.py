@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from sklearn.base import clone
 
-from models.errors import NotFittedError
+from models.data.errors import NotFittedError
 from models.features import features_at
-from models.segmenter import CustomerSegmenter, bootstrap_ari, cutoff_ari
+from models.segments.segmenter import CustomerSegmenter, bootstrap_ari, cutoff_ari
 
 
 @pytest.fixture(scope="module")

@@ -61,7 +61,7 @@ def _components(app):
 
 @pytest.fixture
 def app_and_factory(tmp_path):
-    from models.workspace import Workspace
+    from models.data.workspace import Workspace
 
     factory = Factory()
     return build_app(factory, Workspace(tmp_path / "ws")), factory
@@ -127,7 +127,7 @@ def test_each_browser_session_keeps_its_own_conversation(app_and_factory):
 
 
 def test_a_failing_backend_is_a_message_and_the_chat_goes_on(tmp_path):
-    from models.workspace import Workspace
+    from models.data.workspace import Workspace
 
     app = build_app(Factory(fail=True), Workspace(tmp_path))
     last = list(_fn(app, "respond")("hello", [], None))[-1]
@@ -211,7 +211,7 @@ def test_mka_chat_launches_with_host_port_and_auth_from_env(tmp_path, monkeypatc
     import assistant.commands.chat as chat_cmd
     import ui.app
     from assistant.cli import cli
-    from models.workspace import Workspace
+    from models.data.workspace import Workspace
 
     Workspace(tmp_path).ingest({"customers": pd.DataFrame({"customer_id": pd.Series(["1"], dtype="string")})})
     built, launched = {}, {}
@@ -244,7 +244,7 @@ def test_session_factory_resolves_settings_from_the_settings_tab(tmp_path):
 # -- Data tab ------------------------------------------------------------------------------------------
 
 def test_validation_errors_are_explained_in_plain_words():
-    from models.errors import DataValidationError
+    from models.data.errors import DataValidationError
     from ui.data_tab import explain_error
 
     exc = DataValidationError("/tmp/up/orders.csv", "amount is not a number", column="amount", rows=[3, 7, 9, 11,
@@ -265,7 +265,7 @@ def test_unknown_pipeline_step_is_refused(tmp_path):
 
 
 def test_uploads_are_validated_in_plain_words_then_ingested(tmp_path, cj_small):
-    from models.workspace import Workspace
+    from models.data.workspace import Workspace
     from ui.data_tab import ingest_uploads, overview_view
 
     ws = Workspace(tmp_path / "ws")

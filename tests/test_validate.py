@@ -8,9 +8,9 @@ import gzip
 import pandas as pd
 import pytest
 
-from models.errors import DataValidationError
-from models.loaders import read_raw
-from models.validate import validate_table
+from models.data.errors import DataValidationError
+from models.data.loaders import read_raw
+from models.data.validate import validate_table
 
 
 def _load(tmp_path, name, text, table="orders", **kw):

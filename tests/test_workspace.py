@@ -8,10 +8,10 @@ import json
 import pandas as pd
 import pytest
 
-import models.workspace as workspace_mod
-from models.errors import WorkspaceError
-from models.validate import validate_table
-from models.workspace import Workspace
+import models.data.workspace as workspace_mod
+from models.data.errors import WorkspaceError
+from models.data.validate import validate_table
+from models.data.workspace import Workspace
 
 
 def _tables(cj_small, n=2000):

@@ -1,13 +1,11 @@
 """ToolContext: one workspace's fitted artifacts, loaded lazily and cached for the tools.
 
-Tools call only the read APIs in docs/ARCHITECTURE.md through this object; it never trains. The model
-modules are imported on first use so that importing ``tools`` stays cheap and a missing capability becomes a
-tool error rather than an import failure.
+Tools call only the read API (``ReadAPI``: the functions in docs/ARCHITECTURE.md) through this object; it
+never trains. Tests hand ToolContext a fake ReadAPI built from the same fields.
 """
 
 from __future__ import annotations
 
-import importlib
 import re
 import threading
 from pathlib import Path
@@ -15,17 +13,36 @@ from typing import Any, Callable
 
 import pandas as pd
 
-from models.review_passages import quote_review  # one fence for review text, re-exported for the tools
-from models.workspace import Workspace
+from dataclasses import dataclass
 
-__all__ = ["ToolContext", "quote_review"]
+from models.analytics.overview import data_query, overview
+from models.data.atomic import atomic_path
+from models.data.workspace import Workspace
+from models.predictor.scoring import model_card, score_customers
+from models.reviews.index import ReviewIndex, resolve_product
+from models.reviews.passages import quote_review  # one fence for review text, re-exported for the tools
+from models.reviews.summary import summarize_reviews
+from models.segments.profiles import find_segment
+from models.segments.segmenter import load_segments
+
+__all__ = ["ToolContext", "ReadAPI", "quote_review"]
 
 Copywriter = Callable[[dict], str]  # campaign fields -> raw LLM reply
 
 
-def _model(name: str) -> Any:
-    # looked up at call time so tests can monkeypatch the model functions
-    return importlib.import_module(f"models.{name}")
+@dataclass(frozen=True)
+class ReadAPI:
+    """The model functions the tools may call (each takes the workspace first); tests swap in fakes."""
+
+    score_customers: Callable[..., pd.DataFrame] = score_customers
+    model_card: Callable[..., dict] = model_card
+    load_segments: Callable[..., tuple] = load_segments
+    find_segment: Callable[..., dict] = find_segment
+    review_index: Callable[..., Any] = ReviewIndex
+    resolve_product: Callable[..., list] = resolve_product
+    summarize_reviews: Callable[..., dict] = summarize_reviews
+    overview: Callable[..., dict] = overview
+    data_query: Callable[..., dict] = data_query
 
 
 class ToolContext:
@@ -35,9 +52,11 @@ class ToolContext:
     LLM's reply; the assistant layer sets it with an LLM backend. Without it write_campaign fills templates.
     """
 
-    def __init__(self, workspace: str | Path | Workspace, *, copywriter: Copywriter | None = None) -> None:
+    def __init__(self, workspace: str | Path | Workspace, *, copywriter: Copywriter | None = None,
+                 api: ReadAPI | None = None) -> None:
         self.workspace = workspace if isinstance(workspace, Workspace) else Workspace(workspace)
         self.copywriter = copywriter
+        self.api = api or ReadAPI()
         self._cache: dict[Any, Any] = {}
         self._lock = threading.RLock()
 
@@ -57,22 +76,22 @@ class ToolContext:
     # -- predictor ---------------------------------------------------------------------------------
     def scores(self, horizon_days: int) -> pd.DataFrame:
         return self._cached(("scores", horizon_days),
-                            lambda: _model("scoring").score_customers(self.workspace, horizon_days=horizon_days))
+                            lambda: self.api.score_customers(self.workspace, horizon_days=horizon_days))
 
     def model_card(self, horizon_days: int) -> dict:
         return self._cached(("card", horizon_days),
-                            lambda: _model("scoring").model_card(self.workspace, horizon_days=horizon_days))
+                            lambda: self.api.model_card(self.workspace, horizon_days=horizon_days))
 
     def has_predictor(self) -> bool:
         return self.workspace.artifact_path("predictor.pt").exists()
 
     # -- segments ----------------------------------------------------------------------------------
     def segments(self) -> tuple[pd.DataFrame, list[dict]]:
-        return self._cached("segments", lambda: _model("segmenter").load_segments(self.workspace))
+        return self._cached("segments", lambda: self.api.load_segments(self.workspace))
 
     def find_segment(self, name_or_id: Any) -> dict:
         _, profiles = self.segments()
-        return _model("segmenter").find_segment(profiles, name_or_id)
+        return self.api.find_segment(profiles, name_or_id)
 
     def segment_of(self) -> dict[str, str]:
         """customer_id -> segment name ({} when segments are not fitted)."""
@@ -100,14 +119,14 @@ class ToolContext:
 
     # -- reviews -----------------------------------------------------------------------------------
     def review_index(self) -> Any:
-        return self._cached("review_index", lambda: _model("reviews").ReviewIndex(self.workspace.chroma_dir))
+        return self._cached("review_index", lambda: self.api.review_index(self.workspace.chroma_dir))
 
     def summarize_reviews(self, product: str | None = None, query: str | None = None) -> dict:
-        return self._cached(("summary", product, query), lambda: _model("review_summary").summarize_reviews(
+        return self._cached(("summary", product, query), lambda: self.api.summarize_reviews(
             self.workspace, product=product, query=query))
 
     def resolve_product(self, text: str) -> list[dict]:
-        return self._cached(("resolve", text), lambda: list(_model("reviews").resolve_product(self.workspace, text)))
+        return self._cached(("resolve", text), lambda: list(self.api.resolve_product(self.workspace, text)))
 
     def reviewed_names(self) -> list[str]:
         """Category and product names that have reviews (what a review question can be about)."""
@@ -135,10 +154,10 @@ class ToolContext:
         return self._cached("products", lambda: self.workspace.read_table("products"))
 
     def overview(self) -> dict:
-        return self._cached("overview", lambda: _model("overview").overview(self.workspace))
+        return self._cached("overview", lambda: self.api.overview(self.workspace))
 
     def data_query(self, metric: str, by: str | None, period: str | None) -> dict:
-        return self._cached(("query", metric, by, period), lambda: _model("overview").data_query(
+        return self._cached(("query", metric, by, period), lambda: self.api.data_query(
             self.workspace, metric, by=by, period=period))
 
     # -- exports -----------------------------------------------------------------------------------
@@ -148,8 +167,6 @@ class ToolContext:
 
     def export_csv(self, df: pd.DataFrame, stem: str) -> str:
         """Write ``df`` to ws/exports/<stem>.csv atomically; the only write a tool may do."""
-        from models.atomic import atomic_path
-
         safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", stem).strip("_")[:80] or "export"
         target = self.exports_dir / f"{safe}.csv"
         with atomic_path(target, suffix=".csv") as tmp:

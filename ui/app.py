@@ -105,7 +105,7 @@ def _match_call(calls: list[dict], end: dict) -> dict | None:
 
 
 def build_app(session_factory: SessionFactory, workspace: Any, *, title: str = "Marketing assistant") -> gr.Blocks:
-    """The whole app as Blocks; ``workspace`` is a ``models.workspace.Workspace`` (used by the Data tab)."""
+    """The whole app as Blocks; ``workspace`` is a ``models.data.workspace.Workspace`` (used by the Data tab)."""
     state = {"data_version": 0}
     lock = threading.Lock()
 

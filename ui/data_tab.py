@@ -21,17 +21,17 @@ FILE_TYPES = [".csv", ".tsv", ".txt", ".json", ".jsonl", ".parquet", ".gz", ".xl
 
 # step name -> (button label, what the progress bar says, module, function)
 STEPS: dict[str, tuple[str, str, str, str]] = {
-    "train": ("Retrain predictor", "Training the purchase predictor and backtesting it…", "models.train",
+    "train": ("Retrain predictor", "Training the purchase predictor and backtesting it…", "models.predictor.train",
               "train_workspace"),
-    "segment": ("Re-segment customers", "Fitting customer segments…", "models.segmenter", "fit_workspace"),
-    "index": ("Re-index reviews", "Indexing reviews for search…", "models.reviews", "index_workspace"),
+    "segment": ("Re-segment customers", "Fitting customer segments…", "models.segments.segmenter", "fit_workspace"),
+    "index": ("Re-index reviews", "Indexing reviews for search…", "models.reviews.index", "index_workspace"),
 }
 
 
 def explain_error(exc: BaseException) -> str:
     """A user-fixable error in plain words (markdown). Validation errors list file, column, rows, found and
     expected on separate lines so a marketer can fix the spreadsheet."""
-    from models.errors import DataValidationError, WorkspaceError
+    from models.data.errors import DataValidationError, WorkspaceError
 
     if isinstance(exc, DataValidationError):
         d = exc.to_dict()
@@ -62,7 +62,7 @@ def ingest_uploads(ws: Any, files: Mapping[str, Any], allow_returns: bool = Fals
     unknown = set(paths) - set(TABLE_KINDS)
     if unknown:
         return f"❌ Unknown table(s): {', '.join(sorted(unknown))}; expected {', '.join(TABLE_KINDS)}."
-    from models.ingest import ingest_files
+    from models.data.ingest import ingest_files
 
     try:
         report = ingest_files(ws, **paths, allow_returns=allow_returns, progress=False)
@@ -116,7 +116,7 @@ def _artifacts_markdown(ws: Any) -> str:
 
 def overview_view(ws: Any) -> tuple[str, pd.DataFrame | None, pd.DataFrame | None]:
     """(summary markdown, revenue-by-month frame, top-categories frame) for the workspace."""
-    from models.overview import overview
+    from models.analytics.overview import overview
 
     try:
         ov = overview(ws)

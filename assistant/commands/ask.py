@@ -38,7 +38,7 @@ def ask(question: str, workspace: Path | None, base_url: str | None, model: str 
 
     settings = Settings.from_env({"workspace": workspace, "base_url": base_url, "model": model})
     if not settings.workspace.joinpath("manifest.json").exists():
-        from models.errors import WorkspaceError
+        from models.data.errors import WorkspaceError
 
         raise WorkspaceError(f"no workspace at {settings.workspace}: run `mka demo` or pass --workspace")
     try:

@@ -103,7 +103,7 @@ def chat(ws: Any, host: str, port: int, auth: str | None, base_url: str | None, 
     """Open the chat app in your browser (tables, charts, review evidence, CSV downloads)."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     from assistant.settings import Settings
-    from models.errors import WorkspaceError
+    from models.data.errors import WorkspaceError
     from ui.app import build_app, launch_app
 
     credentials = parse_auth(auth)

@@ -10,8 +10,8 @@ from typing import Any, Callable
 
 import click
 
-from models.errors import DataValidationError, WorkspaceError
-from models.workspace import DEFAULT_WORKSPACE, Workspace
+from models.data.errors import DataValidationError, WorkspaceError
+from models.data.workspace import DEFAULT_WORKSPACE, Workspace
 
 __all__ = ["workspace_option", "json_option", "user_errors", "echo_json", "EXIT_USER_ERROR"]
 

@@ -92,8 +92,8 @@ def print_overview(ov: dict) -> None:
 def ingest_cmd(ws: Any, orders: Path | None, products: Path | None, customers: Path | None, reviews: Path | None,
                mapping: tuple[str, ...], allow_returns: bool, encoding: str | None, as_json: bool) -> None:
     """Validate your files and add them to the workspace (all or nothing: a bad file changes nothing)."""
-    from models.ingest import ingest_files
-    from models.loaders import parse_mapping
+    from models.data.ingest import ingest_files
+    from models.data.loaders import parse_mapping
 
     if not any((orders, products, customers, reviews)):
         raise click.UsageError("give at least one of --orders, --products, --customers, --reviews")
@@ -115,7 +115,7 @@ def ingest_cmd(ws: Any, orders: Path | None, products: Path | None, customers: P
 @user_errors
 def overview_cmd(ws: Any, as_json: bool) -> None:
     """Customers, orders, revenue by month, top categories and date range of the workspace."""
-    from models.overview import overview
+    from models.analytics.overview import overview
 
     ov = overview(ws)
     if as_json:
@@ -135,11 +135,11 @@ def overview_cmd(ws: Any, as_json: bool) -> None:
 def demo_cmd(ctx: click.Context, ws: Any, n_customers: int | None, quick: bool, no_chat: bool) -> None:
     """Build a demo workspace from the real Complete Journey data (with SYNTHETIC reviews), train, segment,
     index the reviews, print the overview, then open the chat."""
-    from models.ingest import ingest_demo
-    from models.overview import overview
-    from models.reviews import index_workspace
-    from models.segmenter import fit_workspace
-    from models.train import train_workspace
+    from models.data.ingest import ingest_demo
+    from models.analytics.overview import overview
+    from models.reviews.index import index_workspace
+    from models.segments.segmenter import fit_workspace
+    from models.predictor.train import train_workspace
 
     from .chat import chat as chat_cmd
 

@@ -19,7 +19,7 @@ __all__ = ["COMMANDS", "train_cmd", "backtest_cmd", "predict_cmd"]
 @user_errors
 def train_cmd(ws, quick: bool, as_json: bool) -> None:
     """Backtest the purchase predictor against baselines, then fit it on all orders and save it."""
-    from models.train import train_workspace
+    from models.predictor.train import train_workspace
 
     info = train_workspace(ws, quick=quick, progress=not as_json)
     if as_json:
@@ -39,8 +39,8 @@ def _load_or_run_backtest(ws, quick: bool, rerun: bool) -> dict:
         return json.loads(path.read_text("utf-8"))
     import pandas as pd
 
-    from models.backtest import run_backtest
-    from models.train import default_as_of, quick_params
+    from models.predictor.backtest import run_backtest
+    from models.predictor.train import default_as_of, quick_params
 
     orders = ws.read_table("orders")
     products = ws.read_table("products") if ws.has_table("products") else None
@@ -61,7 +61,7 @@ def _load_or_run_backtest(ws, quick: bool, rerun: bool) -> dict:
 @user_errors
 def backtest_cmd(ws, horizon: int, rerun: bool, quick: bool, as_json: bool) -> None:
     """Rolling backtest: per cutoff and mean, the model against every baseline, with paired 95% CIs."""
-    from models.scoring import target_text
+    from models.predictor.scoring import target_text
 
     bt = _load_or_run_backtest(ws, quick, rerun)
     key = str(int(horizon))
@@ -126,7 +126,7 @@ def predict_cmd(ws, horizon: int, top: int, segment: str | None, as_of: str | No
     """Customers most likely to buy in the next HORIZON days, with reasons and the model's backtest line."""
     import pandas as pd
 
-    from models.scoring import backtest_line, model_card, score_customers
+    from models.predictor.scoring import backtest_line, model_card, score_customers
 
     if as_json and csv_path:
         raise click.UsageError("use either --json or --csv, not both")
@@ -180,13 +180,13 @@ def predict_cmd(ws, horizon: int, top: int, segment: str | None, as_of: str | No
 
 def _filter_segment(ws, scored, segment: str):
     try:
-        from models.segmenter import load_segments  # the segmenter area; imported only when asked for
+        from models.segments.segmenter import load_segments  # the segmenter area; imported only when asked for
     except ImportError:
         raise click.UsageError("segments are not available in this installation") from None
     try:
-        from models.segment_profiles import find_segment
+        from models.segments.profiles import find_segment
     except ImportError:
-        from models.segmenter import find_segment
+        from models.segments.segmenter import find_segment
     try:
         assignments, profiles = load_segments(ws)
     except FileNotFoundError:

@@ -50,11 +50,11 @@ def _short(text: str, n: int = 160) -> str:
 @user_errors
 def index_cmd(ws: Any, reviews_file: Path | None, as_json: bool) -> None:
     """Build or update the review search index (only new or changed reviews are embedded)."""
-    from models.reviews import index_workspace
+    from models.reviews.index import index_workspace
 
     ingested = None
     if reviews_file is not None:
-        from models.ingest import ingest_files
+        from models.data.ingest import ingest_files
 
         ingested = ingest_files(ws, reviews=reviews_file, progress=not as_json)
     info = index_workspace(ws, progress=not as_json)
@@ -90,7 +90,7 @@ def reviews_group() -> None:
 def search_cmd(ws: Any, query: str, product: str | None, min_rating: int | None, max_rating: int | None,
                since: str | None, until: str | None, k: int, as_json: bool) -> None:
     """Reviews matching QUERY (meaning and words), one row per review."""
-    from models.reviews import ReviewIndex
+    from models.reviews.index import ReviewIndex
 
     hits = ReviewIndex(ws.chroma_dir).search(query, product=product, min_rating=min_rating, max_rating=max_rating,
                                              since=since, until=until, k=k)
@@ -127,7 +127,7 @@ def search_cmd(ws: Any, query: str, product: str | None, min_rating: int | None,
 @_value_errors
 def summary_cmd(ws: Any, query: str | None, product: str | None, as_json: bool) -> None:
     """Rating distribution, trend and themes (with quoted review ids) for a product and/or QUERY."""
-    from models.review_summary import summarize_reviews
+    from models.reviews.summary import summarize_reviews
 
     s = summarize_reviews(ws, product=product, query=query)
     if as_json:

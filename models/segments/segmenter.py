@@ -9,7 +9,7 @@ segment holds at least ``min_share`` of customers. Passing a previously fitted s
 matches the new clusters to the old ones by centroid (Hungarian assignment), so segment ids survive a refit.
 
 The workspace side (``fit_workspace``, ``load_segments``, ``segment_members``) sits at the bottom: it reads the
-tables, fits, profiles and names the segments (``models.segment_profiles``) and saves the artifacts atomically.
+tables, fits, profiles and names the segments (``models.segments.profiles``) and saves the artifacts atomically.
 """
 
 from __future__ import annotations
@@ -281,10 +281,10 @@ def _predicted_p_buy(ws) -> pd.Series | None:
     """The predictor's P(buy in 30 days) per customer, or None when no predictor is trained."""
     if not ws.artifact_path("predictor.pt").exists():
         return None
-    from models.errors import NotFittedError, WorkspaceError
+    from models.data.errors import NotFittedError, WorkspaceError
 
     try:
-        from models.scoring import score_customers
+        from models.predictor.scoring import score_customers
 
         scores = score_customers(ws, horizon_days=30)
     except (ImportError, NotFittedError, WorkspaceError, FileNotFoundError, ValueError, KeyError):
@@ -302,10 +302,10 @@ def fit_workspace(ws, progress: bool = True, *, as_of=None, save: bool | None = 
     """
     import joblib
 
-    from models.atomic import atomic_path, atomic_write_text
+    from models.data.atomic import atomic_path, atomic_write_text
     from models.features import features_at
-    from models.segment_naming import name_segments
-    from models.segment_profiles import build_profiles
+    from models.segments.naming import name_segments
+    from models.segments.profiles import build_profiles
 
     say = (lambda msg: print(f"[segments] {msg}", flush=True)) if progress else (lambda msg: None)
     orders = ws.read_table("orders")
@@ -372,7 +372,7 @@ def load_segments(ws) -> tuple[pd.DataFrame, list[dict]]:
     p_buy_30d) and profiles. WorkspaceError with a hint when segments were never fitted."""
     import json
 
-    from models.errors import WorkspaceError
+    from models.data.errors import WorkspaceError
 
     assign_path, prof_path = ws.artifact_path(ASSIGN_FILE), ws.artifact_path(PROFILES_FILE)
     if not assign_path.exists() or not prof_path.exists():
@@ -383,7 +383,7 @@ def load_segments(ws) -> tuple[pd.DataFrame, list[dict]]:
 def segment_members(ws, name_or_id, limit: int | None = None) -> tuple[dict, pd.DataFrame]:
     """The profile of one segment and its customers with their key numbers, most likely buyers (or biggest
     spenders, without a predictor) first."""
-    from models.segment_profiles import find_segment
+    from models.segments.profiles import find_segment
 
     assignments, profiles = load_segments(ws)
     profile = find_segment(profiles, name_or_id)
@@ -400,7 +400,7 @@ def segment_members(ws, name_or_id, limit: int | None = None) -> tuple[dict, pd.
 
 
 def find_segment(profiles: list[dict], name_or_id) -> dict:
-    """See ``models.segment_profiles.find_segment`` (case-insensitive id, name, prefix or words)."""
-    from models.segment_profiles import find_segment as _find
+    """See ``models.segments.profiles.find_segment`` (case-insensitive id, name, prefix or words)."""
+    from models.segments.profiles import find_segment as _find
 
     return _find(profiles, name_or_id)

@@ -10,8 +10,8 @@ import re
 
 import pandas as pd
 
-from .errors import WorkspaceError
-from .workspace import Workspace
+from models.data.errors import WorkspaceError
+from models.data.workspace import Workspace
 
 __all__ = ["overview", "data_query", "parse_period", "METRICS", "GROUPINGS", "SEGMENTS_FILE"]
 
@@ -147,7 +147,7 @@ def _group_key(ws: Workspace, o: pd.DataFrame, by: str) -> tuple[pd.DataFrame, s
     path = ws.artifact_path(SEGMENTS_FILE)
     if not path.exists():
         raise WorkspaceError(f"no segments in workspace {ws.path} yet: fit them first (`mka demo` does, or "
-                             f"models.segmenter.fit_workspace) and ask again")
+                             f"models.segments.segmenter.fit_workspace) and ask again")
     seg = pd.read_parquet(path, columns=["customer_id", "segment"]).set_index("customer_id")["segment"]
     return o.assign(segment=o["customer_id"].map(seg).fillna("(no segment)").astype("string")), "segment"
 

@@ -5,7 +5,7 @@ horizon h: the logit of P(>= 1 purchase in [cutoff, cutoff + h)), log expected o
 ``PurchasePredictor`` wraps it in the scikit-learn estimator contract (hyperparameters in ``__init__``,
 ``fit`` returns self, learned state ends in ``_``, ``NotFittedError`` before fit) and saves/loads one
 checkpoint: state_dict + config + feature list + scaler + calibrators + as_of + data hash + backtest metrics.
-Training itself (rolling snapshots, purge gap, early stopping, calibration) lives in ``models.train``.
+Training itself (rolling snapshots, purge gap, early stopping, calibration) lives in ``models.predictor.train``.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ import pandas as pd
 import torch
 from torch import nn
 
-from .atomic import atomic_path
-from .errors import NotFittedError
-from .features import STATIC_FEATURES, features_at, week_columns
+from models.data.atomic import atomic_path
+from models.data.errors import NotFittedError
+from models.features import STATIC_FEATURES, features_at, week_columns
 
 __all__ = ["PredictorConfig", "PurchaseNet", "PurchasePredictor", "transform_static", "static_feature_names",
            "CHECKPOINT_VERSION"]
@@ -152,7 +152,7 @@ class PurchasePredictor:
     # -- fit ----------------------------------------------------------------------------------------
     def fit(self, orders: pd.DataFrame, products: pd.DataFrame | None = None, as_of=None,
             progress=None) -> "PurchasePredictor":
-        from .train import fit_predictor  # training lives in its own module
+        from models.predictor.train import fit_predictor  # training lives in its own module
 
         if len(orders) == 0:
             raise ValueError("orders: no rows to train on")

@@ -15,8 +15,8 @@ import pandas as pd
 from sklearn.cluster import KMeans
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
-from .errors import WorkspaceError
-from .reviews import ReviewIndex
+from models.data.errors import WorkspaceError
+from models.reviews.index import ReviewIndex
 
 __all__ = ["summarize_reviews", "choose_n_themes", "key_phrases", "MAX_QUERY_REVIEWS"]
 

@@ -15,9 +15,9 @@ from typing import Callable, Mapping
 
 import pandas as pd
 
-from .atomic import atomic_path, atomic_write_text
-from .errors import WorkspaceError
-from .schema import EXTRA_TABLES, SCHEMA_VERSION, TABLES
+from models.data.atomic import atomic_path, atomic_write_text
+from models.data.errors import WorkspaceError
+from models.data.schema import EXTRA_TABLES, SCHEMA_VERSION, TABLES
 
 __all__ = ["Workspace", "DEFAULT_WORKSPACE", "frame_hash"]
 

@@ -21,7 +21,7 @@ from typing import Iterable, Mapping
 
 import pandas as pd
 
-from .errors import DataValidationError
+from models.data.errors import DataValidationError
 
 __all__ = ["SUPPORTED_EXTENSIONS", "file_format", "read_raw", "parse_mapping", "apply_mapping"]
 

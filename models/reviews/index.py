@@ -26,11 +26,11 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from .embeddings import DEFAULT_BATCH_SIZE, EMBEDDING_DIM, MODEL_NAME, MiniLMEmbeddingFunction, embed
-from .errors import WorkspaceError
-from .review_ranking import FUSION, fuse
-from .passage_snapshot import SNAPSHOT_NAME, load_snapshot, save_snapshot
-from .review_passages import (MISSING_TS as _MISSING_TS, PASSAGE_TOKENS, PassageFilters as _Filters,
+from models.embeddings import DEFAULT_BATCH_SIZE, EMBEDDING_DIM, MODEL_NAME, MiniLMEmbeddingFunction, embed
+from models.data.errors import WorkspaceError
+from models.reviews.ranking import FUSION, fuse
+from models.reviews.snapshot import SNAPSHOT_NAME, load_snapshot, save_snapshot
+from models.reviews.passages import (MISSING_TS as _MISSING_TS, PASSAGE_TOKENS, PassageFilters as _Filters,
                               PassageTable as _Corpus, iso_date as _iso, passage_records, quote_review,
                               resolve_product, split_passages, to_unix as _to_unix)
 

@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from .atomic import atomic_path
-from .review_passages import PassageTable
+from models.data.atomic import atomic_path
+from models.reviews.passages import PassageTable
 
 __all__ = ["save_snapshot", "load_snapshot", "SNAPSHOT_NAME"]
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special
 
-from .errors import NotFittedError
+from models.data.errors import NotFittedError
 
 __all__ = ["BetaGeoModel", "rft_from_features"]
 

@@ -21,9 +21,9 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from .bm25 import BM25, count_terms
-from .embeddings import MAX_SEQ_LENGTH, MODEL_NAME, count_word_pieces
-from .errors import WorkspaceError
+from models.reviews.bm25 import BM25, count_terms
+from models.embeddings import MAX_SEQ_LENGTH, MODEL_NAME, count_word_pieces
+from models.data.errors import WorkspaceError
 
 __all__ = ["split_passages", "passage_records", "quote_review", "resolve_product", "match_products",
            "catalog_from_tables", "to_unix", "iso_date", "PassageTable", "PassageFilters", "PASSAGE_TOKENS", "MISSING_TS"]

@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .errors import WorkspaceError
-from .features import week_columns
-from .predictor import PurchasePredictor
+from models.data.errors import WorkspaceError
+from models.features import week_columns
+from models.predictor.estimator import PurchasePredictor
 
 __all__ = ["score_customers", "model_card", "load_predictor", "target_text", "backtest_line", "explain",
            "REASON_GROUPS", "score_frame"]

@@ -4,7 +4,7 @@ Every refusal is a ``DataValidationError`` naming the file, the column, the firs
 the values found and what was expected. Nothing is silently dropped: a negative amount is a return or refund,
 kept and flagged in ``is_return``.
 
-Row numbers come from the frame's index (``models.loaders.read_raw`` indexes by data row); a frame with a
+Row numbers come from the frame's index (``models.data.loaders.read_raw`` indexes by data row); a frame with a
 0-based ``RangeIndex`` (built in code) is counted from 1.
 """
 
@@ -18,8 +18,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .errors import DataValidationError
-from .schema import TableSpec, table_spec
+from models.data.errors import DataValidationError
+from models.data.schema import TableSpec, table_spec
 
 __all__ = ["validate_table", "parse_datetimes", "parse_numbers", "parse_ids", "DATE_FORMATS_HELP"]
 

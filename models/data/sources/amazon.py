@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import DataValidationError
-from .loaders import read_raw
-from .validate import validate_table
+from models.data.errors import DataValidationError
+from models.data.loaders import read_raw
+from models.data.validate import validate_table
 
 __all__ = ["AMAZON_FIELDS", "is_amazon_reviews", "amazon_to_canonical", "load_amazon_reviews"]
 

@@ -14,9 +14,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from .bgnbd import BetaGeoModel, rft_from_features
-from .errors import NotFittedError
-from .features import PreparedOrders, features_from_prepared, labels_from_prepared
+from models.predictor.bgnbd import BetaGeoModel, rft_from_features
+from models.data.errors import NotFittedError
+from models.features import PreparedOrders, features_from_prepared, labels_from_prepared
 
 __all__ = ["BASELINES", "make_baseline", "BaseRate", "RecencyOnly", "LogisticRFM", "GradientBoostingRFM",
            "BGNBDBaseline", "RFM_COLUMNS", "training_snapshots"]

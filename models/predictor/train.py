@@ -18,7 +18,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from .features import PreparedOrders, features_from_prepared, prepare_orders, week_columns
+from models.features import PreparedOrders, features_from_prepared, prepare_orders, week_columns
 
 __all__ = ["fit_predictor", "window_targets", "train_workspace", "snapshot_cutoffs", "default_as_of"]
 
@@ -107,7 +107,7 @@ class _AdamW:
 
 def _stack(prep, cutoffs, horizons, allowed_end, est, names):
     """Rows for every (snapshot, customer): static, seq, targets and a mask of usable horizons."""
-    from .predictor import transform_static
+    from models.predictor.estimator import transform_static
 
     xs, seqs, ys, ns, ss, masks = [], [], [], [], [], []
     for t in cutoffs:
@@ -130,7 +130,7 @@ def _stack(prep, cutoffs, horizons, allowed_end, est, names):
 def fit_predictor(est, orders: pd.DataFrame, products: pd.DataFrame | None = None, *, as_of=None,
                   progress: Callable[[str], None] | None = None) -> None:
     """Fit ``est`` (a ``PurchasePredictor``) in place on orders before ``as_of``."""
-    from .predictor import PredictorConfig, PurchaseNet, static_feature_names
+    from models.predictor.estimator import PredictorConfig, PurchaseNet, static_feature_names
 
     started = time.perf_counter()
     horizons = tuple(int(h) for h in est.horizons)
@@ -263,9 +263,9 @@ def train_workspace(ws, horizons=(7, 14, 30), quick: bool = False, progress: boo
     """
     import json
 
-    from .atomic import atomic_write_text
-    from .backtest import run_backtest, summarize_for_card
-    from .predictor import PurchasePredictor
+    from models.data.atomic import atomic_write_text
+    from models.predictor.backtest import run_backtest, summarize_for_card
+    from models.predictor.estimator import PurchasePredictor
 
     say = (lambda m: print(m, flush=True)) if progress else (lambda m: None)
     started = time.perf_counter()

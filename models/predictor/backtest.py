@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .baselines import BASELINES, make_baseline
-from .features import features_from_prepared, labels_from_prepared, prepare_orders
-from .metrics import binary_metrics, reliability_table
+from models.predictor.baselines import BASELINES, make_baseline
+from models.features import features_from_prepared, labels_from_prepared, prepare_orders
+from models.predictor.metrics import binary_metrics, reliability_table
 
 __all__ = ["run_backtest", "backtest_cutoffs", "paired_differences", "summarize_for_card", "MIN_BUYERS",
            "PAIRED_METRICS", "CARD_METRICS"]
@@ -75,7 +75,7 @@ def _run_backtest(
 ) -> dict:
     """Per cutoff and horizon: metrics for the model and each baseline; means; paired differences with 95% CIs;
     a pooled reliability table for the model; warnings for windows with fewer than ``MIN_BUYERS`` buyers."""
-    from .predictor import PurchasePredictor
+    from models.predictor.estimator import PurchasePredictor
 
     say = progress or (lambda m: None)
     started = time.perf_counter()

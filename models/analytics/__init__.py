@@ -1,0 +1,3 @@
+"""Ad-hoc analytics over the workspace tables."""
+
+__all__: list[str] = []

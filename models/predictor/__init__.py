@@ -1,0 +1,3 @@
+"""Purchase predictor: the PyTorch net, its training loop, the estimator, scoring, backtest and baselines."""
+
+__all__: list[str] = []
