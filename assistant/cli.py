@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import importlib
-
 import click
+
+from .commands import ask, chat, data, predict, reviews, segments
 
 __all__ = ["main", "cli"]
 
 # area modules, each exporting COMMANDS: list[click.Command]
-_AREAS = ("data", "predict", "segments", "reviews", "ask", "chat")
+_AREAS = (data, predict, segments, reviews, ask, chat)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -19,9 +19,13 @@ def cli() -> None:
 
 
 for _area in _AREAS:
-    for _cmd in importlib.import_module(f"assistant.commands.{_area}").COMMANDS:
+    for _cmd in _area.COMMANDS:
         cli.add_command(_cmd)
 
 
 def main() -> None:  # console-script entry point
     cli()
+
+
+if __name__ == "__main__":
+    main()
