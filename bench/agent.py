@@ -29,8 +29,8 @@ HOLDOUT = Path(__file__).resolve().parents[1] / "tests" / "planner_questions_hol
 def build_demo(path: Path, n_customers: int | None) -> None:
     from models.data.ingest import ingest_demo
     from models.reviews.index import index_workspace
-    from models.segments.segmenter import fit_workspace
-    from models.predictor.train import train_workspace
+    from models.predictor.workspace import train_workspace
+    from models.segments.workspace import fit_workspace
     from models.data.workspace import Workspace
 
     ws = Workspace(path)

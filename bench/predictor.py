@@ -114,7 +114,7 @@ def main() -> None:
     from models.data.sources.completejourney import load_completejourney
     from models.predictor.estimator import PurchasePredictor
     from models.predictor.scoring import load_predictor, score_frame
-    from models.predictor.train import train_workspace
+    from models.predictor.workspace import train_workspace
     from models.data.workspace import Workspace
     import json
 

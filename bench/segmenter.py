@@ -25,7 +25,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from models.segments.segmenter import CustomerSegmenter, cutoff_ari  # noqa: E402
+from models.segments.segmenter import CustomerSegmenter  # noqa: E402
+from models.segments.stability import cutoff_ari  # noqa: E402
 
 # profile metrics compared pairwise (the >= 25% difference target)
 PAIR_METRICS = ("recency_days_median", "orders_median", "spend_median", "avg_basket", "coupon_rate",
@@ -184,12 +185,12 @@ def main() -> None:
     args = ap.parse_args()
 
     from models.data.sources.completejourney import load_completejourney
-    from models.features import features_at
+    from models.features import default_as_of, features_at
 
     t = time.perf_counter()
     data = load_completejourney()
     orders, products = data["orders"], data["products"]
-    cutoff = orders["timestamp"].max().normalize() + pd.Timedelta(days=1)
+    cutoff = default_as_of(orders)
     load_s = time.perf_counter() - t
     t = time.perf_counter()
     X = features_at(orders, cutoff, products=products)

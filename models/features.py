@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "default_as_of",
     "features_at",
     "labels_at",
     "prepare_orders",
@@ -50,6 +51,19 @@ STATIC_FEATURES = [
     "tenure_in_window",
     "active_weeks_share",
 ]
+
+
+def default_as_of(timestamps) -> pd.Timestamp:
+    """The day after the last event (midnight): every row of the data is before it.
+
+    ``timestamps``: a table with a ``timestamp`` column (orders, reviews), a timestamp column, or the last
+    timestamp itself.
+    """
+    if isinstance(timestamps, pd.DataFrame):
+        timestamps = timestamps["timestamp"]
+    last = pd.Timestamp(pd.to_datetime(timestamps).max()) if isinstance(timestamps, pd.Series) \
+        else pd.Timestamp(timestamps)
+    return last.normalize() + pd.Timedelta(days=1)
 
 
 def week_columns(n_weeks: int) -> list[str]:

@@ -157,6 +157,7 @@ def fake_read_api(ws: Workspace) -> ReadAPI:
     def resolve_product(_ws, text):
         return [{"name": c, "kind": "category"} for c in products.category if c.lower() in str(text).lower()]
 
-    return ReadAPI(score_customers=score_customers, model_card=model_card, load_segments=load_segments,
+    return ReadAPI(score_customers=score_customers, model_card=model_card, trained_horizons=lambda _ws: (7, 14, 30),
+                   load_segments=load_segments,
                    find_segment=find_segment, review_index=ReviewIndex, resolve_product=resolve_product,
                    summarize_reviews=summarize_reviews, overview=overview, data_query=data_query)

@@ -73,8 +73,8 @@ def demo_workspace(tmp_path_factory):
     (quick settings), segments and review index. Built once per test session; treat it as read-only."""
     from models.data.ingest import ingest_demo
     from models.reviews.index import index_workspace
-    from models.segments.segmenter import fit_workspace
-    from models.predictor.train import train_workspace
+    from models.predictor.workspace import train_workspace
+    from models.segments.workspace import fit_workspace
     from models.data.workspace import Workspace
 
     ws = Workspace(tmp_path_factory.mktemp("demo") / "ws")
@@ -116,7 +116,7 @@ def amazon_review_ws(tmp_path_factory, amazon_reviews_path):
 @pytest.fixture(scope="session")
 def cj_trained_workspace(tmp_path_factory, cj_small):
     """Orders + products of `cj_small` with the predictor trained (quick settings). Read-only for tests."""
-    from models.predictor.train import train_workspace
+    from models.predictor.workspace import train_workspace
     from models.data.workspace import Workspace
 
     ws = Workspace(tmp_path_factory.mktemp("cj_trained") / "ws")

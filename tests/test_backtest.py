@@ -12,7 +12,7 @@ from models.predictor.bgnbd import BetaGeoModel
 from models.data.errors import NotFittedError
 from models.features import features_from_prepared, prepare_orders
 from models.predictor.metrics import binary_metrics, reliability_table, top_k_metrics
-from models.predictor.train import quick_params
+from models.predictor.workspace import quick_params
 
 
 def test_binary_metrics_on_a_hand_checked_example():

@@ -152,7 +152,7 @@ def test_predictions_table_download_and_segment_chart(browser, app_url, demo_wor
 
         _ask(page, "show me the segments")
         _wait_answer(page, 2)
-        from models.segments.segmenter import load_segments
+        from models.segments.store import load_segments
 
         _, profiles = load_segments(demo_workspace)
         page.locator("#evidence-bar-1 canvas, #evidence-bar-1 svg").first.wait_for()

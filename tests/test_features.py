@@ -122,3 +122,14 @@ def test_generic_customer_date_amount_only():
     assert f.loc["a", "discount_share"] == 0 and f.loc["a", "coupon_share"] == 0
     assert set(STATIC_FEATURES) <= set(f.columns) and not any(c.startswith("cat_share") for c in f.columns)
     assert len(features_at(orders, "2023-12-01")) == 0
+
+
+def test_default_as_of_is_the_day_after_the_last_event():
+    from models.features import default_as_of
+
+    ts = pd.Series(pd.to_datetime(["2017-03-01 08:00:00", "2017-03-04 23:59:59", "2017-02-01 00:00:00"]))
+    want = pd.Timestamp("2017-03-05")
+    assert default_as_of(ts) == want
+    assert default_as_of(pd.DataFrame({"timestamp": ts})) == want
+    assert default_as_of(ts.max()) == want
+    assert default_as_of(pd.Timestamp("2017-03-05")) == pd.Timestamp("2017-03-06")  # midnight is in the data

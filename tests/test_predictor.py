@@ -9,9 +9,10 @@ import torch
 
 from models.data.errors import NotFittedError
 from models.features import labels_at
+from models.predictor.estimator import PurchasePredictor
 from models.predictor.metrics import binary_metrics
-from models.predictor.estimator import PredictorConfig, PurchaseNet, PurchasePredictor
-from models.predictor.train import quick_params
+from models.predictor.net import PredictorConfig, PurchaseNet
+from models.predictor.workspace import quick_params
 
 AS_OF = pd.Timestamp("2017-11-01")
 
@@ -102,3 +103,41 @@ def test_fit_refuses_too_little_history(cj_small):
     short = orders[orders["timestamp"] < "2017-01-20"]
     with pytest.raises(ValueError, match="too little"):
         PurchasePredictor(**quick_params()).fit(short)
+
+
+def test_get_params_round_trip_and_clone():
+    from sklearn.base import clone
+
+    est = PurchasePredictor(horizons=(7, 30), hidden=16, epochs=2, random_state=5)
+    params = est.get_params()
+    assert params["horizons"] == (7, 30) and params["hidden"] == 16 and params["epochs"] == 2
+    assert PurchasePredictor(**params).get_params() == params
+    assert clone(est).get_params() == params
+    assert est.set_params(hidden=8) is est and est.get_params()["hidden"] == 8
+    with pytest.raises(ValueError):
+        est.set_params(no_such_parameter=1)
+
+
+def test_every_read_before_fit_raises_not_fitted():
+    est = PurchasePredictor()
+    for call in (lambda: est.predict_proba(pd.DataFrame(), 7), lambda: est.features(pd.DataFrame(), AS_OF),
+                 lambda: est.raw_outputs(pd.DataFrame()), lambda: est.horizons_, est.checkpoint):
+        with pytest.raises(NotFittedError):
+            call()
+
+
+def test_fit_assigns_its_own_state_and_save_takes_the_provenance(fitted, tmp_path):
+    assert fitted.horizons_ == (7, 14, 30) and fitted.as_of_ == AS_OF
+    assert fitted.config_.n_static == len(fitted.feature_names_) == fitted.scaler_mean_.shape[0]
+    assert len(fitted.calibrators_) == len(fitted.horizons_)
+    path = fitted.save(tmp_path / "p.pt", data_hash="h1", backtest={"7": {"n_cutoffs": 2}})
+    loaded = PurchasePredictor.load(path)
+    assert loaded.data_hash_ == "h1" and loaded.backtest_ == {"7": {"n_cutoffs": 2}}
+    assert loaded.horizons_ == fitted.horizons_ and loaded.get_params() == fitted.get_params()
+
+
+def test_fit_rejects_bad_hyperparameters(cj_small):
+    with pytest.raises(ValueError, match="horizons"):
+        PurchasePredictor(horizons=()).fit(cj_small["orders"])
+    with pytest.raises(ValueError, match="calibration"):
+        PurchasePredictor(calibration="isotonic").fit(cj_small["orders"])

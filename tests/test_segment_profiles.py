@@ -13,7 +13,8 @@ import pytest
 
 from models.segments.naming import name_segments
 from models.segments.profiles import find_segment
-from models.segments.segmenter import fit_workspace, load_segments, segment_members
+from models.segments.store import load_segments, segment_members
+from models.segments.workspace import fit_workspace
 from models.data.workspace import Workspace
 
 

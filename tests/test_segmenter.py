@@ -11,7 +11,8 @@ from sklearn.base import clone
 
 from models.data.errors import NotFittedError
 from models.features import features_at
-from models.segments.segmenter import CustomerSegmenter, bootstrap_ari, cutoff_ari
+from models.segments.segmenter import CustomerSegmenter
+from models.segments.stability import bootstrap_ari, cutoff_ari
 
 
 @pytest.fixture(scope="module")

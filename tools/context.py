@@ -18,12 +18,11 @@ from dataclasses import dataclass
 from models.analytics.overview import data_query, overview
 from models.data.atomic import atomic_path
 from models.data.workspace import Workspace
-from models.predictor.scoring import model_card, score_customers
+from models.predictor.scoring import model_card, score_customers, trained_horizons
 from models.reviews.index import ReviewIndex, resolve_product
 from models.reviews.passages import quote_review  # one fence for review text, re-exported for the tools
 from models.reviews.summary import summarize_reviews
-from models.segments.profiles import find_segment
-from models.segments.segmenter import load_segments
+from models.segments.store import find_segment, load_segments
 
 __all__ = ["ToolContext", "ReadAPI", "quote_review"]
 
@@ -36,6 +35,7 @@ class ReadAPI:
 
     score_customers: Callable[..., pd.DataFrame] = score_customers
     model_card: Callable[..., dict] = model_card
+    trained_horizons: Callable[..., tuple] = trained_horizons
     load_segments: Callable[..., tuple] = load_segments
     find_segment: Callable[..., dict] = find_segment
     review_index: Callable[..., Any] = ReviewIndex
@@ -81,6 +81,10 @@ class ToolContext:
     def model_card(self, horizon_days: int) -> dict:
         return self._cached(("card", horizon_days),
                             lambda: self.api.model_card(self.workspace, horizon_days=horizon_days))
+
+    def horizons(self) -> tuple[int, ...]:
+        """The horizons (days) the trained predictor predicts."""
+        return self._cached("horizons", lambda: tuple(self.api.trained_horizons(self.workspace)))
 
     def has_predictor(self) -> bool:
         return self.workspace.artifact_path("predictor.pt").exists()

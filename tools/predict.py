@@ -10,21 +10,20 @@ from langchain_core.tools import BaseTool, StructuredTool
 from ._common import ToolArgError, check_count, safe_tool
 from .context import ToolContext
 
-__all__ = ["make_predict_tools", "HORIZONS", "DEFAULT_TOP_K"]
+__all__ = ["make_predict_tools", "DEFAULT_TOP_K"]
 
-HORIZONS = (7, 14, 30)
 DEFAULT_TOP_K = 10
 MAX_TOP_K = 200
 
 
-def _check_horizon(horizon_days: int) -> int:
+def _check_horizon(ctx: ToolContext, horizon_days: int) -> int:
+    horizons = list(ctx.horizons())  # what the trained model predicts, from its checkpoint
     try:
         h = int(horizon_days)
     except (TypeError, ValueError) as exc:
-        raise ToolArgError(f"horizon_days={horizon_days!r} must be one of {list(HORIZONS)}") from exc
-    if h not in HORIZONS:
-        raise ToolArgError(f"horizon_days={h} is not a trained horizon; use one of {list(HORIZONS)} "
-                           f"(7 = this week, 14 = two weeks, 30 = next month)")
+        raise ToolArgError(f"horizon_days={horizon_days!r} must be one of {horizons}") from exc
+    if h not in horizons:
+        raise ToolArgError(f"horizon_days={h} is not a trained horizon; use one of {horizons} (days ahead)")
     return h
 
 
@@ -45,7 +44,7 @@ def _customer_rows(df: pd.DataFrame, segment_of: dict[str, str]) -> list[dict]:
 
 def predict_buyers_impl(ctx: ToolContext, horizon_days: int = 7, top_k: int = DEFAULT_TOP_K,
                         segment: Optional[str] = None, min_probability: Optional[float] = None) -> dict:
-    h = _check_horizon(horizon_days)
+    h = _check_horizon(ctx, horizon_days)
     k = check_count(top_k, "top_k", MAX_TOP_K, "the CSV export holds everyone")
     if min_probability is not None:
         p = float(min_probability)
@@ -100,7 +99,8 @@ def explain_customer_impl(ctx: ToolContext, customer_id: str) -> dict:
     p_buy: dict[str, float] = {}
     reasons: list[str] = []
     row7 = None
-    for h in HORIZONS:
+    horizons = ctx.horizons()
+    for h in horizons:
         s = ctx.scores(h)
         hit = s[s["customer_id"].astype(str) == cid]
         if hit.empty:
@@ -113,7 +113,7 @@ def explain_customer_impl(ctx: ToolContext, customer_id: str) -> dict:
     orders = ctx.orders()
     mine = orders[orders["customer_id"].astype(str) == cid]
     if row7 is None and mine.empty:
-        sample = ", ".join(ctx.scores(HORIZONS[0])["customer_id"].astype(str).head(3))
+        sample = ", ".join(ctx.scores(horizons[0])["customer_id"].astype(str).head(3))
         raise ToolArgError(f"no customer with id {cid!r} in this workspace; ids look like: {sample}")
     by_order = (mine.assign(order_id=mine["order_id"] if "order_id" in mine.columns else mine["timestamp"].astype(str))
                 .groupby("order_id", sort=False)
@@ -123,7 +123,7 @@ def explain_customer_impl(ctx: ToolContext, customer_id: str) -> dict:
               for oid, r in by_order.head(5).iterrows()]
     as_of = None
     try:
-        as_of = ctx.model_card(HORIZONS[0]).get("as_of")
+        as_of = ctx.model_card(horizons[0]).get("as_of")
     except Exception:
         pass
     stats = {

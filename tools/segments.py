@@ -6,6 +6,8 @@ from typing import Optional
 
 from langchain_core.tools import BaseTool, StructuredTool
 
+from models.segments.store import rank_audience
+
 from ._common import ToolArgError, check_count, safe_tool
 from .context import ToolContext
 
@@ -30,17 +32,16 @@ def segment_audience_impl(ctx: ToolContext, segment: str, limit: Optional[int] =
     except ValueError as exc:
         raise ToolArgError(str(exc)) from exc
     assign, _ = ctx.segments()
-    members = assign[assign["segment_id"] == prof["segment_id"]][["customer_id"]].copy()
+    members = rank_audience(assign, prof)  # the one ranking: `mka segment-members` lists the same order
     members["customer_id"] = members["customer_id"].astype(str)
-    # rank the audience by 30-day purchase probability when the predictor is trained
+    members["segment"] = str(prof["name"])
+    # with a trained predictor, each customer's expected spend and last purchase (the order stays as ranked)
     try:
-        s = ctx.scores(30)[["customer_id", "p_buy", "expected_spend", "last_purchase", "days_since_last"]].copy()
+        s = ctx.scores(30)[["customer_id", "expected_spend", "last_purchase", "days_since_last"]].copy()
         s["customer_id"] = s["customer_id"].astype(str)
-        members = members.merge(s.rename(columns={"p_buy": "p_buy_30d"}), on="customer_id", how="left")
-        members = members.sort_values(["p_buy_30d", "customer_id"], ascending=[False, True], kind="stable")
+        members = members.merge(s, on="customer_id", how="left", validate="one_to_one")
     except Exception:
-        members = members.sort_values("customer_id", kind="stable")
-    members.insert(1, "segment", str(prof["name"]))
+        pass
     rows = members.head(n).astype(object).where(members.head(n).notna(), None).to_dict("records")
     return {
         "kind": "audience",

@@ -21,9 +21,9 @@ FILE_TYPES = [".csv", ".tsv", ".txt", ".json", ".jsonl", ".parquet", ".gz", ".xl
 
 # step name -> (button label, what the progress bar says, module, function)
 STEPS: dict[str, tuple[str, str, str, str]] = {
-    "train": ("Retrain predictor", "Training the purchase predictor and backtesting it…", "models.predictor.train",
+    "train": ("Retrain predictor", "Training the purchase predictor and backtesting it…", "models.predictor.workspace",
               "train_workspace"),
-    "segment": ("Re-segment customers", "Fitting customer segments…", "models.segments.segmenter", "fit_workspace"),
+    "segment": ("Re-segment customers", "Fitting customer segments…", "models.segments.workspace", "fit_workspace"),
     "index": ("Re-index reviews", "Indexing reviews for search…", "models.reviews.index", "index_workspace"),
 }
 

@@ -138,8 +138,8 @@ def demo_cmd(ctx: click.Context, ws: Any, n_customers: int | None, quick: bool, 
     from models.data.ingest import ingest_demo
     from models.analytics.overview import overview
     from models.reviews.index import index_workspace
-    from models.segments.segmenter import fit_workspace
-    from models.predictor.train import train_workspace
+    from models.predictor.workspace import train_workspace
+    from models.segments.workspace import fit_workspace
 
     from .chat import chat as chat_cmd
 

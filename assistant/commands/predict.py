@@ -19,7 +19,7 @@ __all__ = ["COMMANDS", "train_cmd", "backtest_cmd", "predict_cmd"]
 @user_errors
 def train_cmd(ws, quick: bool, as_json: bool) -> None:
     """Backtest the purchase predictor against baselines, then fit it on all orders and save it."""
-    from models.predictor.train import train_workspace
+    from models.predictor.workspace import train_workspace
 
     info = train_workspace(ws, quick=quick, progress=not as_json)
     if as_json:
@@ -39,8 +39,9 @@ def _load_or_run_backtest(ws, quick: bool, rerun: bool) -> dict:
         return json.loads(path.read_text("utf-8"))
     import pandas as pd
 
+    from models.features import default_as_of
     from models.predictor.backtest import run_backtest
-    from models.predictor.train import default_as_of, quick_params
+    from models.predictor.workspace import quick_params
 
     orders = ws.read_table("orders")
     products = ws.read_table("products") if ws.has_table("products") else None
@@ -53,27 +54,28 @@ def _load_or_run_backtest(ws, quick: bool, rerun: bool) -> dict:
 
 
 @click.command("backtest")
-@click.option("--horizon", "horizon", type=int, default=7, show_default=True, help="Window length in days.")
+@click.option("--horizon", "horizon", type=int, default=None,
+              help="Window length in days (default: the shortest one backtested).")
 @click.option("--rerun", is_flag=True, help="Run the backtest again instead of reading the saved one.")
 @click.option("--quick", is_flag=True, help="With a run: 3 cutoffs and quick model settings.")
 @workspace_option
 @json_option
 @user_errors
-def backtest_cmd(ws, horizon: int, rerun: bool, quick: bool, as_json: bool) -> None:
+def backtest_cmd(ws, horizon: int | None, rerun: bool, quick: bool, as_json: bool) -> None:
     """Rolling backtest: per cutoff and mean, the model against every baseline, with paired 95% CIs."""
-    from models.predictor.scoring import target_text
+    from models.predictor.card import backtest_card, backtest_line, summarize_for_card, target_text
 
     bt = _load_or_run_backtest(ws, quick, rerun)
-    key = str(int(horizon))
-    if key not in bt.get("per_cutoff", {}):
+    available = list(bt.get("per_cutoff", {}))
+    if horizon is None and available:
+        horizon = min(int(k) for k in available)
+    key = str(horizon)
+    if key not in available:
         raise click.BadParameter(f"no backtest for {horizon}-day windows; available: "
-                                 f"{', '.join(bt.get('per_cutoff', {}))}", param_hint="--horizon")
+                                 f"{', '.join(available)}", param_hint="--horizon")
     rows = bt["per_cutoff"][key]
     mean = bt["mean"][key]
-    line = (f"Backtest over {len(rows)} cutoffs ({horizon}-day windows): PR-AUC {_fmt(mean['model']['pr_auc'])} "
-            f"vs {_fmt(mean.get('logistic_rfm', {}).get('pr_auc'))} for logistic RFM; ROC-AUC "
-            f"{_fmt(mean['model']['roc_auc'])}; Brier skill {_fmt(mean['model']['brier_skill'])}; "
-            f"predicted/actual buyers {_fmt(mean['model']['predicted_vs_actual_buyers'], 2)}.")
+    line = backtest_line(backtest_card(summarize_for_card(bt)[key], horizon))
     warnings = [w for w in bt.get("warnings", []) if f", {key}-day window" in w]
     if as_json:
         echo_json({"target": target_text(horizon), "horizon_days": int(horizon), "as_of": bt.get("as_of"),
@@ -112,7 +114,8 @@ def backtest_cmd(ws, horizon: int, rerun: bool, quick: bool, as_json: bool) -> N
 
 
 @click.command("predict")
-@click.option("--horizon", type=int, default=7, show_default=True, help="Window length in days (a trained horizon).")
+@click.option("--horizon", type=int, default=None,
+              help="Window length in days, one the model was trained for (default: its shortest).")
 @click.option("--top", type=int, default=50, show_default=True, help="How many customers to list.")
 @click.option("--segment", default=None, help="Only customers in this segment (name or id; needs `mka segment`).")
 @click.option("--as-of", "as_of", default=None, help="Score as of this date (default: the model's as-of date).")
@@ -121,12 +124,12 @@ def backtest_cmd(ws, horizon: int, rerun: bool, quick: bool, as_json: bool) -> N
 @workspace_option
 @json_option
 @user_errors
-def predict_cmd(ws, horizon: int, top: int, segment: str | None, as_of: str | None, csv_path: Path | None,
+def predict_cmd(ws, horizon: int | None, top: int, segment: str | None, as_of: str | None, csv_path: Path | None,
                 as_json: bool) -> None:
     """Customers most likely to buy in the next HORIZON days, with reasons and the model's backtest line."""
     import pandas as pd
 
-    from models.predictor.scoring import backtest_line, model_card, score_customers
+    from models.predictor.scoring import backtest_line, model_card, score_customers, trained_horizons
 
     if as_json and csv_path:
         raise click.UsageError("use either --json or --csv, not both")
@@ -137,6 +140,8 @@ def predict_cmd(ws, horizon: int, top: int, segment: str | None, as_of: str | No
             as_of = pd.Timestamp(as_of)
         except ValueError:
             raise click.BadParameter(f"{as_of!r} is not a date; expected YYYY-MM-DD", param_hint="--as-of") from None
+    if horizon is None:
+        horizon = min(trained_horizons(ws))
     try:
         scored = score_customers(ws, horizon_days=horizon, as_of=as_of)
         card = model_card(ws, horizon_days=horizon)
@@ -179,14 +184,7 @@ def predict_cmd(ws, horizon: int, top: int, segment: str | None, as_of: str | No
 
 
 def _filter_segment(ws, scored, segment: str):
-    try:
-        from models.segments.segmenter import load_segments  # the segmenter area; imported only when asked for
-    except ImportError:
-        raise click.UsageError("segments are not available in this installation") from None
-    try:
-        from models.segments.profiles import find_segment
-    except ImportError:
-        from models.segments.segmenter import find_segment
+    from models.segments.store import find_segment, load_segments  # imported only when asked for
     try:
         assignments, profiles = load_segments(ws)
     except FileNotFoundError:

@@ -20,7 +20,8 @@ def _current_segments(ws, refit: bool) -> tuple[list[dict], dict, str, bool]:
     """Profiles, overall numbers and as_of of the saved segments; (re)fits when asked, missing or stale."""
     import json
 
-    from models.segments.segmenter import PROFILES_FILE, fit_workspace
+    from models.segments.store import PROFILES_FILE
+    from models.segments.workspace import fit_workspace
 
     info = ws.artifact_info("segments")
     path = ws.artifact_path(PROFILES_FILE)
@@ -86,7 +87,7 @@ def _print_profiles(profiles: list[dict], overall: dict, as_of: str, note: str) 
 @user_errors
 def segments_cmd(ws, as_of: dt.datetime | None, refit: bool, as_json: bool) -> None:
     """Named customer segments with their numbers (fits them if the workspace has none)."""
-    from models.segments.segmenter import fit_workspace
+    from models.segments.workspace import fit_workspace
 
     if as_of is not None:
         try:
@@ -116,7 +117,7 @@ def segments_cmd(ws, as_of: dt.datetime | None, refit: bool, as_json: bool) -> N
 def segment_members_cmd(ws, name: str, csv_path: Path | None, limit: int | None, as_json: bool) -> None:
     """Customers in segment NAME (its id, name, or a unique prefix/words), likeliest buyers first."""
     from models.data.atomic import atomic_path
-    from models.segments.segmenter import segment_members
+    from models.segments.store import segment_members
 
     _current_segments(ws, refit=False)  # fits when missing or stale, so the audience matches `mka segments`
     try:

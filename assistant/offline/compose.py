@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from models.predictor.card import backtest_line
+
 __all__ = ["compose_answer", "HELP_TEXT", "OUT_OF_SCOPE_TEXT"]
 
 HELP_TEXT = """I answer questions about your shop's data with these tools:
@@ -53,19 +55,8 @@ def _table(headers: list[str], rows: list[list[Any]]) -> str:
 
 
 def _model_line(card: dict) -> str:
-    bt = card.get("backtest") or {}
-    parts = [f"ROC-AUC {_f(bt.get('roc_auc'))}", f"PR-AUC {_f(bt.get('pr_auc'))}"]
-    if bt.get("lift_at_10pct") is not None:
-        parts.append(f"lift@10% {_f(bt.get('lift_at_10pct'), 1)}x")
-    if bt.get("brier_skill") is not None:
-        parts.append(f"Brier skill {_f(bt.get('brier_skill'))}")
-    n = bt.get("n_cutoffs")
-    base = card.get("baselines") or {}
-    bl = ""
-    if isinstance(base.get("logistic_rfm"), dict) and base["logistic_rfm"].get("pr_auc") is not None:
-        bl = f" (logistic RFM baseline PR-AUC {_f(base['logistic_rfm']['pr_auc'])})"
     return (f"_Model: {card.get('target', 'purchase probability')}, as of {card.get('as_of', '?')}. "
-            f"Backtest{f' over {n} cutoffs' if n else ''}: {', '.join(parts)}{bl}._")
+            f"{backtest_line(card)}_")
 
 
 def _predictions(r: dict) -> str:

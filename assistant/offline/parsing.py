@@ -9,13 +9,14 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
+from models.predictor import DEFAULT_HORIZONS
+
 __all__ = [
     "normalize", "parse_horizon", "parse_top_k", "parse_min_probability", "parse_customer_id", "parse_ratings",
     "parse_dates", "parse_channel", "parse_tone", "parse_offer", "parse_metric", "parse_by", "parse_period",
     "match_segment", "match_name", "name_aliases", "parse_limit", "wants_each_segment", "NEGATIVE_WORDS", "POSITIVE_WORDS",
 ]
 
-HORIZONS = (7, 14, 30)
 NUMBER_WORDS = {"one": 1, "a": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
                 "nine": 9, "ten": 10, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "fifty": 50,
                 "hundred": 100, "couple": 2, "few": 3}
@@ -47,25 +48,26 @@ def _num(tok: str) -> int | None:
     return NUMBER_WORDS.get(tok)
 
 
-def nearest_horizon(days: float) -> int:
-    return min(HORIZONS, key=lambda h: (abs(h - days), h))
+def nearest_horizon(days: float, horizons: Iterable[int] = DEFAULT_HORIZONS) -> int:
+    return min(horizons, key=lambda h: (abs(h - days), h))
 
 
-def parse_horizon(q: str) -> int | None:
-    """Days ahead the question asks about, snapped to a trained horizon (7, 14, 30); None if not said."""
+def parse_horizon(q: str, horizons: Iterable[int] = DEFAULT_HORIZONS) -> int | None:
+    """Days ahead the question asks about, snapped to one of ``horizons`` (the trained ones when the planner
+    knows them); None if not said."""
     t = q.lower()
     m = re.search(_NUM + r"[\s-]*(day|week|month)s?\b", t)
     if m and not re.search(r"\b(last|past|previous|ago)\b[^.?!]{0,12}$", t[: m.start()]):
         n = _num(m.group(1)) or 1
         unit = {"day": 1, "week": 7, "month": 30}[m.group(2)]
-        return nearest_horizon(n * unit)
+        return nearest_horizon(n * unit, horizons)
     if re.search(r"\b(fortnight|couple of weeks|two weeks)\b", t):
-        return 14
+        return nearest_horizon(14, horizons)
     if re.search(r"\b(this|next|coming|upcoming|following)\s+month\b|\bwithin a month\b|\bmonthly\b", t):
-        return 30
+        return nearest_horizon(30, horizons)
     if re.search(r"\b(this|next|coming|upcoming|following)\s+week\b|\b(today|tomorrow|weekend|soon|right now|"
                  r"within a week|days ahead|short term|short-term|imminently)\b", t):
-        return 7
+        return nearest_horizon(7, horizons)
     return None
 
 

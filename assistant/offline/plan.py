@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
+
+from models.predictor import DEFAULT_HORIZONS
 
 from . import parsing as P
 from .router import Router, cue_scores
@@ -30,13 +32,25 @@ class Entities:
 
     profiles: list[dict] = field(default_factory=list)
     product_names: list[str] = field(default_factory=list)
+    trained_horizons: Callable[[], Iterable[int]] | None = field(default=None, repr=False)
     _aliases: dict | None = field(default=None, repr=False)
+    _horizons: tuple[int, ...] | None = field(default=None, repr=False)
 
     @property
     def aliases(self) -> dict[str, str]:
         if self._aliases is None:
             self._aliases = P.name_aliases(self.product_names)
         return self._aliases
+
+    @property
+    def horizons(self) -> tuple[int, ...]:
+        """The trained predictor's horizons (read on first use: loading the model is not free)."""
+        if self._horizons is None:
+            try:
+                self._horizons = tuple(self.trained_horizons()) if self.trained_horizons else DEFAULT_HORIZONS
+            except Exception:  # no trained predictor: the tool will say so
+                self._horizons = DEFAULT_HORIZONS
+        return self._horizons
 
     @classmethod
     def from_context(cls, ctx: Any) -> "Entities":
@@ -50,7 +64,7 @@ class Entities:
             names = ctx.reviewed_names()
         except Exception:
             names = []
-        return cls(list(profiles), list(names))
+        return cls(list(profiles), list(names), getattr(ctx, "horizons", None))
 
 
 @dataclass
@@ -138,7 +152,7 @@ def build_args(route: str, q: str, ent: Entities) -> dict:
     a: dict[str, Any] = {}
     seg = P.match_segment(q, ent.profiles)
     if route == "predict_buyers":
-        a["horizon_days"] = P.parse_horizon(q)
+        a["horizon_days"] = P.parse_horizon(q, ent.horizons)
         a["top_k"] = P.parse_top_k(q)
         a["segment"] = seg
         a["min_probability"] = P.parse_min_probability(q)

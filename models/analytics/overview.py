@@ -11,6 +11,7 @@ import re
 import pandas as pd
 
 from models.data.errors import WorkspaceError
+from models.features import default_as_of
 from models.data.workspace import Workspace
 
 __all__ = ["overview", "data_query", "parse_period", "METRICS", "GROUPINGS", "SEGMENTS_FILE"]
@@ -108,9 +109,9 @@ def parse_period(period: str | None, first: pd.Timestamp, last: pd.Timestamp) ->
     """``(start, end_exclusive, label)`` for "2017", "2017-06", "2017-Q2", "2017-06-15", "2017-06-01..2017-06-30",
     "last_30_days" / "last_4_weeks" / "last_3_months" (counted back from the last order, not from today), or None."""
     if period is None or str(period).strip().lower() in ("", "all", "none"):
-        return first.normalize(), last.normalize() + pd.Timedelta(days=1), "all data"
+        return first.normalize(), default_as_of(last), "all data"
     p = str(period).strip().lower().replace(" ", "_")
-    end_of_data = last.normalize() + pd.Timedelta(days=1)
+    end_of_data = default_as_of(last)
     m = _RELATIVE.match(p)
     if m:
         n, unit = int(m.group(1)), m.group(2)
@@ -147,7 +148,7 @@ def _group_key(ws: Workspace, o: pd.DataFrame, by: str) -> tuple[pd.DataFrame, s
     path = ws.artifact_path(SEGMENTS_FILE)
     if not path.exists():
         raise WorkspaceError(f"no segments in workspace {ws.path} yet: fit them first (`mka demo` does, or "
-                             f"models.segments.segmenter.fit_workspace) and ask again")
+                             f"models.segments.workspace.fit_workspace) and ask again")
     seg = pd.read_parquet(path, columns=["customer_id", "segment"]).set_index("customer_id")["segment"]
     return o.assign(segment=o["customer_id"].map(seg).fillna("(no segment)").astype("string")), "segment"
 

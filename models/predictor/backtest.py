@@ -12,23 +12,22 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from models.features import default_as_of, features_from_prepared, labels_from_prepared, prepare_orders
+from models.predictor import DEFAULT_HORIZONS
 from models.predictor.baselines import BASELINES, make_baseline
-from models.features import features_from_prepared, labels_from_prepared, prepare_orders
+from models.predictor.estimator import PurchasePredictor
 from models.predictor.metrics import binary_metrics, reliability_table
 
-__all__ = ["run_backtest", "backtest_cutoffs", "paired_differences", "summarize_for_card", "MIN_BUYERS",
-           "PAIRED_METRICS", "CARD_METRICS"]
+__all__ = ["run_backtest", "backtest_cutoffs", "paired_differences", "MIN_BUYERS", "PAIRED_METRICS"]
 
 # below this many buyers in a window, AUCs and calibration swing too much between windows to be trusted
 MIN_BUYERS = 300
 PAIRED_METRICS = ("pr_auc", "roc_auc", "brier_skill", "lift_at_10pct", "ece")
-CARD_METRICS = ("roc_auc", "pr_auc", "brier_skill", "lift_at_10pct", "ece", "predicted_vs_actual_buyers")
 
 
 def backtest_cutoffs(orders: pd.DataFrame, horizons, n_cutoffs: int = 8, step_days: int = 14) -> list[pd.Timestamp]:
     """``n_cutoffs`` cutoffs ``step_days`` apart; the last one leaves a full longest-horizon window of data."""
-    end = pd.Timestamp(orders["timestamp"].max()).normalize() + pd.Timedelta(days=1)
-    last = end - pd.Timedelta(days=max(horizons))
+    last = default_as_of(orders) - pd.Timedelta(days=max(horizons))
     return [last - pd.Timedelta(days=step_days * k) for k in range(n_cutoffs)][::-1]
 
 
@@ -65,7 +64,7 @@ def _run_backtest(
     orders: pd.DataFrame,
     products: pd.DataFrame | None = None,
     *,
-    horizons=(7, 14, 30),
+    horizons=DEFAULT_HORIZONS,
     n_cutoffs: int = 8,
     step_days: int = 14,
     model_params: dict | None = None,
@@ -75,8 +74,6 @@ def _run_backtest(
 ) -> dict:
     """Per cutoff and horizon: metrics for the model and each baseline; means; paired differences with 95% CIs;
     a pooled reliability table for the model; warnings for windows with fewer than ``MIN_BUYERS`` buyers."""
-    from models.predictor.estimator import PurchasePredictor
-
     say = progress or (lambda m: None)
     started = time.perf_counter()
     horizons = tuple(int(h) for h in horizons)
@@ -133,19 +130,3 @@ def _run_backtest(
     result["seconds"] = round(time.perf_counter() - started, 1)
     result["model_fit_seconds_mean"] = round(float(np.mean(fit_seconds)), 1)
     return result
-
-
-def summarize_for_card(bt: dict) -> dict:
-    """Per horizon: the model's mean backtest line, the baselines' PR-AUC/ROC-AUC, the reliability table."""
-    out = {}
-    for key in bt["mean"]:
-        mean = bt["mean"][key]
-        out[key] = {
-            "n_cutoffs": len(bt["per_cutoff"][key]),
-            "model": {m: mean["model"][m] for m in CARD_METRICS},
-            "baselines": {b: {m: mean[b][m] for m in ("pr_auc", "roc_auc", "brier_skill")} for b in bt["baselines"]},
-            "paired_vs_logistic_rfm": bt["paired"][key].get("logistic_rfm", {}).get("pr_auc"),
-            "reliability": bt["reliability"][key],
-            "warnings": [w for w in bt["warnings"] if f", {key}-day window" in w],
-        }
-    return out

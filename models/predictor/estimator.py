@@ -1,83 +1,34 @@
-"""The purchase predictor: a small PyTorch network over static features and the weekly purchase sequence.
+"""``PurchasePredictor``: the purchase network in the scikit-learn estimator contract, and its checkpoint.
 
-``PurchaseNet`` (next to its ``@dataclass`` config) maps one customer's features at a cutoff to, for each
-horizon h: the logit of P(>= 1 purchase in [cutoff, cutoff + h)), log expected orders and log expected spend.
-``PurchasePredictor`` wraps it in the scikit-learn estimator contract (hyperparameters in ``__init__``,
-``fit`` returns self, learned state ends in ``_``, ``NotFittedError`` before fit) and saves/loads one
-checkpoint: state_dict + config + feature list + scaler + calibrators + as_of + data hash + backtest metrics.
-Training itself (rolling snapshots, purge gap, early stopping, calibration) lives in ``models.predictor.train``.
+``__init__`` stores hyperparameters only; ``fit`` validates, runs the fit loop (``models.predictor.train``) and
+assigns the fitted state (``*_``) itself; predicting before fit raises ``NotFittedError``. One checkpoint holds
+state_dict + net config + hyperparameters + feature list + scaler + calibrators + as_of, plus the data hash
+and backtest summary given to ``save``; ``load`` rebuilds the net from config + state_dict (``net.build_net``).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
-from torch import nn
+from sklearn.base import BaseEstimator
 
 from models.data.atomic import atomic_path
 from models.data.errors import NotFittedError
-from models.features import STATIC_FEATURES, features_at, week_columns
+from models.features import features_at, week_columns
+from models.predictor import DEFAULT_HORIZONS
+from models.predictor.net import build_net, transform_static
+from models.predictor.train import TrainSettings, train_net
 
-__all__ = ["PredictorConfig", "PurchaseNet", "PurchasePredictor", "transform_static", "static_feature_names",
-           "CHECKPOINT_VERSION"]
+__all__ = ["PurchasePredictor", "CHECKPOINT_VERSION"]
 
 CHECKPOINT_VERSION = 1
 
-# features kept as they are (already shares in [0, 1]); everything else is a count, amount or duration and
-# gets a signed log1p so heavy tails do not dominate the scaler
-_SHARE_FEATURES = {"return_share", "discount_share", "coupon_share", "tenure_in_window", "active_weeks_share"}
 
-
-def transform_static(frame: pd.DataFrame, names: list[str], dtype=np.float64) -> np.ndarray:
-    x = frame.reindex(columns=names).to_numpy(dtype, na_value=0.0)
-    logged = np.flatnonzero([not (n in _SHARE_FEATURES or n.startswith("cat_share__")) for n in names])
-    sub = x[:, logged]
-    x[:, logged] = np.copysign(np.log1p(np.abs(sub)), sub)
-    return np.nan_to_num(x, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
-
-
-@dataclass
-class PredictorConfig:
-    n_static: int
-    n_weeks: int = 26
-    horizons: tuple[int, ...] = (7, 14, 30)
-    hidden: int = 48
-    conv_channels: int = 8
-    dropout: float = 0.1
-
-
-class PurchaseNet(nn.Module):
-    """Static MLP + dilated 1-D convolution over the weekly order counts → per-horizon heads."""
-
-    def __init__(self, cfg: PredictorConfig) -> None:
-        super().__init__()
-        self.cfg = cfg
-        ch = cfg.conv_channels
-        self.static = nn.Sequential(nn.Linear(cfg.n_static, cfg.hidden), nn.ReLU())
-        # week_00 (most recent) is position 0; the first conv output summarizes the latest weeks. Strided
-        # kernels keep the backward pass cheap on CPU (it dominated training time with stride 1).
-        self.conv = nn.Sequential(
-            nn.Conv1d(1, ch, kernel_size=4, stride=2), nn.ReLU(),
-            nn.Conv1d(ch, ch, kernel_size=3, stride=1), nn.ReLU(),
-        )
-        self.trunk = nn.Sequential(nn.Linear(cfg.hidden + 2 * ch, cfg.hidden), nn.ReLU(), nn.Dropout(cfg.dropout))
-        # per horizon: logit P(buy), log E[orders], log E[spend / spend_scale]
-        self.head = nn.Linear(cfg.hidden, 3 * len(cfg.horizons))
-
-    def forward(self, x_static: torch.Tensor, x_seq: torch.Tensor) -> torch.Tensor:
-        s = self.static(x_static)
-        c = self.conv(x_seq.unsqueeze(1))
-        z = torch.cat([s, c[:, :, 0], c.mean(dim=2)], dim=1)
-        out = self.head(self.trunk(z))
-        return out.view(-1, 3, len(self.cfg.horizons))  # [:, 0] logits, [:, 1] log orders, [:, 2] log spend
-
-
-class PurchasePredictor:
+class PurchasePredictor(BaseEstimator):
     """P(>= 1 purchase within h days), expected orders and spend, for several horizons at once.
 
     ``fit(orders, products=None, as_of=None)`` uses only orders before ``as_of`` (default: the day after
@@ -86,7 +37,7 @@ class PurchasePredictor:
 
     def __init__(
         self,
-        horizons: tuple[int, ...] = (7, 14, 30),
+        horizons: tuple[int, ...] = DEFAULT_HORIZONS,
         n_weeks: int = 26,
         hidden: int = 48,
         conv_channels: int = 8,
@@ -124,20 +75,6 @@ class PurchasePredictor:
         self.n_threads = n_threads
         self.verbose = verbose
 
-    # -- sklearn plumbing ---------------------------------------------------------------------------
-    def get_params(self, deep: bool = True) -> dict:
-        import inspect
-
-        names = [p for p in inspect.signature(type(self).__init__).parameters if p != "self"]
-        return {n: getattr(self, n) for n in names}
-
-    def set_params(self, **params) -> "PurchasePredictor":
-        for k, v in params.items():
-            if k not in self.get_params():
-                raise ValueError(f"unknown parameter {k!r} for PurchasePredictor")
-            setattr(self, k, v)
-        return self
-
     def _check_fitted(self) -> None:
         if not hasattr(self, "model_"):
             raise NotFittedError("this PurchasePredictor is not fitted yet: call fit() or load() first "
@@ -150,18 +87,46 @@ class PurchasePredictor:
         return hs.index(int(horizon_days))
 
     # -- fit ----------------------------------------------------------------------------------------
+    def _settings(self) -> TrainSettings:
+        horizons = tuple(int(h) for h in self.horizons)
+        if not horizons or min(horizons) < 1:
+            raise ValueError(f"horizons={self.horizons!r}: expected one or more whole numbers of days >= 1")
+        if self.calibration not in ("platt", "none"):
+            raise ValueError(f"calibration={self.calibration!r}: expected 'platt' or 'none'")
+        params = {f.name: getattr(self, f.name) for f in dataclasses.fields(TrainSettings)}
+        return TrainSettings(**dict(params, horizons=horizons))
+
     def fit(self, orders: pd.DataFrame, products: pd.DataFrame | None = None, as_of=None,
             progress=None) -> "PurchasePredictor":
-        from models.predictor.train import fit_predictor  # training lives in its own module
-
+        """Fit on the orders before ``as_of`` (default: the day after the last order); returns self."""
         if len(orders) == 0:
             raise ValueError("orders: no rows to train on")
+        settings = self._settings()
         if progress is None and self.verbose:
             progress = print
-        fit_predictor(self, orders, products, as_of=as_of, progress=progress)
+        fitted = train_net(orders, products, settings, as_of=as_of, progress=progress)
+        self.config_ = fitted.config
+        self.model_ = fitted.net
+        self.feature_names_ = fitted.feature_names
+        self.categories_ = fitted.categories
+        self.scaler_mean_ = fitted.scaler_mean
+        self.scaler_std_ = fitted.scaler_std
+        self.spend_scale_ = fitted.spend_scale
+        self.calibrators_ = fitted.calibrators
+        self.as_of_ = fitted.as_of
+        self.training_ = fitted.training
+        # provenance, known only to whoever saves the model (see ``save``)
+        self.data_hash_ = None
+        self.backtest_ = None
         return self
 
     # -- inference ----------------------------------------------------------------------------------
+    @property
+    def horizons_(self) -> tuple[int, ...]:
+        """The horizons this fitted model predicts (from its checkpoint when loaded)."""
+        self._check_fitted()
+        return tuple(int(h) for h in self.config_.horizons)
+
     def features(self, orders: pd.DataFrame, as_of, products: pd.DataFrame | None = None) -> pd.DataFrame:
         """``features_at`` with the category columns this model was trained on."""
         self._check_fitted()
@@ -210,7 +175,8 @@ class PurchasePredictor:
         return self.calibrate_logits(self.raw_outputs(features)[:, 0, j], j)
 
     # -- persistence --------------------------------------------------------------------------------
-    def checkpoint(self) -> dict:
+    def checkpoint(self, *, data_hash: str | None = None, backtest: dict | None = None) -> dict:
+        """The checkpoint dict; ``data_hash`` / ``backtest`` default to the model's own (set when loaded)."""
         self._check_fitted()
         return {
             "format_version": CHECKPOINT_VERSION,
@@ -223,19 +189,22 @@ class PurchasePredictor:
             "spend_scale": float(self.spend_scale_),
             "calibrators": [list(map(float, c)) for c in self.calibrators_],
             "as_of": str(pd.Timestamp(self.as_of_).date()),
-            "data_hash": getattr(self, "data_hash_", None),
-            "backtest": getattr(self, "backtest_", None),
+            "data_hash": data_hash if data_hash is not None else self.data_hash_,
+            "backtest": backtest if backtest is not None else self.backtest_,
             "training": self.training_,
         }
 
-    def save(self, path: str | Path) -> Path:
+    def save(self, path: str | Path, *, data_hash: str | None = None, backtest: dict | None = None) -> Path:
+        """Write the checkpoint atomically, with the hash of the data it was fitted on and its backtest summary."""
         path = Path(path)
+        ck = self.checkpoint(data_hash=data_hash, backtest=backtest)
         with atomic_path(path, suffix=".pt") as tmp:
-            torch.save(self.checkpoint(), tmp)
+            torch.save(ck, tmp)
         return path
 
     @classmethod
     def load(cls, path: str | Path) -> "PurchasePredictor":
+        """The predictor saved at ``path``, its network rebuilt from the checkpoint's config and state_dict."""
         path = Path(path)
         if not path.exists():
             raise FileNotFoundError(f"{path}: no trained predictor; run `mka train` first")
@@ -244,12 +213,8 @@ class PurchasePredictor:
             raise ValueError(f"{path}: checkpoint format {ck.get('format_version')} is not supported "
                              f"(expected {CHECKPOINT_VERSION}); retrain with `mka train`")
         est = cls(**{k: (tuple(v) if k == "horizons" else v) for k, v in ck["params"].items()})
-        cfg = dict(ck["config"])
-        cfg["horizons"] = tuple(cfg["horizons"])
-        est.config_ = PredictorConfig(**cfg)
-        est.model_ = PurchaseNet(est.config_)
-        est.model_.load_state_dict(ck["state_dict"])
-        est.model_.eval()
+        est.model_ = build_net(ck["config"], ck["state_dict"])
+        est.config_ = est.model_.cfg
         est.feature_names_ = list(ck["feature_names"])
         est.categories_ = list(ck["categories"])
         est.scaler_mean_ = np.asarray(ck["scaler"]["mean"], dtype=np.float64)
@@ -261,8 +226,3 @@ class PurchasePredictor:
         est.backtest_ = ck.get("backtest")
         est.training_ = ck.get("training", {})
         return est
-
-
-# feature list the network sees, in order (categories appended per fit)
-def static_feature_names(categories: list[str]) -> list[str]:
-    return list(STATIC_FEATURES) + [f"cat_share__{c}" for c in categories]

@@ -15,11 +15,11 @@ import pandas as pd
 import torch
 
 from models.data.errors import WorkspaceError
-from models.features import week_columns
+from models.predictor.card import backtest_card, backtest_line, target_text
 from models.predictor.estimator import PurchasePredictor
 
-__all__ = ["score_customers", "model_card", "load_predictor", "target_text", "backtest_line", "explain",
-           "REASON_GROUPS", "score_frame"]
+__all__ = ["score_customers", "model_card", "load_predictor", "trained_horizons", "target_text", "backtest_line",
+           "explain", "REASON_GROUPS", "score_frame"]
 
 _MODELS: "OrderedDict[tuple, PurchasePredictor]" = OrderedDict()
 _FEATURES: "OrderedDict[tuple, pd.DataFrame]" = OrderedDict()
@@ -37,10 +37,6 @@ REASON_GROUPS = {
     "deals": ["discount_share", "coupon_share", "return_share"],
     "categories": [],
 }
-
-
-def target_text(horizon_days: int) -> str:
-    return f"P(≥1 purchase in next {int(horizon_days)} days)"
 
 
 def load_predictor(ws) -> PurchasePredictor:
@@ -216,36 +212,24 @@ def score_customers(ws, horizon_days: int = 7, as_of=None, reasons: bool | int =
     return score_frame(est, _features(ws, est, as_of), as_of, horizon_days, reasons=reasons)
 
 
+def trained_horizons(ws) -> tuple[int, ...]:
+    """The horizons (days) the workspace's trained predictor predicts, read from its checkpoint."""
+    return load_predictor(ws).horizons_
+
+
 def model_card(ws, horizon_days: int = 7) -> dict:
     """What the probability means, when the model was trained, and how it did in the backtest."""
     est = load_predictor(ws)
     est._check_horizon(horizon_days)
-    key = str(int(horizon_days))
-    bt = (est.backtest_ or {}).get(key, {})
     training = dict(est.training_ or {})
     training.update({"data_hash": est.data_hash_, "current_data_hash": ws.data_hash(),
                      "stale": bool(est.data_hash_ and est.data_hash_ != ws.data_hash())})
+    card = backtest_card((est.backtest_ or {}).get(str(int(horizon_days))), horizon_days)
     return {
         "target": target_text(horizon_days),
-        "horizon_days": int(horizon_days),
+        "horizon_days": card.pop("horizon_days"),
+        "horizons": list(est.horizons_),
         "as_of": str(pd.Timestamp(est.as_of_).date()),
         "trained_on": training,
-        "backtest": {"n_cutoffs": bt.get("n_cutoffs", 0), **bt.get("model", {})},
-        "baselines": bt.get("baselines", {}),
-        "paired_pr_auc_vs_logistic_rfm": bt.get("paired_vs_logistic_rfm"),
-        "reliability": bt.get("reliability", []),
-        "warnings": bt.get("warnings", []),
+        **card,
     }
-
-
-def backtest_line(card: dict) -> str:
-    """One sentence a marketer can read: how the model did in the backtest for this horizon."""
-    b = card.get("backtest", {})
-    if not b.get("n_cutoffs"):
-        return f"Backtest: not available for {card['horizon_days']}-day windows (retrain with `mka train`)."
-    base = card.get("baselines", {}).get("logistic_rfm", {})
-    cmp = f" vs {base['pr_auc']:.3f} for logistic regression on RFM" if "pr_auc" in base else ""
-    return (f"Backtest over {b['n_cutoffs']} past cutoffs ({card['horizon_days']}-day windows): "
-            f"PR-AUC {b['pr_auc']:.3f}{cmp}; ROC-AUC {b['roc_auc']:.3f}; Brier skill {b['brier_skill']:.3f}; "
-            f"top-10% lift {b['lift_at_10pct']:.2f}; calibration error {b['ece']:.3f}; "
-            f"predicted/actual buyers {b['predicted_vs_actual_buyers']:.2f}.")

@@ -1,33 +1,82 @@
-"""Training the purchase predictor on rolling snapshots, and the workspace pipeline step ``train_workspace``.
+"""Training the purchase network on rolling snapshots: the fit loop, which knows the net and nothing else.
 
 Leakage rules, for a model that may use data before ``as_of`` = C:
 - features at a snapshot t use orders before t only (``features_from_prepared``);
 - validation (early stopping + calibration) for horizon h uses the snapshot V_h = C - h, labels in [C - h, C);
 - a training label window [t, t + h) is used only if it ends by C - max(h) (the purge gap): no training label
   reaches any validation window, and nothing at all reaches C.
+
+``train_net`` returns a ``TrainedNet`` (the network and everything scoring needs with it); the estimator
+(``models.predictor.estimator``) turns that into its fitted attributes.
 """
 
 from __future__ import annotations
 
 import copy
 import time
-from typing import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Callable, NamedTuple
 
 import numpy as np
 import pandas as pd
 import torch
 from torch import nn
 
-from models.features import PreparedOrders, features_from_prepared, prepare_orders, week_columns
+from models.features import PreparedOrders, default_as_of, features_from_prepared, prepare_orders, week_columns
+from models.predictor.net import PredictorConfig, PurchaseNet, static_feature_names, transform_static
 
-__all__ = ["fit_predictor", "window_targets", "train_workspace", "snapshot_cutoffs", "default_as_of"]
-
-DAY = pd.Timedelta(days=1)
+__all__ = ["TrainSettings", "TrainedNet", "train_net", "window_targets", "snapshot_cutoffs"]
 
 
-def default_as_of(orders: pd.DataFrame) -> pd.Timestamp:
-    """The day after the last order (midnight): everything in the data is before it."""
-    return pd.Timestamp(orders["timestamp"].max()).normalize() + DAY
+@dataclass(frozen=True)
+class TrainSettings:
+    """Everything one fit needs besides the data (the estimator's hyperparameters; defaults live there)."""
+
+    horizons: tuple[int, ...]
+    n_weeks: int
+    hidden: int
+    conv_channels: int
+    dropout: float
+    top_categories: int
+    snapshot_step_days: int
+    max_snapshots: int
+    min_history_days: int
+    epochs: int
+    batch_size: int
+    lr: float
+    weight_decay: float
+    patience: int
+    calibration: str
+    random_state: int
+    n_threads: int
+
+
+@dataclass
+class TrainedNet:
+    """What a fit produces: the network, its input transform (features, scaler, spend scale), calibration."""
+
+    net: PurchaseNet
+    config: PredictorConfig
+    feature_names: list[str]
+    categories: list[str]
+    scaler_mean: np.ndarray
+    scaler_std: np.ndarray
+    spend_scale: float
+    calibrators: list[tuple[float, float]]
+    as_of: pd.Timestamp
+    training: dict
+
+
+class _Rows(NamedTuple):
+    """One row per (snapshot, customer): static features, weekly sequence, targets per horizon, usable mask."""
+
+    xs: np.ndarray
+    seq: np.ndarray
+    bought: np.ndarray
+    n_orders: np.ndarray
+    spend: np.ndarray
+    mask: np.ndarray
 
 
 def window_targets(prep: PreparedOrders, cutoff, horizon_days: int, index: pd.Index) -> tuple[np.ndarray, ...]:
@@ -43,7 +92,8 @@ def window_targets(prep: PreparedOrders, cutoff, horizon_days: int, index: pd.In
 
 def snapshot_cutoffs(first: pd.Timestamp, as_of: pd.Timestamp, step_days: int, min_history_days: int,
                      max_snapshots: int, max_h: int, min_h: int) -> list[pd.Timestamp]:
-    """Weekly training cutoffs t (newest first kept) whose shortest label window ends by as_of - max_h."""
+    """Training cutoffs ``step_days`` apart (the newest kept when capped) whose shortest label window ends by
+    as_of - max_h."""
     last = as_of - pd.Timedelta(days=max_h + min_h)
     earliest = first.normalize() + pd.Timedelta(days=min_history_days)
     out = []
@@ -105,211 +155,168 @@ class _AdamW:
             p.addcdiv_(m / c1, (v / c2).sqrt_().add_(self.eps), value=-self.lr)
 
 
-def _stack(prep, cutoffs, horizons, allowed_end, est, names):
-    """Rows for every (snapshot, customer): static, seq, targets and a mask of usable horizons."""
-    from models.predictor.estimator import transform_static
-
-    xs, seqs, ys, ns, ss, masks = [], [], [], [], [], []
+def _stack(prep: PreparedOrders, cutoffs, horizons, allowed_end: pd.Timestamp, n_weeks: int,
+           names: list[str]) -> _Rows | None:
+    """Rows for every (snapshot, customer); a horizon's label counts only if its window ends by ``allowed_end``."""
+    parts = []
     for t in cutoffs:
-        f = features_from_prepared(prep, t, n_weeks=est.n_weeks)
+        f = features_from_prepared(prep, t, n_weeks=n_weeks)
         if len(f) == 0:
             continue
-        xs.append(transform_static(f, names))
-        seqs.append(np.log1p(f[week_columns(est.n_weeks)].to_numpy(np.float64)))
-        y, n, s, mk = [], [], [], []
-        for h in horizons:
-            b, cnt, sp = window_targets(prep, t, h, f.index)
-            ok = (t + pd.Timedelta(days=h)) <= allowed_end
-            y.append(b), n.append(cnt), s.append(sp), mk.append(np.full(len(f), ok, dtype=np.float32))
-        ys.append(np.stack(y, 1)), ns.append(np.stack(n, 1)), ss.append(np.stack(s, 1)), masks.append(np.stack(mk, 1))
-    if not xs:
+        targets = [window_targets(prep, t, h, f.index) for h in horizons]
+        usable = [np.full(len(f), (t + pd.Timedelta(days=h)) <= allowed_end, dtype=np.float32) for h in horizons]
+        parts.append(_Rows(transform_static(f, names), np.log1p(f[week_columns(n_weeks)].to_numpy(np.float64)),
+                           *(np.stack([tg[k] for tg in targets], 1) for k in range(3)), np.stack(usable, 1)))
+    if not parts:
         return None
-    return [np.concatenate(a) for a in (xs, seqs, ys, ns, ss, masks)]
+    return _Rows(*(np.concatenate(col) for col in zip(*parts)))
 
 
-def fit_predictor(est, orders: pd.DataFrame, products: pd.DataFrame | None = None, *, as_of=None,
-                  progress: Callable[[str], None] | None = None) -> None:
-    """Fit ``est`` (a ``PurchasePredictor``) in place on orders before ``as_of``."""
-    from models.predictor.estimator import PredictorConfig, PurchaseNet, static_feature_names
-
-    started = time.perf_counter()
-    horizons = tuple(int(h) for h in est.horizons)
+def _training_rows(prep: PreparedOrders, as_of: pd.Timestamp, s: TrainSettings, names: list[str]):
+    """(snapshot cutoffs, training rows, one validation set per horizon or None) under the leakage rules."""
+    horizons = tuple(int(h) for h in s.horizons)
     max_h, min_h = max(horizons), min(horizons)
+    first = pd.Timestamp(prep.ts.min())
+    cutoffs = snapshot_cutoffs(first, as_of, s.snapshot_step_days, s.min_history_days, s.max_snapshots, max_h, min_h)
+    train = _stack(prep, cutoffs, horizons, as_of - pd.Timedelta(days=max_h), s.n_weeks, names)
+    if train is None or len(train.xs) < 50:
+        raise ValueError(f"orders: {(as_of - first).days} days of history before {as_of.date()} is too little to "
+                         f"train on; need at least {s.min_history_days + max_h + min_h} days")
+    # validation: one snapshot per horizon, V_h = as_of - h, labels up to as_of
+    val = [_stack(prep, [as_of - pd.Timedelta(days=h)], (h,), as_of, s.n_weeks, names) for h in horizons]
+    return cutoffs, train, val
+
+
+@contextmanager
+def _torch_threads(n: int):
+    old = torch.get_num_threads()
+    torch.set_num_threads(max(1, int(n)))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)
+
+
+class _Data(NamedTuple):
+    xs: torch.Tensor
+    seq: torch.Tensor
+    bought: torch.Tensor
+    n_orders: torch.Tensor
+    spend: torch.Tensor
+    mask: torch.Tensor
+
+
+def _tensors(rows: _Rows, mean: np.ndarray, std: np.ndarray, spend_scale: float) -> _Data:
+    t = lambda a: torch.as_tensor(a, dtype=torch.float32)  # noqa: E731
+    return _Data(t((rows.xs - mean) / std), t(rows.seq), t(rows.bought), t(rows.n_orders),
+                 t(rows.spend / spend_scale), t(rows.mask))
+
+
+_BCE = nn.BCEWithLogitsLoss(reduction="none")
+_POISSON = nn.PoissonNLLLoss(log_input=True, full=False, reduction="none")
+
+
+def _loss(out: torch.Tensor, d: _Data, idx: torch.Tensor) -> torch.Tensor:
+    """Masked mean of BCE on buying plus half-weighted Poisson losses on order counts and scaled spend."""
+    per = (_BCE(out[:, 0], d.bought[idx]) + 0.5 * _POISSON(out[:, 1], d.n_orders[idx])
+           + 0.5 * _POISSON(out[:, 2], d.spend[idx]))
+    mb = d.mask[idx]
+    return (per * mb).sum() / mb.sum().clamp(min=1.0)
+
+
+def _val_loss(net: PurchaseNet, val: list[_Data | None]) -> float:
+    """Sum over horizons of the BCE on that horizon's validation snapshot."""
+    net.eval()
+    total = 0.0
+    with torch.no_grad():
+        for j, v in enumerate(val):
+            if v is not None:
+                total += float(_BCE(net(v.xs, v.seq)[:, 0, j], v.bought[:, 0]).mean())
+    net.train()
+    return total
+
+
+def _fit_epochs(net: PurchaseNet, data: _Data, val: list[_Data | None], s: TrainSettings,
+                progress: Callable[[str], None] | None) -> tuple[float, list[dict]]:
+    """Mini-batch epochs with early stopping on the validation loss; leaves ``net`` at its best epoch."""
+    gen = torch.Generator().manual_seed(s.random_state)
+    opt = _AdamW(net.parameters(), lr=s.lr, weight_decay=s.weight_decay)
+    best, best_state, bad, history = float("inf"), None, 0, []
+    n_rows = len(data.xs)
+    for epoch in range(s.epochs):
+        net.train()
+        perm = torch.randperm(n_rows, generator=gen)
+        run = 0.0
+        for i in range(0, n_rows, s.batch_size):
+            idx = perm[i:i + s.batch_size]
+            opt.zero_grad()
+            loss = _loss(net(data.xs[idx], data.seq[idx]), data, idx)
+            loss.backward()
+            opt.step()
+            run += float(loss.detach()) * len(idx)
+        vl = _val_loss(net, val)
+        history.append({"epoch": epoch + 1, "train_loss": run / n_rows, "val_loss": vl})
+        if progress:
+            progress(f"epoch {epoch + 1}: train {run / n_rows:.4f} val {vl:.4f}")
+        if vl < best - 1e-5:
+            best, best_state, bad = vl, copy.deepcopy(net.state_dict()), 0
+        else:
+            bad += 1
+            if bad >= s.patience:
+                break
+    if best_state is not None:
+        net.load_state_dict(best_state)
+    net.eval()
+    return best, history
+
+
+def _calibrate(net: PurchaseNet, val: list[_Data | None], method: str) -> list[tuple[float, float]]:
+    """Per horizon, Platt scaling on its validation snapshot (identity without one, or with ``"none"``)."""
+    out = []
+    with torch.no_grad():
+        for j, v in enumerate(val):
+            if v is None or method == "none":
+                out.append((1.0, 0.0))
+            else:
+                out.append(_platt(net(v.xs, v.seq)[:, 0, j].numpy(), v.bought[:, 0].numpy()))
+    return out
+
+
+def train_net(orders: pd.DataFrame, products: pd.DataFrame | None, settings: TrainSettings, *, as_of=None,
+              progress: Callable[[str], None] | None = None) -> TrainedNet:
+    """Fit a ``PurchaseNet`` on orders before ``as_of`` (default: the day after the last order)."""
+    started = time.perf_counter()
+    s = settings
     as_of = pd.Timestamp(as_of) if as_of is not None else default_as_of(orders)
     before = orders[pd.to_datetime(orders["timestamp"]) < as_of]
     if len(before) == 0:
         raise ValueError(f"orders: no rows before as_of={as_of.date()}")
-    prep = prepare_orders(before, products, top_categories=est.top_categories)
-    first = pd.Timestamp(prep.ts.min())
+    prep = prepare_orders(before, products, top_categories=s.top_categories)
     names = static_feature_names(prep.categories)
-
-    train_end = as_of - pd.Timedelta(days=max_h)
-    cutoffs = snapshot_cutoffs(first, as_of, est.snapshot_step_days, est.min_history_days, est.max_snapshots,
-                               max_h, min_h)
-    train = _stack(prep, cutoffs, horizons, train_end, est, names)
-    if train is None or len(train[0]) < 50:
-        span = (as_of - first).days
-        raise ValueError(f"orders: {span} days of history before {as_of.date()} is too little to train on; "
-                         f"need at least {est.min_history_days + max_h + min_h} days")
-    # validation: one snapshot per horizon, V_h = as_of - h, labels up to as_of
-    val = []
-    for j, h in enumerate(horizons):
-        v = _stack(prep, [as_of - pd.Timedelta(days=h)], (h,), as_of, est, names)
-        val.append(v)
-
-    xs, seq, y, n, s, mask = train
-    mean = xs.mean(0)
-    std = xs.std(0)
+    cutoffs, rows, val_rows = _training_rows(prep, as_of, s, names)
+    mean, std = rows.xs.mean(0), rows.xs.std(0)
     std[std < 1e-6] = 1.0
     # spend targets are scaled by the mean order value so the Poisson-style loss works on order-count units
     spend_scale = float(max(np.nansum(prep.gross) / max(len(prep.ts), 1), 1e-3))
-
-    torch.manual_seed(est.random_state)
-    gen = torch.Generator().manual_seed(est.random_state)
-    old_threads = torch.get_num_threads()
-    torch.set_num_threads(max(1, int(est.n_threads)))
-    try:
-        cfg = PredictorConfig(n_static=len(names), n_weeks=est.n_weeks, horizons=horizons, hidden=est.hidden,
-                              conv_channels=est.conv_channels, dropout=est.dropout)
+    cfg = PredictorConfig(n_static=len(names), n_weeks=s.n_weeks, horizons=tuple(int(h) for h in s.horizons),
+                          hidden=s.hidden, conv_channels=s.conv_channels, dropout=s.dropout)
+    with _torch_threads(s.n_threads):
+        torch.manual_seed(s.random_state)
         net = PurchaseNet(cfg)
-        T = lambda a: torch.as_tensor(a, dtype=torch.float32)  # noqa: E731
-        Xs, Sq = T((xs - mean) / std), T(seq)
-        Y, N, Sp, M = T(y), T(n), T(s / spend_scale), T(mask)
-        Vt = [(T((v[0] - mean) / std), T(v[1]), T(v[2][:, 0]), T(v[3][:, 0]), T(v[4][:, 0] / spend_scale))
-              if v is not None else None for v in val]
-        opt = _AdamW(net.parameters(), lr=est.lr, weight_decay=est.weight_decay)
-        bce = nn.BCEWithLogitsLoss(reduction="none")
-        pois = nn.PoissonNLLLoss(log_input=True, full=False, reduction="none")
-
-        def loss_fn(out, yb, nb, sb, mb):
-            per = bce(out[:, 0], yb) + 0.5 * pois(out[:, 1], nb) + 0.5 * pois(out[:, 2], sb)
-            return (per * mb).sum() / mb.sum().clamp(min=1.0)
-
-        def val_loss() -> float:
-            net.eval()
-            total = 0.0
-            with torch.no_grad():
-                for j, v in enumerate(Vt):
-                    if v is None:
-                        continue
-                    out = net(v[0], v[1])[:, :, j]
-                    total += float(bce(out[:, 0], v[2]).mean())
-            net.train()
-            return total
-
-        best, best_state, bad, history = float("inf"), None, 0, []
-        n_rows = len(Xs)
-        for epoch in range(est.epochs):
-            net.train()
-            perm = torch.randperm(n_rows, generator=gen)
-            run = 0.0
-            for i in range(0, n_rows, est.batch_size):
-                idx = perm[i:i + est.batch_size]
-                opt.zero_grad()
-                loss = loss_fn(net(Xs[idx], Sq[idx]), Y[idx], N[idx], Sp[idx], M[idx])
-                loss.backward()
-                opt.step()
-                run += float(loss.detach()) * len(idx)
-            vl = val_loss()
-            history.append({"epoch": epoch + 1, "train_loss": run / n_rows, "val_loss": vl})
-            if progress:
-                progress(f"epoch {epoch + 1}: train {run / n_rows:.4f} val {vl:.4f}")
-            if vl < best - 1e-5:
-                best, best_state, bad = vl, copy.deepcopy(net.state_dict()), 0
-            else:
-                bad += 1
-                if bad >= est.patience:
-                    break
-        if best_state is not None:
-            net.load_state_dict(best_state)
-        net.eval()
-        calibrators = []
-        with torch.no_grad():
-            for j, v in enumerate(Vt):
-                if v is None or est.calibration == "none":
-                    calibrators.append((1.0, 0.0))
-                    continue
-                logits = net(v[0], v[1])[:, 0, j].numpy()
-                calibrators.append(_platt(logits, v[2].numpy()))
-    finally:
-        torch.set_num_threads(old_threads)
-
-    est.config_ = cfg
-    est.model_ = net
-    est.feature_names_ = names
-    est.categories_ = list(prep.categories)
-    est.scaler_mean_ = mean.astype(np.float64)
-    est.scaler_std_ = std.astype(np.float64)
-    est.spend_scale_ = spend_scale
-    est.calibrators_ = calibrators
-    est.as_of_ = as_of
-    est.training_ = {
+        data = _tensors(rows, mean, std, spend_scale)
+        val = [_tensors(v, mean, std, spend_scale) if v is not None else None for v in val_rows]
+        best, history = _fit_epochs(net, data, val, s, progress)
+        calibrators = _calibrate(net, val, s.calibration)
+    training = {
         "n_snapshots": len(cutoffs),
         "first_snapshot": str(cutoffs[0].date()),
         "last_snapshot": str(cutoffs[-1].date()),
-        "n_rows": int(n_rows),
+        "n_rows": int(len(rows.xs)),
         "n_customers": int(len(prep.customers)),
         "epochs_run": len(history),
         "best_val_loss": float(best),
         "seconds": round(time.perf_counter() - started, 2),
     }
-
-
-def train_workspace(ws, horizons=(7, 14, 30), quick: bool = False, progress: bool = True) -> dict:
-    """Backtest the predictor against the baselines, fit the final model on all data, save the artifacts.
-
-    Writes ``artifacts/predictor.pt`` and ``artifacts/backtest.json`` atomically and records ``predictor``
-    in the manifest. ``quick`` = few snapshots, epochs and backtest cutoffs (tests, demos).
-    """
-    import json
-
-    from models.data.atomic import atomic_write_text
-    from models.predictor.backtest import run_backtest, summarize_for_card
-    from models.predictor.estimator import PurchasePredictor
-
-    say = (lambda m: print(m, flush=True)) if progress else (lambda m: None)
-    started = time.perf_counter()
-    orders = ws.read_table("orders")
-    products = ws.read_table("products") if ws.has_table("products") else None
-    params = quick_params() if quick else {}
-    horizons = tuple(int(h) for h in horizons)
-    say(f"backtest: {'quick' if quick else 'full'} run over {'3' if quick else '8'} cutoffs ...")
-    bt = run_backtest(orders, products, horizons=horizons, n_cutoffs=3 if quick else 8,
-                      model_params=dict(params, horizons=horizons), progress=say)
-    as_of = default_as_of(orders)
-    say(f"final model: fitting on all orders before {as_of.date()} ...")
-    est = PurchasePredictor(horizons=horizons, **params).fit(orders, products, as_of=as_of)
-    est.data_hash_ = ws.data_hash()
-    est.backtest_ = summarize_for_card(bt)
-    path = est.save(ws.artifact_path("predictor.pt"))
-    bt_path = ws.artifact_path("backtest.json")
-    bt_doc = dict(bt, as_of=str(as_of.date()), data_hash=est.data_hash_)
-    atomic_write_text(bt_path, json.dumps(bt_doc, indent=2, default=_json_default))
-    info = {
-        "path": str(path.relative_to(ws.path)),
-        "backtest_path": str(bt_path.relative_to(ws.path)),
-        "as_of": str(as_of.date()),
-        "data_hash": est.data_hash_,
-        "horizons": list(horizons),
-        "quick": bool(quick),
-        "training": est.training_,
-        "metrics": {str(h): est.backtest_.get(str(h), {}).get("model", {}) for h in horizons},
-        "seconds": round(time.perf_counter() - started, 1),
-    }
-    ws.record_artifact("predictor", info)
-    say(f"saved {path} ({info['seconds']} s)")
-    return info
-
-
-def quick_params() -> dict:
-    """Settings for tests and the quick demo: a handful of snapshots and epochs."""
-    return {"max_snapshots": 10, "snapshot_step_days": 14, "epochs": 8, "patience": 3, "hidden": 32,
-            "batch_size": 256}
-
-
-def _json_default(o):
-    if isinstance(o, (np.floating, np.integer)):
-        return o.item()
-    if isinstance(o, (pd.Timestamp,)):
-        return str(o.date())
-    return str(o)
+    return TrainedNet(net=net, config=cfg, feature_names=names, categories=list(prep.categories),
+                      scaler_mean=mean.astype(np.float64), scaler_std=std.astype(np.float64), spend_scale=spend_scale,
+                      calibrators=calibrators, as_of=as_of, training=training)

@@ -28,6 +28,7 @@ import pandas as pd
 
 from models.embeddings import DEFAULT_BATCH_SIZE, EMBEDDING_DIM, MODEL_NAME, MiniLMEmbeddingFunction, embed
 from models.data.errors import WorkspaceError
+from models.features import default_as_of
 from models.reviews.ranking import FUSION, fuse
 from models.reviews.snapshot import SNAPSHOT_NAME, load_snapshot, save_snapshot
 from models.reviews.passages import (MISSING_TS as _MISSING_TS, PASSAGE_TOKENS, PassageFilters as _Filters,
@@ -345,7 +346,7 @@ def _as_of(ws) -> str | None:
             ts = pd.to_datetime(ws.read_table(table, columns=["timestamp"])["timestamp"]) \
                 if "timestamp" in ws.table_info(table).get("columns", []) else None
             if ts is not None and ts.notna().any():
-                return (ts.max().normalize() + pd.Timedelta(days=1)).date().isoformat()
+                return default_as_of(ts).date().isoformat()
     return None
 
 

@@ -8,27 +8,25 @@ log-transforms the skewed money/count/day columns, scales robustly
 segment holds at least ``min_share`` of customers. Passing a previously fitted segmenter as ``reference``
 matches the new clusters to the old ones by centroid (Hungarian assignment), so segment ids survive a refit.
 
-The workspace side (``fit_workspace``, ``load_segments``, ``segment_members``) sits at the bottom: it reads the
-tables, fits, profiles and names the segments (``models.segments.profiles``) and saves the artifacts atomically.
+Stability checks and the id matching live in ``models.segments.stability``; fitting a workspace in
+``models.segments.workspace``; reading the saved segments and the audience ranking in ``models.segments.store``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linear_sum_assignment
-from sklearn.base import BaseEstimator, ClusterMixin, clone
+from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.cluster import KMeans
-from sklearn.metrics import adjusted_rand_score, silhouette_score
+from sklearn.metrics import silhouette_score
 from sklearn.mixture import GaussianMixture
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
-__all__ = [
-    "CustomerSegmenter", "REQUIRED_FEATURES", "CORE_FEATURES", "RATE_FEATURES", "CATEGORY_PREFIX",
-    "bootstrap_ari", "cutoff_ari", "fit_workspace", "load_segments", "find_segment", "segment_members",
-]
+from models.segments.stability import match_reference_ids
+
+__all__ = ["CustomerSegmenter", "REQUIRED_FEATURES", "CORE_FEATURES", "RATE_FEATURES", "CATEGORY_PREFIX"]
 
 REQUIRED_FEATURES = ("recency_days", "frequency", "monetary", "tenure_days", "avg_basket")
 # Clustered on *rates* per 30 days of tenure, not on totals or tenure: totals and tenure grow with the
@@ -199,28 +197,14 @@ class CustomerSegmenter(ClusterMixin, BaseEstimator):
         k = len(centers)
         unscaled = centers / self.weights_ * self.scale_ + self.center_  # back to log-feature space
         spend_order = np.argsort(-unscaled[:, CORE_FEATURES.index("spend_per_30d")], kind="stable")
-        ids = np.zeros(k, dtype=int)
-        self.id_match_ = None
         if reference is not None:
             check_is_fitted(reference, "centers_")
-            common = [c for c in self.feature_names_in_ if c in reference.feature_names_in_]
-            mine = [self.feature_names_in_.index(c) for c in common]
-            theirs = [reference.feature_names_in_.index(c) for c in common]
-            # compare in *this* fit's scaled space: old centroids are re-scaled with the new scaler
-            old = (reference.centers_unscaled_[:, theirs] - self.center_[mine]) / self.scale_[mine] * self.weights_[mine]
-            cost = ((centers[:, None, mine] - old[None, :, :]) ** 2).sum(axis=2)
-            rows, cols = linear_sum_assignment(cost)
-            ids[:] = -1
-            for r, c in zip(rows, cols):
-                ids[r] = reference.segment_ids_[c]
-            self.id_match_ = {int(reference.segment_ids_[c]): round(float(np.sqrt(cost[r, c])), 4)
-                              for r, c in zip(rows, cols)}
-            next_id = int(max(reference.segment_ids_)) + 1
-            for r in spend_order:
-                if ids[r] < 0:
-                    ids[r], next_id = next_id, next_id + 1
+            ids, self.id_match_ = match_reference_ids(centers, self.feature_names_in_, self.center_, self.scale_,
+                                                      self.weights_, reference, spend_order)
         else:
+            ids = np.zeros(k, dtype=int)
             ids[spend_order] = np.arange(1, k + 1)
+            self.id_match_ = None
         self.id_of_label_ = ids
         order = np.argsort(ids, kind="stable")
         self.segment_ids_ = ids[order]
@@ -235,172 +219,3 @@ class CustomerSegmenter(ClusterMixin, BaseEstimator):
 
     def fit_predict(self, X, y=None, reference=None) -> np.ndarray:
         return self.fit(X, reference=reference).predict(X)
-
-
-# -- stability ----------------------------------------------------------------------------------------
-def bootstrap_ari(segmenter: CustomerSegmenter, X: pd.DataFrame, n_boot: int = 10, random_state: int = 0) -> dict:
-    """Adjusted Rand index between the segments of ``segmenter`` fitted on all of ``X`` and segmenters refitted
-    on bootstrap resamples (fresh seed each), all predicting the same customers. 1 = identical partitions."""
-    base = clone(segmenter).fit(X).predict(X)
-    rng = np.random.default_rng(random_state)
-    values = []
-    for b in range(n_boot):
-        idx = rng.integers(0, len(X), size=len(X))
-        refit = clone(segmenter).set_params(random_state=int(rng.integers(0, 2**31 - 1))).fit(X.iloc[idx])
-        values.append(float(adjusted_rand_score(base, refit.predict(X))))
-    return {"mean": float(np.mean(values)), "min": float(np.min(values)), "values": values, "n_boot": n_boot}
-
-
-def cutoff_ari(segmenter: CustomerSegmenter, orders: pd.DataFrame, cutoff, products=None,
-               months_apart: int = 1) -> dict:
-    """ARI between segmenters fitted at ``cutoff - months_apart`` and at ``cutoff``, both predicting the same
-    customers (their features at ``cutoff``): does the segment definition survive a month of new data?"""
-    from models.features import features_at
-
-    cutoff = pd.Timestamp(cutoff)
-    earlier = cutoff - pd.DateOffset(months=months_apart)
-    X_now = features_at(orders, cutoff, products=products)
-    X_then = features_at(orders, earlier, products=products)
-    columns = [c for c in X_now.columns if c in X_then.columns]
-    X_now, X_then = X_now[columns], X_then[columns]
-    old = clone(segmenter).fit(X_then)
-    new = clone(segmenter).fit(X_now, reference=old)
-    common = X_now.index.intersection(X_then.index)
-    ari = float(adjusted_rand_score(old.predict(X_now.loc[common]), new.predict(X_now.loc[common])))
-    return {"ari": ari, "cutoffs": [earlier.date().isoformat(), cutoff.date().isoformat()],
-            "n_customers": int(len(common)), "k": [int(old.k_), int(new.k_)]}
-
-
-
-
-# -- workspace ----------------------------------------------------------------------------------------
-MODEL_FILE, ASSIGN_FILE, PROFILES_FILE = "segmenter.joblib", "segments.parquet", "segment_profiles.json"
-
-
-def _predicted_p_buy(ws) -> pd.Series | None:
-    """The predictor's P(buy in 30 days) per customer, or None when no predictor is trained."""
-    if not ws.artifact_path("predictor.pt").exists():
-        return None
-    from models.data.errors import NotFittedError, WorkspaceError
-
-    try:
-        from models.predictor.scoring import score_customers
-
-        scores = score_customers(ws, horizon_days=30)
-    except (ImportError, NotFittedError, WorkspaceError, FileNotFoundError, ValueError, KeyError):
-        return None  # predictor missing, stale or without a 30-day head: segment without it
-    return scores.set_index(scores["customer_id"].astype("string"))["p_buy"].astype("float64")
-
-
-def fit_workspace(ws, progress: bool = True, *, as_of=None, save: bool | None = None, random_state: int = 0,
-                  segmenter: CustomerSegmenter | None = None) -> dict:
-    """Fit segments on the workspace's orders as of ``as_of`` (default: the day after the last order).
-
-    Saves artifacts/segments.parquet, segment_profiles.json and segmenter.joblib (default: only for the
-    default ``as_of``; a past ``as_of`` is a what-if view). A saved previous model lends its segment ids.
-    Returns a summary with the profiles.
-    """
-    import joblib
-
-    from models.data.atomic import atomic_path, atomic_write_text
-    from models.features import features_at
-    from models.segments.naming import name_segments
-    from models.segments.profiles import build_profiles
-
-    say = (lambda msg: print(f"[segments] {msg}", flush=True)) if progress else (lambda msg: None)
-    orders = ws.read_table("orders")
-    products = ws.read_table("products") if ws.has_table("products") else None
-    customers = ws.read_table("customers") if ws.has_table("customers") else None
-    latest = orders["timestamp"].max().normalize() + pd.Timedelta(days=1)
-    cutoff = latest if as_of is None else pd.Timestamp(as_of)
-    save = (cutoff == latest) if save is None else save
-    orders = orders[orders["timestamp"] < cutoff]
-    if orders.empty:
-        raise ValueError(f"no orders before {cutoff.date()}: nothing to segment")
-    say(f"features for {orders['customer_id'].nunique():,} customers as of {cutoff.date()}")
-    X = features_at(orders, cutoff, products=products)
-    p_buy = _predicted_p_buy(ws) if cutoff == latest else None
-    if p_buy is not None:
-        X = X.assign(p_buy_30d=p_buy.reindex(X.index).fillna(p_buy.median()).to_numpy())
-    reference = None
-    model_path = ws.artifact_path(MODEL_FILE)
-    if model_path.exists():
-        try:
-            reference = joblib.load(model_path)
-        except Exception:  # an unreadable old model only costs id continuity
-            reference = None
-    say("choosing the clustering" + (" (keeping the previous segment ids)" if reference is not None else ""))
-    model = clone(segmenter) if segmenter is not None else CustomerSegmenter(random_state=random_state)
-    model.fit(X, reference=reference)
-    ids = pd.Series(model.predict(X), index=X.index, name="segment_id")
-    profiles, overall = build_profiles(X, ids, orders, products, customers, p_buy)
-    profiles = name_segments(profiles, overall)
-    name_of = {p["segment_id"]: p["name"] for p in profiles}
-    assignments = pd.DataFrame({
-        "customer_id": X.index.astype("string"),
-        "segment_id": ids.to_numpy().astype("int64"),
-        "segment": pd.array([name_of[i] for i in ids], dtype="string"),
-        "recency_days": X["recency_days"].to_numpy(dtype="float64"),
-        "orders": X["frequency"].to_numpy(dtype="float64"),
-        "spend": X["monetary"].to_numpy(dtype="float64"),
-        "avg_basket": X["avg_basket"].to_numpy(dtype="float64"),
-        "p_buy_30d": X["p_buy_30d"].to_numpy(dtype="float64") if p_buy is not None else np.nan,
-    })
-    summary = {
-        "as_of": cutoff.date().isoformat(), "data_hash": ws.data_hash(), "n_customers": int(len(X)),
-        "method": model.method_, "k": int(model.k_), "silhouette": round(model.silhouette_, 4),
-        "min_share": round(min(p["share_customers"] for p in profiles), 4),
-        "uses_p_buy_30d": p_buy is not None, "ids_from_previous": reference is not None,
-        "segments": [{"segment_id": p["segment_id"], "name": p["name"], "size": p["size"]} for p in profiles],
-    }
-    if save:
-        import json
-
-        with atomic_path(ws.artifact_path(ASSIGN_FILE), suffix=".parquet") as tmp:
-            assignments.to_parquet(tmp, index=False)
-        atomic_write_text(ws.artifact_path(PROFILES_FILE), json.dumps(
-            {"as_of": summary["as_of"], "overall": overall, "segments": profiles}, indent=2, default=str))
-        with atomic_path(model_path, suffix=".joblib") as tmp:
-            joblib.dump(model, tmp)
-        ws.record_artifact("segments", {**summary, "files": [ASSIGN_FILE, PROFILES_FILE, MODEL_FILE]})
-        say(f"saved {model.k_} segments ({model.method_}, silhouette {model.silhouette_:.3f})")
-    return {**summary, "saved": bool(save), "overall": overall, "profiles": profiles}
-
-
-def load_segments(ws) -> tuple[pd.DataFrame, list[dict]]:
-    """Saved assignments (customer_id, segment_id, segment, plus recency_days, orders, spend, avg_basket,
-    p_buy_30d) and profiles. WorkspaceError with a hint when segments were never fitted."""
-    import json
-
-    from models.data.errors import WorkspaceError
-
-    assign_path, prof_path = ws.artifact_path(ASSIGN_FILE), ws.artifact_path(PROFILES_FILE)
-    if not assign_path.exists() or not prof_path.exists():
-        raise WorkspaceError(f"no segments in {ws.path}: run `mka segments` to fit them")
-    return pd.read_parquet(assign_path), json.loads(prof_path.read_text("utf-8"))["segments"]
-
-
-def segment_members(ws, name_or_id, limit: int | None = None) -> tuple[dict, pd.DataFrame]:
-    """The profile of one segment and its customers with their key numbers, most likely buyers (or biggest
-    spenders, without a predictor) first."""
-    from models.segments.profiles import find_segment
-
-    assignments, profiles = load_segments(ws)
-    profile = find_segment(profiles, name_or_id)
-    members = assignments[assignments["segment_id"] == profile["segment_id"]]
-    has_p = "p_buy_30d" in members and members["p_buy_30d"].notna().any()
-    keys = (["p_buy_30d"] if has_p else []) + ["spend", "customer_id"]
-    members = members.sort_values(keys, ascending=[False] * (len(keys) - 1) + [True], kind="stable")
-    if not has_p:
-        members = members.drop(columns=["p_buy_30d"], errors="ignore")
-    # rounded for people and CSV files; the parquet keeps full precision
-    members = members.reset_index(drop=True).round({"recency_days": 1, "spend": 2, "avg_basket": 2, "p_buy_30d": 4})
-    members["orders"] = members["orders"].astype("int64")
-    return profile, members.head(limit) if limit is not None else members
-
-
-def find_segment(profiles: list[dict], name_or_id) -> dict:
-    """See ``models.segments.profiles.find_segment`` (case-insensitive id, name, prefix or words)."""
-    from models.segments.profiles import find_segment as _find
-
-    return _find(profiles, name_or_id)
