@@ -1,18 +1,18 @@
 """LangChain tools over a workspace: one per capability, thin and typed, read-only except CSV exports.
 
-``build_tools(ctx)`` returns them in the order fixed by docs/ARCHITECTURE.md.
+``build_tools(ctx)`` returns them in the order fixed by docs/ARCHITECTURE.md; ``tools.results`` declares what
+they return. The tool modules load the models, so they are imported when the tools are built: reading the
+result shapes (the UI does) stays cheap.
 """
 
 from __future__ import annotations
 
-from langchain_core.tools import BaseTool
+from typing import TYPE_CHECKING, Any
 
-from .campaign import make_campaign_tools
-from .context import ToolContext
-from .overview import make_overview_tools
-from .predict import make_predict_tools
-from .reviews import make_review_tools
-from .segments import make_segment_tools
+if TYPE_CHECKING:
+    from langchain_core.tools import BaseTool
+
+    from .context import ToolContext
 
 __all__ = ["build_tools", "ToolContext", "TOOL_NAMES"]
 
@@ -21,7 +21,21 @@ TOOL_NAMES = ("predict_buyers", "explain_customer", "list_segments", "segment_au
 
 
 def build_tools(ctx: ToolContext) -> list[BaseTool]:
+    from .campaign import make_campaign_tools
+    from .overview import make_overview_tools
+    from .predict import make_predict_tools
+    from .reviews import make_review_tools
+    from .segments import make_segment_tools
+
     tools = (make_predict_tools(ctx) + make_segment_tools(ctx) + make_review_tools(ctx)
              + make_campaign_tools(ctx) + make_overview_tools(ctx))
     assert tuple(t.name for t in tools) == TOOL_NAMES, [t.name for t in tools]
     return tools
+
+
+def __getattr__(name: str) -> Any:
+    if name == "ToolContext":  # loading it imports the models
+        from .context import ToolContext
+
+        return ToolContext
+    raise AttributeError(f"module 'tools' has no attribute {name!r}")

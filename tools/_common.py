@@ -7,10 +7,12 @@ import functools
 import json
 import logging
 import math
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import numpy as np
 import pandas as pd
+
+from .results import ErrorResult
 
 __all__ = ["ToolArgError", "jsonable", "safe_tool", "parse_date", "check_rating", "check_count", "REVIEW_NOTE"]
 
@@ -55,8 +57,8 @@ def _is_midnight(ts: Any) -> bool:
     return ts.hour == 0 and ts.minute == 0 and ts.second == 0 and getattr(ts, "microsecond", 0) == 0
 
 
-def safe_tool(fn: Callable[..., dict]) -> Callable[..., str]:
-    """Run a tool body; return its dict as JSON, or ``{"error": ...}`` instead of raising.
+def safe_tool(fn: Callable[..., Mapping[str, Any]]) -> Callable[..., str]:
+    """Run a tool body; return its result (a tools.results shape) as JSON, or an ErrorResult instead of raising.
 
     A failing tool must go back to the model as a message it can act on, never crash the chat.
     """
@@ -66,12 +68,12 @@ def safe_tool(fn: Callable[..., dict]) -> Callable[..., str]:
         try:
             result = fn(*args, **kwargs)
         except ToolArgError as exc:
-            result = {"error": str(exc)}
+            result = ErrorResult(error=str(exc))
         except ImportError as exc:
-            result = {"error": f"this capability is not available in this installation ({exc})"}
+            result = ErrorResult(error=f"this capability is not available in this installation ({exc})")
         except Exception as exc:  # a tool error is reported to the model, never raised into the agent loop
             log.warning("tool %s failed: %s", fn.__name__, exc, exc_info=True)
-            result = {"error": f"{type(exc).__name__}: {exc}"}
+            result = ErrorResult(error=f"{type(exc).__name__}: {exc}")
         return json.dumps(jsonable(result), ensure_ascii=False)
 
     return wrapper

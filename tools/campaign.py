@@ -12,6 +12,7 @@ from langchain_core.tools import BaseTool, StructuredTool
 from ._common import ToolArgError, safe_tool
 from .campaign_copy import CHANNELS, CampaignBrief, offline_variants
 from .context import ToolContext, quote_review
+from .results import CampaignResult, ResultKind
 
 __all__ = ["make_campaign_tools", "segment_facts", "category_themes"]
 
@@ -90,7 +91,7 @@ def _llm_variants(ctx: ToolContext, fields: dict) -> tuple[list[dict], list[str]
 
 
 def write_campaign_impl(ctx: ToolContext, segment: str, channel: str = "email", tone: Optional[str] = None,
-                        offer: Optional[str] = None) -> dict:
+                        offer: Optional[str] = None) -> CampaignResult:
     if segment is None or str(segment).strip() == "":
         raise ToolArgError("segment is required; call list_segments to see the names")
     ch = str(channel or "email").strip().lower()
@@ -125,7 +126,7 @@ def write_campaign_impl(ctx: ToolContext, segment: str, channel: str = "email", 
             variants, used = got
             generated_by = "llm"
     return {
-        "kind": "campaign",
+        "kind": ResultKind.CAMPAIGN,
         "segment": str(profile["name"]),
         "segment_id": profile.get("segment_id"),
         "channel": ch,
@@ -146,7 +147,7 @@ def _used_theme(fact: str, brief: CampaignBrief) -> bool:
 def make_campaign_tools(ctx: ToolContext) -> list[BaseTool]:
     @safe_tool
     def write_campaign(segment: str, channel: str = "email", tone: Optional[str] = None,
-                       offer: Optional[str] = None) -> dict:
+                       offer: Optional[str] = None) -> CampaignResult:
         """Write marketing copy for one customer segment, grounded in its profile (size, spend, recency, top
         categories) and in review themes of its categories. Returns several variants and the facts used.
         For every segment, call list_segments first and then this tool once per segment.

@@ -8,6 +8,7 @@ from langchain_core.tools import BaseTool, StructuredTool
 
 from ._common import ToolArgError, safe_tool
 from .context import ToolContext
+from .results import OverviewResult, ResultKind
 
 __all__ = ["make_overview_tools", "METRICS", "BREAKDOWNS"]
 
@@ -17,7 +18,7 @@ MAX_ROWS = 60
 
 
 def data_overview_impl(ctx: ToolContext, metric: Optional[str] = None, by: Optional[str] = None,
-                       period: Optional[str] = None) -> dict:
+                       period: Optional[str] = None) -> OverviewResult:
     metric = str(metric).strip().lower() if metric not in (None, "") else None
     by = str(by).strip().lower() if by not in (None, "") else None
     period = str(period).strip() if period not in (None, "") else None
@@ -32,7 +33,7 @@ def data_overview_impl(ctx: ToolContext, metric: Optional[str] = None, by: Optio
             ov = dict(ctx.overview())
             summary = {k: ov.get(k) for k in ("customers", "orders", "line_items", "revenue", "date_range", "returns")}
             summary["top_categories"] = list(ov.get("top_categories", []))[:5]
-            return {"kind": "overview", "metric": None, "by": "month", "period": None,
+            return {"kind": ResultKind.OVERVIEW, "metric": None, "by": "month", "period": None,
                     "rows": list(ov.get("revenue_by_month", []))[:MAX_ROWS], "summary": summary}
     res = dict(ctx.data_query(metric, by, period))
     rows = res.get("rows")
@@ -42,13 +43,14 @@ def data_overview_impl(ctx: ToolContext, metric: Optional[str] = None, by: Optio
     summary = res.get("summary")
     if summary is None:
         summary = {k: v for k, v in res.items() if not isinstance(v, list) and k not in ("metric", "by", "period")}
-    return {"kind": "overview", "metric": metric, "by": res.get("by", by), "period": res.get("period", period),
+    return {"kind": ResultKind.OVERVIEW, "metric": metric, "by": res.get("by", by), "period": res.get("period", period),
             "rows": rows[:MAX_ROWS], "n_rows": len(rows), "summary": summary}
 
 
 def make_overview_tools(ctx: ToolContext) -> list[BaseTool]:
     @safe_tool
-    def data_overview(metric: Optional[str] = None, by: Optional[str] = None, period: Optional[str] = None) -> dict:
+    def data_overview(metric: Optional[str] = None, by: Optional[str] = None,
+                      period: Optional[str] = None) -> OverviewResult:
         """Answer ad-hoc questions about the sales data: revenue, orders, customers, average basket, repeat
         rate, top products or top categories, optionally broken down by month, week, category or segment.
         With no arguments it returns the headline numbers and revenue by month.

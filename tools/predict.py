@@ -9,6 +9,7 @@ from langchain_core.tools import BaseTool, StructuredTool
 
 from ._common import ToolArgError, check_count, safe_tool
 from .context import ToolContext
+from .results import CustomerResult, CustomerStats, PredictionsResult, RecentOrder, ResultKind, ScoredCustomer
 
 __all__ = ["make_predict_tools", "DEFAULT_TOP_K"]
 
@@ -27,8 +28,8 @@ def _check_horizon(ctx: ToolContext, horizon_days: int) -> int:
     return h
 
 
-def _customer_rows(df: pd.DataFrame, segment_of: dict[str, str]) -> list[dict]:
-    rows = []
+def _customer_rows(df: pd.DataFrame, segment_of: dict[str, str]) -> list[ScoredCustomer]:
+    rows: list[ScoredCustomer] = []
     for r in df.itertuples(index=False):
         rows.append({
             "customer_id": str(r.customer_id),
@@ -43,7 +44,7 @@ def _customer_rows(df: pd.DataFrame, segment_of: dict[str, str]) -> list[dict]:
 
 
 def predict_buyers_impl(ctx: ToolContext, horizon_days: int = 7, top_k: int = DEFAULT_TOP_K,
-                        segment: Optional[str] = None, min_probability: Optional[float] = None) -> dict:
+                        segment: Optional[str] = None, min_probability: Optional[float] = None) -> PredictionsResult:
     h = _check_horizon(ctx, horizon_days)
     k = check_count(top_k, "top_k", MAX_TOP_K, "the CSV export holds everyone")
     if min_probability is not None:
@@ -77,7 +78,7 @@ def predict_buyers_impl(ctx: ToolContext, horizon_days: int = 7, top_k: int = DE
     stem = f"predict_buyers_{h}d" + (f"_{seg_name}" if seg_name else "") + (
         f"_min{min_probability:.2f}" if min_probability is not None else "")
     return {
-        "kind": "predictions",
+        "kind": ResultKind.PREDICTIONS,
         "target": card.get("target", f"P(≥1 purchase in next {h} days)"),
         "horizon_days": h,
         "as_of": card.get("as_of"),
@@ -92,7 +93,7 @@ def predict_buyers_impl(ctx: ToolContext, horizon_days: int = 7, top_k: int = DE
     }
 
 
-def explain_customer_impl(ctx: ToolContext, customer_id: str) -> dict:
+def explain_customer_impl(ctx: ToolContext, customer_id: str) -> CustomerResult:
     cid = str(customer_id).strip().lstrip("#")
     if not cid:
         raise ToolArgError("customer_id is empty; send an id such as one listed by predict_buyers")
@@ -119,14 +120,14 @@ def explain_customer_impl(ctx: ToolContext, customer_id: str) -> dict:
                 .groupby("order_id", sort=False)
                 .agg(date=("timestamp", "min"), amount=("amount", "sum"), items=("amount", "size"))
                 .sort_values("date", ascending=False))
-    recent = [{"order_id": str(oid), "date": r["date"], "amount": round(float(r["amount"]), 2), "items": int(r["items"])}
-              for oid, r in by_order.head(5).iterrows()]
+    recent: list[RecentOrder] = [{"order_id": str(oid), "date": r["date"], "amount": round(float(r["amount"]), 2),
+                                  "items": int(r["items"])} for oid, r in by_order.head(5).iterrows()]
     as_of = None
     try:
         as_of = ctx.model_card(horizons[0]).get("as_of")
     except Exception:
         pass
-    stats = {
+    stats: CustomerStats = {
         "orders": int(len(by_order)),
         "spend": round(float(mine["amount"].sum()), 2),
         "avg_basket": round(float(by_order["amount"].mean()), 2) if len(by_order) else None,
@@ -135,7 +136,7 @@ def explain_customer_impl(ctx: ToolContext, customer_id: str) -> dict:
         "days_since_last": int(row7["days_since_last"]) if row7 is not None and "days_since_last" in row7 else None,
     }
     return {
-        "kind": "customer",
+        "kind": ResultKind.CUSTOMER,
         "customer_id": cid,
         "as_of": as_of,
         "p_buy": p_buy,
@@ -149,7 +150,7 @@ def explain_customer_impl(ctx: ToolContext, customer_id: str) -> dict:
 def make_predict_tools(ctx: ToolContext) -> list[BaseTool]:
     @safe_tool
     def predict_buyers(horizon_days: int = 7, top_k: int = DEFAULT_TOP_K, segment: Optional[str] = None,
-                       min_probability: Optional[float] = None) -> dict:
+                       min_probability: Optional[float] = None) -> PredictionsResult:
         """Rank customers by their predicted probability of buying in the next `horizon_days` days.
 
         Use for "who will buy this week / next month", "top 20 likely buyers", "which champions will buy".
@@ -165,7 +166,7 @@ def make_predict_tools(ctx: ToolContext) -> list[BaseTool]:
         return predict_buyers_impl(ctx, horizon_days, top_k, segment, min_probability)
 
     @safe_tool
-    def explain_customer(customer_id: str) -> dict:
+    def explain_customer(customer_id: str) -> CustomerResult:
         """Explain one customer: purchase probability for 7/14/30 days, segment, recent orders, reasons, stats.
 
         Args:

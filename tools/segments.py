@@ -10,6 +10,7 @@ from models.segments.store import rank_audience
 
 from ._common import ToolArgError, check_count, safe_tool
 from .context import ToolContext
+from .results import AudienceMember, AudienceResult, ResultKind, SegmentsResult
 
 __all__ = ["make_segment_tools", "DEFAULT_AUDIENCE_ROWS"]
 
@@ -17,12 +18,12 @@ DEFAULT_AUDIENCE_ROWS = 25
 MAX_AUDIENCE_ROWS = 500
 
 
-def list_segments_impl(ctx: ToolContext) -> dict:
+def list_segments_impl(ctx: ToolContext) -> SegmentsResult:
     _, profiles = ctx.segments()
-    return {"kind": "segments", "as_of": ctx.artifact_as_of("segment"), "segments": list(profiles)}
+    return {"kind": ResultKind.SEGMENTS, "as_of": ctx.artifact_as_of("segment"), "segments": list(profiles)}
 
 
-def segment_audience_impl(ctx: ToolContext, segment: str, limit: Optional[int] = None) -> dict:
+def segment_audience_impl(ctx: ToolContext, segment: str, limit: Optional[int] = None) -> AudienceResult:
     if segment is None or str(segment).strip() == "":
         raise ToolArgError("segment is required; call list_segments to see the names")
     n = check_count(DEFAULT_AUDIENCE_ROWS if limit is None else limit, "limit", MAX_AUDIENCE_ROWS,
@@ -42,9 +43,9 @@ def segment_audience_impl(ctx: ToolContext, segment: str, limit: Optional[int] =
         members = members.merge(s, on="customer_id", how="left", validate="one_to_one")
     except Exception:
         pass
-    rows = members.head(n).astype(object).where(members.head(n).notna(), None).to_dict("records")
+    rows: list[AudienceMember] = members.head(n).astype(object).where(members.head(n).notna(), None).to_dict("records")
     return {
-        "kind": "audience",
+        "kind": ResultKind.AUDIENCE,
         "segment": str(prof["name"]),
         "segment_id": prof["segment_id"],
         "customers": rows,
@@ -55,14 +56,14 @@ def segment_audience_impl(ctx: ToolContext, segment: str, limit: Optional[int] =
 
 def make_segment_tools(ctx: ToolContext) -> list[BaseTool]:
     @safe_tool
-    def list_segments() -> dict:
+    def list_segments() -> SegmentsResult:
         """List the customer segments with their profiles: size, share of revenue, recency, orders, spend,
         average basket, coupon use, 30-day purchase probability and top categories. Use it for "what
         segments do we have", "describe our customer groups", or to get segment names for other tools."""
         return list_segments_impl(ctx)
 
     @safe_tool
-    def segment_audience(segment: str, limit: Optional[int] = None) -> dict:
+    def segment_audience(segment: str, limit: Optional[int] = None) -> AudienceResult:
         """The customers in one segment (an audience list for a campaign), ranked by 30-day purchase
         probability, with a CSV export of the whole segment.
 
