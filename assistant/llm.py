@@ -7,6 +7,7 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from langchain_openai import ChatOpenAI
 
+from .messages import message_text
 from .settings import Settings
 
 __all__ = ["make_chat_model", "NullSafeChatOpenAI", "make_copywriter"]
@@ -32,11 +33,7 @@ def make_copywriter(llm: BaseChatModel):
     from prompts import load_prompt
 
     def copywriter(fields: dict) -> str:
-        out = llm.invoke(load_prompt("campaign").format(**fields))
-        content = out.content
-        if isinstance(content, list):  # content blocks
-            content = "".join(b.get("text", "") if isinstance(b, dict) else str(b) for b in content)
-        return str(content)
+        return message_text(llm.invoke(load_prompt("campaign").format(**fields)).content)
 
     return copywriter
 

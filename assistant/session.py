@@ -6,7 +6,6 @@ and finally ``final`` (carrying the AskResult).
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 import uuid
@@ -16,7 +15,9 @@ from typing import Any, Iterator
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
 
-__all__ = ["ChatSession", "AskResult", "parse_tool_content"]
+from .messages import message_text, tool_result
+
+__all__ = ["ChatSession", "AskResult"]
 
 
 @dataclass
@@ -28,23 +29,6 @@ class AskResult:
     def to_json(self, with_results: bool = False) -> dict:
         calls = [{k: v for k, v in c.items() if with_results or k in ("name", "args")} for c in self.tool_calls]
         return {"answer": self.answer, "tool_calls": calls, "backend": self.backend}
-
-
-def parse_tool_content(content: Any) -> dict:
-    """A tool message's JSON content as a dict (non-JSON text becomes {"text": ...})."""
-    if isinstance(content, list):
-        content = "".join(b.get("text", "") if isinstance(b, dict) else str(b) for b in content)
-    try:
-        val = json.loads(content)
-    except (TypeError, ValueError):
-        return {"text": str(content)}
-    return val if isinstance(val, dict) else {"value": val}
-
-
-def _text(content: Any) -> str:
-    if isinstance(content, list):
-        return "".join(b.get("text", "") if isinstance(b, dict) else str(b) for b in content)
-    return str(content or "")
 
 
 class _ToolTimer(BaseCallbackHandler):
@@ -106,9 +90,9 @@ class ChatSession:
                                              stream_mode=["updates", "messages"]):
             if mode == "messages":
                 msg, meta = chunk
-                if isinstance(msg, AIMessageChunk) and _text(msg.content) and not msg.tool_call_chunks:
+                if isinstance(msg, AIMessageChunk) and message_text(msg.content) and not msg.tool_call_chunks:
                     streamed_tokens = True
-                    yield {"type": "token", "text": _text(msg.content)}
+                    yield {"type": "token", "text": message_text(msg.content)}
                 continue
             for update in (chunk or {}).values():
                 msgs = (update or {}).get("messages", []) if isinstance(update, dict) else []
@@ -121,13 +105,13 @@ class ChatSession:
                             order.append(cid)
                             yield {"type": "tool_start", "id": cid, "name": tc["name"], "args": calls[cid]["args"]}
                     elif isinstance(m, AIMessage):
-                        answer = _text(m.content)
+                        answer = message_text(m.content)
                     elif isinstance(m, ToolMessage):
                         cid = m.tool_call_id
                         call = calls.setdefault(cid, {"name": m.name, "args": {}, "result": None, "duration_s": None})
                         if cid not in order:
                             order.append(cid)
-                        call["result"] = parse_tool_content(m.content)
+                        call["result"] = tool_result(m.content)
                         d = timer.durations.get(cid)
                         call["duration_s"] = round(d, 4) if d is not None else None
                         yield {"type": "tool_end", "id": cid, "name": call["name"], "result": call["result"],

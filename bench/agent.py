@@ -40,23 +40,6 @@ def build_demo(path: Path, n_customers: int | None) -> None:
     index_workspace(ws, progress=False)
 
 
-def score_plans(planner, questions) -> tuple[int, int, list[str]]:
-    """(correct tools, exactly correct arguments, one line per miss) for a question set."""
-    from assistant.offline.evaluation import check
-
-    tool_ok = arg_ok = 0
-    misses: list[str] = []
-    for item in questions:
-        plan = planner.plan(item["q"], [(n, a) for n, a in item.get("history", [])])
-        t_ok, a_ok = check(plan, item)
-        tool_ok += t_ok
-        arg_ok += a_ok
-        if not a_ok:
-            misses.append(f"- `{item['q']}`: expected {item['tool']} {item['args']}, got {plan.route} {plan.args}"
-                          + (" (each segment)" if plan.each_segment else ""))
-    return tool_ok, arg_ok, misses
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--workspace", type=Path, default=None)
@@ -70,7 +53,8 @@ def main() -> None:
 
     from assistant.agent import build_agent
     from assistant.offline import Entities, OfflinePlanner
-    from assistant.offline.evaluation import load_questions, placeholders
+    from assistant.offline.binding import tool_schemas, tool_specs
+    from assistant.offline.evaluation import load_questions, placeholders, score_questions
     from assistant.session import ChatSession
     from tools import ToolContext, build_tools
 
@@ -83,12 +67,15 @@ def main() -> None:
     questions = load_questions(QUESTIONS, placeholders(ent, simple))
 
     planner = OfflinePlanner(context=ctx)
-    agent = build_agent(planner, build_tools(ctx))
+    tools = build_tools(ctx)
+    specs = tool_specs(tool_schemas(tools))
+    agent = build_agent(planner, tools)
     t = time.perf_counter()
     ChatSession(agent, "offline").ask("which customers will buy this week?")
     cold = time.perf_counter() - t
 
-    tool_ok, arg_ok, misses = score_plans(planner, questions)
+    score = score_questions(planner, questions, specs)
+    tool_ok, arg_ok, misses = score.tool_ok, score.args_ok, score.misses
     latencies: list[float] = []
     for item in questions:
         if item.get("history"):
@@ -112,10 +99,11 @@ def main() -> None:
     print(f"| answer latency max | {lat[-1]:.2f} s | — |")
     print(f"| first (cold) answer incl. model load | {cold:.1f} s | — |")
     if misses:
-        print("\nMisses:\n" + "\n".join(misses))
+        print("\nMisses:\n" + "\n".join(map(str, misses)))
 
     holdout = load_questions(HOLDOUT, placeholders(ent, simple))
-    h_tool, h_arg, h_misses = score_plans(planner, holdout)
+    h = score_questions(planner, holdout, specs)
+    h_tool, h_arg, h_misses = h.tool_ok, h.args_ok, h.misses
     m = len(holdout)
     print(f"\nHeld-out set ({HOLDOUT.name}, {m} questions never used to tune the planner)\n")
     print("| metric | result | target |")
@@ -123,7 +111,7 @@ def main() -> None:
     print(f"| correct tool choice | {h_tool / m:.1%} ({h_tool}/{m}) | >= 90% |")
     print(f"| exactly correct arguments | {h_arg / m:.1%} ({h_arg}/{m}) | >= 80% |")
     if h_misses:
-        print("\nHeld-out misses:\n" + "\n".join(h_misses))
+        print("\nHeld-out misses:\n" + "\n".join(map(str, h_misses)))
 
 
 if __name__ == "__main__":

@@ -3,8 +3,6 @@ in docs/ARCHITECTURE.md, computed honestly from the tiny tables (so tools can be
 
 from __future__ import annotations
 
-
-import numpy as np
 import pandas as pd
 
 from models.data.workspace import Workspace
@@ -154,10 +152,6 @@ def fake_read_api(ws: Workspace) -> ReadAPI:
             rows = [{"value": float(o.amount.sum())}]
         return {"metric": metric, "by": by, "period": period, "rows": rows, "summary": {"total": float(o.amount.sum())}}
 
-    def resolve_product(_ws, text):
-        return [{"name": c, "kind": "category"} for c in products.category if c.lower() in str(text).lower()]
-
     return ReadAPI(score_customers=score_customers, model_card=model_card, trained_horizons=lambda _ws: (7, 14, 30),
-                   load_segments=load_segments,
-                   find_segment=find_segment, review_index=ReviewIndex, resolve_product=resolve_product,
+                   load_segments=load_segments, find_segment=find_segment, review_index=ReviewIndex,
                    summarize_reviews=summarize_reviews, overview=overview, data_query=data_query)

@@ -133,3 +133,21 @@ def fake_ctx(tmp_path):
 
     ws = make_fake_workspace(tmp_path / "ws")
     return ToolContext(ws, api=fake_read_api(ws))
+
+
+_SUMMARY_NOTES = pytest.StashKey[list]()
+
+
+@pytest.fixture()
+def summary_note(request):
+    """``summary_note(text)``: print ``text`` in the terminal summary, pass or fail (e.g. each miss of a
+    question set scored against a threshold)."""
+    return lambda text: request.config.stash.setdefault(_SUMMARY_NOTES, []).append(str(text))
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    notes = config.stash.get(_SUMMARY_NOTES, [])
+    if notes:
+        terminalreporter.write_sep("-", "notes")
+        for text in notes:
+            terminalreporter.write_line(text)

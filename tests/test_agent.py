@@ -143,8 +143,11 @@ def test_mka_ask_on_demo_workspace(demo_workspace):
         assert data["backend"] == "offline"
         assert [c["name"] for c in data["tool_calls"]][: len(tools)] == tools[: len(data["tool_calls"])]
         assert "error" not in data["answer"].lower()[:200]
+    from models.reviews.index import resolve_product
+
     ctx = ToolContext(demo_workspace)
-    cat = ctx.resolve_product("a")[0]["category"] if ctx.resolve_product("a") else None
+    matches = list(resolve_product(demo_workspace, "a"))
+    cat = matches[0]["category"] if matches else None
     names = ctx.reviewed_names()
     assert names
     q = f"what do customers complain about in the reviews of {cat or names[0]}?"

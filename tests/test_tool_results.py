@@ -103,3 +103,14 @@ def test_tool_outputs_on_the_demo_workspace_fit_their_shapes(demo_workspace):
         assert not is_error(out), (name, args, out)
         assert RESULT_SHAPES[result_kind(out)] is declared_shape(tools[name])
         validate_result(out)
+
+
+def test_every_tool_output_renders_in_the_ui_and_the_offline_answer(tools_by_name, tmp_path):
+    from assistant.offline.compose import compose_answer
+    from ui.render import render_result
+
+    for name, args in CALLS:
+        out = json.loads(tools_by_name[name].invoke(args))
+        view = render_result(out, tmp_path, name)
+        assert not view.empty and not any("Could not display" in m for m in view.markdown), (name, view.markdown)
+        assert "returned:" not in compose_answer([(name, args, out)])  # a composer for every kind

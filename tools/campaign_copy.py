@@ -48,13 +48,7 @@ class CampaignBrief:
 
     def __init__(self, profile: dict, themes: list[dict] | None = None, offer: str | None = None,
                  tone: str | None = None) -> None:
-        self.name = str(profile.get("name", "customers"))
-        self.size = int(profile.get("size") or 0)
         self.recency = _num(profile.get("recency_days_median", profile.get("recency_days_mean")))
-        self.spend = _num(profile.get("spend_mean"))
-        self.basket = _num(profile.get("avg_basket"))
-        self.coupon_rate = _num(profile.get("coupon_rate"))
-        self.p_buy = _num(profile.get("p_buy_30d"))
         # catalogue buckets such as "Coupon/Misc Items" are not something to advertise
         self.categories = [str(c["category"]) for c in (profile.get("top_categories") or [])
                            if c.get("category") and not _NOT_PRODUCTS.search(str(c["category"]))][:3]

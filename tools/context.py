@@ -19,7 +19,7 @@ from models.analytics.overview import data_query, overview
 from models.data.atomic import atomic_path
 from models.data.workspace import Workspace
 from models.predictor.scoring import model_card, score_customers, trained_horizons
-from models.reviews.index import ReviewIndex, resolve_product
+from models.reviews.index import ReviewIndex
 from models.reviews.passages import quote_review  # one fence for review text, re-exported for the tools
 from models.reviews.summary import summarize_reviews
 from models.segments.store import find_segment, load_segments
@@ -39,7 +39,6 @@ class ReadAPI:
     load_segments: Callable[..., tuple] = load_segments
     find_segment: Callable[..., dict] = find_segment
     review_index: Callable[..., Any] = ReviewIndex
-    resolve_product: Callable[..., list] = resolve_product
     summarize_reviews: Callable[..., dict] = summarize_reviews
     overview: Callable[..., dict] = overview
     data_query: Callable[..., dict] = data_query
@@ -69,10 +68,6 @@ class ToolContext:
                 self._cache[key] = load()
             return self._cache[key]
 
-    def clear(self) -> None:
-        with self._lock:
-            self._cache.clear()
-
     # -- predictor ---------------------------------------------------------------------------------
     def scores(self, horizon_days: int) -> pd.DataFrame:
         return self._cached(("scores", horizon_days),
@@ -85,9 +80,6 @@ class ToolContext:
     def horizons(self) -> tuple[int, ...]:
         """The horizons (days) the trained predictor predicts."""
         return self._cached("horizons", lambda: tuple(self.api.trained_horizons(self.workspace)))
-
-    def has_predictor(self) -> bool:
-        return self.workspace.artifact_path("predictor.pt").exists()
 
     # -- segments ----------------------------------------------------------------------------------
     def segments(self) -> tuple[pd.DataFrame, list[dict]]:
@@ -107,13 +99,6 @@ class ToolContext:
             return dict(zip(assign["customer_id"].astype(str), assign["segment"].astype(str)))
         return self._cached("segment_of", load)
 
-    def segment_names(self) -> list[str]:
-        try:
-            _, profiles = self.segments()
-        except Exception:
-            return []
-        return [str(p["name"]) for p in profiles]
-
     def artifact_as_of(self, *names: str) -> str | None:
         arts = self.workspace.manifest().get("artifacts", {})
         for key, info in arts.items():
@@ -128,9 +113,6 @@ class ToolContext:
     def summarize_reviews(self, product: str | None = None, query: str | None = None) -> dict:
         return self._cached(("summary", product, query), lambda: self.api.summarize_reviews(
             self.workspace, product=product, query=query))
-
-    def resolve_product(self, text: str) -> list[dict]:
-        return self._cached(("resolve", text), lambda: list(self.api.resolve_product(self.workspace, text)))
 
     def reviewed_names(self) -> list[str]:
         """Category and product names that have reviews (what a review question can be about)."""

@@ -1,7 +1,7 @@
 """Turn tool results (the dicts in ``AskResult.tool_calls``) into what the browser shows: tables, charts,
 markdown and CSV downloads, plus the collapsible chat step for each tool call.
 
-Pure functions over the result shapes in docs/ARCHITECTURE.md; nothing here imports gradio, so the
+Pure functions over the result shapes in tools/results.py; nothing here imports gradio, so the
 rendering is tested without a browser.
 """
 
@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any, Iterable, Literal, Mapping
+
+from tools.results import ResultKind, is_error, result_kind
 
 from .render_customers import (
     CUSTOMER_HEADERS,
@@ -39,14 +41,14 @@ __all__ = [
 ]
 
 _RENDERERS = {
-    "predictions": render_predictions,
-    "customer": render_customer,
-    "segments": render_segments,
-    "audience": render_audience,
-    "reviews": render_reviews,
-    "review_summary": render_review_summary,
-    "campaign": render_campaign,
-    "overview": render_overview,
+    ResultKind.PREDICTIONS: render_predictions,
+    ResultKind.CUSTOMER: render_customer,
+    ResultKind.SEGMENTS: render_segments,
+    ResultKind.AUDIENCE: render_audience,
+    ResultKind.REVIEWS: render_reviews,
+    ResultKind.REVIEW_SUMMARY: render_review_summary,
+    ResultKind.CAMPAIGN: render_campaign,
+    ResultKind.OVERVIEW: render_overview,
 }
 
 
@@ -60,9 +62,9 @@ def render_result(result: Any, export_dir: Path, tool_name: str = "") -> View:
             return View(markdown=[f"`{tool_name}`: {result[:500]}"] if result else [])
     if not isinstance(result, Mapping):
         return View()
-    if result.get("error"):
+    if is_error(result):
         return View(markdown=[f"⚠️ `{tool_name or 'tool'}`: {result['error']}"])
-    renderer = _RENDERERS.get(str(result.get("kind")))
+    renderer = _RENDERERS.get(result_kind(result))
     if renderer is None:
         return View()
     try:
@@ -86,23 +88,23 @@ def _result_summary(result: Any) -> str:
             return result[:200]
     if not isinstance(result, Mapping):
         return ""
-    if result.get("error"):
+    if is_error(result):
         return f"Error: {result['error']}"
     kind = result.get("kind")
     counts = {
-        "predictions": ("customers", "customers listed"),
-        "audience": ("customers", "customers listed"),
-        "segments": ("segments", "segments"),
-        "reviews": ("reviews", "reviews found"),
-        "overview": ("rows", "rows"),
-        "campaign": ("variants", "variants"),
+        ResultKind.PREDICTIONS: ("customers", "customers listed"),
+        ResultKind.AUDIENCE: ("customers", "customers listed"),
+        ResultKind.SEGMENTS: ("segments", "segments"),
+        ResultKind.REVIEWS: ("reviews", "reviews found"),
+        ResultKind.OVERVIEW: ("rows", "rows"),
+        ResultKind.CAMPAIGN: ("variants", "variants"),
     }
     if kind in counts:
         key, label = counts[kind]
         return f"{len(result.get(key) or [])} {label}"
-    if kind == "review_summary":
+    if kind == ResultKind.REVIEW_SUMMARY:
         return f"{result.get('n_reviews', 0)} reviews, {len(result.get('themes') or [])} themes"
-    if kind == "customer":
+    if kind == ResultKind.CUSTOMER:
         return f"customer {result.get('customer_id')}"
     return str(kind or "")
 

@@ -8,7 +8,7 @@ from typing import Any, Iterable, Mapping
 
 import pandas as pd
 
-from .view import MAX_TABLE_ROWS, Chart, Table, View, cell_text, download, fmt, frame, round_floats
+from .view import MAX_TABLE_ROWS, Chart, Table, View, cell, cell_text, download, fmt, frame, round_floats
 
 __all__ = ["model_card_markdown", "probability_histogram", "reliability_frame", "CUSTOMER_HEADERS",
            "render_predictions", "render_audience", "render_customer", "render_segments"]

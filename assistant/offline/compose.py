@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import re
-from typing import Any
+from typing import Any, Iterable
 
 from models.predictor.card import backtest_line
+from models.reviews.passages import unquote_review
+from tools.results import ResultKind, is_error
 
-__all__ = ["compose_answer", "HELP_TEXT", "OUT_OF_SCOPE_TEXT"]
+__all__ = ["compose_answer", "cannot_call_text", "left_out_text", "HELP_TEXT", "OUT_OF_SCOPE_TEXT"]
 
 HELP_TEXT = """I answer questions about your shop's data with these tools:
 
@@ -22,13 +23,11 @@ HELP_TEXT = """I answer questions about your shop's data with these tools:
 OUT_OF_SCOPE_TEXT = ("That is outside what I can help with: I only work with this shop's sales, customers and "
                      "reviews.\n\n" + HELP_TEXT)
 
-_FENCE = re.compile(r"<<customer_review id=([^>]+)>>\s*(.*?)\s*<</customer_review>>", re.S)
 
 
 def _unfence(text: Any, limit: int = 220) -> str:
     """Review text for display: without the fence, one line, shortened."""
-    s = _FENCE.sub(lambda m: m.group(2), str(text or ""))
-    s = " ".join(s.split())
+    s = " ".join(unquote_review(text).split())
     return s if len(s) <= limit else s[: limit - 1].rstrip() + "…"
 
 
@@ -202,25 +201,25 @@ def _overview(r: dict) -> str:
     return "\n\n".join(parts)
 
 
-_BY_KIND = {"predictions": _predictions, "customer": _customer, "audience": _audience, "reviews": _reviews,
-            "review_summary": _review_summary, "overview": _overview}
+_BY_KIND = {ResultKind.PREDICTIONS: _predictions, ResultKind.CUSTOMER: _customer, ResultKind.AUDIENCE: _audience,
+            ResultKind.REVIEWS: _reviews, ResultKind.REVIEW_SUMMARY: _review_summary, ResultKind.OVERVIEW: _overview}
 
 
 def compose_answer(results: list[tuple[str, dict, dict]], note: str | None = None) -> str:
     """Markdown from ``[(tool_name, args, result)]`` in call order."""
     parts: list[str] = []
-    errors = [(n, a, r) for n, a, r in results if "error" in r]
-    ok = [(n, a, r) for n, a, r in results if "error" not in r]
-    campaigns = [r for _, _, r in ok if r.get("kind") == "campaign"]
+    errors = [(n, a, r) for n, a, r in results if is_error(r)]
+    ok = [(n, a, r) for n, a, r in results if not is_error(r)]
+    campaigns = [r for _, _, r in ok if r.get("kind") == ResultKind.CAMPAIGN]
     for name, args, r in ok:
         kind = r.get("kind")
-        if kind == "segments":
+        if kind == ResultKind.SEGMENTS:
             if campaigns:
                 parts.append(f"Campaign copy for **{len(campaigns)} segments**, from each segment's profile and "
                              f"review themes of its top categories.")
                 continue
             parts.append(_segments(r, note))
-        elif kind == "campaign":
+        elif kind == ResultKind.CAMPAIGN:
             parts.append(_campaign(r))
         elif kind in _BY_KIND:
             parts.append(_BY_KIND[kind](r))
@@ -231,3 +230,24 @@ def compose_answer(results: list[tuple[str, dict, dict]], note: str | None = Non
     if not parts:
         return "I found nothing to report."
     return "\n\n".join(parts)
+
+
+def cannot_call_text(unbound: Iterable[str], missing: Iterable[tuple[str, list[str]]], available: Iterable[str]) -> str:
+    """Why the planned calls cannot be made in this chat: tools not bound, or required arguments not given."""
+    lines = []
+    unbound = list(unbound)
+    if unbound:
+        names = ", ".join(f"`{n}`" for n in unbound)
+        lines.append(f"I cannot answer that here: it needs {names}, which {'is' if len(unbound) == 1 else 'are'} "
+                     f"not among the tools of this chat.")
+        have = list(available)
+        lines.append("Tools available here: " + (", ".join(f"`{n}`" for n in have) if have else "none") + ".")
+    for name, args in missing:
+        lines.append(f"`{name}` needs {', '.join(f'`{a}`' for a in args)}, which the question does not give.")
+    return "\n\n".join(lines)
+
+
+def left_out_text(dropped: Iterable[tuple[str, str, Any]]) -> str:
+    """A note naming the parsed arguments a tool does not take (so the answer is not read as covering them)."""
+    parts = [f"{arg}={value!r} (`{tool}` does not take it)" for tool, arg, value in dropped]
+    return ("_Left out: " + "; ".join(parts) + "._") if parts else ""

@@ -11,10 +11,10 @@ from models.predictor import DEFAULT_HORIZONS
 from . import parsing as P
 from .router import Router, cue_scores
 
-__all__ = ["Plan", "Entities", "make_plan", "masked_question", "previous_call", "FOLLOWUP_RE"]
+__all__ = ["Plan", "Entities", "make_plan", "masked_question", "previous_call", "FOLLOWUP_RE", "ANSWER_ROUTES"]
 
-TOOLS = ("predict_buyers", "explain_customer", "list_segments", "segment_audience", "search_reviews",
-         "summarize_reviews", "write_campaign", "data_overview")
+# routes the planner answers itself; every other route is the name of the tool it calls
+ANSWER_ROUTES = ("out_of_scope", "help", "clarify")
 FOLLOWUP_RE = re.compile(r"^\s*(and|what about|how about|same|now|ok|okay|also|instead|then|but|only|just|"
                          r"make it|do it|try|repeat)\b", re.I)
 _QUERY_STOP = set("""a an the of for in on at to and or is are was were be do does did what which who whom how why
@@ -69,21 +69,19 @@ class Entities:
 
 @dataclass
 class Plan:
-    route: str                      # a tool name, or "out_of_scope" / "help" / "clarify"
+    route: str                      # a tool name, or one of ANSWER_ROUTES
     args: dict = field(default_factory=dict)
     each_segment: bool = False      # list_segments first, then `route` once per segment
-    followup: bool = False
     message: str | None = None      # for clarify / notes
-    scores: dict = field(default_factory=dict)
 
-    @property
-    def first_tool(self) -> str | None:
-        if self.route not in TOOLS:
-            return None
-        return "list_segments" if self.each_segment else self.route
+    def tools(self) -> list[str]:
+        """Every tool the plan calls, in order."""
+        if self.route in ANSWER_ROUTES:
+            return []
+        return ["list_segments", self.route] if self.each_segment else [self.route]
 
     def first_calls(self) -> list[tuple[str, dict]]:
-        if self.route not in TOOLS:
+        if self.route in ANSWER_ROUTES:
             return []
         if self.each_segment:
             return [("list_segments", {})]
@@ -208,7 +206,7 @@ def make_plan(question: str, router: Router, ent: Entities,
               history: list[tuple[str, dict]] | None = None) -> Plan:
     q = str(question).strip()
     masked = _mask(q, ent)
-    route, score, scores = router.route(q, masked)
+    route, score, _ = router.route(q, masked)
     prev = previous_call(history or [])
     if prev is not None and FOLLOWUP_RE.match(q):
         cues = cue_scores(q)
@@ -225,16 +223,16 @@ def make_plan(question: str, router: Router, ent: Entities,
             if each and "segment" in new:
                 each = False
             args = {**args, **new}
-            return Plan(tool, args, each_segment=each, followup=True, scores=scores)
+            return Plan(tool, args, each_segment=each)
     if route in ("out_of_scope", "help"):
-        return Plan(route, scores=scores)
+        return Plan(route)
     if route == "summarize_reviews" and any(b is not None for b in P.parse_ratings(q)) and not re.search(
             r"summar|overall|themes?|digest|distribution|on average|average rating", q.lower()):
         route = "search_reviews"  # a star filter is a search: the summary takes no rating bounds
     args = build_args(route, q, ent)
     if route == "explain_customer" and "customer_id" not in args:
         return Plan("clarify", message="Which customer? Give me a customer id (for example one from "
-                    "\"who will buy this week?\") and I will explain their score.", scores=scores)
+                    "\"who will buy this week?\") and I will explain their score.")
     each = False
     if route == "write_campaign" and ("segment" not in args or P.wants_each_segment(q)):
         args.pop("segment", None)
@@ -244,9 +242,5 @@ def make_plan(question: str, router: Router, ent: Entities,
             each = True
         else:
             return Plan("list_segments", {}, message="Name a segment to get its customer list; here are the "
-                        "segments.", scores=scores)
-    return Plan(route, args, each_segment=each, scores=scores)
-
-
-def history_calls(pairs: Iterable[tuple[str, dict]]) -> list[tuple[str, dict]]:
-    return list(pairs)
+                        "segments.")
+    return Plan(route, args, each_segment=each)

@@ -4,40 +4,33 @@ Each call looks at the conversation: with no tool results yet for the latest que
 the question into tool calls; with results in, it either chains the next calls (a campaign per segment) or
 composes the final grounded answer. Review text in results is never read as instructions: the plan depends
 only on the user's words and on segment/product names.
+
+``bind_tools`` hands the planner the tools' schemas (as a chat model is sent them); it calls only tools that
+are bound, with the arguments their schemas declare, and says so when a question needs a tool that is not.
 """
 
 from __future__ import annotations
 
-import json
+import threading
 import uuid
 from typing import Any, Sequence
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.runnables import Runnable
 from pydantic import ConfigDict, PrivateAttr
 
-from .compose import HELP_TEXT, OUT_OF_SCOPE_TEXT, compose_answer
+from ..messages import message_text, tool_result
+from .binding import ToolSpec, check_calls, tool_schemas, tool_specs
+from .compose import HELP_TEXT, OUT_OF_SCOPE_TEXT, cannot_call_text, compose_answer, left_out_text
 from .plan import Entities, Plan, make_plan
 from .router import Router
 
 __all__ = ["OfflinePlanner"]
 
 MAX_ROUNDS = 3
-
-
-def _text(content: Any) -> str:
-    if isinstance(content, list):
-        return "".join(b.get("text", "") if isinstance(b, dict) else str(b) for b in content)
-    return str(content or "")
-
-
-def _parse(content: Any) -> dict:
-    try:
-        v = json.loads(_text(content))
-    except ValueError:
-        return {"text": _text(content)}
-    return v if isinstance(v, dict) else {"value": v}
+_SCHEMA_CACHE = 16  # tool lists whose schemas are kept (the agent binds the same list on every model call)
 
 
 class OfflinePlanner(BaseChatModel):
@@ -48,14 +41,24 @@ class OfflinePlanner(BaseChatModel):
     context: Any = None          # tools.ToolContext: segment and product names for parsing
     router: Any = None           # assistant.offline.router.Router (built lazily when None)
     _entities: Entities | None = PrivateAttr(default=None)
+    _schemas: dict = PrivateAttr(default_factory=dict)
+    _lock: Any = PrivateAttr(default_factory=threading.Lock)
 
     @property
     def _llm_type(self) -> str:
         return "mka-offline-planner"
 
-    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> "OfflinePlanner":
-        # the planner already knows the tool set; create_agent only needs a runnable back
-        return self
+    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> Runnable:
+        """The planner with ``tools`` bound: their schemas reach ``_generate`` as ``tools=`` (tool_choice and
+        other options are ignored: the planner decides from the question)."""
+        key = tuple(id(t) for t in tools)
+        with self._lock:
+            hit = self._schemas.get(key)
+            if hit is None or any(a is not b for a, b in zip(hit[0], tools)):
+                if len(self._schemas) >= _SCHEMA_CACHE:
+                    self._schemas.clear()
+                hit = self._schemas[key] = (list(tools), tool_schemas(tools))
+        return self.bind(tools=hit[1])
 
     def get_router(self) -> Router:
         if self.router is None:
@@ -73,17 +76,21 @@ class OfflinePlanner(BaseChatModel):
     # -- the chat-model hook ------------------------------------------------------------------------
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None,
                   **kwargs: Any) -> ChatResult:
-        return ChatResult(generations=[ChatGeneration(message=self.respond(messages))])
+        specs = tool_specs(kwargs.get("tools"))
+        return ChatResult(generations=[ChatGeneration(message=self.respond(messages, specs))])
 
-    def respond(self, messages: list[BaseMessage]) -> AIMessage:
+    def respond(self, messages: list[BaseMessage], specs: dict[str, ToolSpec] | None = None) -> AIMessage:
+        """The next message: tool calls (only to tools in ``specs``, the bound ones) or the answer."""
+        specs = specs or {}
         last_h = max((i for i, m in enumerate(messages) if isinstance(m, HumanMessage)), default=None)
         if last_h is None:
             return AIMessage(content=HELP_TEXT)
-        question = _text(messages[last_h].content)
+        question = message_text(messages[last_h].content)
         history = _previous_turn_calls(messages[:last_h])
         plan = self.plan(question, history)
         after = messages[last_h + 1:]
         rounds = sum(1 for m in after if isinstance(m, AIMessage) and m.tool_calls)
+        first = check_calls(plan.first_calls(), specs, needs=plan.tools())
         if rounds == 0:
             if plan.route == "help":
                 return AIMessage(content=HELP_TEXT)
@@ -91,13 +98,22 @@ class OfflinePlanner(BaseChatModel):
                 return AIMessage(content=OUT_OF_SCOPE_TEXT)
             if plan.route == "clarify":
                 return AIMessage(content=plan.message or HELP_TEXT)
-            return _calls(plan.first_calls())
+            if not first.ok:
+                return AIMessage(content=cannot_call_text(first.unbound, first.missing, specs))
+            return _calls(first.calls)
         results = _results(after)
+        notes = []
+        dropped = list(first.dropped)
         if rounds < MAX_ROUNDS:
-            nxt = plan.next_calls(results)
-            if nxt:
-                return _calls(nxt)
-        return AIMessage(content=compose_answer(results, note=plan.message))
+            nxt = check_calls(plan.next_calls(results), specs)
+            if nxt.calls and nxt.ok:
+                return _calls(nxt.calls)
+            if not nxt.ok:
+                notes.append(cannot_call_text(nxt.unbound, nxt.missing, specs))
+            dropped += nxt.dropped
+        # the same argument left out of every per-segment call is named once
+        notes.append(left_out_text({(t, a, repr(v)): (t, a, v) for t, a, v in dropped}.values()))
+        return AIMessage(content="\n\n".join([compose_answer(results, note=plan.message)] + [n for n in notes if n]))
 
 
 def _calls(calls: list[tuple[str, dict]]) -> AIMessage:
@@ -107,7 +123,7 @@ def _calls(calls: list[tuple[str, dict]]) -> AIMessage:
 
 def _results(after: list[BaseMessage]) -> list[tuple[str, dict, dict]]:
     """(tool, args, result) for this question's tool calls, in call order."""
-    by_id = {m.tool_call_id: _parse(m.content) for m in after if isinstance(m, ToolMessage)}
+    by_id = {m.tool_call_id: tool_result(m.content) for m in after if isinstance(m, ToolMessage)}
     out = []
     for m in after:
         if isinstance(m, AIMessage):

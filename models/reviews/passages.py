@@ -25,7 +25,7 @@ from models.reviews.bm25 import BM25, count_terms
 from models.embeddings import MAX_SEQ_LENGTH, MODEL_NAME, count_word_pieces
 from models.data.errors import WorkspaceError
 
-__all__ = ["split_passages", "passage_records", "quote_review", "resolve_product", "match_products",
+__all__ = ["split_passages", "passage_records", "quote_review", "unquote_review", "resolve_product", "match_products",
            "catalog_from_tables", "to_unix", "iso_date", "PassageTable", "PassageFilters", "PASSAGE_TOKENS", "MISSING_TS"]
 
 # [CLS] and [SEP] take two of the model's positions
@@ -42,6 +42,11 @@ def quote_review(review_id: str, text: str) -> str:
     clean = _FENCE_RE.sub("", str(text or "")).strip()
     rid = re.sub(r"[^\w.\-#]", "_", str(review_id))
     return f"<<customer_review id={rid}>>\n{clean}\n<</customer_review>>"
+
+
+def unquote_review(text: str) -> str:
+    """The review text inside ``quote_review``'s fence, for display (text without a fence is returned as is)."""
+    return _FENCE_RE.sub("", str(text or "")).strip()
 
 
 def split_passages(text: str, max_tokens: int = PASSAGE_TOKENS, pieces: Mapping[str, int] | None = None) -> list[str]:
