@@ -157,10 +157,16 @@ class SegmentsResult(TypedDict):
 
 @with_config(_CLOSED)
 class AudienceMember(TypedDict):
-    """A segment member; the scores are there when the purchase predictor is trained."""
+    """A segment member (models.segments.store.rank_audience): the saved per-customer numbers, and with a
+    trained purchase predictor its expected spend and last purchase."""
 
     customer_id: str
+    segment_id: int
     segment: str
+    recency_days: NotRequired[float | None]
+    orders: NotRequired[int | None]
+    spend: NotRequired[float | None]
+    avg_basket: NotRequired[float | None]
     p_buy_30d: NotRequired[float | None]
     expected_spend: NotRequired[float | None]
     last_purchase: NotRequired[str | None]
