@@ -6,13 +6,12 @@ The agent factory lives here, not in ``ui``: the UI is handed a factory and neve
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 from typing import Any, Mapping
 
 import click
 
-from .common import user_errors, workspace_option
+from .common import current_settings, user_errors, workspace_option
 
 __all__ = ["COMMANDS", "chat", "AgentSessionFactory", "parse_auth"]
 
@@ -94,23 +93,22 @@ def parse_auth(value: str | None) -> tuple[str, str] | None:
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on. Anything but localhost exposes your data: use --auth.")
 @click.option("--port", default=7860, show_default=True, type=int)
-@click.option("--auth", "auth", default=None, envvar="MKA_AUTH", metavar="USER:PASS",
-              help="Ask for this user name and password in the browser (env MKA_AUTH).")
+@click.option("--auth", "auth", default=None, metavar="USER:PASS",
+              help="Ask for this user name and password in the browser (default: $MKA_AUTH).")
 @click.option("--base-url", default=None, help="OpenAI-compatible endpoint (default: env; none = offline planner).")
 @click.option("--model", default=None, help="Model name at that endpoint (env MKA_MODEL).")
 @user_errors
 def chat(ws: Any, host: str, port: int, auth: str | None, base_url: str | None, model: str | None) -> None:
     """Open the chat app in your browser (tables, charts, review evidence, CSV downloads)."""
-    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    from assistant.settings import Settings
     from models.data.errors import WorkspaceError
     from ui.app import build_app, launch_app
 
-    credentials = parse_auth(auth)
+    settings = current_settings().updated({"base_url": base_url, "model": model, "workspace": ws.path,
+                                           "auth": auth})
+    credentials = parse_auth(settings.auth.get_secret_value() if settings.auth is not None else None)
     if not ws.exists():
         raise WorkspaceError(f"no workspace at {ws.path}: run `mka demo` for the demo data or "
                              f"`mka ingest --orders FILE` for your own")
-    settings = Settings.from_env({"base_url": base_url, "model": model, "workspace": ws.path})
     factory = AgentSessionFactory(ws, settings)
     factory(None)  # fail here, with a clean message, rather than in the browser
     click.echo(f"Backend: {settings.backend_label} · workspace: {ws.path}")

@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from models.features import PreparedOrders, features_from_prepared, prepare_orders, week_columns
+from models.runtime import limit_threads
 
 __all__ = ["fit_predictor", "window_targets", "train_workspace", "snapshot_cutoffs", "default_as_of"]
 
@@ -166,9 +167,7 @@ def fit_predictor(est, orders: pd.DataFrame, products: pd.DataFrame | None = Non
 
     torch.manual_seed(est.random_state)
     gen = torch.Generator().manual_seed(est.random_state)
-    old_threads = torch.get_num_threads()
-    torch.set_num_threads(max(1, int(est.n_threads)))
-    try:
+    with limit_threads(est.n_threads):  # this thread only: sessions running beside a fit keep their threads
         cfg = PredictorConfig(n_static=len(names), n_weeks=est.n_weeks, horizons=horizons, hidden=est.hidden,
                               conv_channels=est.conv_channels, dropout=est.dropout)
         net = PurchaseNet(cfg)
@@ -231,8 +230,6 @@ def fit_predictor(est, orders: pd.DataFrame, products: pd.DataFrame | None = Non
                     continue
                 logits = net(v[0], v[1])[:, 0, j].numpy()
                 calibrators.append(_platt(logits, v[2].numpy()))
-    finally:
-        torch.set_num_threads(old_threads)
 
     est.config_ = cfg
     est.model_ = net
