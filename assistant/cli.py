@@ -23,8 +23,17 @@ for _area in _AREAS:
         cli.add_command(_cmd)
 
 
-def main() -> None:  # console-script entry point
-    cli()
+def main() -> None:
+    """The console-script entry point, and the edge: settings are read here, once, and the process configured
+    (library flags, torch threads) before any command imports torch, transformers or gradio."""
+    from assistant.settings import Settings, configure_process
+
+    try:
+        settings = Settings.from_env()
+    except ValueError as exc:
+        raise SystemExit(f"Error: {exc}") from None
+    configure_process(settings)
+    cli(obj=settings)
 
 
 if __name__ == "__main__":

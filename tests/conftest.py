@@ -71,17 +71,11 @@ def cj_small():
 def demo_workspace(tmp_path_factory):
     """A small demo workspace, fully built: 300 real households, synthetic reviews, trained predictor
     (quick settings), segments and review index. Built once per test session; treat it as read-only."""
-    from models.data.ingest import ingest_demo
-    from models.reviews.index import index_workspace
-    from models.predictor.workspace import train_workspace
-    from models.segments.workspace import fit_workspace
+    from models import pipeline
     from models.data.workspace import Workspace
 
     ws = Workspace(tmp_path_factory.mktemp("demo") / "ws")
-    ingest_demo(ws, n_customers=300, progress=False)
-    train_workspace(ws, quick=True, progress=False)
-    fit_workspace(ws, progress=False)
-    index_workspace(ws, progress=False)
+    pipeline.run(ws, n_customers=300, quick=True)
     return ws
 
 
@@ -116,12 +110,12 @@ def amazon_review_ws(tmp_path_factory, amazon_reviews_path):
 @pytest.fixture(scope="session")
 def cj_trained_workspace(tmp_path_factory, cj_small):
     """Orders + products of `cj_small` with the predictor trained (quick settings). Read-only for tests."""
-    from models.predictor.workspace import train_workspace
+    from models import pipeline
     from models.data.workspace import Workspace
 
     ws = Workspace(tmp_path_factory.mktemp("cj_trained") / "ws")
     ws.ingest({"orders": cj_small["orders"], "products": cj_small["products"]})
-    train_workspace(ws, quick=True, progress=False)
+    pipeline.step("train")(ws, quick=True)
     return ws
 
 

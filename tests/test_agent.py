@@ -4,7 +4,6 @@ the streaming events, and `mka ask` on the demo workspace."""
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 from click.testing import CliRunner
@@ -17,7 +16,6 @@ from assistant.session import ChatSession
 from tests.agent_fakes import INJECTION, SEGMENTS
 from tools import ToolContext, build_tools
 
-os.environ.setdefault("MKA_TORCH_THREADS", "1")
 
 
 class ScriptedModel(GenericFakeChatModel):
@@ -28,6 +26,17 @@ class ScriptedModel(GenericFakeChatModel):
 
     def bind_tools(self, tools, **kwargs):
         return self
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_embedding_thread():
+    """One embedding worker while this module runs: on a shared 2-core host, sentence embedding is several
+    times faster on one thread."""
+    from models import runtime
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(runtime, "current", lambda: runtime.Runtime(threads=1))
+        yield
 
 
 @pytest.fixture(scope="module")

@@ -30,7 +30,7 @@ def test_index_from_a_review_file(amazon_reviews_path, tmp_path):
     ws = tmp_path / "ws"
     res = _run("index", "--reviews", str(small), "-w", str(ws), "--json")
     assert res.exit_code == 0, res.output
-    out = json.loads(res.output)
+    out = json.loads(res.stdout)  # stderr may carry the model's loading bar when this command loads it first
     assert out["index"]["n_reviews"] == 12 and out["index"]["embedded"] == out["index"]["n_passages"]
     again = json.loads(_run("index", "-w", str(ws), "--json").output)
     assert again["index"]["embedded"] == 0 and again["index"]["n_passages"] == out["index"]["n_passages"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 import warnings
 
 import numpy as np
@@ -111,9 +112,18 @@ def test_a_single_query_runs_on_one_torch_thread_and_gives_the_same_vector(monke
     embed(["load the model first"])
     before = torch.get_num_threads()
     two_threads = embeddings._forward(get_embedder(), [query])[0]  # the forward as the caller's threads run it
-    seen = []
+    seen, elsewhere = [], []
     forward = embeddings._forward
-    monkeypatch.setattr(embeddings, "_forward", lambda m, t: seen.append(torch.get_num_threads()) or forward(m, t))
+
+    def watched(model, texts):
+        seen.append(torch.get_num_threads())
+        # another thread (a second chat session) keeps the process's count while this query runs
+        other = threading.Thread(target=lambda: elsewhere.append(torch.get_num_threads()))
+        other.start()
+        other.join()
+        return forward(model, texts)
+
+    monkeypatch.setattr(embeddings, "_forward", watched)
     vec = embed([query])[0]
-    assert seen == [1] and torch.get_num_threads() == before
+    assert seen == [1] and elsewhere == [before] and torch.get_num_threads() == before
     np.testing.assert_allclose(vec, two_threads / np.linalg.norm(two_threads), rtol=0, atol=1e-6)

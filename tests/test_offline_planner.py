@@ -3,7 +3,6 @@ and exact arguments, each miss named; the parsers it is built from; and planning
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -26,11 +25,14 @@ CATEGORIES = ["Soft Drinks", "Cheese", "Bag Snacks", "Frozen Pizza", "Yogurt", "
 
 @pytest.fixture(scope="module")
 def planner(questions, holdout):
-    # one torch thread: on a shared 2-core machine, single-sentence embedding is several times faster
-    os.environ.setdefault("MKA_TORCH_THREADS", "1")
+    from models import runtime
+
     p = OfflinePlanner()
     p._entities = Entities(profiles=[dict(s) for s in SEGMENTS], product_names=CATEGORIES)
-    p.get_router().warm([masked_question(q["q"], p._entities) for q in questions + holdout])
+    # one embedding worker: on a shared 2-core machine, single-sentence embedding is several times faster
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(runtime, "current", lambda: runtime.Runtime(threads=1))
+        p.get_router().warm([masked_question(q["q"], p._entities) for q in questions + holdout])
     return p
 
 

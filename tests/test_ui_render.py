@@ -247,6 +247,12 @@ def test_iter_events_follows_a_streaming_session_and_reports_failures():
 def test_normalize_event_and_answer_chunks():
     assert normalize_event("abc") == [("token", "abc")]
     assert normalize_event({"type": "mystery"}) == []
+    # one name per event, as ChatSession.stream yields it
+    assert normalize_event({"type": "tool_start", "id": "a", "name": "t", "args": {"k": 1}}) == [
+        ("tool_start", {"name": "t", "args": {"k": 1}, "id": "a"})]
+    assert normalize_event({"type": "token", "text": "hi"}) == [("token", "hi")]
+    assert normalize_event({"type": "final", "answer": "done", "result": None}) == [("final", "done")]
+    assert normalize_event({"kind": "token", "text": "hi"}) == normalize_event({"type": "delta", "text": "x"}) == []
     text = "one two  three\nfour " * 5
     assert "".join(answer_chunks(text, size=6)) == text
 

@@ -3,29 +3,29 @@
 ``build_app(session_factory, workspace)`` is handed a factory of chat sessions; the UI never builds an agent.
 The factory is called as ``session_factory(overrides)`` with ``overrides`` a dict of settings the user chose
 in the Settings tab (``base_url``, ``model``, ``api_key``), or ``None`` for the defaults. It may expose
-``reload()`` — called after the Data tab changes the workspace so that new sessions see the new artifacts.
-Every browser session gets its own chat session (``gr.State``), so histories never mix.
+``reload()`` — called after the Data tab changes the workspace so that new sessions see the new artifacts —
+and ``warm()`` — run in the background when the app launches (``ui.warmup``), so the first answer does not wait
+for the models to load. Every browser session gets its own chat session (``gr.State``), so histories never mix.
+Gradio's analytics are off (``analytics_enabled=False`` here; the environment flag is set by the edge,
+``assistant.settings.configure_process``).
 """
 
 from __future__ import annotations
 
-import os
 import tempfile
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+import gradio as gr
 
-import gradio as gr  # noqa: E402  (analytics must be off before gradio is imported)
-
-from .data_tab import build_data_tab  # noqa: E402
-from .events import answer_chunks, iter_events  # noqa: E402
-from .render import Chart, View, render_tool_calls, step_message  # noqa: E402
+from .data_tab import build_data_tab
+from .turn import N_BARS, N_LINES, N_TABLES, respond_turn, view_updates
+from .warmup import Warmup
 
 __all__ = ["build_app", "launch_app", "backend_label", "N_TABLES", "N_BARS", "N_LINES"]
 
-N_TABLES, N_BARS, N_LINES = 3, 2, 2
 SessionFactory = Callable[[dict | None], Any]
 
 EXAMPLES = [
@@ -34,6 +34,7 @@ EXAMPLES = [
     "What do reviews say about coffee?",
     "Revenue by month",
 ]
+
 
 def backend_label(session: Any, overrides: dict | None = None) -> str:
     """The always-visible line saying whether an LLM or the offline planner answers."""
@@ -58,224 +59,186 @@ class _Holder:
         return self
 
 
-def _chart_update(c: Chart) -> Any:
-    data, color = c.data, c.color
-    if color is None:
-        # a slot that once had a colour field keeps it unless told otherwise: name the single series instead
-        data = data.assign(series=c.y_title or c.y)
-        color = "series"
-    longest = max((len(str(v)) for v in data[c.x]), default=0) if c.sort else 0
-    return gr.update(value=data, x=c.x, y=c.y, color=color, title=c.title, label=c.title,
-                     x_title=c.x_title or c.x, y_title=c.y_title or c.y, sort=c.sort,
-                     x_label_angle=-25 if longest > 12 else 0, visible=True)
+class _Sessions:
+    """The chat sessions of the browser sessions, made by the factory and rebuilt after the data changed."""
+
+    def __init__(self, factory: SessionFactory) -> None:
+        self.factory = factory
+        self.data_version = 0
+        self.warmup = Warmup(getattr(factory, "warm", None))
+        self._lock = threading.Lock()
+
+    def new(self, overrides: dict | None) -> _Holder:
+        return _Holder(self.factory(overrides), overrides, self.data_version)
+
+    def ensure(self, holder: _Holder | None) -> _Holder:
+        if holder is None:
+            return self.new(None)
+        if holder.data_version != self.data_version:
+            # the workspace changed (Data tab): a session built earlier still reads the old artifacts
+            return self.new(holder.overrides)
+        return holder
+
+    def data_changed(self) -> None:
+        with self._lock:
+            reload = getattr(self.factory, "reload", None)
+            if callable(reload):
+                reload()
+            self.data_version += 1
+        if self.warmup.started:  # the app is running: load the new artifacts before the next question
+            self.warmup.start()
 
 
-def _view_updates(view: View | None) -> list[Any]:
-    """Map a view onto the fixed evidence slots (markdown, tables, bar charts, line charts, downloads)."""
-    view = view or View()
-    updates: list[Any] = [gr.update(value="\n\n".join(view.markdown), visible=bool(view.markdown))]
-    for i in range(N_TABLES):
-        if i < len(view.tables):
-            t = view.tables[i]
-            updates.append(gr.update(value=t.data, label=t.title, visible=True))
-        else:
-            updates.append(gr.update(value=None, visible=False))
-    updates.append(gr.update(value="\n\n".join(view.cards), visible=bool(view.cards)))
-    for kind, n in (("bar", N_BARS), ("line", N_LINES)):
-        charts: list[Chart] = [c for c in view.charts if c.kind == kind]
-        for i in range(n):
-            if i < len(charts):
-                updates.append(_chart_update(charts[i]))
-            else:
-                updates.append(gr.update(value=None, visible=False))
-    files = [str(p) for p in view.downloads]
-    updates.append(gr.update(value=files or None, visible=bool(files)))
-    return updates
+# -- layout ------------------------------------------------------------------------------------------
+
+@dataclass
+class _ChatTab:
+    chatbot: Any
+    box: Any
+    send: Any
+    clear: Any
+    evidence: list[Any]  # markdown, tables, card, bar charts, line charts, downloads (ui.turn.view_updates)
 
 
-def _match_call(calls: list[dict], end: dict) -> dict | None:
-    """The started call a ``tool_end`` event closes: same id when the backend gives ids, else the first
-    open call with that name."""
-    open_calls = [c for c in calls if not c.get("done")]
-    if end.get("id") is not None:
-        for c in open_calls:
-            if c.get("id") == end["id"]:
-                return c
-    return next((c for c in open_calls if c.get("name") == end.get("name")), None)
+def _chat_tab() -> _ChatTab:
+    with gr.Tab("Chat", id="chat"):
+        with gr.Row():
+            with gr.Column(scale=5):
+                chatbot = gr.Chatbot(label="Chat", elem_id="chat", height=620,
+                                     placeholder="Ask about buyers, segments, reviews or revenue.")
+                with gr.Row():
+                    box = gr.Textbox(placeholder="e.g. Which customers will buy this week?",
+                                     show_label=False, scale=8, elem_id="question", autofocus=True)
+                    send = gr.Button("Send", variant="primary", scale=1, elem_id="send")
+                gr.Examples(EXAMPLES, inputs=box, label="Try")
+                clear = gr.Button("New conversation", size="sm", elem_id="clear")
+            with gr.Column(scale=5):
+                evidence = [gr.Markdown(visible=False, elem_id="evidence-md")]
+                evidence += [gr.Dataframe(visible=False, interactive=False, wrap=True, max_height=420,
+                                          elem_id=f"evidence-table-{i + 1}") for i in range(N_TABLES)]
+                evidence.append(gr.Markdown(visible=False, elem_id="evidence-card"))
+                evidence += [gr.BarPlot(visible=False, elem_id=f"evidence-bar-{i + 1}", height=320)
+                             for i in range(N_BARS)]
+                evidence += [gr.LinePlot(visible=False, elem_id=f"evidence-line-{i + 1}", height=320)
+                             for i in range(N_LINES)]
+                evidence.append(gr.File(label="Download (CSV)", file_count="multiple", visible=False,
+                                        interactive=False, elem_id="downloads"))
+    return _ChatTab(chatbot, box, send, clear, evidence)
+
+
+@dataclass
+class _SettingsTab:
+    base_url: Any
+    model: Any
+    api_key: Any
+    apply: Any
+    offline: Any
+    status: Any
+
+
+def _settings_tab() -> _SettingsTab:
+    with gr.Tab("Settings", id="settings"):
+        gr.Markdown("Point the assistant at an OpenAI-compatible endpoint, or leave the endpoint empty "
+                    "to use the offline planner. The API key is kept for this browser session only "
+                    "and is never shown again.")
+        base_url = gr.Textbox(label="LLM endpoint (base URL)", placeholder="http://localhost:11434/v1",
+                              elem_id="settings-base-url")
+        model = gr.Textbox(label="Model", placeholder="e.g. llama3.1:8b", elem_id="settings-model")
+        api_key = gr.Textbox(label="API key", type="password", value="", elem_id="settings-api-key")
+        with gr.Row():
+            apply = gr.Button("Apply", variant="primary", elem_id="settings-apply")
+            offline = gr.Button("Use offline mode", elem_id="settings-offline")
+        status = gr.Markdown(elem_id="settings-status")
+    return _SettingsTab(base_url, model, api_key, apply, offline, status)
+
+
+# -- wiring ------------------------------------------------------------------------------------------
+
+def _wire_page(app: gr.Blocks, sessions: _Sessions, holder_state: Any, indicator: Any, model_status: Any) -> None:
+    """On page load: this browser session's chat session and the backend line; the models' loading note until
+    the warm-up is done (a timer asks each second, then stops)."""
+    timer = gr.Timer(1.0)
+
+    def on_load(holder: _Holder | None):
+        status = sessions.warmup.status()
+        try:
+            holder = sessions.ensure(holder)
+        except Exception as exc:  # noqa: BLE001 — a broken workspace must still show a page that says so
+            return holder, f"⚠️ The assistant could not start: {exc}", status
+        return holder, backend_label(holder.session, holder.overrides), status
+
+    def poll_models():
+        return sessions.warmup.status(), gr.Timer(active=not sessions.warmup.ready)
+
+    app.load(on_load, inputs=[holder_state], outputs=[holder_state, indicator, model_status])
+    timer.tick(poll_models, outputs=[model_status, timer], show_progress="hidden")
+
+
+def _wire_chat(sessions: _Sessions, holder_state: Any, chat: _ChatTab) -> None:
+    def respond(message: str, history: list | None, holder: _Holder | None) -> Iterator[tuple]:
+        yield from respond_turn(sessions.ensure, message, history, holder)
+
+    def on_clear(holder: _Holder | None):
+        overrides = holder.overrides if holder is not None else None
+        try:
+            holder = sessions.new(overrides)  # a fresh session forgets the conversation
+        except Exception:  # noqa: BLE001
+            holder = None
+        return ([], holder, *view_updates(None))
+
+    outputs = [chat.box, chat.chatbot, holder_state, *chat.evidence]
+    chat.box.submit(respond, inputs=[chat.box, chat.chatbot, holder_state], outputs=outputs, concurrency_limit=None)
+    chat.send.click(respond, inputs=[chat.box, chat.chatbot, holder_state], outputs=outputs, concurrency_limit=None)
+    chat.clear.click(on_clear, inputs=[holder_state], outputs=[chat.chatbot, holder_state, *chat.evidence])
+
+
+def _wire_settings(sessions: _Sessions, holder_state: Any, tab: _SettingsTab, indicator: Any, chatbot: Any) -> None:
+    def apply_settings(url: str, model_name: str, key: str, holder: _Holder | None):
+        url = (url or "").strip()
+        # an empty endpoint means the offline planner, whatever the environment configured
+        overrides = {"base_url": url or None, "model": (model_name or "").strip() or None, "offline": not url}
+        if key:
+            overrides["api_key"] = key
+        elif holder is not None and holder.overrides and holder.overrides.get("api_key"):
+            overrides["api_key"] = holder.overrides["api_key"]  # keep the key typed earlier
+        try:
+            holder = sessions.new(overrides)
+        except Exception as exc:  # noqa: BLE001 — a bad endpoint is a message, not a crash
+            return "", holder, f"⚠️ Settings not applied: {exc}", gr.update(), []
+        label = backend_label(holder.session, overrides)
+        # the key field is emptied: a password never travels back to the browser
+        return "", holder, "Settings applied; a new conversation started.", label, []
+
+    def go_offline(holder: _Holder | None):
+        holder = sessions.new({"base_url": None, "model": None, "offline": True})
+        return "", "", "", holder, "Offline mode on; a new conversation started.", \
+            backend_label(holder.session, holder.overrides), []
+
+    tab.apply.click(apply_settings, inputs=[tab.base_url, tab.model, tab.api_key, holder_state],
+                    outputs=[tab.api_key, holder_state, tab.status, indicator, chatbot])
+    tab.offline.click(go_offline, inputs=[holder_state],
+                      outputs=[tab.base_url, tab.model, tab.api_key, holder_state, tab.status, indicator, chatbot])
 
 
 def build_app(session_factory: SessionFactory, workspace: Any, *, title: str = "Marketing assistant") -> gr.Blocks:
-    """The whole app as Blocks; ``workspace`` is a ``models.data.workspace.Workspace`` (used by the Data tab)."""
-    state = {"data_version": 0}
-    lock = threading.Lock()
-
-    def new_holder(overrides: dict | None) -> _Holder:
-        return _Holder(session_factory(overrides), overrides, state["data_version"])
-
-    def ensure(holder: _Holder | None) -> _Holder:
-        if holder is None:
-            return new_holder(None)
-        if holder.data_version != state["data_version"]:
-            # the workspace changed (Data tab): a session built earlier still reads the old artifacts
-            return new_holder(holder.overrides)
-        return holder
-
-    def data_changed() -> None:
-        with lock:
-            reload = getattr(session_factory, "reload", None)
-            if callable(reload):
-                reload()
-            state["data_version"] += 1
-
+    """The whole app as Blocks; ``workspace`` is a ``models.data.workspace.Workspace`` (used by the Data tab).
+    Building reads no files and loads no model: ``launch_app`` starts the warm-up."""
+    sessions = _Sessions(session_factory)
     with gr.Blocks(title=title, analytics_enabled=False) as app:
         holder_state = gr.State(None)
         with gr.Row():
             gr.Markdown(f"## {title}")
             indicator = gr.Markdown("…", elem_id="backend-indicator")
+        model_status = gr.Markdown(sessions.warmup.status(), elem_id="model-status")
         with gr.Tabs():
-            with gr.Tab("Chat", id="chat"):
-                with gr.Row():
-                    with gr.Column(scale=5):
-                        chatbot = gr.Chatbot(label="Chat", elem_id="chat", height=620,
-                                             placeholder="Ask about buyers, segments, reviews or revenue.")
-                        with gr.Row():
-                            box = gr.Textbox(placeholder="e.g. Which customers will buy this week?",
-                                             show_label=False, scale=8, elem_id="question", autofocus=True)
-                            send = gr.Button("Send", variant="primary", scale=1, elem_id="send")
-                        gr.Examples(EXAMPLES, inputs=box, label="Try")
-                        clear = gr.Button("New conversation", size="sm", elem_id="clear")
-                    with gr.Column(scale=5):
-                        evidence_md = gr.Markdown(visible=False, elem_id="evidence-md")
-                        tables = [gr.Dataframe(visible=False, interactive=False, wrap=True, max_height=420,
-                                               elem_id=f"evidence-table-{i + 1}") for i in range(N_TABLES)]
-                        evidence_card = gr.Markdown(visible=False, elem_id="evidence-card")
-                        bars = [gr.BarPlot(visible=False, elem_id=f"evidence-bar-{i + 1}", height=320)
-                                for i in range(N_BARS)]
-                        lines = [gr.LinePlot(visible=False, elem_id=f"evidence-line-{i + 1}", height=320)
-                                 for i in range(N_LINES)]
-                        downloads = gr.File(label="Download (CSV)", file_count="multiple", visible=False,
-                                            interactive=False, elem_id="downloads")
+            chat = _chat_tab()
             with gr.Tab("Data", id="data") as data_tab:
-                build_data_tab(workspace, on_change=data_changed, tab=data_tab)
-            with gr.Tab("Settings", id="settings"):
-                gr.Markdown("Point the assistant at an OpenAI-compatible endpoint, or leave the endpoint empty "
-                            "to use the offline planner. The API key is kept for this browser session only "
-                            "and is never shown again.")
-                base_url = gr.Textbox(label="LLM endpoint (base URL)", placeholder="http://localhost:11434/v1",
-                                      elem_id="settings-base-url")
-                model = gr.Textbox(label="Model", placeholder="e.g. llama3.1:8b", elem_id="settings-model")
-                api_key = gr.Textbox(label="API key", type="password", value="", elem_id="settings-api-key")
-                with gr.Row():
-                    apply = gr.Button("Apply", variant="primary", elem_id="settings-apply")
-                    offline = gr.Button("Use offline mode", elem_id="settings-offline")
-                settings_status = gr.Markdown(elem_id="settings-status")
-
-        evidence = [evidence_md, *tables, evidence_card, *bars, *lines, downloads]
-
-        # -- handlers ----------------------------------------------------------------------------------
-        def on_load(holder: _Holder | None):
-            try:
-                holder = ensure(holder)
-            except Exception as exc:  # noqa: BLE001 — a broken workspace must still show a page that says so
-                return holder, f"⚠️ The assistant could not start: {exc}"
-            return holder, backend_label(holder.session, holder.overrides)
-
-        def respond(message: str, history: list | None, holder: _Holder | None) -> Iterator[tuple]:
-            history = list(history or [])
-            message = (message or "").strip()
-            if not message:
-                yield ("", list(history), holder, *[gr.update() for _ in evidence])
-                return
-            history.append({"role": "user", "content": message})
-            try:
-                holder = ensure(holder)
-            except Exception as exc:  # noqa: BLE001
-                history.append({"role": "assistant", "content": f"⚠️ The assistant could not start: {exc}"})
-                yield ("", list(history), holder, *[gr.update() for _ in evidence])
-                return
-            yield ("", list(history), holder, *[gr.update() for _ in evidence])
-            calls: list[dict] = []
-            answer_at: int | None = None
-            for kind, payload in iter_events(holder.session, message):
-                if kind == "tool_start":
-                    history.append(step_message(payload, status="pending"))
-                    calls.append({**payload, "_index": len(history) - 1})
-                elif kind == "tool_end":
-                    call = _match_call(calls, payload)
-                    if call is None:
-                        call = {**payload, "args": payload.get("args") or {}}
-                        history.append(step_message(call))
-                        call["_index"] = len(history) - 1
-                        calls.append(call)
-                    else:
-                        call.update({k: v for k, v in payload.items() if k != "args" or v})
-                        call["done"] = True
-                        history[call["_index"]] = step_message(call)
-                    call["done"] = True
-                    view = render_tool_calls([c for c in calls if c.get("done")], holder.export_dir)
-                    yield ("", list(history), holder, *_view_updates(view))
-                    continue
-                elif kind == "token":
-                    # a backend that answers in one piece is still shown arriving progressively
-                    for piece in answer_chunks(payload):
-                        if answer_at is None:
-                            history.append({"role": "assistant", "content": ""})
-                            answer_at = len(history) - 1
-                        history[answer_at] = {"role": "assistant", "content": history[answer_at]["content"] + piece}
-                        yield ("", list(history), holder, *[gr.update() for _ in evidence])
-                    continue
-                elif kind == "error":
-                    history.append({"role": "assistant", "content": f"⚠️ {payload}"})
-                elif kind == "final":
-                    if answer_at is None:
-                        history.append({"role": "assistant", "content": payload})
-                    else:
-                        history[answer_at] = {"role": "assistant", "content": payload}
-                yield ("", list(history), holder, *[gr.update() for _ in evidence])
-            for c in calls:  # a step that never reported back is not left spinning
-                if not c.get("done"):
-                    history[c["_index"]] = step_message({**c, "result": {"error": "no result"}})
-            view = render_tool_calls([c for c in calls if c.get("done")], holder.export_dir)
-            yield ("", list(history), holder, *_view_updates(view))
-
-        def on_clear(holder: _Holder | None):
-            overrides = holder.overrides if holder is not None else None
-            try:
-                holder = new_holder(overrides)  # a fresh session forgets the conversation
-            except Exception:  # noqa: BLE001
-                holder = None
-            return ([], holder, *_view_updates(None))
-
-        def apply_settings(url: str, model_name: str, key: str, holder: _Holder | None):
-            url = (url or "").strip()
-            # an empty endpoint means the offline planner, whatever the environment configured
-            overrides = {"base_url": url or None, "model": (model_name or "").strip() or None, "offline": not url}
-            if key:
-                overrides["api_key"] = key
-            elif holder is not None and holder.overrides and holder.overrides.get("api_key"):
-                overrides["api_key"] = holder.overrides["api_key"]  # keep the key typed earlier
-            try:
-                holder = new_holder(overrides)
-            except Exception as exc:  # noqa: BLE001 — a bad endpoint is a message, not a crash
-                return "", holder, f"⚠️ Settings not applied: {exc}", gr.update(), []
-            label = backend_label(holder.session, overrides)
-            # the key field is emptied: a password never travels back to the browser
-            return "", holder, "Settings applied; a new conversation started.", label, []
-
-        def go_offline(holder: _Holder | None):
-            holder = new_holder({"base_url": None, "model": None, "offline": True})
-            return "", "", "", holder, "Offline mode on; a new conversation started.", \
-                backend_label(holder.session, holder.overrides), []
-
-        app.load(on_load, inputs=[holder_state], outputs=[holder_state, indicator])
-        outputs = [box, chatbot, holder_state, *evidence]
-        box.submit(respond, inputs=[box, chatbot, holder_state], outputs=outputs, concurrency_limit=None)
-        send.click(respond, inputs=[box, chatbot, holder_state], outputs=outputs, concurrency_limit=None)
-        clear.click(on_clear, inputs=[holder_state], outputs=[chatbot, holder_state, *evidence])
-        apply.click(apply_settings, inputs=[base_url, model, api_key, holder_state],
-                    outputs=[api_key, holder_state, settings_status, indicator, chatbot])
-        offline.click(go_offline, inputs=[holder_state],
-                      outputs=[base_url, model, api_key, holder_state, settings_status, indicator, chatbot])
+                build_data_tab(workspace, on_change=sessions.data_changed, tab=data_tab)
+            settings = _settings_tab()
+        _wire_page(app, sessions, holder_state, indicator, model_status)
+        _wire_chat(sessions, holder_state, chat)
+        _wire_settings(sessions, holder_state, settings, indicator, chat.chatbot)
+    app.mka_warmup = sessions.warmup  # read by launch_app
     return app
 
 
@@ -286,7 +249,11 @@ def _is_local(host: str) -> bool:
 def launch_app(app: gr.Blocks, *, host: str = "127.0.0.1", port: int = 7860,
                auth: tuple[str, str] | None = None, warn: Callable[[str], None] = print,
                **kwargs: Any) -> Any:
-    """Launch with analytics off; warn when the app is reachable from other machines without a password."""
+    """Start loading the models in the background, then launch with analytics off; warn when the app is reachable
+    from other machines without a password."""
+    warmup = getattr(app, "mka_warmup", None)
+    if warmup is not None:
+        warmup.start()
     if not _is_local(host) and auth is None:
         warn(f"Warning: serving on {host}:{port} without --auth: anyone who can reach this machine can use "
              f"the assistant and read your customer data. Add --auth user:pass (or set MKA_AUTH).")

@@ -13,19 +13,16 @@ from typing import Any, Callable, Mapping
 import gradio as gr
 import pandas as pd
 
+from models.pipeline import FIT_STEPS
+
 __all__ = ["build_data_tab", "ingest_uploads", "run_pipeline_step", "overview_view", "explain_error",
            "TABLE_KINDS", "STEPS"]
 
 TABLE_KINDS = ("orders", "products", "customers", "reviews")
 FILE_TYPES = [".csv", ".tsv", ".txt", ".json", ".jsonl", ".parquet", ".gz", ".xlsx"]
 
-# step name -> (button label, what the progress bar says, module, function)
-STEPS: dict[str, tuple[str, str, str, str]] = {
-    "train": ("Retrain predictor", "Training the purchase predictor and backtesting it…", "models.predictor.workspace",
-              "train_workspace"),
-    "segment": ("Re-segment customers", "Fitting customer segments…", "models.segments.workspace", "fit_workspace"),
-    "index": ("Re-index reviews", "Indexing reviews for search…", "models.reviews.index", "index_workspace"),
-}
+# the steps that refit the models after new data, by name, in pipeline order
+STEPS = {s.name: s for s in FIT_STEPS}
 
 
 def explain_error(exc: BaseException) -> str:
@@ -79,14 +76,11 @@ def ingest_uploads(ws: Any, files: Mapping[str, Any], allow_returns: bool = Fals
 
 def run_pipeline_step(ws: Any, step: str) -> str:
     """Run one fitting step over the workspace and say what it produced (markdown)."""
-    import importlib
-
     if step not in STEPS:
         raise ValueError(f"unknown step {step!r}; expected one of {', '.join(STEPS)}")
-    label, _, module, func = STEPS[step]
-    fn = getattr(importlib.import_module(module), func)
+    label = STEPS[step].label
     try:
-        info = fn(ws, progress=False)
+        info = STEPS[step](ws)
     except Exception as exc:  # noqa: BLE001
         return explain_error(exc)
     bits = []
@@ -105,7 +99,7 @@ def _artifacts_markdown(ws: Any) -> str:
     except Exception:  # noqa: BLE001 — the overview still shows the tables
         return ""
     if not artifacts:
-        return "\n_No models fitted yet: run the three steps above._"
+        return "\n_No models fitted yet: run the steps above._"
     lines = ["\n| model | as of | status |", "|---|---|---|"]
     for name, info in sorted(artifacts.items()):
         info = info if isinstance(info, Mapping) else {}
@@ -168,8 +162,8 @@ def build_data_tab(ws: Any, on_change: Callable[[], None], tab: Any = None) -> N
                               value=False, elem_id="allow-returns")
         ingest_btn = gr.Button("Validate and ingest", variant="primary", elem_id="ingest")
     with gr.Row():
-        step_btns = {s: gr.Button(label, elem_id=f"step-{s}") for s, (label, *_rest) in STEPS.items()}
-        all_btn = gr.Button("Run all three", elem_id="step-all")
+        step_btns = {name: gr.Button(s.label, elem_id=f"step-{name}") for name, s in STEPS.items()}
+        all_btn = gr.Button("Run all steps", elem_id="step-all")
     status = gr.Markdown(elem_id="data-status")
     refresh = gr.Button("Refresh overview", size="sm", elem_id="refresh-overview")
     ov_md = gr.Markdown(elem_id="overview-md")
@@ -191,7 +185,7 @@ def build_data_tab(ws: Any, on_change: Callable[[], None], tab: Any = None) -> N
 
     def make_step(step: str):
         def do_step(progress=gr.Progress(track_tqdm=True)):
-            progress(0.05, desc=STEPS[step][1])
+            progress(0.05, desc=STEPS[step].description)
             msg = run_pipeline_step(ws, step)
             on_change()
             return msg
@@ -200,7 +194,7 @@ def build_data_tab(ws: Any, on_change: Callable[[], None], tab: Any = None) -> N
     def do_all(progress=gr.Progress(track_tqdm=True)):
         msgs = []
         for i, step in enumerate(STEPS):
-            progress(i / len(STEPS), desc=STEPS[step][1])
+            progress(i / len(STEPS), desc=STEPS[step].description)
             msgs.append(run_pipeline_step(ws, step))
         on_change()
         return "\n\n".join(msgs)

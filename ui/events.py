@@ -3,8 +3,9 @@
 The app consumes ``(kind, payload)`` pairs:
 ``("tool_start", {name, args})``, ``("tool_end", {name, args, result, duration_s})``, ``("token", text)``,
 ``("final", answer_markdown)`` and ``("error", message)``.
-A session with ``stream(question)`` is followed event by event; one with only ``ask(question)`` is asked
-once and its reply replayed in small pieces so the browser still sees the answer arrive progressively.
+A session with ``stream(question)`` (``assistant.session.ChatSession``, the one producer: events are dicts with
+``type`` one of the kinds above) is followed event by event; one with only ``ask(question)`` is asked once and
+its reply replayed in small pieces so the browser still sees the answer arrive progressively.
 """
 
 from __future__ import annotations
@@ -15,11 +16,6 @@ from typing import Any, Iterator, Mapping
 
 __all__ = ["iter_events", "normalize_event", "answer_chunks"]
 
-_START = {"tool_start", "tool_call", "on_tool_start"}
-_END = {"tool_end", "tool_result", "on_tool_end"}
-_TOKEN = {"token", "delta", "text", "answer_delta", "on_chat_model_stream"}
-_FINAL = {"final", "answer", "done", "end"}
-
 
 def _get(obj: Any, key: str, default: Any = None) -> Any:
     if isinstance(obj, Mapping):
@@ -28,19 +24,19 @@ def _get(obj: Any, key: str, default: Any = None) -> Any:
 
 
 def _as_call(obj: Any) -> dict:
-    call = _get(obj, "tool_call") or _get(obj, "call") or obj
-    result = _get(call, "result")
+    """A tool event, or one of an AskResult's tool calls, as ``{name, args[, id][, result, duration_s]}``."""
+    result = _get(obj, "result")
     if isinstance(result, str):
         try:
             result = json.loads(result)
         except json.JSONDecodeError:
             pass
-    out = {"name": _get(call, "name") or _get(call, "tool") or "tool", "args": _get(call, "args") or {}}
+    out = {"name": _get(obj, "name") or "tool", "args": _get(obj, "args") or {}}
     if _get(obj, "id") is not None:
         out["id"] = _get(obj, "id")
-    if result is not None or _get(call, "duration_s") is not None:
+    if result is not None or _get(obj, "duration_s") is not None:
         out["result"] = result
-        out["duration_s"] = _get(call, "duration_s")
+        out["duration_s"] = _get(obj, "duration_s")
     return out
 
 
@@ -57,28 +53,19 @@ def answer_chunks(text: str, size: int = 24) -> Iterator[str]:
 
 
 def normalize_event(event: Any) -> list[tuple[str, Any]]:
-    """A streamed event (dict or object) → zero or more ``(kind, payload)`` pairs."""
+    """One of ``ChatSession.stream``'s events (or a bare text piece) → zero or more ``(kind, payload)`` pairs."""
     if isinstance(event, str):
         return [("token", event)]
-    kind = str(_get(event, "type") or _get(event, "kind") or _get(event, "event") or "").lower()
-    if not kind and _get(event, "answer") is not None:  # an AskResult yielded at the end
-        kind = "final"
-    if kind in _START:
-        return [("tool_start", _as_call(event))]
-    if kind in _END:
-        return [("tool_end", _as_call(event))]
-    if kind in _TOKEN:
-        text = _get(event, "text") or _get(event, "delta") or _get(event, "content") or _get(event, "token") or ""
+    kind = _get(event, "type")
+    if kind in ("tool_start", "tool_end"):
+        return [(kind, _as_call(event))]
+    if kind == "token":
+        text = _get(event, "text") or ""
         return [("token", str(text))] if text else []
     if kind == "error":
-        return [("error", str(_get(event, "message") or _get(event, "error") or event))]
-    if kind in _FINAL:
+        return [("error", str(_get(event, "message") or event))]
+    if kind == "final":
         answer = _get(event, "answer")
-        if answer is None:
-            answer = _get(event, "text") or _get(event, "content")
-        result = _get(event, "result")
-        if answer is None and result is not None:
-            answer = _get(result, "answer")
         return [("final", str(answer))] if answer is not None else []
     return []
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .common import echo_json, json_option, user_errors
+from .common import current_settings, echo_json, json_option, user_errors
 
 __all__ = ["ask", "COMMANDS", "make_session"]
 
@@ -34,9 +34,7 @@ def make_session(settings):
 @user_errors
 def ask(question: str, workspace: Path | None, base_url: str | None, model: str | None, as_json: bool) -> None:
     """Ask one question about your customers, segments, reviews or sales."""
-    from assistant.settings import Settings
-
-    settings = Settings.from_env({"workspace": workspace, "base_url": base_url, "model": model})
+    settings = current_settings().updated({"workspace": workspace, "base_url": base_url, "model": model})
     if not settings.workspace.joinpath("manifest.json").exists():
         from models.data.errors import WorkspaceError
 

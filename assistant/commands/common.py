@@ -10,23 +10,31 @@ from typing import Any, Callable
 
 import click
 
+from assistant.settings import Settings
 from models.data.errors import DataValidationError, WorkspaceError
 from models.data.workspace import DEFAULT_WORKSPACE, Workspace
 
-__all__ = ["workspace_option", "json_option", "user_errors", "echo_json", "EXIT_USER_ERROR"]
+__all__ = ["workspace_option", "json_option", "user_errors", "echo_json", "current_settings", "EXIT_USER_ERROR"]
 
 EXIT_USER_ERROR = 2
 
 
-def workspace_option(fn: Callable) -> Callable:
-    """``--workspace DIR`` (env ``MKA_WORKSPACE``); the command receives ``ws: Workspace``."""
+def current_settings() -> Settings:
+    """The settings `mka` read when it started (``assistant.cli.main``); read now for a command run on its own."""
+    ctx = click.get_current_context(silent=True)
+    found = ctx.find_object(Settings) if ctx is not None else None
+    return found if found is not None else Settings.from_env()
 
-    @click.option("--workspace", "-w", "workspace", type=click.Path(file_okay=False, path_type=Path),
-                  default=DEFAULT_WORKSPACE, envvar="MKA_WORKSPACE", show_default=True,
-                  help="Workspace folder (tables, models, review index).")
+
+def workspace_option(fn: Callable) -> Callable:
+    """``--workspace DIR`` (default: the settings' workspace); the command receives ``ws: Workspace``."""
+
+    @click.option("--workspace", "-w", "workspace", type=click.Path(file_okay=False, path_type=Path), default=None,
+                  help=f"Workspace folder (tables, models, review index).  [default: $MKA_WORKSPACE or "
+                       f"{DEFAULT_WORKSPACE}]")
     @functools.wraps(fn)
-    def wrapper(*args: Any, workspace: Path, **kwargs: Any) -> Any:
-        return fn(*args, ws=Workspace(workspace), **kwargs)
+    def wrapper(*args: Any, workspace: Path | None, **kwargs: Any) -> Any:
+        return fn(*args, ws=Workspace(workspace or current_settings().workspace), **kwargs)
 
     return wrapper
 

@@ -135,22 +135,16 @@ def overview_cmd(ws: Any, as_json: bool) -> None:
 def demo_cmd(ctx: click.Context, ws: Any, n_customers: int | None, quick: bool, no_chat: bool) -> None:
     """Build a demo workspace from the real Complete Journey data (with SYNTHETIC reviews), train, segment,
     index the reviews, print the overview, then open the chat."""
-    from models.data.ingest import ingest_demo
+    from models import pipeline
     from models.analytics.overview import overview
-    from models.reviews.index import index_workspace
-    from models.predictor.workspace import train_workspace
-    from models.segments.workspace import fit_workspace
 
     from .chat import chat as chat_cmd
 
-    click.secho("Ingesting the demo data (Complete Journey + synthetic reviews)…", bold=True)
-    _print_ingest(ingest_demo(ws, n_customers=n_customers, progress=True))
-    click.secho("Training the purchase predictor (rolling backtest, then the final model)…", bold=True)
-    train_workspace(ws, quick=quick, progress=True)
-    click.secho("Fitting customer segments…", bold=True)
-    fit_workspace(ws, progress=True)
-    click.secho("Indexing reviews…", bold=True)
-    index_workspace(ws, progress=True)
+    for step in pipeline.STEPS:
+        click.secho(step.description, bold=True)
+        result = step(ws, progress=True, n_customers=n_customers, quick=quick)
+        if step.name == "ingest_demo":
+            _print_ingest(result)
     print_overview(overview(ws))
     if not no_chat:
         ctx.invoke(chat_cmd, workspace=ws.path)

@@ -12,10 +12,10 @@ from collections import OrderedDict
 
 import numpy as np
 import pandas as pd
-import torch
 
 from models.data.errors import WorkspaceError
 from models.predictor.card import backtest_card, backtest_line, target_text
+from models.runtime import limit_threads
 from models.predictor.estimator import PurchasePredictor
 
 __all__ = ["score_customers", "model_card", "load_predictor", "trained_horizons", "target_text", "backtest_line",
@@ -156,12 +156,8 @@ def explain(est: PurchasePredictor, feats: pd.DataFrame, horizon_days: int, top:
     only those customers, in that order.
     """
     j = est._check_horizon(horizon_days)
-    old = torch.get_num_threads()
-    torch.set_num_threads(max(1, int(est.n_threads)))
-    try:
+    with limit_threads(est.n_threads):  # this thread only
         groups, attr = _attributions(est, feats, j, rows=rows)
-    finally:
-        torch.set_num_threads(old)
     out: list[list[str]] = []
     for i in range(0, len(feats), chunk):
         part = attr[i:i + chunk]

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import copy
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable, NamedTuple
 
@@ -25,6 +24,7 @@ from torch import nn
 
 from models.features import PreparedOrders, default_as_of, features_from_prepared, prepare_orders, week_columns
 from models.predictor.net import PredictorConfig, PurchaseNet, static_feature_names, transform_static
+from models.runtime import limit_threads
 
 __all__ = ["TrainSettings", "TrainedNet", "train_net", "window_targets", "snapshot_cutoffs"]
 
@@ -187,16 +187,6 @@ def _training_rows(prep: PreparedOrders, as_of: pd.Timestamp, s: TrainSettings, 
     return cutoffs, train, val
 
 
-@contextmanager
-def _torch_threads(n: int):
-    old = torch.get_num_threads()
-    torch.set_num_threads(max(1, int(n)))
-    try:
-        yield
-    finally:
-        torch.set_num_threads(old)
-
-
 class _Data(NamedTuple):
     xs: torch.Tensor
     seq: torch.Tensor
@@ -300,7 +290,7 @@ def train_net(orders: pd.DataFrame, products: pd.DataFrame | None, settings: Tra
     spend_scale = float(max(np.nansum(prep.gross) / max(len(prep.ts), 1), 1e-3))
     cfg = PredictorConfig(n_static=len(names), n_weeks=s.n_weeks, horizons=tuple(int(h) for h in s.horizons),
                           hidden=s.hidden, conv_channels=s.conv_channels, dropout=s.dropout)
-    with _torch_threads(s.n_threads):
+    with limit_threads(s.n_threads):  # this thread only: sessions running beside a fit keep their threads
         torch.manual_seed(s.random_state)
         net = PurchaseNet(cfg)
         data = _tensors(rows, mean, std, spend_scale)
