@@ -9,7 +9,7 @@ import click
 __all__ = ["main", "cli"]
 
 # area modules, each exporting COMMANDS: list[click.Command]
-_AREAS = ("data", "predict", "segments", "reviews", "ask", "chat")
+_AREAS = ("data", "predict", "forecast", "segments", "reviews", "ask", "chat")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

@@ -9,6 +9,7 @@ from langchain_core.tools import BaseTool
 
 from .campaign import make_campaign_tools
 from .context import ToolContext
+from .forecast import make_forecast_tools
 from .overview import make_overview_tools
 from .predict import make_predict_tools
 from .reviews import make_review_tools
@@ -17,11 +18,11 @@ from .segments import make_segment_tools
 __all__ = ["build_tools", "ToolContext", "TOOL_NAMES"]
 
 TOOL_NAMES = ("predict_buyers", "explain_customer", "list_segments", "segment_audience", "search_reviews",
-              "summarize_reviews", "write_campaign", "data_overview")
+              "summarize_reviews", "write_campaign", "data_overview", "forecast")
 
 
 def build_tools(ctx: ToolContext) -> list[BaseTool]:
     tools = (make_predict_tools(ctx) + make_segment_tools(ctx) + make_review_tools(ctx)
-             + make_campaign_tools(ctx) + make_overview_tools(ctx))
+             + make_campaign_tools(ctx) + make_overview_tools(ctx) + make_forecast_tools(ctx))
     assert tuple(t.name for t in tools) == TOOL_NAMES, [t.name for t in tools]
     return tools

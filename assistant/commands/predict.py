@@ -18,10 +18,15 @@ __all__ = ["COMMANDS", "train_cmd", "backtest_cmd", "predict_cmd"]
 @json_option
 @user_errors
 def train_cmd(ws, quick: bool, as_json: bool) -> None:
-    """Backtest the purchase predictor against baselines, then fit it on all orders and save it."""
+    """Backtest the purchase predictor against baselines, then fit it on all orders and save it; then backtest
+    and fit the weekly sales forecasts (`mka forecast`)."""
+    from models.forecast.fit import fit_workspace as fit_forecasts
     from models.predictor.train import train_workspace
 
     info = train_workspace(ws, quick=quick, progress=not as_json)
+    if not as_json:
+        click.secho("Backtesting and fitting the sales forecasts…", bold=True)
+    info["forecast"] = fit_forecasts(ws, progress=not as_json, quick=quick)
     if as_json:
         echo_json(info)
 
@@ -53,15 +58,28 @@ def _load_or_run_backtest(ws, quick: bool, rerun: bool) -> dict:
 
 
 @click.command("backtest")
+@click.option("--target", type=click.Choice(["predictor", "forecast"]), default="predictor", show_default=True,
+              help="The purchase predictor, or the weekly sales forecast (`mka forecast`).")
+@click.option("--metric", type=click.Choice(["revenue", "orders", "customers"]), default="revenue",
+              show_default=True, help="With --target forecast: the series to backtest.")
+@click.option("--by", type=click.Choice(["category", "department", "segment"]), default=None,
+              help="With --target forecast: backtest every level of this breakdown.")
 @click.option("--horizon", "horizon", type=int, default=7, show_default=True, help="Window length in days.")
 @click.option("--rerun", is_flag=True, help="Run the backtest again instead of reading the saved one.")
 @click.option("--quick", is_flag=True, help="With a run: 3 cutoffs and quick model settings.")
 @workspace_option
 @json_option
 @user_errors
-def backtest_cmd(ws, horizon: int, rerun: bool, quick: bool, as_json: bool) -> None:
-    """Rolling backtest: per cutoff and mean, the model against every baseline, with paired 95% CIs."""
+def backtest_cmd(ws, target: str, metric: str, by: str | None, horizon: int, rerun: bool, quick: bool,
+                 as_json: bool) -> None:
+    """Rolling backtest: per cutoff and mean, the model against every baseline, with paired 95% CIs
+    (--target forecast: MASE, sMAPE and interval coverage per level against naive and drift)."""
     from models.predictor.scoring import target_text
+
+    if target == "forecast":
+        from .forecast import print_forecast_backtest
+
+        return print_forecast_backtest(ws, metric, by, rerun, quick, as_json)
 
     bt = _load_or_run_backtest(ws, quick, rerun)
     key = str(int(horizon))

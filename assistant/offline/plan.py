@@ -12,7 +12,7 @@ from .router import Router, cue_scores
 __all__ = ["Plan", "Entities", "make_plan", "masked_question", "previous_call", "FOLLOWUP_RE"]
 
 TOOLS = ("predict_buyers", "explain_customer", "list_segments", "segment_audience", "search_reviews",
-         "summarize_reviews", "write_campaign", "data_overview")
+         "summarize_reviews", "write_campaign", "data_overview", "forecast")
 FOLLOWUP_RE = re.compile(r"^\s*(and|what about|how about|same|now|ok|okay|also|instead|then|but|only|just|"
                          r"make it|do it|try|repeat)\b", re.I)
 _QUERY_STOP = set("""a an the of for in on at to and or is are was were be do does did what which who whom how why
@@ -167,6 +167,13 @@ def build_args(route: str, q: str, ent: Entities) -> dict:
         a.update(metric=metric, by=by, period=P.parse_period(q))
         if a["metric"] is None and (a["by"] or a["period"]):
             a["metric"] = "revenue"
+    elif route == "forecast":
+        t, each = q.lower(), r"\b(by|per|each|every|across|split by|broken down by)\s+(product\s+)?"
+        by = ("department" if re.search(each + r"departments?\b", t) else
+              "category" if re.search(each + r"(category|categories)\b", t) else
+              "segment" if re.search(each + r"segments?\b", t) and not seg else None)
+        a.update(metric=P.parse_forecast_metric(q), horizon_weeks=P.parse_forecast_weeks(q), segment=seg, by=by,
+                 series=P.match_name(q, ent.aliases) if not seg and by != "segment" else None)
     return {k: v for k, v in a.items() if v is not None}
 
 

@@ -153,7 +153,12 @@ def backtest_panel(panel: Panel, *, candidates=METHODS, horizon: int | None = No
                                                holiday[[j]], windows) for meth, fc in fcs.items()}
                                for j, c in enumerate(cols) if rows[j]}
         result["levels"][lv] = entry
-    if panel.by is not None and panel.additive:
+    if panel.by is not None and panel.additive and n_rec_origins < 1:
+        result["reconciliation"] = {"chosen": "mint_shrink", "compared": False,
+                                    "reason": "reconciliations not compared in this quick backtest; MinT-shrink "
+                                              "is the default (it was as good as or better than bottom-up on "
+                                              "Complete Journey, bench/forecast.py)"}
+    elif panel.by is not None and panel.additive:
         result["reconciliation"] = _reconciliation(panel, result, origins[-n_rec_origins:], H, windows, m,
                                                    names_all, reconcilers, runs, cols, origins, n_jobs, say)
     elif panel.by is not None:

@@ -23,7 +23,7 @@ FORECAST_FILE = "forecast.parquet"
 HISTORY_FILE = "forecast_history.parquet"
 CARD_FILE = "forecast.json"
 SAVED_HORIZON = 13          # weeks: a quarter ahead is answered from the artifact
-QUICK = {"n_origins": 3, "max_series_per_level": 6, "n_rec_origins": 2}
+QUICK = {"n_origins": 3, "max_series_per_level": 5, "n_rec_origins": 0}
 FULL = {"n_origins": 8, "max_series_per_level": 20, "n_rec_origins": 3}
 
 
@@ -89,11 +89,12 @@ def panel_inputs(ws) -> dict:
     return out
 
 
-def _breakdowns(inputs: dict) -> list[str | None]:
+def _breakdowns(inputs: dict, quick: bool) -> list[str | None]:
     out: list[str | None] = [None]
     prod = inputs["products"]
     if prod is not None and "product_id" in inputs["orders"].columns:
-        out += [b for b in ("department", "category") if b in prod.columns]
+        # hundreds of category series: a quick fit leaves them to be forecast on demand
+        out += [b for b in ("department", "category") if b in prod.columns and not (quick and b == "category")]
     if inputs["segments"] is not None:
         out.append("segment")
     return out
@@ -101,6 +102,7 @@ def _breakdowns(inputs: dict) -> list[str | None]:
 
 def fit_workspace(ws, progress: bool = True, *, quick: bool = False, n_jobs: int = 2) -> dict:
     """Backtest and forecast revenue, orders and customers — total and by every breakdown the data allows —
+    (``quick``: 3 origins, no reconciliation comparison, categories left to on-demand forecasts),
     then save ``artifacts/forecast.parquet`` (forecasts), ``forecast_history.parquet`` and ``forecast.json``
     (backtests, chosen models, notes) and record ``forecast`` in the manifest."""
     from threadpoolctl import threadpool_limits
@@ -113,7 +115,7 @@ def fit_workspace(ws, progress: bool = True, *, quick: bool = False, n_jobs: int
     settings = QUICK if quick else FULL
     cards, frames, hist = {}, [], []
     with threadpool_limits(limits=1):
-        for by in _breakdowns(inputs):
+        for by in _breakdowns(inputs, quick):
             for metric in METRICS:
                 t0 = time.perf_counter()
                 panel = build_panel(inputs["orders"], metric, by, products=inputs["products"],

@@ -17,7 +17,7 @@ from .backtest import backtest_panel, settings_for
 from .fit import CARD_FILE, FORECAST_FILE, HISTORY_FILE, QUICK, forecast_panel, panel_inputs
 from .series import BREAKDOWNS, METRICS, TOTAL, build_panel
 
-__all__ = ["forecast", "target_text", "MAX_HORIZON", "backtest_summary", "load_card"]
+__all__ = ["forecast", "forecast_backtest", "target_text", "MAX_HORIZON", "backtest_summary", "load_card"]
 
 MAX_HORIZON = 26
 HISTORY_SERIES = 12     # series whose history is returned (the total and the largest ones)
@@ -179,5 +179,27 @@ def _series_order(hist: pd.DataFrame, fc: pd.DataFrame) -> list[str]:
     """"total" first, then the other series by their history's volume."""
     vol = hist.groupby("series")["actual"].apply(lambda s: s.abs().sum()).sort_values(ascending=False,
                                                                                         kind="stable")
-    names = [s for s in vol.index if s in set(fc["series"])]
+    have = set(fc["series"].astype(str))
+    names = [str(s) for s in vol.index if str(s) in have]
     return [TOTAL] + [s for s in names if s != TOTAL] if TOTAL in names else names
+
+
+def forecast_backtest(ws, metric: str = "revenue", by: str | None = None, rerun: bool = False,
+                      quick: bool = False, n_jobs: int = 1, progress=None) -> dict:
+    """The full rolling-origin backtest of one metric × breakdown: saved by `mka train` when fresh, else run now
+    (``quick``: the quick settings)."""
+    from .fit import FULL
+
+    if metric not in METRICS:
+        raise ValueError(f"metric={metric!r} is not known; use one of {list(METRICS)}")
+    if by is not None and by not in BREAKDOWNS:
+        raise ValueError(f"by={by!r} is not known; use one of {list(BREAKDOWNS)} or none")
+    doc = load_card(ws)
+    card = (doc or {}).get("cards", {}).get(f"{metric}|{by or ''}")
+    if card and not rerun and doc.get("data_hash") == ws.data_hash():
+        return dict(card["backtest"], as_of=doc["as_of"], source="saved by `mka train`")
+    inputs = panel_inputs(ws)
+    panel = build_panel(inputs["orders"], metric, by, products=inputs["products"], segments=inputs["segments"])
+    bt = backtest_panel(panel, n_jobs=n_jobs, progress=progress, **(QUICK if quick else FULL))
+    as_of = (pd.Timestamp(inputs["orders"]["timestamp"].max()).normalize() + pd.Timedelta(days=1)).date().isoformat()
+    return dict(bt, as_of=as_of, source="run now")
