@@ -21,6 +21,7 @@ from .render_customers import (
     render_predictions,
     render_segments,
 )
+from .render_forecast import render_forecast
 from .render_text import render_campaign, render_overview, render_review_summary, render_reviews
 from .view import Chart, Table, View, csv_for_rows
 
@@ -47,6 +48,7 @@ _RENDERERS = {
     "review_summary": render_review_summary,
     "campaign": render_campaign,
     "overview": render_overview,
+    "forecast": render_forecast,
 }
 
 

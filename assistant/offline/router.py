@@ -45,7 +45,9 @@ _CUES: list[tuple[str, str, float]] = [
                  r"next (week|month|quarter|year)'?s?|coming (weeks|months)|weeks? ahead|months? ahead|upcoming)\b"
                  r".*\b(revenue|sales|turnover|orders|baskets|active customers|how many customers|sell|sold|make)\b|"
                  r"\b(revenue|sales|turnover|orders)\b.*\b(forecast\w*|projected|projection|outlook|next (week|month|"
-                 r"quarter|year)|coming (weeks|months)|ahead)\b|\bsales forecast\b|\bforecast\b(?!.*\b(buy|purchase|"
+                 r"quarter|year)|coming (weeks|months)|ahead)\b|"
+                 r"\b((how many|number of)\s+(active\s+)?|active\s+)(customers|shoppers|buyers|households)\b.*\b(next "
+                 r"(week|month|quarter|year)|coming (weeks|months)|ahead|will (we|there))\b|\bsales forecast\b|\bforecast\b(?!.*\b(buy|purchase|"
                  r"shop|customers? will)\b)", 0.35),
     ("data_overview", r"\b(revenue|sales|turnover|kpis?|aov|average basket|basket size|repeat rate|"
                       r"best[- ]?sellers?|top (products|categories)|by month|per month|monthly|weekly|"

@@ -102,6 +102,15 @@ def backtest_panel(panel: Panel, *, candidates=METHODS, horizon: int | None = No
     T = len(vals)
     min_train = int(min_train or max(2 * H, T // 2))
     origins = origins_for(T, H, n_origins, min_train)
+    short = None
+    if not origins and T >= 8:
+        # a short history still gets a backtest, over shorter windows, said so
+        H = max(1, min(H, T // 4))
+        windows = tuple(w for w in windows if w <= H) or (H,)
+        min_train = max(6, T // 2)
+        origins = origins_for(T, H, n_origins, min_train)
+        short = (f"only {T} complete {st['unit']}s: the backtest scores {H}-{st['unit']} windows, not the full "
+                 f"horizon")
     periods = vals.index
     hol = np.array([panel.holidays.get(p) is not None for p in periods])
     names_all = [panel.holidays.get(p) for p in periods]
@@ -109,10 +118,10 @@ def backtest_panel(panel: Panel, *, candidates=METHODS, horizon: int | None = No
                     "horizon": H, "windows": list(windows), "n_periods": T, "min_train": min_train,
                     "origins": [periods[o].date().isoformat() for o in origins], "scaling": SCALING,
                     "holiday_periods": {p.date().isoformat(): n for p, n in panel.holidays.items() if p in periods},
-                    "levels": {}, "notes": list(panel.notes)}
+                    "levels": {}, "notes": list(panel.notes) + ([short] if short else [])}
     if not origins:
-        result["error"] = (f"{T} complete {st['unit']}s: a backtest needs at least {min_train + H} "
-                           f"({min_train} to train on and {H} to score)")
+        result["error"] = (f"only {T} complete {st['unit']}s of orders: a forecast needs at least 8 (and a "
+                           f"backtest over the full horizon {min_train + H})")
         return result
     available = [c for c in candidates if min_history(c, m) <= origins[0]]
     unavailable = {c: (f"needs {min_history(c, m)} {st['unit']}s of history (two full seasons of {m}) at the "

@@ -59,8 +59,9 @@ class Forecaster:
         self.n_ = len(y)
         self.fallback_ = None
         method = self.method
-        if len(y) < min_history(method, m):
-            self.fallback_ = f"{method} needs at least {min_history(method, m)} points, has {len(y)}: naive used"
+        need = min_history(method, self.season_length)
+        if len(y) < need:
+            self.fallback_ = f"{method} needs at least {need} points, has {len(y)}: naive used"
             method = "naive"
         elif method in MODELS and np.ptp(y) == 0:
             self.fallback_ = f"{method}: the series is constant: naive used"
