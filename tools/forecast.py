@@ -51,13 +51,28 @@ def _bottom_up(ctx: ToolContext, segment: Optional[str]) -> Optional[dict]:
                     "chosen by the forecast backtest"}
 
 
-def _pick(names: list[str], wanted: str) -> Optional[str]:
+def _pick(names: list[str], wanted: str, exact: bool) -> Optional[str]:
     w = wanted.strip().casefold()
-    exact = [n for n in names if n.casefold() == w]
     if exact:
-        return exact[0]
+        return next((n for n in names if n.casefold() == w or n.casefold().split(" (")[0] == w), None)
     part = [n for n in names if w in n.casefold()]
     return part[0] if len(part) == 1 else None
+
+
+def _find_series(ctx: ToolContext, metric: str, by: Optional[str], h: int, seg_name: Optional[str],
+                 series: str) -> tuple[str, dict, str]:
+    """(level, result, series name) for a named category or department: exact names at every level first."""
+    results: dict = {}
+    for exact in (True, False):
+        for level in [by] if by else ["department", "category"]:
+            if level not in results:
+                results[level] = dict(ctx.forecast(metric, level, h, seg_name))
+            names = list(dict.fromkeys(r["series"] for r in results[level].get("forecasts", [])))
+            picked = _pick(names, series, exact)
+            if picked is not None:
+                return level, results[level], picked
+    raise ToolArgError(f"series={series!r} is not a category or department of this shop; leave it empty and use "
+                       f"by='category' to see them all")
 
 
 def forecast_impl(ctx: ToolContext, metric: Optional[str] = "revenue", by: Optional[str] = None,
@@ -83,17 +98,13 @@ def forecast_impl(ctx: ToolContext, metric: Optional[str] = "revenue", by: Optio
     series = None if series in (None, "") else str(series)
     if series is not None and by == "segment":
         raise ToolArgError("series names a category or department; for one segment use segment=...")
-    for level in ([by] if by else ["category", "department"]) if series is not None else [by]:
-        res = dict(ctx.forecast(metric, level, h, seg_name))
-        rows = list(res.get("forecasts", []))
-        names = list(dict.fromkeys(r["series"] for r in rows))
-        picked = _pick(names, series) if series is not None else None
-        if series is None or picked is not None:
-            by = level
-            break
+    picked = None
+    if series is None:
+        res = dict(ctx.forecast(metric, by, h, seg_name))
     else:
-        raise ToolArgError(f"series={series!r} is not a category or department of this shop; leave it empty and "
-                           f"use by='category' to see them all")
+        by, res, picked = _find_series(ctx, metric, by, h, seg_name, series)
+    rows = list(res.get("forecasts", []))
+    names = list(dict.fromkeys(r["series"] for r in rows))
     if picked is not None:
         names = [n for n in names if n in ("total", picked)]
     stem = f"forecast_{metric}" + (f"_by_{by}" if by else "") + (f"_{seg_name}" if seg_name else "")
