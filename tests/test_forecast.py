@@ -165,3 +165,12 @@ def test_short_history_backtests_shorter_windows():
     p = build_panel(shop["orders"], "revenue", None)
     bt = backtest_panel(p, n_origins=3)
     assert "error" not in bt and bt["horizon"] < 8 and any("only" in n for n in bt["notes"])
+
+
+def test_segment_series_add_up_with_unassigned(shop):
+    ids = sorted(shop["orders"]["customer_id"].astype(str).unique())
+    seg = pd.DataFrame({"customer_id": ids[:30], "segment": ["A" if i % 2 else "B" for i in range(30)]})
+    for metric in ("revenue", "orders", "customers"):
+        p = build_panel(shop["orders"], metric, "segment", segments=seg)
+        assert p.series_at("segment") == ["A", "B", "Unassigned"] and p.additive
+        assert np.allclose(p.values[["A", "B", "Unassigned"]].sum(axis=1), p.values["total"])

@@ -152,9 +152,11 @@ def forecast(ws, metric: str = "revenue", by: str | None = None, horizon: int = 
     for h in facts.get("holidays", []):
         notes.append(f"{h['period']} is the {h['holiday']}: " + (
             "scaled by its effect in the history" if h["adjusted"] else
-            "no earlier occurrence in the history to learn its effect from, so it is forecast as a regular week"))
-    notes.append("holiday weeks in the history (Thanksgiving, Christmas, New Year) are replaced by their "
-                 "neighbours' level before fitting, and left out of the backtest's headline scores")
+            f"no earlier occurrence in the history to learn its effect from, so it is forecast as a regular "
+            f"{settings_for(freq)['unit']}"))
+    unit = settings_for(freq)["unit"]
+    notes.append(f"holiday {unit}s in the history (Thanksgiving, Christmas, New Year) are replaced by their "
+                 f"neighbours' level before fitting, and left out of the backtest's headline scores")
     if by == "segment" or segment is not None:
         notes.append("segments are the customers' current segments applied to their whole history")
     return {
