@@ -35,20 +35,12 @@ def forecast_chart_frame(result: Mapping[str, Any], series: str) -> pd.DataFrame
 
 
 def _line(result: Mapping[str, Any]) -> str:
+    from models.forecast.query import headline_scores
+
     bt = result.get("backtest") or {}
-    parts = []
-    for lv, e in (bt.get("levels") or {}).items():
-        sc = e.get("scores") or {}
-        mine = sc.get(e.get("model")) or {}
-        if not mine:
-            continue
-        w = max(mine, key=int)
-        base = ", ".join(f"{b} {sc[b][w]['mase']:.2f}" for b in ("naive", "drift", "seasonal_naive")
-                         if b in sc and b != e.get("model") and sc[b][w].get("mase") is not None)
-        m = mine[w]
-        if m.get("mase") is not None:
-            parts.append(f"{lv}: {e.get('model')} MASE {m['mase']:.2f} ({base}); 80% covered "
-                         f"{m['coverage80']:.0%}, 95% {m['coverage95']:.0%}")
+    parts = [f"{h['level']}: {h['model']} MASE {h['mase']:.2f} ("
+             + ", ".join(f"{b} {v:.2f}" for b, v in h["baselines"].items())
+             + f"); 80% covered {h['coverage80']:.0%}, 95% {h['coverage95']:.0%}" for h in headline_scores(bt)]
     return (f"Backtest, {bt.get('n_origins')} rolling origins: " + "; ".join(parts)) if parts else ""
 
 

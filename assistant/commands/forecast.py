@@ -21,25 +21,18 @@ def _money(metric: str, v) -> str:
 
 
 def backtest_line(doc: dict) -> str:
-    """One sentence per level: the chosen model's MASE and 80% coverage vs naive and drift."""
+    """One sentence per level: the chosen model's MASE and coverage vs naive and drift."""
+    from models.forecast.query import headline_scores
+
     bt = doc.get("backtest", {})
-    unit = bt.get("unit", "week")
-    parts = []
-    for lv, e in bt.get("levels", {}).items():
-        sc = e["scores"]
-        w = str(max(int(k) for k in sc[e["model"]]))
-        m = sc[e["model"]][w]
-        base = ", ".join(f"{b} {sc[b][w]['mase']:.2f}" for b in ("naive", "drift", "seasonal_naive")
-                         if b in sc and b != e["model"] and sc[b][w].get("mase") is not None)
-        if m.get("mase") is None:
-            continue
-        parts.append(f"{lv}: {e['model']} MASE {m['mase']:.2f} ({base}), 80% interval covered "
-                     f"{m['coverage80']:.0%}, 95% covered {m['coverage95']:.0%}")
-    n = bt.get("n_origins", 0)
-    if not parts:
+    heads = headline_scores(bt)
+    if not heads:
         return "Backtest: not enough history to score the models."
-    return (f"Backtest over {n} rolling origins, {w}-{unit} windows (MASE < 1 beats the in-sample naive step): "
-            + "; ".join(parts) + ".")
+    parts = [f"{h['level']}: {h['model']} MASE {h['mase']:.2f} ("
+             + ", ".join(f"{b} {v:.2f}" for b, v in h["baselines"].items())
+             + f"), 80% interval covered {h['coverage80']:.0%}, 95% covered {h['coverage95']:.0%}" for h in heads]
+    return (f"Backtest over {bt.get('n_origins', 0)} rolling origins, {heads[0]['window']}-{bt.get('unit', 'week')} "
+            f"windows (MASE < 1 beats the in-sample naive step): " + "; ".join(parts) + ".")
 
 
 @click.command("forecast")

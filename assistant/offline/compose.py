@@ -213,18 +213,12 @@ def _overview(r: dict) -> str:
 
 
 def _forecast_backtest_line(bt: dict) -> str:
-    parts = []
-    for lv, e in (bt.get("levels") or {}).items():
-        sc = e.get("scores") or {}
-        mine = sc.get(e.get("model")) or {}
-        if not mine:
-            continue
-        w = max(mine, key=int)
-        m = mine[w]
-        base = ", ".join(f"{b} {_f(sc[b][w].get('mase'))}" for b in ("naive", "drift", "seasonal_naive")
-                         if b in sc and b != e.get("model"))
-        parts.append(f"{lv}: **{e.get('model')}** MASE {_f(m.get('mase'))} vs {base}; 80% interval covered "
-                     f"{_pct(m.get('coverage80'))}, 95% covered {_pct(m.get('coverage95'))} ({w}-{bt.get('unit', 'week')} windows)")
+    from models.forecast.query import headline_scores
+
+    parts = [f"{h['level']}: **{h['model']}** MASE {_f(h['mase'])} vs "
+             + ", ".join(f"{b} {_f(v)}" for b, v in h["baselines"].items())
+             + f"; 80% interval covered {_pct(h['coverage80'])}, 95% covered {_pct(h['coverage95'])} "
+             f"({h['window']}-{bt.get('unit', 'week')} windows)" for h in headline_scores(bt)]
     if not parts:
         return "_Backtest: not enough history to score the models._"
     return (f"_Backtest over {bt.get('n_origins')} rolling origins — " + "; ".join(parts)

@@ -17,7 +17,8 @@ from .backtest import backtest_panel, settings_for
 from .fit import CARD_FILE, FORECAST_FILE, HISTORY_FILE, QUICK, forecast_panel, panel_inputs
 from .series import BREAKDOWNS, METRICS, TOTAL, build_panel
 
-__all__ = ["forecast", "forecast_backtest", "target_text", "MAX_HORIZON", "backtest_summary", "load_card"]
+__all__ = ["forecast", "forecast_backtest", "target_text", "MAX_HORIZON", "backtest_summary", "load_card",
+           "headline_scores"]
 
 MAX_HORIZON = 26
 HISTORY_SERIES = 12     # series whose history is returned (the total and the largest ones)
@@ -205,3 +206,21 @@ def forecast_backtest(ws, metric: str = "revenue", by: str | None = None, rerun:
     bt = backtest_panel(panel, n_jobs=n_jobs, progress=progress, **(QUICK if quick else FULL))
     as_of = (pd.Timestamp(inputs["orders"]["timestamp"].max()).normalize() + pd.Timedelta(days=1)).date().isoformat()
     return dict(bt, as_of=as_of, source="run now")
+
+
+def headline_scores(summary: dict) -> list[dict]:
+    """Per level of a ``backtest_summary``: the chosen model's scores at the longest window and the baselines'
+    MASE there — what every answer line quotes."""
+    out = []
+    for lv, e in (summary.get("levels") or {}).items():
+        sc = e.get("scores") or {}
+        mine = sc.get(e.get("model")) or {}
+        if not mine:
+            continue
+        w = max(mine, key=int)
+        if mine[w].get("mase") is None:
+            continue
+        out.append({"level": lv, "model": e.get("model"), "window": int(w), **mine[w],
+                    "baselines": {b: sc[b][w].get("mase") for b in ("naive", "drift", "seasonal_naive")
+                                  if b in sc and b != e.get("model") and sc[b][w].get("mase") is not None}})
+    return out
