@@ -24,7 +24,7 @@ HISTORY_FILE = "forecast_history.parquet"
 CARD_FILE = "forecast.json"
 SAVED_HORIZON = 13          # weeks: a quarter ahead is answered from the artifact
 QUICK = {"n_origins": 3, "max_series_per_level": 5, "n_rec_origins": 0}
-FULL = {"n_origins": 8, "max_series_per_level": 20, "n_rec_origins": 3}
+FULL = {"n_origins": 8, "max_series_per_level": 20, "n_rec_origins": 2}
 
 
 def forecast_panel(panel: Panel, backtest: dict, horizon: int, n_jobs: int = 1) -> tuple[pd.DataFrame, dict]:
