@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from models.data.ingest import ingest_demo
+from models.forecast.fit import fit_workspace as fit_forecasts
 from models.predictor.workspace import train_workspace
 from models.reviews.index import index_workspace
 from models.segments.workspace import fit_workspace
 
-__all__ = ["Step", "STEPS", "FIT_STEPS", "OPTIONS", "step", "run"]
+__all__ = ["Step", "STEPS", "FIT_STEPS", "TRAIN_STEPS", "OPTIONS", "step", "run"]
 
 
 @dataclass(frozen=True)
@@ -44,9 +45,13 @@ STEPS: tuple[Step, ...] = (
     Step("train", "Retrain predictor", "Training the purchase predictor (rolling backtest, then the final model)…",
          train_workspace, ("quick",)),
     Step("segment", "Re-segment customers", "Fitting customer segments…", fit_workspace),
+    Step("forecast", "Refit sales forecasts", "Backtesting and fitting the weekly sales forecasts…", fit_forecasts,
+         ("quick",)),
     Step("index", "Re-index reviews", "Indexing reviews…", index_workspace),
 )
 FIT_STEPS: tuple[Step, ...] = STEPS[1:]
+# what `mka train` fits: the models (segments and the review index have their own commands)
+TRAIN_STEPS: tuple[Step, ...] = tuple(s for s in STEPS if s.name in ("train", "forecast"))
 OPTIONS: frozenset[str] = frozenset(o for s in STEPS for o in s.options)
 
 

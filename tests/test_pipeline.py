@@ -17,11 +17,11 @@ def _recording(calls: list, name: str):
 
 
 def test_the_steps_in_order_and_what_the_data_tab_refits():
-    assert [s.name for s in pipeline.STEPS][:4] == ["ingest_demo", "train", "segment", "index"]
+    assert [s.name for s in pipeline.STEPS][:5] == ["ingest_demo", "train", "segment", "forecast", "index"]
     assert pipeline.FIT_STEPS == pipeline.STEPS[1:]
     assert all(s.label and s.description.endswith("…") for s in pipeline.STEPS)
     assert pipeline.step("segment") is pipeline.STEPS[2]
-    with pytest.raises(ValueError, match="ingest_demo, train, segment, index"):
+    with pytest.raises(ValueError, match=", ".join(s.name for s in pipeline.STEPS)):
         pipeline.step("bake")
     import ui.data_tab
 
@@ -53,7 +53,7 @@ def test_mka_demo_runs_the_pipeline_steps_in_order_with_their_words(tmp_path, mo
                                                   str(tmp_path / "ws")])
     assert res.exit_code == 0, res.output
     names = [c[0] for c in calls]
-    assert names == ["ingest_demo", "printed", "train", "segment", "index"]
+    assert names == ["ingest_demo", "printed", "train", "segment", "forecast", "index"]
     assert calls[0][2] is True and calls[0][3] == {"n_customers": 60} and calls[2][3] == {"quick": True}
     lines = [line for line in res.output.splitlines() if line.strip()]
     assert lines == [s.description for s in steps]

@@ -26,6 +26,7 @@ CALLS = [
     ("write_campaign", {"segment": "lapsed", "channel": "sms", "tone": "playful"}),
     ("data_overview", {}),
     ("data_overview", {"metric": "revenue", "by": "month"}),
+    ("forecast", {}),
 ]
 
 

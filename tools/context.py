@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from models.analytics.overview import data_query, overview
 from models.data.atomic import atomic_path
 from models.data.workspace import Workspace
+from models.forecast.query import forecast
 from models.predictor.scoring import model_card, score_customers, trained_horizons
 from models.reviews.index import ReviewIndex
 from models.reviews.passages import quote_review  # one fence for review text, re-exported for the tools
@@ -42,6 +43,7 @@ class ReadAPI:
     summarize_reviews: Callable[..., dict] = summarize_reviews
     overview: Callable[..., dict] = overview
     data_query: Callable[..., dict] = data_query
+    forecast: Callable[..., dict] = forecast
 
 
 class ToolContext:
@@ -145,6 +147,10 @@ class ToolContext:
     def data_query(self, metric: str, by: str | None, period: str | None) -> dict:
         return self._cached(("query", metric, by, period), lambda: self.api.data_query(
             self.workspace, metric, by=by, period=period))
+
+    def forecast(self, metric: str, by: str | None, horizon: int, segment: str | None) -> dict:
+        return self._cached(("forecast", metric, by, horizon, segment), lambda: self.api.forecast(
+            self.workspace, metric=metric, by=by, horizon=horizon, segment=segment))
 
     # -- exports -----------------------------------------------------------------------------------
     @property

@@ -24,7 +24,7 @@ __all__ = [
     "ResultKind", "ModelCard", "ScoredCustomer", "PredictionsResult", "RecentOrder", "CustomerStats",
     "CustomerResult", "TopCategory", "SegmentProfile", "SegmentsResult", "AudienceMember", "AudienceResult",
     "ReviewFilters", "ReviewHit", "ReviewsResult", "ReviewQuote", "ReviewTheme", "RatingTrend",
-    "ReviewSummaryResult", "CopyVariant", "CampaignTheme", "CampaignResult", "OverviewResult", "ErrorResult",
+    "ReviewSummaryResult", "CopyVariant", "CampaignTheme", "CampaignResult", "OverviewResult", "ForecastPoint", "ForecastResult", "ErrorResult",
     "ToolResult", "RESULT_SHAPES", "result_kind", "is_error", "validate_result", "result_schema", "declared_shape",
 ]
 
@@ -43,6 +43,7 @@ class ResultKind(StrEnum):
     REVIEW_SUMMARY = "review_summary"
     CAMPAIGN = "campaign"
     OVERVIEW = "overview"
+    FORECAST = "forecast"
 
 
 # -- predictions -------------------------------------------------------------------------------------------
@@ -313,6 +314,52 @@ class OverviewResult(TypedDict):
     summary: dict[str, Any] | str | None
 
 
+# -- forecast --------------------------------------------------------------------------------------------
+@with_config(_OPEN)
+class ForecastPoint(TypedDict, total=False):
+    """One series and period: the point forecast and its 80% / 95% prediction intervals."""
+
+    series: str
+    period: str
+    forecast: float
+    lo80: float
+    hi80: float
+    lo95: float
+    hi95: float
+    holiday: str | None
+
+
+@with_config(_CLOSED)
+class ForecastResult(TypedDict):
+    """forecast: weekly (or daily) forecasts per series with intervals, the model chosen by backtest and its
+    scores (models.forecast.query.forecast), at most ten series shown; every row in ``export_csv``."""
+
+    kind: Literal[ResultKind.FORECAST]
+    metric: str
+    by: str | None
+    segment: str | None
+    freq: str
+    unit: str
+    target: str
+    horizon: int
+    as_of: str | None
+    history_end: str | None
+    model: str | dict[str, Any]
+    models: dict[str, Any] | list[Any] | None
+    reconciliation: str | None
+    forecasts: list[ForecastPoint]
+    history: list[dict[str, Any]]
+    n_series: int
+    partial_periods: list[Any]
+    backtest: dict[str, Any]
+    notes: list[str]
+    source: str | dict[str, Any] | None
+    seconds: float
+    series_shown: list[str]
+    export_csv: str
+    bottom_up_check: NotRequired[dict[str, Any]]
+
+
 # -- errors ------------------------------------------------------------------------------------------------
 @with_config(_CLOSED)
 class ErrorResult(TypedDict):
@@ -322,7 +369,7 @@ class ErrorResult(TypedDict):
 
 
 ToolResult = Union[PredictionsResult, CustomerResult, SegmentsResult, AudienceResult, ReviewsResult,
-                   ReviewSummaryResult, CampaignResult, OverviewResult, ErrorResult]
+                   ReviewSummaryResult, CampaignResult, OverviewResult, ForecastResult, ErrorResult]
 
 RESULT_SHAPES: dict[ResultKind, type] = {
     ResultKind.PREDICTIONS: PredictionsResult,
@@ -333,6 +380,7 @@ RESULT_SHAPES: dict[ResultKind, type] = {
     ResultKind.REVIEW_SUMMARY: ReviewSummaryResult,
     ResultKind.CAMPAIGN: CampaignResult,
     ResultKind.OVERVIEW: OverviewResult,
+    ResultKind.FORECAST: ForecastResult,
 }
 
 

@@ -23,6 +23,7 @@ from .render_customers import (
     render_predictions,
     render_segments,
 )
+from .render_forecast import render_forecast
 from .render_text import render_campaign, render_overview, render_review_summary, render_reviews
 from .view import Chart, Table, View, csv_for_rows
 
@@ -49,6 +50,7 @@ _RENDERERS = {
     ResultKind.REVIEW_SUMMARY: render_review_summary,
     ResultKind.CAMPAIGN: render_campaign,
     ResultKind.OVERVIEW: render_overview,
+    ResultKind.FORECAST: render_forecast,
 }
 
 

@@ -18,6 +18,7 @@ HELP_TEXT = """I answer questions about your shop's data with these tools:
 - **Reviews** — "what do customers complain about in the reviews of a product?", "summarize reviews of a category"
 - **Campaigns** — "write an email campaign for each segment", "an sms with 10% off for a segment"
 - **Data** — "revenue by month", "top categories", "repeat rate", "average basket"
+- **Forecasts** — "forecast revenue for the next 8 weeks", "how many orders next quarter?", "projected sales by category"
 """
 
 OUT_OF_SCOPE_TEXT = ("That is outside what I can help with: I only work with this shop's sales, customers and "
@@ -201,8 +202,64 @@ def _overview(r: dict) -> str:
     return "\n\n".join(parts)
 
 
+def _forecast_backtest_line(bt: dict) -> str:
+    from models.forecast.query import headline_scores
+
+    parts = [f"{h['level']}: **{h['model']}** MASE {_f(h['mase'])} vs "
+             + ", ".join(f"{b} {_f(v)}" for b, v in h["baselines"].items())
+             + f"; 80% interval covered {_pct(h['coverage80'])}, 95% covered {_pct(h['coverage95'])} "
+             f"({h['window']}-{bt.get('unit', 'week')} windows)" for h in headline_scores(bt)]
+    if not parts:
+        return "_Backtest: not enough history to score the models._"
+    return (f"_Backtest over {bt.get('n_origins')} rolling origins — " + "; ".join(parts)
+            + ". MASE below 1 beats the in-sample one-step naive error._")
+
+
+def _forecast(r: dict) -> str:
+    money = r.get("metric") == "revenue"
+    fmt = (lambda v: _money(v)) if money else (lambda v: "n/a" if v is None else f"{float(v):,.0f}")
+    rows = r.get("forecasts") or []
+    names = list(dict.fromkeys(x["series"] for x in rows))
+    scope = f" for segment **{r['segment']}**" if r.get("segment") else ""
+    unit = r.get("unit", "week")
+    n = r.get("horizon")
+    first = rows[0]["period"] if rows else "?"
+    head = (f"**Forecast: {r.get('target')}**{scope} — the next {n} {unit}s from the {unit} of {first} "
+            f"(as of {r.get('as_of')}).")
+    parts = [head]
+    main = names[0] if names else None
+    if main is not None:
+        tot = sum(x["forecast"] for x in rows if x["series"] == main)
+        parts.append(f"{'Total' if main == 'total' else main}: about **{fmt(tot)}** over the {n} {unit}s (the sum of "
+                     f"the {unit}ly point forecasts; the intervals below are per {unit}).")
+    show = names[:1]
+    table = [[x["period"], fmt(x["forecast"]), f"{fmt(x['lo80'])} – {fmt(x['hi80'])}",
+              f"{fmt(x['lo95'])} – {fmt(x['hi95'])}", x.get("holiday") or ""]
+             for x in rows if x["series"] in show]
+    if table:
+        parts.append(_table([f"{unit} of", "forecast", "80% interval", "95% interval", "holiday"], table))
+    if len(names) > 1:
+        tot_by = [[s, fmt(sum(x["forecast"] for x in rows if x["series"] == s))] for s in names[1:]]
+        parts.append(f"By {r.get('by') or 'series'} (sum over the {n} {unit}s; {r.get('n_series', len(names))} "
+                     f"series in all):\n\n" + _table(["series", "forecast"], tot_by[:12]))
+    parts.append(f"_Model: {r.get('model')}. Hierarchy: {r.get('reconciliation')}._")
+    parts.append(_forecast_backtest_line(r.get("backtest") or {}))
+    bu = r.get("bottom_up_check")
+    if bu:
+        parts.append(f"Cross-check from the purchase predictor (sum of customers' expected spend, as of "
+                     f"{bu.get('as_of')}): {_money(bu.get('next_7_days'))} in the next 7 days, "
+                     f"{_money(bu.get('next_14_days'))} in the next 14.")
+    notes = [x for x in (r.get("notes") or []) if "holiday" in x or "partial" in x][:3]
+    if notes:
+        parts.append("Notes: " + " ".join(f"{x[0].upper()}{x[1:]}." for x in notes))
+    if r.get("export_csv"):
+        parts.append(f"All forecast rows: `{r['export_csv']}`")
+    return "\n\n".join(parts)
+
+
 _BY_KIND = {ResultKind.PREDICTIONS: _predictions, ResultKind.CUSTOMER: _customer, ResultKind.AUDIENCE: _audience,
-            ResultKind.REVIEWS: _reviews, ResultKind.REVIEW_SUMMARY: _review_summary, ResultKind.OVERVIEW: _overview}
+            ResultKind.REVIEWS: _reviews, ResultKind.REVIEW_SUMMARY: _review_summary, ResultKind.OVERVIEW: _overview,
+            ResultKind.FORECAST: _forecast}
 
 
 def compose_answer(results: list[tuple[str, dict, dict]], note: str | None = None) -> str:

@@ -124,6 +124,18 @@ EXAMPLES: dict[str, list[str]] = {
         "summary of the data",
         "dashboard of kpis",
     ],
+    "forecast": [
+        "forecast sales for the coming weeks",
+        "what will revenue look like next month",
+        "projected turnover for the next quarter",
+        "how many orders should we expect in the next weeks",
+        "sales outlook with a confidence band",
+        "predict weekly revenue ahead",
+        "projected sales of this product category",
+        "future revenue trend per department",
+        "expected number of active shoppers per week ahead",
+        "weekly sales projection with intervals",
+    ],
     "out_of_scope": [
         "what is the weather tomorrow",
         "tell me a joke",

@@ -15,6 +15,7 @@ __all__ = [
     "normalize", "parse_horizon", "parse_top_k", "parse_min_probability", "parse_customer_id", "parse_ratings",
     "parse_dates", "parse_channel", "parse_tone", "parse_offer", "parse_metric", "parse_by", "parse_period",
     "match_segment", "match_name", "name_aliases", "parse_limit", "wants_each_segment", "NEGATIVE_WORDS", "POSITIVE_WORDS",
+    "parse_forecast_weeks", "parse_forecast_metric",
 ]
 
 NUMBER_WORDS = {"one": 1, "a": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
@@ -390,3 +391,32 @@ def match_name(q: str, candidates: Iterable[str] | dict[str, str]) -> str | None
         if len(alias) > best_len and f" {alias} " in nq:
             best, best_len = canon, len(alias)
     return best
+
+
+def parse_forecast_weeks(q: str) -> int | None:
+    """Weeks ahead a forecast question asks for ("next 8 weeks", "next month" = 4, "next quarter" = 13)."""
+    t = q.lower()
+    m = re.search(_NUM + r"[\s-]*(week|month|quarter)s?\b", t)
+    if m and not re.search(r"\b(last|past|previous|ago)\b[^.?!]{0,12}$", t[: m.start()]):
+        n = _num(m.group(1)) or 1
+        return max(1, min(26, round(n * {"week": 1, "month": 4.35, "quarter": 13}[m.group(2)])))
+    if re.search(r"\b(next|coming|upcoming|following|this)\s+quarter\b|\bquarterly\b", t):
+        return 13
+    if re.search(r"\b(next|coming|upcoming|following)\s+month'?s?\b|\bmonth ahead\b", t):
+        return 4
+    if re.search(r"\b(next|coming|upcoming|following)\s+week'?s?\b", t):
+        return 1
+    if re.search(r"\b(next|coming)\s+(half[- ]year|six months)\b|\brest of the year\b|\bnext year\b", t):
+        return 26
+    return None
+
+
+def parse_forecast_metric(q: str) -> str:
+    """revenue unless the question counts orders or (active) customers."""
+    t = q.lower()
+    if re.search(r"\b(orders|baskets|transactions|trips)\b", t):
+        return "orders"
+    if re.search(r"\b(customers|shoppers|households|buyers)\b", t) and not re.search(
+            r"\b(revenue|sales|turnover|spend)\b", t):
+        return "customers"
+    return "revenue"

@@ -179,6 +179,13 @@ def build_args(route: str, q: str, ent: Entities) -> dict:
         a.update(metric=metric, by=by, period=P.parse_period(q))
         if a["metric"] is None and (a["by"] or a["period"]):
             a["metric"] = "revenue"
+    elif route == "forecast":
+        t, each = q.lower(), r"\b(by|per|each|every|across|split by|broken down by)\s+(product\s+)?"
+        by = ("department" if re.search(each + r"departments?\b", t) else
+              "category" if re.search(each + r"(category|categories)\b", t) else
+              "segment" if re.search(each + r"segments?\b", t) and not seg else None)
+        a.update(metric=P.parse_forecast_metric(q), horizon_weeks=P.parse_forecast_weeks(q), segment=seg, by=by,
+                 series=P.match_name(q, ent.aliases) if not seg and by != "segment" else None)
     return {k: v for k, v in a.items() if v is not None}
 
 

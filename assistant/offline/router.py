@@ -41,6 +41,14 @@ _CUES: list[tuple[str, str, float]] = [
                           r"sentiment|digest|overview of (the )?reviews|how (is|are) .* rated)\b", 0.20),
     ("search_reviews", r"\b(find|search|show|mention\w*|saying|say about|talk\w* about|quotes?|examples?)\b.*"
                        r"\breviews?\b|\breviews?\b.*\b(mention\w*|saying|about)\b", 0.10),
+    ("forecast", r"\b(forecast\w*|project(ed|ion|ions)?|outlook|expect\w*|will (we|be|make|sell|get)|going to (be|make|sell|get)|"
+                 r"next (week|month|quarter|year)'?s?|coming (weeks|months)|weeks? ahead|months? ahead|upcoming)\b"
+                 r".*\b(revenue|sales|turnover|orders|baskets|active customers|how many customers|sell|sold|make)\b|"
+                 r"\b(revenue|sales|turnover|orders)\b.*\b(forecast\w*|projected|projection|outlook|next (week|month|"
+                 r"quarter|year)|coming (weeks|months)|ahead)\b|"
+                 r"\b((how many|number of)\s+(active\s+)?|active\s+)(customers|shoppers|buyers|households)\b.*\b(next "
+                 r"(week|month|quarter|year)|coming (weeks|months)|ahead|will (we|there))\b|\bsales forecast\b|\bforecast\b(?!.*\b(buy|purchase|"
+                 r"shop|customers? will)\b)", 0.35),
     ("data_overview", r"\b(revenue|sales|turnover|kpis?|aov|average basket|basket size|repeat rate|"
                       r"best[- ]?sellers?|top (products|categories)|by month|per month|monthly|weekly|"
                       r"by category|how many orders)\b", 0.20),
@@ -61,6 +69,8 @@ def cue_scores(question: str) -> dict[str, float]:
     if "review" in t or "feedback" in t or "rating" in t:
         for r in ("search_reviews", "summarize_reviews"):
             out[r] = out.get(r, 0.0) + 0.10
+    if "forecast" in out and not re.search(r"\b(who|which (customers|shoppers|households|people|clients))\b", t):
+        out.pop("predict_buyers", None)  # "forecast orders" is about totals, not about which customers buy
     if parse_metric(question) in ("top_products", "top_categories", "repeat_rate", "average_basket"):
         out["data_overview"] = out.get("data_overview", 0.0) + 0.10
     return out

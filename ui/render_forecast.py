@@ -1,0 +1,70 @@
+"""The ``forecast`` result: history, forecast and its 80%/95% band as one line chart, the forecast table, the
+model and backtest line, and the CSV download."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping
+
+import pandas as pd
+
+from .view import MAX_TABLE_ROWS, Chart, Table, View, download, frame, round_floats
+
+__all__ = ["render_forecast", "forecast_chart_frame"]
+
+BAND = (("lo95", "95% low"), ("lo80", "80% low"), ("hi80", "80% high"), ("hi95", "95% high"))
+
+
+def forecast_chart_frame(result: Mapping[str, Any], series: str) -> pd.DataFrame:
+    """Long frame (period, value, line) for one series: the actuals, the forecast and the band's edges, the
+    forecast joined to the last actual so the lines connect."""
+    hist = [r for r in result.get("history") or [] if r.get("series") == series]
+    fc = [r for r in result.get("forecasts") or [] if r.get("series") == series]
+    rows = [{"period": r["period"], "value": r["actual"], "line": "actual"} for r in hist]
+    if hist and fc:
+        last = hist[-1]
+        for key in ("forecast",) + tuple(k for k, _ in BAND):
+            rows.append({"period": last["period"], "value": last["actual"],
+                         "line": "forecast" if key == "forecast" else dict(BAND)[key]})
+    for r in fc:
+        rows.append({"period": r["period"], "value": r["forecast"], "line": "forecast"})
+        rows += [{"period": r["period"], "value": r[k], "line": name} for k, name in BAND]
+    df = pd.DataFrame(rows, columns=["period", "value", "line"])
+    df["period"] = pd.to_datetime(df["period"])
+    return df
+
+
+def _line(result: Mapping[str, Any]) -> str:
+    from models.forecast.query import headline_scores
+
+    bt = result.get("backtest") or {}
+    parts = [f"{h['level']}: {h['model']} MASE {h['mase']:.2f} ("
+             + ", ".join(f"{b} {v:.2f}" for b, v in h["baselines"].items())
+             + f"); 80% covered {h['coverage80']:.0%}, 95% {h['coverage95']:.0%}" for h in headline_scores(bt)]
+    return (f"Backtest, {bt.get('n_origins')} rolling origins: " + "; ".join(parts)) if parts else ""
+
+
+def render_forecast(result: Mapping[str, Any], export_dir: Path) -> View:
+    view = View()
+    rows = [r for r in result.get("forecasts") or [] if isinstance(r, Mapping)]
+    unit = result.get("unit", "week")
+    scope = f" — segment {result['segment']}" if result.get("segment") else ""
+    view.markdown.append(f"**Forecast: {result.get('target')}**{scope} · as of {result.get('as_of')}  \n"
+                         f"Model: {result.get('model')} · {result.get('reconciliation')}")
+    if not rows:
+        return view
+    names = list(dict.fromkeys(r["series"] for r in rows))
+    for s in names[:2]:
+        view.charts.append(Chart("line", forecast_chart_frame(result, s), "period", "value",
+                                 f"{s}: history, forecast and 80%/95% band", color="line", x_title=f"{unit} of",
+                                 y_title=str(result.get("metric"))))
+    cols = ["series", "period", "forecast", "lo80", "hi80", "lo95", "hi95", "holiday"]
+    view.tables.append(Table(f"{result.get('metric')} forecast" + (f" by {result['by']}" if result.get("by") else ""),
+                             round_floats(frame(rows, cols), 2).head(MAX_TABLE_ROWS)))
+    line = _line(result)
+    if line:
+        view.cards.append(line + ". MASE is scaled by the in-sample one-step naive error; below 1 beats it.")
+    path = download(result, rows, export_dir, f"forecast_{result.get('metric')}")
+    if path is not None:
+        view.downloads.append(path)
+    return view
