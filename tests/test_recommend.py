@@ -148,3 +148,19 @@ def test_the_tool_names_the_method_and_its_backtest(fake_ctx):
     assert "no orders" in err["error"]
     seg = json.loads(tool.invoke({"segment": "loyal"}))
     assert seg["segment_picks"] and not seg["picks"]
+
+
+def test_the_offline_planner_routes_next_basket_questions_to_the_tool():
+    from assistant.offline import Entities
+    from assistant.offline.plan import make_plan
+    from assistant.offline.router import Router
+    from tests.agent_fakes import SEGMENTS
+
+    ent = Entities(profiles=[dict(s) for s in SEGMENTS], product_names=["Soft Drinks"])
+    router = Router(examples=None)
+    router.method = "keywords"  # token overlap + cues: no embedding model needed
+    plan = make_plan("what will customer 4321 buy next?", router, ent)
+    assert (plan.route, plan.args) == ("recommend_products", {"customer_id": "4321"})
+    plan = make_plan("suggest 3 products for customer 55", router, ent)
+    assert plan.route == "recommend_products" and plan.args["customer_id"] == "55"
+    assert make_plan("who will buy next week?", router, ent).route == "predict_buyers"

@@ -136,6 +136,18 @@ EXAMPLES: dict[str, list[str]] = {
         "expected number of active shoppers per week ahead",
         "weekly sales projection with intervals",
     ],
+    "recommend_products": [
+        "what will customer 123 buy next",
+        "recommend products for household 42",
+        "which items should we suggest to client 77",
+        "next basket picks for shopper 900",
+        "product recommendations for this segment",
+        "what products is customer 5 likely to purchase next time",
+        "suggest items for buyer 314",
+        "personalised product picks for every customer",
+        "what should we offer this segment",
+        "which products will household 18 reorder",
+    ],
     "out_of_scope": [
         "what is the weather tomorrow",
         "tell me a joke",

@@ -179,6 +179,11 @@ def build_args(route: str, q: str, ent: Entities) -> dict:
         a.update(metric=metric, by=by, period=P.parse_period(q))
         if a["metric"] is None and (a["by"] or a["period"]):
             a["metric"] = "revenue"
+    elif route == "recommend_products":
+        k = P.parse_top_k(q)
+        a.update(customer_id=P.parse_customer_id(q), segment=seg, k=k if k is not None and k <= 20 else None)
+        if a["customer_id"]:
+            a["segment"] = None
     elif route == "forecast":
         t, each = q.lower(), r"\b(by|per|each|every|across|split by|broken down by)\s+(product\s+)?"
         by = ("department" if re.search(each + r"departments?\b", t) else

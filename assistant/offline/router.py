@@ -49,6 +49,11 @@ _CUES: list[tuple[str, str, float]] = [
                  r"\b((how many|number of)\s+(active\s+)?|active\s+)(customers|shoppers|buyers|households)\b.*\b(next "
                  r"(week|month|quarter|year)|coming (weeks|months)|ahead|will (we|there))\b|\bsales forecast\b|\bforecast\b(?!.*\b(buy|purchase|"
                  r"shop|customers? will)\b)", 0.35),
+    ("recommend_products", r"\b(recommend\w*|suggest\w*)\b.*\b(products?|items?|(for|to) (customer|household|client|"
+                           r"shopper|buyer|member|this segment)|(customer|household|client|shopper|buyer) #?\d+)\b|"
+                           r"\b(buy|purchase|order|get|want) next\b(?!\s+(weeks?|months?|quarters?|years?|fortnight|days?|\d|few|couple|"
+                           r"\w+ (days|weeks|months)))|\bnext[- ]basket\b|\bproduct (picks|"
+                           r"recommendations?)\b|\breorder\b", 0.55),
     ("data_overview", r"\b(revenue|sales|turnover|kpis?|aov|average basket|basket size|repeat rate|"
                       r"best[- ]?sellers?|top (products|categories)|by month|per month|monthly|weekly|"
                       r"by category|how many orders)\b", 0.20),

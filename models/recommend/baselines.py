@@ -50,14 +50,16 @@ def to_baskets(orders: pd.DataFrame, items: np.ndarray | None = None) -> Baskets
     ts = pd.to_datetime(df["timestamp"])
     key = df["order_id"].astype(str).to_numpy() if "order_id" in df else ts.dt.strftime("%Y-%m-%d").to_numpy()
     if items is None:
-        items = np.unique(prod)
-    item_ix = pd.Index(items)
-    col = item_ix.get_indexer(prod)
+        codes, items = pd.factorize(prod, sort=True)
+        col = codes
+    else:
+        col = pd.Index(items).get_indexer(prod)
+    items = np.asarray(items, dtype=object)
     keep = col >= 0
     cust, col, key, ts = cust[keep], col[keep], key[keep], ts.to_numpy()[keep]
-    customers, urow = np.unique(cust, return_inverse=True)
-    bkey = pd.Series(customers[urow]).str.cat(pd.Series(key), sep="\x1f").to_numpy()
-    bnames, brow = np.unique(bkey, return_inverse=True)
+    urow, customers = pd.factorize(cust, sort=True)
+    customers = np.asarray(customers, dtype=object)
+    brow, bnames = pd.factorize(pd.MultiIndex.from_arrays([urow, key]))
     nb = len(bnames)
     bts = pd.Series(ts).groupby(brow).min().to_numpy()
     buser = np.zeros(nb, dtype=np.int64)

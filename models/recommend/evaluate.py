@@ -60,16 +60,15 @@ def basket_metrics(recs: list, target: set, seen: set, k: int) -> dict[str, floa
             "recall_explore": len(topset & exp) / len(exp) if exp else np.nan}
 
 
-def _per_customer(method: str, train: pd.DataFrame, target: dict, k: int, params: dict) -> pd.DataFrame:
-    b: Baskets = to_baskets(train)
+def _per_customer(method: str, b: Baskets, target: dict, k: int, params: dict) -> pd.DataFrame:
     model = make_method(method, **params.get(method, {})).fit(b)
     row_of = {c: i for i, c in enumerate(b.customers)}
     custs = [c for c in target if c in row_of]
     rows = np.array([row_of[c] for c in custs], dtype=np.int64)
     H = b.history.tocsr()
     out = []
-    for s in range(0, len(rows), 2048):
-        r = rows[s:s + 2048]
+    for s in range(0, len(rows), 512):
+        r = rows[s:s + 512]
         top = topk(model.scores(r), k)
         for i, row in enumerate(r):
             c = custs[s + i]
@@ -80,7 +79,7 @@ def _per_customer(method: str, train: pd.DataFrame, target: dict, k: int, params
 
 def evaluate_method(method: str, orders: pd.DataFrame, cutoff, k: int = 10, params: dict | None = None) -> dict:
     train, target = split_at(orders, pd.Timestamp(cutoff))
-    pc = _per_customer(method, train, target, k, params or {})
+    pc = _per_customer(method, to_baskets(train), target, k, params or {})
     return {c: float(pc[c].mean()) for c in pc.columns if c != "customer_id"} | {"n_customers": len(pc)}
 
 
@@ -99,8 +98,9 @@ def backtest(orders: pd.DataFrame, methods=("g-topfreq", "p-topfreq", "tifu-knn"
         train, target = split_at(orders, cut)
         if not target or train.empty:
             continue
+        b = to_baskets(train)
         for m in methods:
-            per[m].append(_per_customer(m, train, target, k, params or {}).assign(cutoff=cut.date().isoformat()))
+            per[m].append(_per_customer(m, b, target, k, params or {}).assign(cutoff=cut.date().isoformat()))
     frames = {m: pd.concat(v, ignore_index=True) for m, v in per.items() if v}
     if not frames:
         return {"error": "no customer has baskets both before and after a cutoff: too little history",

@@ -35,7 +35,7 @@ class Recommender:
         self.row_of_ = pd.Index(b.customers)
         return self
 
-    def recommend(self, customer_ids: Iterable | None = None, k: int = 10, chunk: int = 2048) -> pd.DataFrame:
+    def recommend(self, customer_ids: Iterable | None = None, k: int = 10, chunk: int = 512) -> pd.DataFrame:
         ids = self.customers_ if customer_ids is None else np.asarray([str(c) for c in customer_ids])
         rows = self.row_of_.get_indexer(ids)
         out = []
