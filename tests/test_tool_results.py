@@ -27,6 +27,9 @@ CALLS = [
     ("data_overview", {}),
     ("data_overview", {"metric": "revenue", "by": "month"}),
     ("forecast", {}),
+    ("customer_value", {"customer_id": "103"}),
+    ("at_risk_customers", {}),
+    ("at_risk_customers", {"min_value_quantile": 0.5, "top_k": 3, "segment": "loyal"}),
 ]
 
 

@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 __all__ = ["build_tools", "ToolContext", "TOOL_NAMES"]
 
 TOOL_NAMES = ("predict_buyers", "explain_customer", "list_segments", "segment_audience", "search_reviews",
-              "summarize_reviews", "write_campaign", "data_overview", "forecast")
+              "summarize_reviews", "write_campaign", "data_overview", "forecast",
+              "customer_value", "at_risk_customers")
 
 
 def build_tools(ctx: ToolContext) -> list[BaseTool]:
@@ -27,9 +28,10 @@ def build_tools(ctx: ToolContext) -> list[BaseTool]:
     from .predict import make_predict_tools
     from .reviews import make_review_tools
     from .segments import make_segment_tools
+    from .value import make_value_tools
 
     tools = (make_predict_tools(ctx) + make_segment_tools(ctx) + make_review_tools(ctx)
-             + make_campaign_tools(ctx) + make_overview_tools(ctx) + make_forecast_tools(ctx))
+             + make_campaign_tools(ctx) + make_overview_tools(ctx) + make_forecast_tools(ctx) + make_value_tools(ctx))
     assert tuple(t.name for t in tools) == TOOL_NAMES, [t.name for t in tools]
     return tools
 

@@ -24,6 +24,7 @@ from models.reviews.index import ReviewIndex
 from models.reviews.passages import quote_review  # one fence for review text, re-exported for the tools
 from models.reviews.summary import summarize_reviews
 from models.segments.store import find_segment, load_segments
+from models.value.workspace import customer_values
 
 __all__ = ["ToolContext", "ReadAPI", "quote_review"]
 
@@ -44,6 +45,7 @@ class ReadAPI:
     overview: Callable[..., dict] = overview
     data_query: Callable[..., dict] = data_query
     forecast: Callable[..., dict] = forecast
+    customer_values: Callable[..., tuple] = customer_values
 
 
 class ToolContext:
@@ -151,6 +153,11 @@ class ToolContext:
     def forecast(self, metric: str, by: str | None, horizon: int, segment: str | None) -> dict:
         return self._cached(("forecast", metric, by, horizon, segment), lambda: self.api.forecast(
             self.workspace, metric=metric, by=by, horizon=horizon, segment=segment))
+
+    # -- customer value ----------------------------------------------------------------------------
+    def customer_values(self) -> tuple[pd.DataFrame, dict]:
+        """(per-customer value table indexed by customer_id, info with as_of, model and definitions)."""
+        return self._cached("customer_values", lambda: self.api.customer_values(self.workspace))
 
     # -- exports -----------------------------------------------------------------------------------
     @property
