@@ -34,7 +34,8 @@ def workspace_option(fn: Callable) -> Callable:
                        f"{DEFAULT_WORKSPACE}]")
     @functools.wraps(fn)
     def wrapper(*args: Any, workspace: Path | None, **kwargs: Any) -> Any:
-        return fn(*args, ws=Workspace(workspace or current_settings().workspace), **kwargs)
+        settings = current_settings()
+        return fn(*args, ws=Workspace(workspace or settings.workspace, lock_timeout=settings.lock_timeout_s), **kwargs)
 
     return wrapper
 
