@@ -83,7 +83,8 @@ def ingest_files(
     ``mapping`` is canonical=source (``{"amount": "dollar_value"}`` or ``["amount=dollar_value"]``), applied
     to every file that has the source column; ``orders.amount=value`` limits an entry to one table.
     An Amazon review file given as ``reviews`` is recognised and also brings its products.
-    Returns ``{"status": {table: added|replaced|unchanged}, "rows": {...}, "sources": {...}, "workspace": path}``.
+    Returns ``{"status": {table: added|replaced|unchanged}, "rows": {...}, "sources": {...}, "workspace": path}``,
+    plus ``"duplicates_dropped": {table: n}`` when exact duplicate reviews were dropped.
     """
     files = {n: Path(p) for n, p in (("orders", orders), ("products", products), ("customers", customers),
                                       ("reviews", reviews)) if p is not None}
@@ -94,12 +95,15 @@ def ingest_files(
     sources: dict[str, str] = {}
     used: set[str] = set()
     columns_seen: dict[str, list[str]] = {}
+    dropped: dict[str, int] = {}
     with _steps(progress, total=2 * len(files) + 1) as step:
         for name, path in files.items():
             loaded, used_here, cols = _load_one(name, path, maps, allow_returns, encoding, step, date_format)
             used |= used_here
             columns_seen[str(path)] = cols
             for tname, df in loaded.items():
+                if int(df.attrs.get("duplicates_dropped", 0)):
+                    dropped[tname] = int(df.attrs["duplicates_dropped"])
                 if tname in tables:  # an explicit products file wins over the products an Amazon file implies
                     continue
                 tables[tname] = df
@@ -122,8 +126,11 @@ def ingest_files(
                 sources["products"] = ws.table_info("products").get("source", "") + f" + {sources['products']}"
             step("writing workspace")
             status = ws.ingest(tables, sources)
-    return {"status": status, "rows": {k: int(len(v)) for k, v in tables.items()}, "sources": sources,
-            "workspace": str(ws.path)}
+    out = {"status": status, "rows": {k: int(len(v)) for k, v in tables.items()}, "sources": sources,
+           "workspace": str(ws.path)}
+    if dropped:
+        out["duplicates_dropped"] = dropped
+    return out
 
 
 def ingest_demo(ws: Workspace, n_customers: int | None = None, progress: bool = True, random_state: int = 0) -> dict:

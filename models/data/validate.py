@@ -336,9 +336,27 @@ def _customers(df: pd.DataFrame, file: str) -> pd.DataFrame:
     return out
 
 
+def _exact_duplicate_reviews(df: pd.DataFrame, file: str) -> pd.Series:
+    """Rows repeating an earlier review exactly: same reviewer (``customer_id`` when the file has one, else the
+    same ``review_id``), same product, same text and same rating. Raw Amazon 2018 files repeat a review once per
+    style variant; such copies carry no new information and are dropped (counted in the ingest summary)."""
+    who = "customer_id" if "customer_id" in df.columns else "review_id"
+    key = pd.DataFrame({
+        "who": parse_ids(df[who], file, who, required=who == "review_id").fillna(""),
+        "product": df["product_id"].astype("string").str.strip().fillna(""),
+        "text": df["text"].astype("string").fillna("").str.strip(),
+        "rating": df["rating"].astype("string").str.strip().fillna(""),
+    }, index=df.index)
+    known = key["who"] != ""
+    return key.duplicated(keep="first") & known
+
+
 def _reviews(df: pd.DataFrame, file: str, date_format: str | None = None) -> pd.DataFrame:
+    dropped = _exact_duplicate_reviews(df, file)
+    df = df[~dropped]
     out = pd.DataFrame(index=df.index)
     out["review_id"] = parse_ids(df["review_id"], file, "review_id", required=True)
+    # what is left sharing an id is a conflict (same id, different reviewer/product/text/rating): refused
     _check_unique(out["review_id"], file, "review_id", "reviews")
     out["product_id"] = parse_ids(df["product_id"], file, "product_id", required=True)
     rating = parse_numbers(df["rating"], file, "rating", required=True, example="4")
@@ -358,6 +376,7 @@ def _reviews(df: pd.DataFrame, file: str, date_format: str | None = None) -> pd.
                                            date_format=date_format)
     out["synthetic"] = (_parse_bools(df["synthetic"], file, "synthetic") if "synthetic" in df.columns
                         else False)
+    out.attrs["duplicates_dropped"] = int(dropped.sum())
     return out
 
 
@@ -367,6 +386,8 @@ def validate_table(name: str, df: pd.DataFrame, file: str = "<data>", *, allow_r
 
     Raises ``DataValidationError`` for a missing required column, unparseable date, non-numeric amount,
     negative quantity (unless ``allow_returns``), rating outside 1–5, duplicate ids, missing customer ids.
+    Reviews: exact duplicates (same reviewer, product, text and rating) are dropped, their count in
+    ``result.attrs["duplicates_dropped"]``; rows sharing a ``review_id`` with different content are refused.
     ``source_columns``: the file's own column names, for the missing-column message when a mapping renamed some.
     """
     spec = table_spec(name)
@@ -387,6 +408,11 @@ def validate_table(name: str, df: pd.DataFrame, file: str = "<data>", *, allow_r
         out = _customers(df, file)
     else:
         out = _reviews(df, file, date_format)
-    return out.reset_index(drop=True)
+    dropped = int(out.attrs.get("duplicates_dropped", 0))
+    out = out.reset_index(drop=True)
+    if name == "reviews":
+        # exact duplicate reviews dropped (see _exact_duplicate_reviews); ingest reports the count
+        out.attrs["duplicates_dropped"] = dropped
+    return out
 
 
