@@ -71,3 +71,31 @@ def test_spark_equals_local(spark, cj_trained_workspace, tmp_path):
     g_spark = score_batch(tmp_path / "generic.csv", ck, as_of=as_of, engine="spark", master="local[2]")
     assert g_spark["customer_id"].tolist() == g_local["customer_id"].tolist()
     np.testing.assert_allclose(g_spark["p_buy_7d"].to_numpy(), g_local["p_buy_7d"].to_numpy(), atol=1e-6)
+
+
+def test_cli_score_local_and_spark(spark, cj_trained_workspace, tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from assistant.cli import cli
+
+    ws = cj_trained_workspace
+    runner = CliRunner()
+    outs = {}
+    for engine in ("local", "spark"):
+        args = ["score", "-w", str(ws.path), "--engine", engine, "--out", str(tmp_path / engine), "--json"]
+        if engine == "spark":
+            args += ["--master", "local[2]", "--buckets", "5"]
+        res = runner.invoke(cli, args)
+        assert res.exit_code == 0, res.output
+        info = json.loads(res.output)
+        assert info["engine"] == engine and info["as_of"] == "2018-01-02"
+        outs[engine] = pd.read_parquet(tmp_path / engine).sort_values("customer_id").reset_index(drop=True)
+        assert info["rows"] == len(outs[engine]) == ws.read_table("orders")["customer_id"].nunique()
+    assert outs["spark"]["customer_id"].tolist() == outs["local"]["customer_id"].tolist()
+    np.testing.assert_allclose(outs["spark"]["expected_spend_30d"].to_numpy(),
+                               outs["local"]["expected_spend_30d"].to_numpy(), atol=1e-6)
+    # a user error is one clean message, exit 2
+    res = runner.invoke(cli, ["score", "-w", str(tmp_path / "empty"), "--out", str(tmp_path / "x")])
+    assert res.exit_code == 2 and "no trained predictor" in res.output
