@@ -49,7 +49,7 @@ def _steps(enabled: bool, total: int) -> Iterator[Callable[[str], None]]:
 
 
 def _load_one(name: str, path: Path, mapping: Mapping[str, str], allow_returns: bool, encoding: str | None,
-              step: Callable[[str], None]) -> tuple[dict[str, pd.DataFrame], set[str], list[str]]:
+              step: Callable[[str], None], date_format: str | None = None) -> tuple[dict[str, pd.DataFrame], set[str], list[str]]:
     step(f"reading {name}: {path.name}")
     raw = read_raw(path, encoding=encoding)
     step(f"checking {name}")
@@ -58,7 +58,8 @@ def _load_one(name: str, path: Path, mapping: Mapping[str, str], allow_returns: 
     spec = TABLES[name]
     df, used = apply_mapping(raw, mapping, name, spec.columns)
     try:
-        table = validate_table(name, df, str(path), allow_returns=allow_returns, source_columns=list(raw.columns))
+        table = validate_table(name, df, str(path), allow_returns=allow_returns, source_columns=list(raw.columns),
+                               date_format=date_format)
     except DataValidationError as exc:
         # the user knows their own column names, not ours
         raise exc.named_as_in_file({k.rpartition(".")[2]: mapping[k] for k in used}) from None
@@ -75,6 +76,7 @@ def ingest_files(
     allow_returns: bool = False,
     progress: bool = True,
     encoding: str | None = None,
+    date_format: str | None = None,
 ) -> dict:
     """Validate the given files, then commit them to ``ws`` in one manifest swap.
 
@@ -96,7 +98,7 @@ def ingest_files(
     dropped: dict[str, int] = {}
     with _steps(progress, total=2 * len(files) + 1) as step:
         for name, path in files.items():
-            loaded, used_here, cols = _load_one(name, path, maps, allow_returns, encoding, step)
+            loaded, used_here, cols = _load_one(name, path, maps, allow_returns, encoding, step, date_format)
             used |= used_here
             columns_seen[str(path)] = cols
             for tname, df in loaded.items():
