@@ -27,6 +27,8 @@ CALLS = [
     ("data_overview", {}),
     ("data_overview", {"metric": "revenue", "by": "month"}),
     ("forecast", {}),
+    ("recommend_products", {"customer_id": "100", "k": 2}),
+    ("recommend_products", {"segment": "loyal"}),
 ]
 
 
