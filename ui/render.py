@@ -24,6 +24,7 @@ from .render_customers import (
     render_segments,
 )
 from .render_forecast import render_forecast
+from .render_query import render_query
 from .render_text import render_campaign, render_overview, render_review_summary, render_reviews
 from .view import Chart, Table, View, csv_for_rows
 
@@ -51,6 +52,7 @@ _RENDERERS = {
     ResultKind.CAMPAIGN: render_campaign,
     ResultKind.OVERVIEW: render_overview,
     ResultKind.FORECAST: render_forecast,
+    ResultKind.QUERY: render_query,
 }
 
 
