@@ -40,6 +40,7 @@ class Settings:
     auth: SecretStr | None = field(default=None, repr=False)  # "user:password" for the browser app
     torch_threads: int = DEFAULT_THREADS
     embed_dtype: str = "auto"
+    lock_timeout_s: float = 60.0  # a second writer to one workspace waits this long, then fails (models/data/lock.py)
 
     @property
     def backend(self) -> str:

@@ -17,6 +17,7 @@ from typing import Any, Callable, Mapping
 from models.data.ingest import ingest_demo
 from models.forecast.fit import fit_workspace as fit_forecasts
 from models.predictor.workspace import train_workspace
+from models.recommend.workspace import fit_workspace as fit_recommender
 from models.reviews.index import index_workspace
 from models.segments.workspace import fit_workspace
 
@@ -48,10 +49,12 @@ STEPS: tuple[Step, ...] = (
     Step("forecast", "Refit sales forecasts", "Backtesting and fitting the weekly sales forecasts…", fit_forecasts,
          ("quick",)),
     Step("index", "Re-index reviews", "Indexing reviews…", index_workspace),
+    Step("recommend", "Refit recommendations", "Backtesting and fitting next-basket recommendations…",
+         fit_recommender, ("quick",)),
 )
 FIT_STEPS: tuple[Step, ...] = STEPS[1:]
 # what `mka train` fits: the models (segments and the review index have their own commands)
-TRAIN_STEPS: tuple[Step, ...] = tuple(s for s in STEPS if s.name in ("train", "forecast"))
+TRAIN_STEPS: tuple[Step, ...] = tuple(s for s in STEPS if s.name in ("train", "forecast", "recommend"))
 OPTIONS: frozenset[str] = frozenset(o for s in STEPS for o in s.options)
 
 

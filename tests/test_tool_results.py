@@ -29,6 +29,8 @@ CALLS = [
     ("query_data", {"metrics": ["revenue"], "by": ["month"]}),
     ("query_data", {"metrics": ["revenue", "orders"], "by": ["category"], "compare": ["2017-06", "2017-07"], "top": 2}),
     ("forecast", {}),
+    ("recommend_products", {"customer_id": "100", "k": 2}),
+    ("recommend_products", {"segment": "loyal"}),
 ]
 
 

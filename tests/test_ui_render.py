@@ -267,3 +267,88 @@ def test_campaign_variants_render_as_separate_blocks(tmp_path):
     # a heading right after a list item would be folded into that item by markdown
     assert "- *text:* Hi there! 10% off.\n\n**Variant 2**" in md
     assert "\n\n**Facts used:** 767 customers" in md and "**Reviews cited:** SYN-1" in md
+
+
+# -- issue 19: compact chat tables, honest period charts ----------------------------------------------
+
+from ui.compact import compact_markdown_tables, format_cell, header_words  # noqa: E402
+from ui.render_text import partial_periods  # noqa: E402
+
+
+def test_format_cell_writes_money_percent_and_dates_as_a_reader_expects():
+    assert format_cell("revenue", 2158.93) == "$2,158.93"
+    assert format_cell("revenue", "385971.85") == "$385,971.85"
+    assert format_cell("share_pct", 12.34) == "12.3%"
+    assert format_cell("share_revenue", 0.123) == "12.3%"
+    assert format_cell("last_purchase", "2017-12-31T00:00:00") == "2017-12-31"
+    assert format_cell("customer_id", "1234") == "1234"  # an id keeps its digits
+    assert format_cell("p_buy", "12.5%") == "12.5%"  # already formatted: left alone
+    assert header_words("share_pct") == "share" and header_words("customer_id") == "customer"
+    assert header_words("expected_spend") == "expected spend"
+
+
+def test_compact_markdown_tables_keep_four_columns_and_name_the_rest():
+    answer = ("**Most likely buyers**\n\n"
+              "| customer | p_buy | expected spend | last purchase | segment | why |\n"
+              "|---|---|---|---|---|---|\n"
+              "| 17 | 81.2% | 2158.93 | 2017-12-31T00:00:00 | Loyal | recent order |\n"
+              "| 18 | 70.0% | 12 | 2017-12-30 | Lapsed | long gap |\n\n"
+              "_Model: as of 2018-01-01._")
+    out = compact_markdown_tables(answer)
+    lines = out.split("\n")
+    assert lines[0] == "**Most likely buyers**"
+    table = [ln for ln in lines if ln.startswith("|")]
+    assert table[0] == "| customer | P(buy) | expected spend | last purchase |"
+    assert table[2] == "| 17 | 81.2% | $2,158.93 | 2017-12-31 |"
+    assert all(ln.count("|") == 5 for ln in table)  # four columns on every row
+    assert "segment, why" in out and "evidence pane" in out
+    assert out.endswith("_Model: as of 2018-01-01._")
+    # a narrow table keeps its columns; headers become words
+    small = compact_markdown_tables("| category | share_pct |\n|---|---|\n| DAIRY | 12.345 |")
+    assert small == "| category | share |\n|---|---|\n| DAIRY | 12.3% |"
+    assert compact_markdown_tables("no table | here") == "no table | here"
+
+
+def test_turn_shows_compact_tables_in_the_chat(tmp_path):
+    from ui.turn import _Turn
+
+    class H:
+        export_dir = tmp_path
+
+    turn = _Turn([], H())
+    wide = "| a | b | c | d | e |\n|---|---|---|---|---|\n| 1 | 2 | 3 | 4 | 5 |"
+    list(turn.tokens(wide))
+    assert "| a | b | c | d |" in turn.history[-1]["content"] and "| e |" not in turn.history[-1]["content"]
+    turn.final(wide)
+    assert turn.history[-1]["content"].startswith("| a | b | c | d |\n")
+
+
+def test_overview_evidence_headers_are_words():
+    view = render_result({"kind": "overview", "metric": "top_categories", "by": None,
+                          "rows": [{"category": "DAIRY", "revenue": 385971.85, "share_pct": 12.3}]}, ".")
+    assert list(view.tables[0].data.columns) == ["category", "revenue", "share (%)"]
+
+
+def test_partial_periods_find_the_cut_first_and_last_periods():
+    months = ["2016-01", "2016-02", "2017-12", "2018-01"]
+    assert partial_periods(months, "month", ("2016-01-01", "2018-01-01")) == ["2018-01"]
+    assert partial_periods(months, "month", ("2016-01-05", "2018-01-31")) == ["2016-01"]
+    assert partial_periods(["2017-12-25", "2018-01-01"], "week", ("2017-12-25", "2018-01-03")) == ["2018-01-01"]
+    assert partial_periods(months, "month", None) == []
+
+
+def test_revenue_by_month_leaves_a_one_day_month_out_of_the_chart_and_says_so(tmp_path):
+    rows = [{"month": "2017-11", "revenue": 100.0}, {"month": "2017-12", "revenue": 120.0},
+            {"month": "2018-01", "revenue": 3.0}]
+    view = render_result({"kind": "overview", "metric": "revenue", "by": "month", "period": "all time",
+                          "summary": "Revenue in all time (2017-11-01 to 2018-01-01): $223.00, 3 month groups.",
+                          "rows": rows}, tmp_path)
+    chart = view.charts[0]
+    assert list(chart.data["month"]) == ["2017-11", "2017-12"]  # monthly labels, the partial month out
+    assert chart.sort == ["2017-11", "2017-12"]
+    assert "2018-01" in view.markdown[-1] and "left out" in view.markdown[-1]
+    assert list(view.tables[0].data["month"]) == ["2017-11", "2017-12", "2018-01"]  # the table keeps it
+    # full months only: nothing left out, nothing said
+    full = render_result({"kind": "overview", "metric": "revenue", "by": "month",
+                          "summary": {"date_range": ["2017-11-01", "2017-12-31"]}, "rows": rows[:2]}, tmp_path)
+    assert len(full.charts[0].data) == 2 and not any("left out" in m for m in full.markdown)

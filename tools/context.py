@@ -20,6 +20,7 @@ from models.analytics.query import run_query
 from models.data.atomic import atomic_path
 from models.data.workspace import Workspace
 from models.forecast.query import forecast
+from models.recommend.workspace import recommend
 from models.predictor.scoring import model_card, score_customers, trained_horizons
 from models.reviews.index import ReviewIndex
 from models.reviews.passages import quote_review  # one fence for review text, re-exported for the tools
@@ -46,6 +47,7 @@ class ReadAPI:
     data_query: Callable[..., dict] = data_query
     run_query: Callable[..., dict] = run_query
     forecast: Callable[..., dict] = forecast
+    recommend: Callable[..., dict] = recommend
 
 
 class ToolContext:
@@ -157,6 +159,10 @@ class ToolContext:
     def forecast(self, metric: str, by: str | None, horizon: int, segment: str | None) -> dict:
         return self._cached(("forecast", metric, by, horizon, segment), lambda: self.api.forecast(
             self.workspace, metric=metric, by=by, horizon=horizon, segment=segment))
+
+    def recommend(self, customer_ids: tuple[str, ...] | None, k: int) -> dict:
+        return self._cached(("recommend", customer_ids, k), lambda: self.api.recommend(
+            self.workspace, customer_ids=None if customer_ids is None else list(customer_ids), k=k))
 
     # -- exports -----------------------------------------------------------------------------------
     @property

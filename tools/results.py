@@ -24,7 +24,8 @@ __all__ = [
     "ResultKind", "ModelCard", "ScoredCustomer", "PredictionsResult", "RecentOrder", "CustomerStats",
     "CustomerResult", "TopCategory", "SegmentProfile", "SegmentsResult", "AudienceMember", "AudienceResult",
     "ReviewFilters", "ReviewHit", "ReviewsResult", "ReviewQuote", "ReviewTheme", "RatingTrend",
-    "ReviewSummaryResult", "CopyVariant", "CampaignTheme", "CampaignResult", "OverviewResult", "QueryResult", "ForecastPoint", "ForecastResult", "ErrorResult",
+    "ReviewSummaryResult", "CopyVariant", "CampaignTheme", "CampaignResult", "OverviewResult", "QueryResult", "ForecastPoint", "ForecastResult", "Pick",
+    "RecommendResult", "ErrorResult",
     "ToolResult", "RESULT_SHAPES", "result_kind", "is_error", "validate_result", "result_schema", "declared_shape",
 ]
 
@@ -45,6 +46,7 @@ class ResultKind(StrEnum):
     OVERVIEW = "overview"
     QUERY = "query"
     FORECAST = "forecast"
+    RECOMMEND = "recommend"
 
 
 # -- predictions -------------------------------------------------------------------------------------------
@@ -380,6 +382,41 @@ class ForecastResult(TypedDict):
     bottom_up_check: NotRequired[dict[str, Any]]
 
 
+# -- recommendations ---------------------------------------------------------------------------------------
+@with_config(_CLOSED)
+class Pick(TypedDict):
+    """One recommended product for one customer (rank 1 = best); kind: repeat (bought before) or explore."""
+
+    customer_id: str
+    rank: int
+    product_id: str
+    product_name: str
+    score: float
+    kind: str
+
+
+@with_config(_CLOSED)
+class RecommendResult(TypedDict):
+    """recommend_products: next-basket picks for one customer or a segment's most shared picks, the method
+    chosen by the next-basket backtest and its Recall@10 against the baselines
+    (models.recommend.workspace.recommend); every pick in ``export_csv``."""
+
+    kind: Literal[ResultKind.RECOMMEND]
+    target: str
+    customer_id: str | None
+    segment: str | None
+    k: int
+    method: str
+    as_of: str | None
+    picks: list[Pick]
+    segment_picks: list[dict[str, Any]]
+    n_customers: int
+    backtest: dict[str, Any]
+    backtest_line: str
+    source: str
+    export_csv: str
+
+
 # -- errors ------------------------------------------------------------------------------------------------
 @with_config(_CLOSED)
 class ErrorResult(TypedDict):
@@ -389,7 +426,8 @@ class ErrorResult(TypedDict):
 
 
 ToolResult = Union[PredictionsResult, CustomerResult, SegmentsResult, AudienceResult, ReviewsResult,
-                   ReviewSummaryResult, CampaignResult, OverviewResult, QueryResult, ForecastResult, ErrorResult]
+                   ReviewSummaryResult, CampaignResult, OverviewResult, QueryResult, ForecastResult, RecommendResult,
+                   ErrorResult]
 
 RESULT_SHAPES: dict[ResultKind, type] = {
     ResultKind.PREDICTIONS: PredictionsResult,
@@ -402,6 +440,7 @@ RESULT_SHAPES: dict[ResultKind, type] = {
     ResultKind.OVERVIEW: OverviewResult,
     ResultKind.QUERY: QueryResult,
     ResultKind.FORECAST: ForecastResult,
+    ResultKind.RECOMMEND: RecommendResult,
 }
 
 

@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterator
 
 import gradio as gr
 
+from .compact import NOWRAP_CSS
 from .data_tab import build_data_tab
 from .turn import N_BARS, N_LINES, N_TABLES, respond_turn, view_updates
 from .warmup import Warmup
@@ -257,5 +258,6 @@ def launch_app(app: gr.Blocks, *, host: str = "127.0.0.1", port: int = 7860,
     if not _is_local(host) and auth is None:
         warn(f"Warning: serving on {host}:{port} without --auth: anyone who can reach this machine can use "
              f"the assistant and read your customer data. Add --auth user:pass (or set MKA_AUTH).")
+    kwargs.setdefault("css", NOWRAP_CSS)  # table cells never wrap inside a word or number
     return app.launch(server_name=host, server_port=port, auth=auth, share=False, inbrowser=False,
                       footer_links=[], **kwargs)

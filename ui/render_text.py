@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Mapping
 
 import pandas as pd
 
+from .compact import header_words
 from .view import MAX_TABLE_ROWS, Chart, Table, View, cell, cell_text, fmt, frame, round_floats
 
-__all__ = ["render_reviews", "render_review_summary", "render_campaign", "render_overview"]
+__all__ = ["render_reviews", "render_review_summary", "render_campaign", "render_overview", "partial_periods"]
 
 _TEXT_PREVIEW = 400
 
@@ -108,13 +110,25 @@ def render_overview(result: Mapping[str, Any], export_dir: Path) -> View:
     if not rows:
         return view
     df = round_floats(frame(rows), 2)
-    view.tables.append(Table(f"{metric}" + (f" by {by}" if by else ""), df.head(MAX_TABLE_ROWS)))
+    words = {c: header_words(c) + (" (%)" if "pct" in str(c) else "") for c in df.columns}
+    view.tables.append(Table(f"{metric}" + (f" by {by}" if by else ""), df.head(MAX_TABLE_ROWS).rename(columns=words)))
     x = by if by in df.columns else df.columns[0]
     numeric = [c for c in df.columns if c != x and pd.api.types.is_numeric_dtype(df[c])]
     y = metric if metric in numeric else (numeric[0] if numeric else None)
     if y is not None and len(df) > 1:
         chart_df = df[[x, y]].copy()
         if by in ("month", "week"):
+            partial = partial_periods(list(chart_df[x].astype(str)), by, _date_range(result))
+            if partial:
+                chart_df = chart_df[~chart_df[x].astype(str).isin(partial)]
+                view.markdown.append(f"_Partial {by}{'s' if len(partial) > 1 else ''} left out of the chart "
+                                     f"(the data covers only part of {', '.join(partial)}; the table keeps "
+                                     f"{'them' if len(partial) > 1 else 'it'})._")
+            if by == "month":  # one label per month, written as the table writes it
+                chart_df[x] = chart_df[x].astype(str)
+                view.charts.append(Chart("line", chart_df, x, y, f"{metric} by {by}", x_title=by,
+                                         sort=list(chart_df[x])))
+                return view
             parsed = pd.to_datetime(chart_df[x].astype(str), errors="coerce")
             if parsed.notna().all():
                 chart_df[x] = parsed
@@ -125,3 +139,38 @@ def render_overview(result: Mapping[str, Any], export_dir: Path) -> View:
                                      sort=list(chart_df[x])))
     return view
 
+
+_RANGE = re.compile(r"(\d{4}-\d{2}-\d{2})\s+to\s+(\d{4}-\d{2}-\d{2})")
+
+
+def _date_range(result: Mapping[str, Any]) -> tuple[str, str] | None:
+    """The first and last day the result's data covers: its ``date_range`` (top level or in the summary), or
+    the "(YYYY-MM-DD to YYYY-MM-DD)" its summary text names."""
+    summary = result.get("summary")
+    for rng in (result.get("date_range"), summary.get("date_range") if isinstance(summary, Mapping) else None):
+        if isinstance(rng, (list, tuple)) and len(rng) == 2 and all(rng):
+            return str(rng[0])[:10], str(rng[1])[:10]
+    m = _RANGE.search(str(summary or ""))
+    return (m.group(1), m.group(2)) if m else None
+
+
+def partial_periods(labels: list[str], by: str, date_range: tuple[str, str] | None) -> list[str]:
+    """The first/last period labels (months "2018-01" or weeks labelled by their Monday) the data covers
+    only in part, given the first and last day with data."""
+    if not labels or date_range is None or by not in ("month", "week"):
+        return []
+    try:
+        first, last = pd.Timestamp(date_range[0]), pd.Timestamp(date_range[1])
+        starts = [pd.Timestamp(lbl) for lbl in labels]
+    except (ValueError, TypeError):
+        return []
+    out = []
+    for lbl, start in zip(labels, starts):
+        if by == "month":
+            start = start.to_period("M").start_time
+            end = start.to_period("M").end_time.normalize()
+        else:
+            end = start + pd.Timedelta(days=6)
+        if start <= last < end or start < first <= end:
+            out.append(lbl)
+    return out

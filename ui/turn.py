@@ -10,6 +10,7 @@ from typing import Any, Callable, Iterator
 
 import gradio as gr
 
+from .compact import compact_markdown_tables
 from .events import answer_chunks, iter_events
 from .render import Chart, View, render_tool_calls, step_message
 
@@ -73,6 +74,7 @@ class _Turn:
         self.holder = holder
         self.calls: list[dict] = []
         self.answer_at: int | None = None
+        self.raw_answer = ""  # as the backend wrote it; the chat shows it with compact tables
 
     def outputs(self, evidence: list[Any]) -> tuple:
         return ("", list(self.history), self.holder, *evidence)
@@ -103,11 +105,13 @@ class _Turn:
             if self.answer_at is None:
                 self.history.append({"role": "assistant", "content": ""})
                 self.answer_at = len(self.history) - 1
+            self.raw_answer += piece
             self.history[self.answer_at] = {"role": "assistant",
-                                            "content": self.history[self.answer_at]["content"] + piece}
+                                            "content": compact_markdown_tables(self.raw_answer)}
             yield
 
     def final(self, answer: str) -> None:
+        answer = compact_markdown_tables(answer)  # the full tables are in the evidence pane
         if self.answer_at is None:
             self.history.append({"role": "assistant", "content": answer})
         else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Any, Callable
@@ -14,7 +15,7 @@ from assistant.settings import Settings
 from models.data.errors import DataValidationError, WorkspaceError
 from models.data.workspace import DEFAULT_WORKSPACE, Workspace
 
-__all__ = ["workspace_option", "json_option", "user_errors", "echo_json", "current_settings", "EXIT_USER_ERROR"]
+__all__ = ["workspace_option", "json_option", "user_errors", "echo_json", "dumps_json", "json_safe", "current_settings", "EXIT_USER_ERROR"]
 
 EXIT_USER_ERROR = 2
 
@@ -34,7 +35,8 @@ def workspace_option(fn: Callable) -> Callable:
                        f"{DEFAULT_WORKSPACE}]")
     @functools.wraps(fn)
     def wrapper(*args: Any, workspace: Path | None, **kwargs: Any) -> Any:
-        return fn(*args, ws=Workspace(workspace or current_settings().workspace), **kwargs)
+        settings = current_settings()
+        return fn(*args, ws=Workspace(workspace or settings.workspace, lock_timeout=settings.lock_timeout_s), **kwargs)
 
     return wrapper
 
@@ -43,8 +45,27 @@ def json_option(fn: Callable) -> Callable:
     return click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")(fn)
 
 
+def json_safe(obj: Any) -> Any:
+    """``obj`` with every NaN / inf (Python or numpy float, pandas NA) made ``None``: JSON has no NaN."""
+    if isinstance(obj, float) or (type(obj).__module__ == "numpy" and hasattr(obj, "dtype") and obj.dtype.kind == "f"
+                                  and getattr(obj, "ndim", 0) == 0):
+        return float(obj) if math.isfinite(float(obj)) else None
+    if isinstance(obj, dict):
+        return {k: json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_safe(v) for v in obj]
+    if obj is not None and type(obj).__name__ in ("NAType", "NaTType"):
+        return None
+    return obj
+
+
+def dumps_json(obj: Any, indent: int | None = 2) -> str:
+    """The one JSON encoder of CLI output: always valid JSON (NaN/inf become null, never ``NaN``)."""
+    return json.dumps(json_safe(obj), indent=indent, default=str, ensure_ascii=False, allow_nan=False)
+
+
 def echo_json(obj: Any) -> None:
-    click.echo(json.dumps(obj, indent=2, default=str, ensure_ascii=False))
+    click.echo(dumps_json(obj))
 
 
 def _is_not_fitted(exc: BaseException) -> bool:

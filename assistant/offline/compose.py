@@ -298,9 +298,30 @@ def _query(r: dict) -> str:
     return "\n\n".join(parts)
 
 
+def _recommend(r: dict) -> str:
+    who = (f"customer **{r['customer_id']}**" if r.get("customer_id")
+           else f"segment **{r['segment']}**" if r.get("segment") else f"all {r.get('n_customers')} customers")
+    parts = [f"**Next-basket picks for {who}** (as of {r.get('as_of')}; method: {r.get('method')}). "
+             f"_{r.get('target', '')}_"]
+    if r.get("picks"):
+        parts.append(_table(["rank", "product", "kind", "score"],
+                            [[p["rank"], p["product_name"], p["kind"], _f(p["score"], 3)] for p in r["picks"]]))
+    elif r.get("segment_picks"):
+        parts.append(f"The products most of its {r.get('n_customers')} customers have among their top picks:\n\n"
+                     + _table(["product", "customers", "mean rank", "repeat share"],
+                              [[p["product_name"], p["customers"], _f(p["mean_rank"], 1), _pct(p["repeat_share"])]
+                               for p in r["segment_picks"]]))
+    if r.get("backtest_line"):
+        parts.append(f"_{r['backtest_line']}_")
+    if r.get("export_csv"):
+        parts.append(f"Every pick: `{r['export_csv']}`")
+    return "\n\n".join(parts)
+
+
 _BY_KIND = {ResultKind.PREDICTIONS: _predictions, ResultKind.CUSTOMER: _customer, ResultKind.AUDIENCE: _audience,
             ResultKind.REVIEWS: _reviews, ResultKind.REVIEW_SUMMARY: _review_summary, ResultKind.OVERVIEW: _overview,
-            ResultKind.FORECAST: _forecast, ResultKind.QUERY: _query}
+            ResultKind.FORECAST: _forecast, ResultKind.RECOMMEND: _recommend,
+            ResultKind.QUERY: _query}
 
 
 def compose_answer(results: list[tuple[str, dict, dict]], note: str | None = None) -> str:

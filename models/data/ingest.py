@@ -109,15 +109,17 @@ def ingest_files(
             raise DataValidationError(", ".join(columns_seen), f"--map {k}={maps[k]}: no file has a column "
                                       f"'{maps[k]}' for a canonical column '{k.rpartition('.')[2]}'",
                                       column=maps[k], expected=f"a source column that exists (columns found: {where})")
-        if "products" in tables and "products" not in files and ws.has_table("products"):
-            # products implied by a review file join the catalogue; they do not replace it
-            old = ws.read_table("products")
-            new = tables["products"]
-            tables["products"] = pd.concat([old, new[~new["product_id"].isin(old["product_id"])]],
-                                           ignore_index=True)
-            sources["products"] = ws.table_info("products").get("source", "") + f" + {sources['products']}"
-        step("writing workspace")
-        status = ws.ingest(tables, sources)
+        ws.path.mkdir(parents=True, exist_ok=True)
+        with ws.write_lock():  # the catalogue read below and the commit are one step for other writers
+            if "products" in tables and "products" not in files and ws.has_table("products"):
+                # products implied by a review file join the catalogue; they do not replace it
+                old = ws.read_table("products")
+                new = tables["products"]
+                tables["products"] = pd.concat([old, new[~new["product_id"].isin(old["product_id"])]],
+                                               ignore_index=True)
+                sources["products"] = ws.table_info("products").get("source", "") + f" + {sources['products']}"
+            step("writing workspace")
+            status = ws.ingest(tables, sources)
     return {"status": status, "rows": {k: int(len(v)) for k, v in tables.items()}, "sources": sources,
             "workspace": str(ws.path)}
 

@@ -144,11 +144,27 @@ def parse_numbers(s: pd.Series, file: str, column: str, *, required: bool, examp
                 raise DataValidationError(file, f"non-numeric value in {int(bad.sum())} row(s)", column=column,
                                           rows=_rows(text, bad), examples=text[bad].head(5).tolist(),
                                           expected=f"a number such as {example}")
+    _check_finite(out, s, file, column, example)
     if required and out.isna().any():
         bad = out.isna()
         raise DataValidationError(file, f"missing value in {int(bad.sum())} row(s)", column=column,
                                   rows=_rows(out, bad), expected=f"a number such as {example} on every row")
     return out
+
+
+MAX_ABS_NUMBER = 1e15  # larger amounts, prices or quantities are overflow or junk, and overflow sums to inf
+
+
+def _check_finite(out: pd.Series, raw: pd.Series, file: str, column: str, example: str) -> None:
+    """inf, -inf and overflowing values (1e400 reads as inf) are refused with the rows: they would make every
+    total NaN or inf downstream. One vectorised pass."""
+    values = out.to_numpy(dtype="float64", na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        bad = np.isinf(values) | (np.abs(values) > MAX_ABS_NUMBER)
+    if bad.any():
+        raise DataValidationError(file, f"infinite or overflowing number in {int(bad.sum())} row(s)", column=column,
+                                  rows=_rows(out, bad), examples=raw[bad].head(5).tolist(),
+                                  expected=f"a finite number such as {example} (at most {MAX_ABS_NUMBER:.0e} in size)")
 
 
 def _parse_bools(s: pd.Series, file: str, column: str) -> pd.Series:

@@ -17,6 +17,7 @@ import pandas as pd
 
 from models.data.atomic import atomic_path, atomic_write_text
 from models.data.errors import WorkspaceError
+from models.data.lock import DEFAULT_LOCK_TIMEOUT_S, WorkspaceLock
 from models.data.schema import EXTRA_TABLES, SCHEMA_VERSION, TABLES
 
 __all__ = ["Workspace", "DEFAULT_WORKSPACE", "frame_hash"]
@@ -46,8 +47,14 @@ class Workspace:
     when the workspace or a table is missing.
     """
 
-    def __init__(self, path: str | Path = DEFAULT_WORKSPACE) -> None:
+    def __init__(self, path: str | Path = DEFAULT_WORKSPACE, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT_S) -> None:
         self.path = Path(path)
+        self.lock_timeout = float(lock_timeout)
+
+    def write_lock(self) -> WorkspaceLock:
+        """The workspace's write lock (see models/data/lock.py): hold it from reading the manifest you will
+        change to the manifest swap. Re-entrant within a process; readers never need it."""
+        return WorkspaceLock(self.path, timeout=self.lock_timeout)
 
     # -- layout -------------------------------------------------------------------------------------
     @property
@@ -129,39 +136,48 @@ class Workspace:
         for name in tables:
             if name not in TABLES and name not in EXTRA_TABLES:
                 raise ValueError(f"unknown table {name!r}")
-        manifest = self.manifest()
-        old_tables = dict(manifest.get("tables", {}))
-        new_tables = dict(old_tables)
-        status: dict[str, str] = {}
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        for name, df in tables.items():
-            if progress:
-                progress(name)
-            digest = frame_hash(df)
-            rel = f"data/{name}-{digest}.parquet"
-            if name in old_tables and old_tables[name].get("hash") == digest and (self.path / rel).exists():
-                status[name] = "unchanged"
-                continue
-            target = self.path / rel
-            if not target.exists():
-                with atomic_path(target, suffix=".parquet") as tmp:
-                    df.to_parquet(tmp, index=False)
-            new_tables[name] = {
-                "file": rel,
-                "hash": digest,
-                "rows": int(len(df)),
-                "columns": [str(c) for c in df.columns],
-                "source": sources.get(name, ""),
-                "date_range": _date_range(df),
-                "ingested_at": dt.datetime.now().isoformat(timespec="seconds"),
-            }
-            status[name] = "replaced" if name in old_tables else "added"
-        if any(s != "unchanged" for s in status.values()):
-            manifest["tables"] = new_tables
-            manifest.setdefault("artifacts", {})
-            self._write_manifest(manifest)
-            self._collect_garbage(new_tables)
+        self.path.mkdir(parents=True, exist_ok=True)
+        with self.write_lock():
+            self._clean_stale_tmp()
+            manifest = self.manifest()
+            old_tables = dict(manifest.get("tables", {}))
+            new_tables = dict(old_tables)
+            status: dict[str, str] = {}
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            for name, df in tables.items():
+                if progress:
+                    progress(name)
+                digest = frame_hash(df)
+                rel = f"data/{name}-{digest}.parquet"
+                if name in old_tables and old_tables[name].get("hash") == digest and (self.path / rel).exists():
+                    status[name] = "unchanged"
+                    continue
+                target = self.path / rel
+                if not target.exists():
+                    with atomic_path(target, suffix=".parquet") as tmp:
+                        df.to_parquet(tmp, index=False)
+                new_tables[name] = {
+                    "file": rel,
+                    "hash": digest,
+                    "rows": int(len(df)),
+                    "columns": [str(c) for c in df.columns],
+                    "source": sources.get(name, ""),
+                    "date_range": _date_range(df),
+                    "ingested_at": dt.datetime.now().isoformat(timespec="seconds"),
+                }
+                status[name] = "replaced" if name in old_tables else "added"
+            if any(s != "unchanged" for s in status.values()):
+                manifest["tables"] = new_tables
+                manifest.setdefault("artifacts", {})
+                self._write_manifest(manifest)
+                self._collect_garbage(new_tables)
         return status
+
+    def _clean_stale_tmp(self) -> None:
+        # under the write lock no other writer is mid-write, so a temp table file is left from a killed run
+        if self.data_dir.is_dir():
+            for f in self.data_dir.glob(".*.tmp"):
+                f.unlink(missing_ok=True)
 
     def _collect_garbage(self, tables: Mapping[str, dict]) -> None:
         keep = {self.path / t["file"] for t in tables.values()}
@@ -174,10 +190,11 @@ class Workspace:
     # -- artifacts ----------------------------------------------------------------------------------
     def record_artifact(self, name: str, info: Mapping) -> None:
         """Note a fitted artifact (already written atomically under artifacts/) in the manifest."""
-        manifest = self.manifest()
-        manifest.setdefault("tables", {})
-        manifest.setdefault("artifacts", {})[name] = dict(info)
-        self._write_manifest(manifest)
+        with self.write_lock():
+            manifest = self.manifest()
+            manifest.setdefault("tables", {})
+            manifest.setdefault("artifacts", {})[name] = dict(info)
+            self._write_manifest(manifest)
 
     def artifact_info(self, name: str) -> dict | None:
         return self.manifest().get("artifacts", {}).get(name)

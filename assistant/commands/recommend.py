@@ -1,0 +1,134 @@
+"""`mka recommend`: next-basket product picks per customer (repeat and explore apart), a segment's shared picks,
+every customer's picks as CSV, and the next-basket backtest (`--backtest`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from .common import echo_json, json_option, user_errors, workspace_option
+
+__all__ = ["COMMANDS", "recommend_cmd"]
+
+CSV_COLUMNS = ["customer_id", "rank", "product_id", "product_name", "score", "kind"]
+
+
+@click.command("recommend")
+@click.option("--customer", "customer", default=None, help="One customer's id.")
+@click.option("--segment", default=None, help="A segment's most shared picks (name; needs `mka segment`).")
+@click.option("--all", "all_", is_flag=True, help="Every customer's picks (use with --csv).")
+@click.option("--k", type=click.IntRange(1, 20), default=10, show_default=True, help="Picks per customer.")
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write one row per customer and pick: " + ", ".join(CSV_COLUMNS) + ".")
+@click.option("--backtest", "show_backtest", is_flag=True,
+              help="Show the next-basket backtest (G-TopFreq, P-TopFreq, TIFU-KNN) instead of picks.")
+@click.option("--rerun", is_flag=True, help="With --backtest: run it again instead of reading the saved one.")
+@workspace_option
+@json_option
+@user_errors
+def recommend_cmd(ws, customer: str | None, segment: str | None, all_: bool, k: int, csv_path: Path | None,
+                  show_backtest: bool, rerun: bool, as_json: bool) -> None:
+    """What each customer will most likely buy next: the method (P-TopFreq or TIFU-KNN) chosen by a
+    next-basket backtest, with its Recall@10 against the baselines."""
+    from tools.recommend import backtest_line
+
+    chosen = [n for n, v in (("--customer", customer), ("--segment", segment), ("--all", all_), ("--backtest",
+                                                                                                  show_backtest)) if v]
+    if len(chosen) != 1:
+        raise click.UsageError("give exactly one of --customer ID, --segment S, --all or --backtest")
+    if show_backtest:
+        return _backtest(ws, rerun, as_json)
+    if segment is not None:
+        return _segment(ws, segment, k, csv_path, as_json)
+    from models.recommend.workspace import recommend
+
+    if customer is not None:
+        orders = ws.read_table("orders", columns=["customer_id"])
+        if customer not in set(orders["customer_id"].astype(str)):
+            raise click.BadParameter(f"customer {customer!r} has no orders in this workspace", param_hint="--customer")
+    res = recommend(ws, None if all_ else [customer], k=k)
+    rows = res["rows"][CSV_COLUMNS]
+    line = backtest_line(res["method"], res["backtest"])
+    if csv_path is not None:
+        rows.to_csv(csv_path, index=False)
+    if as_json:
+        echo_json(json.loads(json.dumps({"method": res["method"], "as_of": res["as_of"], "source": res["source"],
+                                         "backtest_line": line, "picks": rows.to_dict("records")}, default=str)))
+        return
+    click.echo(f"Next-basket picks ({'all customers' if all_ else 'customer ' + customer}) — as of {res['as_of']}; "
+               f"method {res['method']} ({res['source']})")
+    click.echo(line)
+    if not all_:
+        click.echo("")
+        click.echo(f"{'rank':>4}  {'product':<45} {'kind':<8} {'score':>7}")
+        for r in rows.itertuples():
+            click.echo(f"{r.rank:>4}  {str(r.product_name)[:45]:<45} {r.kind:<8} {r.score:>7.3f}")
+    if csv_path is not None:
+        click.echo(f"\nWrote {len(rows)} rows ({rows['customer_id'].nunique()} customers) to {csv_path}")
+    elif all_:
+        click.echo(f"{rows['customer_id'].nunique()} customers; use --csv FILE to write every pick")
+
+
+def _segment(ws, segment: str, k: int, csv_path: Path | None, as_json: bool) -> None:
+    import pandas as pd
+
+    from tools._common import ToolArgError
+    from tools.context import ToolContext
+    from tools.recommend import recommend_products_impl
+
+    try:
+        res = recommend_products_impl(ToolContext(ws), segment=segment, k=k)
+    except (ToolArgError, FileNotFoundError) as exc:
+        raise click.BadParameter(str(exc), param_hint="--segment") from None
+    if csv_path is not None:
+        pd.read_csv(res["export_csv"])[CSV_COLUMNS].to_csv(csv_path, index=False)
+    if as_json:
+        echo_json(json.loads(json.dumps({k_: v for k_, v in res.items() if k_ != "backtest"}, default=str)))
+        return
+    click.echo(f"Next-basket picks shared in segment {res['segment']} ({res['n_customers']} customers) — as of "
+               f"{res['as_of']}; method {res['method']}")
+    click.echo(res["backtest_line"])
+    click.echo("")
+    click.echo(f"{'product':<45} {'customers':>9} {'mean rank':>9} {'repeat':>7}")
+    for p in res["segment_picks"]:
+        click.echo(f"{str(p['product_name'])[:45]:<45} {p['customers']:>9} {p['mean_rank']:>9.1f} "
+                   f"{p['repeat_share']:>7.0%}")
+    if csv_path is not None:
+        click.echo(f"\nWrote every member's picks to {csv_path}")
+
+
+def _backtest(ws, rerun: bool, as_json: bool) -> None:
+    from models.recommend.evaluate import backtest
+    from models.recommend.workspace import CARD_FILE, _orders
+
+    path = ws.artifact_path(CARD_FILE)
+    if path.exists() and not rerun:
+        card = json.loads(path.read_text())
+        bt, source = card["backtest"], f"saved at the last fit ({card['as_of']})"
+    else:
+        bt, source = backtest(_orders(ws)), "run now"
+        card = {"method": None}
+    if as_json:
+        echo_json({**bt, "chosen": card.get("method"), "source": source})
+        return
+    if "error" in bt:
+        raise click.UsageError(bt["error"])
+    k = bt["k"]
+    click.echo(f"Next-basket backtest ({source}): target {bt['target']}; cutoffs {', '.join(bt['cutoffs'])}; "
+               f"{bt['n_customers']} customer-baskets")
+    cols = [f"recall@{k}", f"ndcg@{k}", f"phr@{k}", f"recall_repeat@{k}", f"recall_explore@{k}"]
+    click.echo(f"  {'method':<12}" + "".join(f" {c:>18}" for c in cols))
+    for m, sc in bt["methods"].items():
+        mark = " *" if m == card.get("method") else ""
+        click.echo(f"  {m + mark:<12}" + "".join(f" {'-' if sc.get(c) is None else format(sc[c], '.4f'):>18}"
+                                                  for c in cols))
+    best = card.get("method")
+    if best and best in bt.get("paired_recall_diff", {}):
+        for other, d in bt["paired_recall_diff"][best].items():
+            click.echo(f"  {best} − {other}: Recall@{k} {d['diff']:+.4f} (paired 95% CI {d['ci95'][0]:+.4f} .. "
+                       f"{d['ci95'][1]:+.4f})")
+
+
+COMMANDS = [recommend_cmd]

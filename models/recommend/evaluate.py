@@ -1,0 +1,130 @@
+"""Time-based next-basket backtest (the protocol of Li et al., "A Next Basket Recommendation Reality Check",
+TOIS 2023): fit on baskets before a cutoff, predict each customer's first basket on or after it; Recall@k,
+NDCG@k and PHR@k over all target items, and Recall@k apart for repeat items (bought before the cutoff) and
+explore items (new to the customer). Several cutoffs, each ``step_days`` apart, ending ``step_days`` before
+the last order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .baselines import Baskets, make_method, to_baskets
+
+__all__ = ["split_at", "topk", "basket_metrics", "evaluate_method", "backtest", "cutoffs_for"]
+
+
+def split_at(orders: pd.DataFrame, cutoff: pd.Timestamp) -> tuple[pd.DataFrame, dict[str, set]]:
+    """(orders before ``cutoff``; customer -> the product ids of their first basket on/after it), the target
+    only for customers with history before the cutoff."""
+    ts = pd.to_datetime(orders["timestamp"])
+    train = orders[ts < cutoff]
+    after = orders[ts >= cutoff].assign(_ts=ts[ts >= cutoff])
+    after = after[after["customer_id"].astype(str).isin(set(train["customer_id"].astype(str)))]
+    if after.empty:
+        return train, {}
+    key = "order_id" if "order_id" in after else "_day"
+    if key == "_day":
+        after = after.assign(_day=after["_ts"].dt.normalize())
+    first = after.groupby(after["customer_id"].astype(str))["_ts"].transform("min")
+    firstkey = after[after["_ts"] == first].groupby(after["customer_id"].astype(str))[key].transform("first")
+    rows = after[after["_ts"] == first]
+    rows = rows[rows[key] == firstkey]
+    target: dict[str, set] = {}
+    for c, p in zip(rows["customer_id"].astype(str), rows["product_id"].astype(str)):
+        target.setdefault(c, set()).add(p)
+    return train, target
+
+
+def topk(scores: np.ndarray, k: int) -> np.ndarray:
+    """Column indices of each row's k best scores, best first (ties: lower column first)."""
+    k = min(k, scores.shape[1])
+    part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+    order = np.argsort(-np.take_along_axis(scores, part, axis=1), axis=1, kind="stable")
+    return np.take_along_axis(part, order, axis=1)
+
+
+def basket_metrics(recs: list, target: set, seen: set, k: int) -> dict[str, float]:
+    """One customer's Recall@k, NDCG@k, PHR@k, and repeat / explore recall (NaN when it has none)."""
+    top = list(recs)[:k]
+    hits = [1.0 if r in target else 0.0 for r in top]
+    dcg = sum(h / np.log2(i + 2) for i, h in enumerate(hits))
+    idcg = sum(1.0 / np.log2(i + 2) for i in range(min(len(target), k)))
+    rep, exp = target & seen, target - seen
+    topset = set(top)
+    return {"recall": sum(hits) / len(target) if target else np.nan,
+            "ndcg": dcg / idcg if idcg else np.nan,
+            "phr": float(sum(hits) > 0),
+            "recall_repeat": len(topset & rep) / len(rep) if rep else np.nan,
+            "recall_explore": len(topset & exp) / len(exp) if exp else np.nan}
+
+
+def _per_customer(method: str, train: pd.DataFrame, target: dict, k: int, params: dict) -> pd.DataFrame:
+    b: Baskets = to_baskets(train)
+    model = make_method(method, **params.get(method, {})).fit(b)
+    row_of = {c: i for i, c in enumerate(b.customers)}
+    custs = [c for c in target if c in row_of]
+    rows = np.array([row_of[c] for c in custs], dtype=np.int64)
+    H = b.history.tocsr()
+    out = []
+    for s in range(0, len(rows), 2048):
+        r = rows[s:s + 2048]
+        top = topk(model.scores(r), k)
+        for i, row in enumerate(r):
+            c = custs[s + i]
+            seen = set(b.items[H.indices[H.indptr[row]:H.indptr[row + 1]]])
+            out.append({"customer_id": c, **basket_metrics(list(b.items[top[i]]), target[c], seen, k)})
+    return pd.DataFrame(out)
+
+
+def evaluate_method(method: str, orders: pd.DataFrame, cutoff, k: int = 10, params: dict | None = None) -> dict:
+    train, target = split_at(orders, pd.Timestamp(cutoff))
+    pc = _per_customer(method, train, target, k, params or {})
+    return {c: float(pc[c].mean()) for c in pc.columns if c != "customer_id"} | {"n_customers": len(pc)}
+
+
+def cutoffs_for(orders: pd.DataFrame, n_cutoffs: int = 3, step_days: int = 28) -> list[pd.Timestamp]:
+    last = pd.to_datetime(orders["timestamp"]).max().normalize()
+    return [last - pd.Timedelta(days=step_days * i) for i in range(n_cutoffs, 0, -1)]
+
+
+def backtest(orders: pd.DataFrame, methods=("g-topfreq", "p-topfreq", "tifu-knn"), k: int = 10,
+             n_cutoffs: int = 3, step_days: int = 28, params: dict | None = None) -> dict:
+    """Every method on the same cutoffs and customers: mean metrics, and for each method the paired 95% CI of
+    its per-customer Recall@k difference against each other method."""
+    cuts = cutoffs_for(orders, n_cutoffs, step_days)
+    per: dict[str, list[pd.DataFrame]] = {m: [] for m in methods}
+    for cut in cuts:
+        train, target = split_at(orders, cut)
+        if not target or train.empty:
+            continue
+        for m in methods:
+            per[m].append(_per_customer(m, train, target, k, params or {}).assign(cutoff=cut.date().isoformat()))
+    frames = {m: pd.concat(v, ignore_index=True) for m, v in per.items() if v}
+    if not frames:
+        return {"error": "no customer has baskets both before and after a cutoff: too little history",
+                "cutoffs": [c.date().isoformat() for c in cuts]}
+    cols = ["recall", "ndcg", "phr", "recall_repeat", "recall_explore"]
+    scores = {m: {f"{c}@{k}": _mean(df[c]) for c in cols} | {"n": len(df)} for m, df in frames.items()}
+    paired: dict[str, dict] = {}
+    for a in frames:
+        for b in frames:
+            if a == b:
+                continue
+            d = (frames[a]["recall"] - frames[b]["recall"]).dropna().to_numpy()
+            se = float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else float("nan")
+            paired.setdefault(a, {})[b] = {"diff": _mean(pd.Series(d)),
+                                           "ci95": [_num(d.mean() - 1.96 * se), _num(d.mean() + 1.96 * se)]}
+    return {"k": k, "cutoffs": sorted({c for df in frames.values() for c in df["cutoff"]}),
+            "target": "each customer's first basket on or after the cutoff", "methods": scores,
+            "paired_recall_diff": paired, "n_customers": int(len(next(iter(frames.values()))))}
+
+
+def _num(v) -> float | None:
+    return None if v is None or not np.isfinite(v) else round(float(v), 4)
+
+
+def _mean(s: pd.Series) -> float | None:
+    s = s.dropna()
+    return _num(s.mean()) if len(s) else None

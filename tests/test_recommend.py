@@ -1,0 +1,150 @@
+"""models.recommend (next-basket baselines, backtest, Recommender, workspace fit), the recommend_products tool
+and `mka recommend`, on tiny frames where the right answer is known."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from models.recommend import Recommender, backtest, split_at, to_baskets
+from models.recommend.baselines import TIFUKNN
+from models.recommend.evaluate import basket_metrics
+
+T0 = pd.Timestamp("2021-01-04")
+
+
+def _orders(spec: dict[str, list[list[str]]], every_days: int = 7) -> pd.DataFrame:
+    """customer -> baskets (oldest first), one basket every ``every_days``."""
+    rows = [(c, f"{c}-{i}", T0 + pd.Timedelta(days=every_days * i), p)
+            for c, baskets in spec.items() for i, b in enumerate(baskets) for p in b]
+    return pd.DataFrame(rows, columns=["customer_id", "order_id", "timestamp", "product_id"])
+
+
+def test_p_topfreq_ranks_what_a_customer_always_buys_first_and_unknown_customers_get_popularity():
+    orders = _orders({"ann": [["A", "B"], ["A", "B", "C"], ["A", "B"]],
+                      "bob": [["C", "D"], ["C"], ["D", "E"]], "cy": [["C"], ["E"]]})
+    recs = Recommender("p-topfreq").fit(orders).recommend(["ann", "zed"], k=3)
+    ann = recs[recs.customer_id == "ann"]
+    assert list(ann["product_id"][:2]) == ["A", "B"] and list(ann["rank"]) == [1, 2, 3]
+    assert list(ann["kind"]) == ["repeat", "repeat", "repeat"]  # C was bought once
+    zed = recs[recs.customer_id == "zed"]
+    assert zed["product_id"].iloc[0] == "C" and set(zed["kind"]) == {"explore"}  # C: in the most baskets
+
+
+def test_metrics_on_a_hand_example():
+    m = basket_metrics(["A", "X", "B", "Y"], target={"A", "B", "C"}, seen={"A", "C"}, k=4)
+    assert m["recall"] == pytest.approx(2 / 3)
+    assert m["phr"] == 1.0
+    assert m["ndcg"] == pytest.approx((1 + 1 / np.log2(4)) / (1 + 1 / np.log2(3) + 1 / np.log2(4)))
+    assert m["recall_repeat"] == pytest.approx(0.5)   # A of {A, C}
+    assert m["recall_explore"] == pytest.approx(1.0)  # B of {B}
+    none = basket_metrics(["X"], target={"A"}, seen=set(), k=1)
+    assert none["recall"] == 0 and none["phr"] == 0 and np.isnan(none["recall_repeat"])
+
+
+def test_the_split_targets_only_the_first_basket_after_the_cutoff_of_customers_with_history():
+    orders = _orders({"ann": [["A"], ["B"], ["C"], ["D"]], "bob": [["E"], ["F"]]})
+    new = pd.DataFrame([("new", "n-0", T0 + pd.Timedelta(days=20), "Z")], columns=orders.columns)
+    train, target = split_at(pd.concat([orders, new]), T0 + pd.Timedelta(days=10))
+    assert set(train["product_id"]) == {"A", "B", "E", "F"}
+    assert target == {"ann": {"C"}}  # ann's first basket after it; bob has none after; "new" has no history
+
+
+def test_tifu_knn_weights_recent_baskets_and_borrows_neighbours_items():
+    orders = _orders({"ann": [["A"], ["A"], ["B"]], "bob": [["A", "X"], ["B", "X"]], "cy": [["Q"]]})
+    b = to_baskets(orders)
+    own = TIFUKNN(k=1, group_size=7, alpha=1.0).fit(b)
+    row = list(b.customers).index("ann")
+    s = own.scores(np.array([row]))[0]
+    items = list(b.items)
+    # two As decayed across 3 baskets (r_b=0.9) vs one B that is the latest: (0.81 + 0.9) / 3 > 1 / 3
+    assert s[items.index("A")] == pytest.approx((0.81 + 0.9) / 3) and s[items.index("B")] == pytest.approx(1 / 3)
+    blended = TIFUKNN(k=1, alpha=0.5).fit(b).scores(np.array([row]))[0]
+    assert blended[items.index("X")] > 0 and blended[items.index("Q")] < 1e-6  # bob is ann's nearest customer
+    recs = Recommender("tifu-knn", {"k": 1, "alpha": 0.5}).fit(orders).recommend(["ann"], k=3)
+    assert dict(zip(recs["product_id"], recs["kind"]))["X"] == "explore"
+
+
+def _habitual(n: int = 30, weeks: int = 20, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    spec = {f"c{c}": [[f"fav{c % 6}", f"fav{c % 6 + 6}", f"r{rng.integers(0, 40)}"] for _ in range(weeks)]
+            for c in range(n)}
+    return _orders(spec)
+
+
+def test_backtest_scores_every_method_on_the_same_customers_and_personal_beats_popularity():
+    bt = backtest(_habitual(), n_cutoffs=2)
+    assert set(bt["methods"]) == {"g-topfreq", "p-topfreq", "tifu-knn"} and len(bt["cutoffs"]) == 2
+    assert len({s["n"] for s in bt["methods"].values()}) == 1
+    m = bt["methods"]
+    assert m["p-topfreq"]["recall@10"] > m["g-topfreq"]["recall@10"]
+    assert m["p-topfreq"]["recall_repeat@10"] >= 0.9  # the two favourites come back every week
+    d = bt["paired_recall_diff"]["p-topfreq"]["g-topfreq"]
+    assert d["ci95"][0] > 0
+    json.dumps(bt, allow_nan=False)
+
+
+def _orders_only_workspace(tmp_path):
+    from models.data.workspace import Workspace
+
+    ws = Workspace(tmp_path / "ws")
+    o = _habitual(n=20, weeks=12).assign(amount=5.0)
+    ws.ingest({"orders": o.astype({"customer_id": "string", "order_id": "string", "product_id": "string"})})
+    return ws
+
+
+def test_fit_workspace_on_an_orders_file_without_a_product_table(tmp_path):
+    from models import pipeline
+    from models.recommend.workspace import recommend
+
+    ws = _orders_only_workspace(tmp_path)
+    info = pipeline.step("recommend")(ws, quick=True)
+    assert info["method"] in ("p-topfreq", "tifu-knn") and info["data_hash"] == ws.data_hash()
+    assert ws.manifest()["artifacts"]["recommend"]["as_of"] == info["as_of"]
+    res = recommend(ws, ["c0"], k=2)
+    assert res["source"].startswith("saved")
+    assert list(res["rows"]["product_id"]) == ["fav0", "fav6"]
+    assert list(res["rows"]["product_name"]) == ["fav0", "fav6"]  # no product table: names are the ids
+    assert "recommend" in [s.name for s in pipeline.TRAIN_STEPS]
+
+
+def test_the_cli_picks_csv_and_backtest(tmp_path):
+    from assistant.cli import cli
+
+    ws = _orders_only_workspace(tmp_path)
+    run = CliRunner()
+    out = run.invoke(cli, ["recommend", "--customer", "c1", "--k", "3", "--json", "-w", str(ws.path)])
+    assert out.exit_code == 0, out.output
+    doc = json.loads(out.output)
+    assert [p["product_id"] for p in doc["picks"]][:2] == ["fav1", "fav7"] and "Recall@10" in doc["backtest_line"]
+    csv = tmp_path / "all.csv"
+    out = run.invoke(cli, ["recommend", "--all", "--k", "4", "--csv", str(csv), "-w", str(ws.path)])
+    assert out.exit_code == 0, out.output
+    df = pd.read_csv(csv)
+    assert list(df.columns) == ["customer_id", "rank", "product_id", "product_name", "score", "kind"]
+    assert len(df) == 20 * 4 and set(df["kind"]) <= {"repeat", "explore"}
+    out = run.invoke(cli, ["recommend", "--backtest", "--json", "-w", str(ws.path)])
+    assert out.exit_code == 0, out.output
+    assert set(json.loads(out.output)["methods"]) == {"g-topfreq", "p-topfreq", "tifu-knn"}
+    out = run.invoke(cli, ["recommend", "--customer", "nobody", "-w", str(ws.path)])
+    assert out.exit_code == 2 and "no orders" in out.output
+
+
+def test_the_tool_names_the_method_and_its_backtest(fake_ctx):
+    from tools import build_tools
+
+    tool = {t.name: t for t in build_tools(fake_ctx)}["recommend_products"]
+    out = json.loads(tool.invoke({"customer_id": "103", "k": 3}))
+    assert out["kind"] == "recommend" and out["customer_id"] == "103"
+    assert [p["rank"] for p in out["picks"]] == [1, 2, 3]
+    assert out["picks"][0]["product_name"] in {"Cola (National 2 L)", "Cheddar (Private 8 OZ)",
+                                               "Potato Chips (National 10 OZ)"}
+    assert out["method"] and "Recall@10" in out["backtest_line"]
+    err = json.loads(tool.invoke({"customer_id": "nobody"}))
+    assert "no orders" in err["error"]
+    seg = json.loads(tool.invoke({"segment": "loyal"}))
+    assert seg["segment_picks"] and not seg["picks"]
