@@ -26,6 +26,7 @@ from models.reviews.index import ReviewIndex
 from models.reviews.passages import quote_review  # one fence for review text, re-exported for the tools
 from models.reviews.summary import summarize_reviews
 from models.segments.store import find_segment, load_segments
+from models.value.workspace import customer_values
 
 __all__ = ["ToolContext", "ReadAPI", "quote_review"]
 
@@ -48,6 +49,7 @@ class ReadAPI:
     run_query: Callable[..., dict] = run_query
     forecast: Callable[..., dict] = forecast
     recommend: Callable[..., dict] = recommend
+    customer_values: Callable[..., tuple] = customer_values
 
 
 class ToolContext:
@@ -163,6 +165,11 @@ class ToolContext:
     def recommend(self, customer_ids: tuple[str, ...] | None, k: int) -> dict:
         return self._cached(("recommend", customer_ids, k), lambda: self.api.recommend(
             self.workspace, customer_ids=None if customer_ids is None else list(customer_ids), k=k))
+
+    # -- customer value ----------------------------------------------------------------------------
+    def customer_values(self) -> tuple[pd.DataFrame, dict]:
+        """(per-customer value table indexed by customer_id, info with as_of, model and definitions)."""
+        return self._cached("customer_values", lambda: self.api.customer_values(self.workspace))
 
     # -- exports -----------------------------------------------------------------------------------
     @property

@@ -298,6 +298,40 @@ def _query(r: dict) -> str:
     return "\n\n".join(parts)
 
 
+def _value_defs(r: dict) -> str:
+    return (f"_Definitions: {'; '.join(r.get('definitions') or [])}. Value model: {r.get('value_model')}; churn "
+            f"model: {r.get('churn_model')}; as of {r.get('as_of')}._")
+
+
+def _customer_value(r: dict) -> str:
+    head = (f"**Customer {r.get('customer_id')}** (as of {r.get('as_of')}): CLV over the coming year "
+            f"**{_money(r.get('clv'))}** (percentile {_pct(r.get('value_percentile'))}), P(alive) "
+            f"{_pct(r.get('p_alive'))}, churn risk {_pct(r.get('churn_risk'))}, value at risk "
+            f"{_money(r.get('value_at_risk'))}; expected purchases {_f(r.get('expected_purchases_30d'))} in 30 days, "
+            f"{_f(r.get('expected_purchases_365d'))} in a year at {_money(r.get('expected_spend_per_order'))} per "
+            f"order. Last purchase {r.get('last_purchase')}, usual gap {_f(r.get('mean_gap_days'), 0)} days, "
+            f"overdue ratio {_f(r.get('overdue_ratio'))}.")
+    return head + "\n\n" + _value_defs(r)
+
+
+def _at_risk(r: dict) -> str:
+    seg = f" in **{r['segment']}**" if r.get("segment") else ""
+    head = (f"**High-value customers at risk of churning{seg}** (as of {r.get('as_of')}): "
+            f"{r.get('n_high_value_overdue')} of the {r.get('n_high_value')} customers with CLV ≥ "
+            f"{_money(r.get('value_threshold'))} are overdue; value at risk {_money(r.get('value_at_risk_total'))}.")
+    rows = [[c["customer_id"], _money(c.get("clv")), _pct(c.get("churn_risk")), _money(c.get("value_at_risk")),
+             _f(c.get("overdue_ratio"), 1), c.get("segment") or "", "; ".join((c.get("reasons") or [])[:2])]
+            for c in r.get("customers", [])[:20]]
+    parts = [head]
+    if rows:
+        parts.append(_table(["customer", "CLV", "churn risk", "value at risk", "overdue ×", "segment", "why"], rows))
+    parts += [f"_{n}_" for n in r.get("notes") or []]
+    parts.append(_value_defs(r))
+    if r.get("export_csv"):
+        parts.append(f"All listed rows: `{r['export_csv']}`")
+    return "\n\n".join(parts)
+
+
 def _recommend(r: dict) -> str:
     who = (f"customer **{r['customer_id']}**" if r.get("customer_id")
            else f"segment **{r['segment']}**" if r.get("segment") else f"all {r.get('n_customers')} customers")
@@ -321,6 +355,7 @@ def _recommend(r: dict) -> str:
 _BY_KIND = {ResultKind.PREDICTIONS: _predictions, ResultKind.CUSTOMER: _customer, ResultKind.AUDIENCE: _audience,
             ResultKind.REVIEWS: _reviews, ResultKind.REVIEW_SUMMARY: _review_summary, ResultKind.OVERVIEW: _overview,
             ResultKind.FORECAST: _forecast, ResultKind.RECOMMEND: _recommend,
+            ResultKind.CUSTOMER_VALUE: _customer_value, ResultKind.AT_RISK: _at_risk,
             ResultKind.QUERY: _query}
 
 
