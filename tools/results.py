@@ -225,6 +225,8 @@ class ReviewsResult(TypedDict):
     reviews: list[ReviewHit]
     synthetic: bool
     note: str
+    no_match: NotRequired[bool]  # True: no retrieved review mentions the query's topic; reviews is empty
+    message: NotRequired[str]  # "No review mentions …" when no_match
 
 
 @with_config(_OPEN)
@@ -266,6 +268,8 @@ class ReviewSummaryResult(TypedDict):
     review_ids: list[str]
     synthetic: bool
     note: str
+    no_match: NotRequired[bool]  # True: no review mentions the query's topic; nothing summarized
+    message: NotRequired[str]
 
 
 # -- campaign ----------------------------------------------------------------------------------------------

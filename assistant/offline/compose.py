@@ -125,7 +125,15 @@ def _filters(f: dict) -> str:
     return ", ".join(bits)
 
 
+def _no_match(r: dict) -> str:
+    topic = r.get("query") or ""
+    return (f"No review mentions “{topic}”: none of the best-matching reviews is about it, so none are shown as "
+            "matches. Try other words for the topic, or a summary of all reviews.")
+
+
 def _reviews(r: dict) -> str:
+    if r.get("no_match"):
+        return _no_match(r)
     revs = r.get("reviews") or []
     flt = _filters(r.get("filters") or {})
     head = f"**{len(revs)} reviews** matching “{r.get('query')}”" + (f" ({flt})" if flt else "") + "."
@@ -142,6 +150,8 @@ def _reviews(r: dict) -> str:
 
 
 def _review_summary(r: dict) -> str:
+    if r.get("no_match") and r.get("query"):
+        return _no_match(r)
     dist = r.get("rating_distribution") or {}
     subject = r.get("product") or "all products"
     lines = [f"**Reviews of {subject}**: {r.get('n_reviews')} reviews, mean rating **{_f(r.get('mean_rating'))}★** "
