@@ -27,6 +27,7 @@ from models.reviews.passages import quote_review  # one fence for review text, r
 from models.reviews.summary import summarize_reviews
 from models.segments.store import find_segment, load_segments
 from models.value.workspace import customer_values
+from models.data.export import to_csv_safe
 
 __all__ = ["ToolContext", "ReadAPI", "quote_review"]
 
@@ -181,5 +182,5 @@ class ToolContext:
         safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", stem).strip("_")[:80] or "export"
         target = self.exports_dir / f"{safe}.csv"
         with atomic_path(target, suffix=".csv") as tmp:
-            df.to_csv(tmp, index=False)
+            to_csv_safe(df, tmp)
         return str(target)
