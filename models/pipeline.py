@@ -20,6 +20,7 @@ from models.predictor.workspace import train_workspace
 from models.recommend.workspace import fit_workspace as fit_recommender
 from models.reviews.index import index_workspace
 from models.segments.workspace import fit_workspace
+from models.value.workspace import fit_workspace as fit_value
 
 __all__ = ["Step", "STEPS", "FIT_STEPS", "TRAIN_STEPS", "OPTIONS", "step", "run"]
 
@@ -49,12 +50,13 @@ STEPS: tuple[Step, ...] = (
     Step("forecast", "Refit sales forecasts", "Backtesting and fitting the weekly sales forecasts…", fit_forecasts,
          ("quick",)),
     Step("index", "Re-index reviews", "Indexing reviews…", index_workspace),
+    Step("value", "Refit customer value", "Fitting customer value (BG/NBD + Gamma-Gamma: P(alive), CLV)…", fit_value),
     Step("recommend", "Refit recommendations", "Backtesting and fitting next-basket recommendations…",
          fit_recommender, ("quick",)),
 )
 FIT_STEPS: tuple[Step, ...] = STEPS[1:]
 # what `mka train` fits: the models (segments and the review index have their own commands)
-TRAIN_STEPS: tuple[Step, ...] = tuple(s for s in STEPS if s.name in ("train", "forecast", "recommend"))
+TRAIN_STEPS: tuple[Step, ...] = tuple(s for s in STEPS if s.name in ("train", "forecast", "recommend", "value"))
 OPTIONS: frozenset[str] = frozenset(o for s in STEPS for o in s.options)
 
 

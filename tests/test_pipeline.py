@@ -53,7 +53,7 @@ def test_mka_demo_runs_the_pipeline_steps_in_order_with_their_words(tmp_path, mo
                                                   str(tmp_path / "ws")])
     assert res.exit_code == 0, res.output
     names = [c[0] for c in calls]
-    assert names == ["ingest_demo", "printed", "train", "segment", "forecast", "index", "recommend"]
+    assert names == ["ingest_demo", "printed", "train", "segment", "forecast", "index", "value", "recommend"]
     assert calls[0][2] is True and calls[0][3] == {"n_customers": 60} and calls[2][3] == {"quick": True}
     lines = [line for line in res.output.splitlines() if line.strip()]
     assert lines == [s.description for s in steps]

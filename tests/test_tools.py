@@ -186,7 +186,7 @@ def test_data_overview(tools_by_name, fake_ctx):
 def test_missing_capability_is_an_error_not_a_crash(tmp_path):
     ctx = ToolContext(tmp_path / "nothing")
     for t in build_tools(ctx):
-        args = {"customer_id": "1"} if t.name == "explain_customer" else {"segment": "x"} if "segment" in t.args and \
+        args = {"customer_id": "1"} if t.name in ("explain_customer", "customer_value") else {"segment": "x"} if "segment" in t.args and \
             t.args["segment"].get("default", ...) is ... else {"query": "x"} if t.name == "search_reviews" else {}
         assert "error" in json.loads(t.invoke(args))
 

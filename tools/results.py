@@ -24,8 +24,8 @@ __all__ = [
     "ResultKind", "ModelCard", "ScoredCustomer", "PredictionsResult", "RecentOrder", "CustomerStats",
     "CustomerResult", "TopCategory", "SegmentProfile", "SegmentsResult", "AudienceMember", "AudienceResult",
     "ReviewFilters", "ReviewHit", "ReviewsResult", "ReviewQuote", "ReviewTheme", "RatingTrend",
-    "ReviewSummaryResult", "CopyVariant", "CampaignTheme", "CampaignResult", "OverviewResult", "ForecastPoint", "ForecastResult", "Pick",
-    "RecommendResult", "ErrorResult",
+    "ReviewSummaryResult", "CopyVariant", "CampaignTheme", "CampaignResult", "OverviewResult", "QueryResult", "ForecastPoint", "ForecastResult", "Pick",
+    "RecommendResult", "CustomerValueResult", "AtRiskCustomer", "AtRiskResult", "ErrorResult",
     "ToolResult", "RESULT_SHAPES", "result_kind", "is_error", "validate_result", "result_schema", "declared_shape",
 ]
 
@@ -44,8 +44,11 @@ class ResultKind(StrEnum):
     REVIEW_SUMMARY = "review_summary"
     CAMPAIGN = "campaign"
     OVERVIEW = "overview"
+    QUERY = "query"
     FORECAST = "forecast"
     RECOMMEND = "recommend"
+    CUSTOMER_VALUE = "customer_value"
+    AT_RISK = "at_risk"
 
 
 # -- predictions -------------------------------------------------------------------------------------------
@@ -222,6 +225,8 @@ class ReviewsResult(TypedDict):
     reviews: list[ReviewHit]
     synthetic: bool
     note: str
+    no_match: NotRequired[bool]  # True: no retrieved review mentions the query's topic; reviews is empty
+    message: NotRequired[str]  # "No review mentions …" when no_match
 
 
 @with_config(_OPEN)
@@ -263,6 +268,8 @@ class ReviewSummaryResult(TypedDict):
     review_ids: list[str]
     synthetic: bool
     note: str
+    no_match: NotRequired[bool]  # True: no review mentions the query's topic; nothing summarized
+    message: NotRequired[str]
 
 
 # -- campaign ----------------------------------------------------------------------------------------------
@@ -314,6 +321,25 @@ class OverviewResult(TypedDict):
     rows: list[dict[str, Any]]
     n_rows: NotRequired[int]
     summary: dict[str, Any] | str | None
+
+
+# -- query_data ------------------------------------------------------------------------------------------
+@with_config(_CLOSED)
+class QueryResult(TypedDict):
+    """query_data: rows of one semantic-layer query, what it computed in plain words, its SQL and definitions."""
+
+    kind: Literal[ResultKind.QUERY]
+    rows: list[dict[str, Any]]
+    n_rows: int
+    columns: list[str]
+    restatement: str
+    sql: str
+    params: list[str]
+    definitions: dict[str, str]
+    chart: Literal["line", "bar", "none"]
+    notes: list[str]
+    spec: dict[str, Any]
+    as_of: str | None
 
 
 # -- forecast --------------------------------------------------------------------------------------------
@@ -397,6 +423,75 @@ class RecommendResult(TypedDict):
     export_csv: str
 
 
+# -- customer value and churn ------------------------------------------------------------------------------
+@with_config(_CLOSED)
+class CustomerValueResult(TypedDict):
+    """customer_value: one customer's P(alive), expected purchases, spend per order, CLV, churn risk and how
+    overdue they are (models.value), with the definitions, the as-of date and the models that gave them."""
+
+    kind: Literal[ResultKind.CUSTOMER_VALUE]
+    customer_id: str
+    as_of: str
+    value_model: str
+    churn_model: str
+    definitions: list[str]
+    p_alive: float | None
+    expected_purchases_30d: float | None
+    expected_purchases_365d: float | None
+    expected_spend_per_order: float | None
+    clv: float | None
+    value_percentile: float | None
+    churn_risk: float | None
+    value_at_risk: float | None
+    orders: int
+    spend: float | None
+    first_purchase: str | None
+    last_purchase: str | None
+    days_since_last: float | None
+    mean_gap_days: float | None
+    overdue_ratio: float | None
+    segment: str | None
+    source: str
+
+
+@with_config(_CLOSED)
+class AtRiskCustomer(TypedDict):
+    customer_id: str
+    clv: float | None
+    churn_risk: float | None
+    value_at_risk: float | None
+    p_alive: float | None
+    overdue_ratio: float | None
+    last_purchase: str | None
+    days_since_last: float | None
+    mean_gap_days: float | None
+    segment: str | None
+    reasons: list[str]
+
+
+@with_config(_CLOSED)
+class AtRiskResult(TypedDict):
+    """at_risk_customers: high-value customers (CLV at or above a quantile) who are overdue, ranked by value at
+    risk (CLV × churn risk), with reasons; every listed row in ``export_csv``."""
+
+    kind: Literal[ResultKind.AT_RISK]
+    as_of: str
+    value_model: str
+    churn_model: str
+    definitions: list[str]
+    min_value_quantile: float
+    value_threshold: float | None
+    segment: str | None
+    n_customers: int
+    n_high_value: int
+    n_high_value_overdue: int
+    n_high_value_one_order: int
+    value_at_risk_total: float | None
+    customers: list[AtRiskCustomer]
+    export_csv: str
+    notes: list[str]
+
+
 # -- errors ------------------------------------------------------------------------------------------------
 @with_config(_CLOSED)
 class ErrorResult(TypedDict):
@@ -406,8 +501,8 @@ class ErrorResult(TypedDict):
 
 
 ToolResult = Union[PredictionsResult, CustomerResult, SegmentsResult, AudienceResult, ReviewsResult,
-                   ReviewSummaryResult, CampaignResult, OverviewResult, ForecastResult, RecommendResult,
-                   ErrorResult]
+                   ReviewSummaryResult, CampaignResult, OverviewResult, QueryResult, ForecastResult, RecommendResult,
+                   CustomerValueResult, AtRiskResult, ErrorResult]
 
 RESULT_SHAPES: dict[ResultKind, type] = {
     ResultKind.PREDICTIONS: PredictionsResult,
@@ -418,8 +513,11 @@ RESULT_SHAPES: dict[ResultKind, type] = {
     ResultKind.REVIEW_SUMMARY: ReviewSummaryResult,
     ResultKind.CAMPAIGN: CampaignResult,
     ResultKind.OVERVIEW: OverviewResult,
+    ResultKind.QUERY: QueryResult,
     ResultKind.FORECAST: ForecastResult,
     ResultKind.RECOMMEND: RecommendResult,
+    ResultKind.CUSTOMER_VALUE: CustomerValueResult,
+    ResultKind.AT_RISK: AtRiskResult,
 }
 
 

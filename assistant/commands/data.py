@@ -31,6 +31,9 @@ def _print_ingest(result: dict) -> None:
         table.add_row(name, f"[{colour.get(status, '')}]{status}[/]", f"{result['rows'].get(name, 0):,}",
                       result["sources"].get(name, ""))
     _console().print(table)
+    for name, n in result.get("duplicates_dropped", {}).items():
+        _console().print(f"{n:,} exact duplicate row(s) dropped from {name} (same reviewer, product, text and "
+                         "rating as an earlier row).", highlight=False)
 
 
 def print_overview(ov: dict) -> None:
@@ -86,11 +89,14 @@ def print_overview(ov: dict) -> None:
                    "orders.amount=value limits it to one table).")
 @click.option("--allow-returns", is_flag=True, help="The orders contain returns: accept negative quantities.")
 @click.option("--encoding", default=None, help="Text encoding of the files when not UTF-8 (e.g. latin-1, cp1252).")
+@click.option("--date-format", default=None, metavar="FORMAT",
+              help="How the files write dates when ambiguous, e.g. %d/%m/%Y (day first) or %m/%d/%Y.")
 @workspace_option
 @json_option
 @user_errors
 def ingest_cmd(ws: Any, orders: Path | None, products: Path | None, customers: Path | None, reviews: Path | None,
-               mapping: tuple[str, ...], allow_returns: bool, encoding: str | None, as_json: bool) -> None:
+               mapping: tuple[str, ...], allow_returns: bool, encoding: str | None, date_format: str | None,
+               as_json: bool) -> None:
     """Validate your files and add them to the workspace (all or nothing: a bad file changes nothing)."""
     from models.data.ingest import ingest_files
     from models.data.loaders import parse_mapping
@@ -102,7 +108,8 @@ def ingest_cmd(ws: Any, orders: Path | None, products: Path | None, customers: P
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--map") from None
     result = ingest_files(ws, orders=orders, products=products, customers=customers, reviews=reviews,
-                          mapping=maps, allow_returns=allow_returns, progress=not as_json, encoding=encoding)
+                          mapping=maps, allow_returns=allow_returns, progress=not as_json, encoding=encoding,
+                          date_format=date_format)
     if as_json:
         echo_json(result)
     else:

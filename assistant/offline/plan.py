@@ -186,6 +186,10 @@ def build_args(route: str, q: str, ent: Entities) -> dict:
               "segment" if re.search(each + r"segments?\b", t) and not seg else None)
         a.update(metric=P.parse_forecast_metric(q), horizon_weeks=P.parse_forecast_weeks(q), segment=seg, by=by,
                  series=P.match_name(q, ent.aliases) if not seg and by != "segment" else None)
+    elif route == "customer_value":
+        a["customer_id"] = P.parse_customer_id(q)
+    elif route == "at_risk_customers":
+        a.update(segment=seg, top_k=P.parse_top_k(q))
     return {k: v for k, v in a.items() if v is not None}
 
 
@@ -237,6 +241,10 @@ def make_plan(question: str, router: Router, ent: Entities,
             r"summar|overall|themes?|digest|distribution|on average|average rating", q.lower()):
         route = "search_reviews"  # a star filter is a search: the summary takes no rating bounds
     args = build_args(route, q, ent)
+    if route == "customer_value" and "customer_id" not in args:
+        return Plan("at_risk_customers", {k: v for k, v in build_args("at_risk_customers", q, ent).items()},
+                    message="No customer id in the question: here are the high-value customers at risk; give an id "
+                            "for one customer's value.")
     if route == "explain_customer" and "customer_id" not in args:
         return Plan("clarify", message="Which customer? Give me a customer id (for example one from "
                     "\"who will buy this week?\") and I will explain their score.")

@@ -69,6 +69,13 @@ def cue_scores(question: str) -> dict[str, float]:
     if "review" in t or "feedback" in t or "rating" in t:
         for r in ("search_reviews", "summarize_reviews"):
             out[r] = out.get(r, 0.0) + 0.10
+    campaign = re.search(r"\b(campaigns?|e-?mails?|sms|copy|message|newsletter|promo\w*|offer)\b", t)
+    if re.search(r"\b(churn\w*|at[- ]risk|slipping away|lapsing|drifting away|gone quiet|overdue|win[- ]?back)\b", t) and not campaign:
+        out["at_risk_customers"] = out.get("at_risk_customers", 0.0) + 0.40
+    if parse_customer_id(question) and re.search(r"\b(lifetime value|clv|ltv|worth|churn\w*|at[- ]risk|"
+                                                 r"p\(alive\)|still (alive|active))\b", t):
+        out.pop("at_risk_customers", None)
+        out["customer_value"] = out.get("customer_value", 0.0) + 0.60
     if "forecast" in out and not re.search(r"\b(who|which (customers|shoppers|households|people|clients))\b", t):
         out.pop("predict_buyers", None)  # "forecast orders" is about totals, not about which customers buy
     if parse_metric(question) in ("top_products", "top_categories", "repeat_rate", "average_basket"):

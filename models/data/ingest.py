@@ -49,7 +49,7 @@ def _steps(enabled: bool, total: int) -> Iterator[Callable[[str], None]]:
 
 
 def _load_one(name: str, path: Path, mapping: Mapping[str, str], allow_returns: bool, encoding: str | None,
-              step: Callable[[str], None]) -> tuple[dict[str, pd.DataFrame], set[str], list[str]]:
+              step: Callable[[str], None], date_format: str | None = None) -> tuple[dict[str, pd.DataFrame], set[str], list[str]]:
     step(f"reading {name}: {path.name}")
     raw = read_raw(path, encoding=encoding)
     step(f"checking {name}")
@@ -58,7 +58,8 @@ def _load_one(name: str, path: Path, mapping: Mapping[str, str], allow_returns: 
     spec = TABLES[name]
     df, used = apply_mapping(raw, mapping, name, spec.columns)
     try:
-        table = validate_table(name, df, str(path), allow_returns=allow_returns, source_columns=list(raw.columns))
+        table = validate_table(name, df, str(path), allow_returns=allow_returns, source_columns=list(raw.columns),
+                               date_format=date_format)
     except DataValidationError as exc:
         # the user knows their own column names, not ours
         raise exc.named_as_in_file({k.rpartition(".")[2]: mapping[k] for k in used}) from None
@@ -75,13 +76,15 @@ def ingest_files(
     allow_returns: bool = False,
     progress: bool = True,
     encoding: str | None = None,
+    date_format: str | None = None,
 ) -> dict:
     """Validate the given files, then commit them to ``ws`` in one manifest swap.
 
     ``mapping`` is canonical=source (``{"amount": "dollar_value"}`` or ``["amount=dollar_value"]``), applied
     to every file that has the source column; ``orders.amount=value`` limits an entry to one table.
     An Amazon review file given as ``reviews`` is recognised and also brings its products.
-    Returns ``{"status": {table: added|replaced|unchanged}, "rows": {...}, "sources": {...}, "workspace": path}``.
+    Returns ``{"status": {table: added|replaced|unchanged}, "rows": {...}, "sources": {...}, "workspace": path}``,
+    plus ``"duplicates_dropped": {table: n}`` when exact duplicate reviews were dropped.
     """
     files = {n: Path(p) for n, p in (("orders", orders), ("products", products), ("customers", customers),
                                       ("reviews", reviews)) if p is not None}
@@ -92,12 +95,15 @@ def ingest_files(
     sources: dict[str, str] = {}
     used: set[str] = set()
     columns_seen: dict[str, list[str]] = {}
+    dropped: dict[str, int] = {}
     with _steps(progress, total=2 * len(files) + 1) as step:
         for name, path in files.items():
-            loaded, used_here, cols = _load_one(name, path, maps, allow_returns, encoding, step)
+            loaded, used_here, cols = _load_one(name, path, maps, allow_returns, encoding, step, date_format)
             used |= used_here
             columns_seen[str(path)] = cols
             for tname, df in loaded.items():
+                if int(df.attrs.get("duplicates_dropped", 0)):
+                    dropped[tname] = int(df.attrs["duplicates_dropped"])
                 if tname in tables:  # an explicit products file wins over the products an Amazon file implies
                     continue
                 tables[tname] = df
@@ -120,8 +126,11 @@ def ingest_files(
                 sources["products"] = ws.table_info("products").get("source", "") + f" + {sources['products']}"
             step("writing workspace")
             status = ws.ingest(tables, sources)
-    return {"status": status, "rows": {k: int(len(v)) for k, v in tables.items()}, "sources": sources,
-            "workspace": str(ws.path)}
+    out = {"status": status, "rows": {k: int(len(v)) for k, v in tables.items()}, "sources": sources,
+           "workspace": str(ws.path)}
+    if dropped:
+        out["duplicates_dropped"] = dropped
+    return out
 
 
 def ingest_demo(ws: Workspace, n_customers: int | None = None, progress: bool = True, random_state: int = 0) -> dict:

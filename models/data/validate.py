@@ -69,8 +69,15 @@ def parse_ids(s: pd.Series, file: str, column: str, *, required: bool) -> pd.Ser
     return out
 
 
-def parse_datetimes(s: pd.Series, file: str, column: str, *, required: bool) -> pd.Series:
-    """ISO dates and date-times, other common date spellings, or unix seconds → naive ``datetime64[ns]``."""
+def parse_datetimes(s: pd.Series, file: str, column: str, *, required: bool,
+                    date_format: str | None = None) -> pd.Series:
+    """ISO dates and date-times, other common date spellings, or unix seconds → naive ``datetime64[ns]``.
+
+    Day/month order (``05/01/2018``) is decided once per column, never per row: a first number above 12
+    anywhere means day first, a second number above 12 means month first; a column where every value could
+    be either is refused unless ``date_format`` (e.g. ``%d/%m/%Y``) says which. Dates before 1900 or after
+    2262 (``9999-12-31``, the usual "no end date") are refused naming the rows.
+    """
     if isinstance(s.dtype, pd.DatetimeTZDtype):
         out = s.dt.tz_localize(None)  # keep the local wall-clock time of the source
     elif pd.api.types.is_datetime64_dtype(s):
@@ -81,12 +88,27 @@ def parse_datetimes(s: pd.Series, file: str, column: str, *, required: bool) -> 
         text = s.astype("string").str.strip()
         text = text.mask(text == "")
         present = text.notna()
-        fast = _arrow_cast(text, pa.timestamp("ns"))  # clean ISO text: the common case, and fast
+        fast = None if date_format else _arrow_cast(text, pa.timestamp("ns"))  # clean ISO text: common, fast
         is_unix = text.str.fullmatch(_UNIX_RE).fillna(False) if fast is None else None
+        dm = _day_month(text, present, file, column) if fast is None and not date_format else None
         if fast is not None:
             out = fast
+        elif date_format:
+            out = pd.to_datetime(text, format=date_format, errors="coerce")
+            bad = present & out.isna()
+            if bad.any():
+                raise DataValidationError(file, f"date not in the format {date_format} in {int(bad.sum())} row(s)",
+                                          column=column, rows=_rows(text, bad), examples=text[bad].head(5).tolist(),
+                                          expected=f"dates written as {date_format} (--date-format)")
         elif present.any() and bool(is_unix[present].all()):
             out = _from_unix(pd.to_numeric(text, errors="coerce"))
+        elif dm is not None:
+            out = dm
+            bad = present & out.isna()
+            if bad.any():
+                raise DataValidationError(file, f"unparseable date in {int(bad.sum())} row(s)", column=column,
+                                          rows=_rows(text, bad), examples=text[bad].head(5).tolist(),
+                                          expected=DATE_FORMATS_HELP)
         else:
             out = _parse_text_dates(text)
             bad = present & out.isna()
@@ -102,12 +124,55 @@ def parse_datetimes(s: pd.Series, file: str, column: str, *, required: bool) -> 
                 raise DataValidationError(file, f"unparseable date in {int(bad.sum())} row(s)", column=column,
                                           rows=_rows(text, bad), examples=text[bad].head(5).tolist(),
                                           expected=DATE_FORMATS_HELP)
+    _check_date_range(out, s, file, column)
     out = out.astype("datetime64[ns]")
     if required and out.isna().any():
         bad = out.isna()
         raise DataValidationError(file, f"missing date in {int(bad.sum())} row(s)", column=column,
                                   rows=_rows(out, bad), expected=DATE_FORMATS_HELP)
     return out
+
+
+_DM_RE = r"^(\d{1,2})([/.\-])(\d{1,2})\2(\d{4})(.*)$"
+_EARLIEST, _LATEST = pd.Timestamp("1900-01-01"), pd.Timestamp("2262-04-11")
+
+
+def _day_month(text: pd.Series, present: pd.Series, file: str, column: str) -> pd.Series | None:
+    """Dates written nn/nn/yyyy (or with . or -): one day/month order for the whole column, or None when the
+    column is not written that way. Vectorised: one regex extract, no per-row Python."""
+    if not present.any():
+        return None
+    parts = text[present].str.extract(_DM_RE)
+    if parts[0].isna().any():
+        return None
+    first, second = parts[0].astype("int64"), parts[2].astype("int64")
+    day_first, month_first = bool((first > 12).any()), bool((second > 12).any())
+    if day_first and month_first:
+        r1, r2 = _rows(first, first > 12)[:1], _rows(second, second > 12)[:1]
+        raise DataValidationError(file, "day/month order differs between rows (a first number above 12 in row "
+                                  f"{r1[0]}, a second number above 12 in row {r2[0]})", column=column,
+                                  rows=r1 + r2, expected="one date format for the whole column")
+    if not day_first and not month_first:
+        raise DataValidationError(file, "ambiguous dates: every value could be day/month or month/day",
+                                  column=column, examples=text[present].head(3).tolist(),
+                                  expected="add --date-format %d/%m/%Y (day first) or --date-format %m/%d/%Y "
+                                           "(month first)")
+    day, month = (parts[0], parts[2]) if day_first else (parts[2], parts[0])
+    iso = parts[3] + "-" + month.str.zfill(2) + "-" + day.str.zfill(2) + parts[4].fillna("")
+    parsed = _parse_text_dates(iso)
+    _check_date_range(parsed, text[present], file, column)
+    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    out[present] = parsed.astype("datetime64[ns]")
+    return out
+
+
+def _check_date_range(out: pd.Series, raw: pd.Series, file: str, column: str) -> None:
+    bad = out.notna() & ((out < _EARLIEST) | (out > _LATEST))
+    if bad.any():
+        raise DataValidationError(file, f"date out of range in {int(bad.sum())} row(s)", column=column,
+                                  rows=_rows(out, bad), examples=raw[bad].head(5).tolist(),
+                                  expected="a date between 1900-01-01 and 2262-04-11; a 'no end date' sentinel "
+                                           "such as 9999-12-31 is not an order date: leave the cell empty")
 
 
 def _from_unix(x: pd.Series) -> pd.Series:
@@ -204,10 +269,10 @@ def _as_row_indexed(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def _orders(df: pd.DataFrame, file: str, allow_returns: bool) -> pd.DataFrame:
+def _orders(df: pd.DataFrame, file: str, allow_returns: bool, date_format: str | None = None) -> pd.DataFrame:
     out = pd.DataFrame(index=df.index)
     out["customer_id"] = parse_ids(df["customer_id"], file, "customer_id", required=True)
-    out["timestamp"] = parse_datetimes(df["timestamp"], file, "timestamp", required=True)
+    out["timestamp"] = parse_datetimes(df["timestamp"], file, "timestamp", required=True, date_format=date_format)
     out["amount"] = parse_numbers(df["amount"], file, "amount", required=True)
     if "quantity" in df.columns:
         q = parse_numbers(df["quantity"], file, "quantity", required=False, example="1 or 2.5")
@@ -271,9 +336,27 @@ def _customers(df: pd.DataFrame, file: str) -> pd.DataFrame:
     return out
 
 
-def _reviews(df: pd.DataFrame, file: str) -> pd.DataFrame:
+def _exact_duplicate_reviews(df: pd.DataFrame, file: str) -> pd.Series:
+    """Rows repeating an earlier review exactly: same reviewer (``customer_id`` when the file has one, else the
+    same ``review_id``), same product, same text and same rating. Raw Amazon 2018 files repeat a review once per
+    style variant; such copies carry no new information and are dropped (counted in the ingest summary)."""
+    who = "customer_id" if "customer_id" in df.columns else "review_id"
+    key = pd.DataFrame({
+        "who": parse_ids(df[who], file, who, required=who == "review_id").fillna(""),
+        "product": df["product_id"].astype("string").str.strip().fillna(""),
+        "text": df["text"].astype("string").fillna("").str.strip(),
+        "rating": df["rating"].astype("string").str.strip().fillna(""),
+    }, index=df.index)
+    known = key["who"] != ""
+    return key.duplicated(keep="first") & known
+
+
+def _reviews(df: pd.DataFrame, file: str, date_format: str | None = None) -> pd.DataFrame:
+    dropped = _exact_duplicate_reviews(df, file)
+    df = df[~dropped]
     out = pd.DataFrame(index=df.index)
     out["review_id"] = parse_ids(df["review_id"], file, "review_id", required=True)
+    # what is left sharing an id is a conflict (same id, different reviewer/product/text/rating): refused
     _check_unique(out["review_id"], file, "review_id", "reviews")
     out["product_id"] = parse_ids(df["product_id"], file, "product_id", required=True)
     rating = parse_numbers(df["rating"], file, "rating", required=True, example="4")
@@ -289,18 +372,46 @@ def _reviews(df: pd.DataFrame, file: str) -> pd.DataFrame:
     if "customer_id" in df.columns:
         out["customer_id"] = parse_ids(df["customer_id"], file, "customer_id", required=False)
     if "timestamp" in df.columns:
-        out["timestamp"] = parse_datetimes(df["timestamp"], file, "timestamp", required=False)
+        out["timestamp"] = parse_datetimes(df["timestamp"], file, "timestamp", required=False,
+                                           date_format=date_format)
     out["synthetic"] = (_parse_bools(df["synthetic"], file, "synthetic") if "synthetic" in df.columns
                         else False)
+    out.attrs["duplicates_dropped"] = int(dropped.sum())
     return out
 
 
+def _check_structure(df: pd.DataFrame, file: str) -> None:
+    """Duplicate column names (the CSV reader renames the second ``amount`` to ``amount.1``) and nested
+    list/struct values are refused naming the column, never coerced to their string repr."""
+    cols = [str(c) for c in df.columns]
+    names = set(cols)
+    for i, c in enumerate(cols):
+        m = re.fullmatch(r"(.+)\.(\d+)", c)
+        if cols.index(c) != i or (m and m.group(1) in names):
+            name = m.group(1) if m and m.group(1) in names else c
+            raise DataValidationError(file, f"column '{name}' appears more than once", column=name,
+                                      expected="each column name once: rename or remove the extra column")
+    for c in df.columns:
+        s = df[c]
+        if pd.api.types.is_object_dtype(s) and len(s):
+            try:
+                t = pa.array(s.dropna(), from_pandas=True).type
+            except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+                continue
+            if pa.types.is_nested(t):
+                raise DataValidationError(file, f"nested values ({t}) in column '{c}'", column=str(c),
+                                          expected="one plain value (text, number or date) per cell; flatten the "
+                                                   "column before ingesting")
+
+
 def validate_table(name: str, df: pd.DataFrame, file: str = "<data>", *, allow_returns: bool = False,
-                   source_columns: list[str] | None = None) -> pd.DataFrame:
+                   source_columns: list[str] | None = None, date_format: str | None = None) -> pd.DataFrame:
     """The canonical form of table ``name`` (``orders``, ``products``, ``customers``, ``reviews``).
 
     Raises ``DataValidationError`` for a missing required column, unparseable date, non-numeric amount,
     negative quantity (unless ``allow_returns``), rating outside 1–5, duplicate ids, missing customer ids.
+    Reviews: exact duplicates (same reviewer, product, text and rating) are dropped, their count in
+    ``result.attrs["duplicates_dropped"]``; rows sharing a ``review_id`` with different content are refused.
     ``source_columns``: the file's own column names, for the missing-column message when a mapping renamed some.
     """
     spec = table_spec(name)
@@ -308,19 +419,25 @@ def validate_table(name: str, df: pd.DataFrame, file: str = "<data>", *, allow_r
     if len(df) == 0:
         raise DataValidationError(file, f"empty {name} table: no data rows", expected="at least one data row")
     df = _as_row_indexed(df)
+    _check_structure(df, file)
     # name the columns as they are in the user's file (before --map), which is what they can see
     found = [str(c) for c in (source_columns if source_columns is not None else df.columns)]
     for col in spec.required:
         if col not in df.columns:
             raise _missing_column_error(file, spec, col, found)
     if name == "orders":
-        out = _orders(df, file, allow_returns)
+        out = _orders(df, file, allow_returns, date_format)
     elif name == "products":
         out = _products(df, file)
     elif name == "customers":
         out = _customers(df, file)
     else:
-        out = _reviews(df, file)
-    return out.reset_index(drop=True)
+        out = _reviews(df, file, date_format)
+    dropped = int(out.attrs.get("duplicates_dropped", 0))
+    out = out.reset_index(drop=True)
+    if name == "reviews":
+        # exact duplicate reviews dropped (see _exact_duplicate_reviews); ingest reports the count
+        out.attrs["duplicates_dropped"] = dropped
+    return out
 
 

@@ -1,0 +1,65 @@
+"""Churn risk, value at risk and the at-risk high-value list, with reasons in plain words."""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["CHURN_DEFINITION", "VALUE_AT_RISK_DEFINITION", "churn_risk", "at_risk_table"]
+
+CHURN_DEFINITION = "churn risk = P(no purchase in the next 30 days)"
+VALUE_AT_RISK_DEFINITION = "value at risk = CLV × churn risk"
+PREDICTOR_SOURCE = "purchase predictor: 1 − P(≥1 purchase in the next 30 days)"
+BGNBD_SOURCE = "BG/NBD: 1 − P(≥1 purchase in the next 30 days) (no trained 30-day purchase predictor)"
+
+
+def churn_risk(values: pd.DataFrame, p_buy_30: pd.Series | None = None) -> tuple[pd.Series, str]:
+    """(churn risk per customer, which model gave it): the predictor's 30-day P(buy) when given, else BG/NBD's.
+    A customer the predictor does not score keeps the BG/NBD figure."""
+    bg = values["p_no_purchase_30d_bgnbd"].astype("float64")
+    if p_buy_30 is None or len(p_buy_30) == 0:
+        return bg.rename("churn_risk"), BGNBD_SOURCE
+    p = pd.Series(p_buy_30, dtype="float64")
+    p.index = p.index.astype(str)
+    risk = 1.0 - p.reindex(values.index.astype(str)).to_numpy()
+    return pd.Series(np.where(np.isfinite(risk), risk, bg.to_numpy()), index=values.index,
+                     name="churn_risk"), PREDICTOR_SOURCE
+
+
+def _reasons(row, threshold: float, q: float, segment: str | None) -> list[str]:
+    out = [f"last purchase {pd.Timestamp(row.last_purchase).date().isoformat()} ({row.days_since_last:.0f} days ago)",
+           f"usually buys every {row.mean_gap_days:.0f} days, so {row.overdue_ratio:.1f}× overdue",
+           f"expected value {row.clv:,.2f} over the coming year (top {1 - q:.0%} of customers start at "
+           f"{threshold:,.2f})",
+           f"{row.churn_risk:.0%} chance of no purchase in the next 30 days"]
+    if segment:
+        out.append(f"segment: {segment}")
+    return out
+
+
+def at_risk_table(values: pd.DataFrame, churn: pd.Series, *, min_value_quantile: float = 0.8, top_k: int = 50,
+                  segment_of: Mapping[str, str] | None = None, segment: str | None = None) -> tuple[pd.DataFrame, dict]:
+    """Customers whose CLV is at or above the ``min_value_quantile`` of all customers and who are overdue
+    (overdue ratio > 1), ranked by value at risk; at most ``top_k``. Returns (rows, summary counts)."""
+    if not 0 <= min_value_quantile < 1:
+        raise ValueError(f"min_value_quantile={min_value_quantile} must be from 0 to below 1 (0.8: the top 20%)")
+    df = values.copy()
+    df["churn_risk"] = churn.reindex(df.index).to_numpy()
+    df["value_at_risk"] = df["clv"] * df["churn_risk"]
+    seg_map = dict(segment_of or {})
+    df["segment"] = [seg_map.get(str(c)) for c in df.index]
+    threshold = float(df["clv"].quantile(min_value_quantile))
+    if segment is not None:
+        df = df[df["segment"] == segment]
+    valuable = df[df["clv"] >= threshold]
+    overdue = valuable[valuable["overdue_ratio"] > 1]
+    ranked = overdue.sort_values(["value_at_risk", "clv"], ascending=False, kind="mergesort").head(int(top_k))
+    ranked = ranked.assign(reasons=[_reasons(r, threshold, min_value_quantile, r.segment)
+                                    for r in ranked.itertuples()])
+    summary = {"value_threshold": threshold, "n_customers": int(len(df)), "n_high_value": int(len(valuable)),
+               "n_high_value_overdue": int(len(overdue)),
+               "n_high_value_one_order": int(valuable["mean_gap_days"].isna().sum()),
+               "value_at_risk_total": float(overdue["value_at_risk"].sum())}
+    return ranked, summary

@@ -1,0 +1,162 @@
+"""models.value: BG/NBD and Gamma-Gamma against lifetimes on CDNOW; CLV, churn risk and the at-risk list on a
+real Complete Journey slice and on a generic customer/date/amount workspace; `mka value` / `mka churn`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from models.data.workspace import Workspace
+from models.predictor.bgnbd import BetaGeoModel
+from models.value import GammaGammaModel, at_risk_table, churn_risk
+from models.value.workspace import at_risk, customer_values, fit_workspace
+
+
+def _cdnow() -> pd.DataFrame:
+    lifetimes = pytest.importorskip("lifetimes")
+    path = Path(lifetimes.__file__).parent / "datasets" / "cdnow_customers_summary_with_transactions.csv"
+    d = pd.read_csv(path).rename(columns={"x": "frequency", "t_x": "recency", "zbar": "monetary_value"})
+    d["recency"] = d[["recency", "T"]].min(axis=1)
+    return d
+
+
+def test_bgnbd_and_gamma_gamma_match_lifetimes_on_cdnow():
+    from lifetimes import BetaGeoFitter, GammaGammaFitter
+
+    d = _cdnow()
+    f, r, T = d["frequency"], d["recency"], d["T"]
+    ours = BetaGeoModel().fit(f, r, T)
+    ref = BetaGeoFitter().fit(f, r, T)
+    for k in ("r", "alpha", "a", "b"):
+        assert ours.params_[k] == pytest.approx(ref.params_[k], rel=1e-3), k
+    # the published fit (Fader, Hardie & Lee 2005)
+    assert [round(ours.params_[k], 3) for k in ("r", "alpha", "a", "b")] == pytest.approx(
+        [0.243, 4.414, 0.793, 2.426], abs=2e-3)
+    np.testing.assert_allclose(ours.expected_purchases(39, f, r, T),
+                               ref.conditional_expected_number_of_purchases_up_to_time(39, f, r, T), atol=1e-3)
+    np.testing.assert_allclose(ours.p_alive(f, r, T), ref.conditional_probability_alive(f, r, T), atol=1e-4)
+
+    rep = d[d["frequency"] > 0]
+    gg = GammaGammaModel().fit(rep["frequency"], rep["monetary_value"])
+    gref = GammaGammaFitter().fit(rep["frequency"], rep["monetary_value"])
+    for k in ("p", "q", "v"):
+        assert gg.params_[k] == pytest.approx(gref.params_[k], rel=1e-3), k
+    np.testing.assert_allclose(gg.conditional_expected_spend(rep["frequency"], rep["monetary_value"]),
+                               gref.conditional_expected_average_profit(rep["frequency"], rep["monetary_value"]),
+                               rtol=1e-4)
+
+
+def test_bgnbd_stays_finite_for_heavy_buyers():
+    m = BetaGeoModel().fit([0, 1, 3, 10], [0, 5, 20, 30], [40, 40, 40, 40])
+    x, t_x, T = np.array([5000.0, 0.0]), np.array([399.0, 0.0]), np.array([400.0, 400.0])
+    assert np.isfinite(m.expected_purchases(52, x, t_x, T)).all()
+    assert np.isfinite(m.p_alive(x, t_x, T)).all()
+
+
+def _generic_ws(path) -> Workspace:
+    """Only customer_id, timestamp, amount: 150 customers with their own buying rhythm, some stopped."""
+    rng = np.random.default_rng(0)
+    rows = []
+    end = pd.Timestamp("2024-12-31")
+    for c in range(150):
+        gap = rng.uniform(5, 60)
+        start = pd.Timestamp("2023-01-01") + pd.Timedelta(days=float(rng.uniform(0, 200)))
+        stop = end - pd.Timedelta(days=float(rng.uniform(0, 300))) if c % 3 == 0 else end
+        t, basket = start, rng.uniform(10, 120)
+        while t < stop:
+            rows.append({"customer_id": f"c{c}", "timestamp": t, "amount": float(basket * rng.uniform(0.5, 1.5))})
+            t += pd.Timedelta(days=float(rng.exponential(gap)) + 1)
+    ws = Workspace(path)
+    ws.ingest({"orders": pd.DataFrame(rows)})
+    return ws
+
+
+def _check_at_risk(doc: dict, q: float) -> None:
+    values, rows = doc["values"], doc["rows"]
+    threshold = values["clv"].quantile(q)
+    assert doc["value_threshold"] == pytest.approx(threshold)
+    assert len(rows) > 0
+    assert (rows["clv"] >= threshold).all()
+    assert (rows["overdue_ratio"] > 1).all()
+    assert rows["value_at_risk"].is_monotonic_decreasing
+    np.testing.assert_allclose(rows["value_at_risk"], rows["clv"] * rows["churn_risk"])
+    # nobody left out who qualifies and has more value at risk than the last one listed
+    risk, _ = churn_risk(values)
+    cand = values[(values["clv"] >= threshold) & (values["overdue_ratio"] > 1)]
+    assert doc["n_high_value_overdue"] == len(cand)
+    for reasons in rows["reasons"]:
+        assert reasons[0].startswith("last purchase ") and "usually buys every" in reasons[1]
+
+
+def test_at_risk_on_a_generic_customer_date_amount_workspace(tmp_path):
+    ws = _generic_ws(tmp_path / "ws")
+    doc = at_risk(ws, min_value_quantile=0.8, top_k=50)
+    _check_at_risk(doc, 0.8)
+    assert doc["churn_model"].startswith("BG/NBD")  # no predictor here, and it says so
+    assert doc["definitions"][0] == "churn risk = P(no purchase in the next 30 days)"
+    values = doc["values"]
+    assert values["p_alive"].between(0, 1).all() and (values["clv"] >= 0).all()
+    # customers who stopped buying long ago are less alive than those still buying
+    stopped = values["days_since_last"] > 5 * values["mean_gap_days"]
+    assert values.loc[stopped, "p_alive"].mean() < values.loc[~stopped, "p_alive"].mean()
+
+
+def test_fit_workspace_saves_the_fit_and_the_read_api_uses_it(tmp_path):
+    ws = _generic_ws(tmp_path / "ws")
+    _, info0 = customer_values(ws)
+    assert info0["source"].startswith("fitted now")
+    out = fit_workspace(ws, progress=False)
+    rec = ws.artifact_info("value")
+    from models.features import default_as_of
+
+    as_of = default_as_of(ws.read_table("orders")).date().isoformat()
+    assert rec["as_of"] == out["as_of"] == as_of and rec["data_hash"] == ws.data_hash()
+    assert set(rec["params"]) == {"bgnbd", "gamma_gamma"}
+    values, info = customer_values(ws)
+    assert info["source"] == "saved fit" and len(values) == 150
+
+
+def test_at_risk_on_a_complete_journey_slice(tmp_path, cj_small):
+    ws = Workspace(tmp_path / "ws")
+    ws.ingest({"orders": cj_small["orders"], "products": cj_small["products"]})
+    doc = at_risk(ws, min_value_quantile=0.7, top_k=20)
+    _check_at_risk(doc, 0.7)
+    assert len(doc["rows"]) <= 20
+
+
+def test_churn_risk_prefers_the_predictor_and_names_it():
+    values = pd.DataFrame({"clv": [100.0, 50.0, 10.0], "overdue_ratio": [2.0, 3.0, 0.5],
+                           "p_no_purchase_30d_bgnbd": [0.5, 0.5, 0.5], "mean_gap_days": [10.0, 10.0, 10.0],
+                           "last_purchase": pd.to_datetime(["2024-01-01"] * 3), "days_since_last": [20.0, 30.0, 5.0]},
+                          index=pd.Index(["a", "b", "c"], name="customer_id"))
+    risk, source = churn_risk(values, pd.Series({"a": 0.9, "b": 0.1}))
+    assert source.startswith("purchase predictor")
+    assert risk.tolist() == pytest.approx([0.1, 0.9, 0.5])  # c not scored: BG/NBD's figure
+    rows, summary = at_risk_table(values, risk, min_value_quantile=0.3, top_k=5)
+    assert rows.index.tolist() == ["b", "a"]  # 45 vs 10 value at risk; c is not overdue
+    with pytest.raises(ValueError, match="min_value_quantile"):
+        at_risk_table(values, risk, min_value_quantile=1.5)
+
+
+def test_mka_value_and_churn_json(tmp_path):
+    from assistant.cli import cli
+
+    ws = _generic_ws(tmp_path / "ws")
+    res = CliRunner().invoke(cli, ["churn", "--top", "5", "--min-value-quantile", "0.8", "--json", "-w", str(ws.path)])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.output)
+    assert 0 < len(doc["customers"]) <= 5 and all(r["customer_id"] for r in doc["customers"])
+    assert doc["definitions"][0].startswith("churn risk = P(no purchase in the next 30 days)")
+    res = CliRunner().invoke(cli, ["value", "--top", "3", "--json", "-w", str(ws.path)])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.output)
+    assert len(doc["customers"]) == 3 and doc["model"] == "BG/NBD + Gamma-Gamma"
+    clv = [r["clv"] for r in doc["customers"]]
+    assert clv == sorted(clv, reverse=True)
+    res = CliRunner().invoke(cli, ["churn", "-w", str(ws.path)])
+    assert res.exit_code == 0 and "value at risk" in res.output

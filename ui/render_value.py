@@ -1,0 +1,51 @@
+"""The ``customer_value`` and ``at_risk`` results: the definitions, the numbers, the list with reasons, a value vs
+risk chart and the CSV download."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping
+
+from .view import MAX_TABLE_ROWS, Chart, Table, View, download, frame, round_floats
+
+__all__ = ["render_customer_value", "render_at_risk"]
+
+
+def _defs(result: Mapping[str, Any]) -> str:
+    return ("Definitions: " + "; ".join(result.get("definitions") or []) + f". Value model: {result.get('value_model')};"
+            f" churn model: {result.get('churn_model')}; as of {result.get('as_of')}.")
+
+
+def render_customer_value(result: Mapping[str, Any], export_dir: Path) -> View:
+    view = View()
+    view.markdown.append(f"**Customer {result.get('customer_id')}: value and churn risk** · as of {result.get('as_of')}")
+    keys = ["clv", "value_percentile", "p_alive", "churn_risk", "value_at_risk", "expected_purchases_30d",
+            "expected_purchases_365d", "expected_spend_per_order", "orders", "spend", "last_purchase",
+            "mean_gap_days", "days_since_last", "overdue_ratio", "segment"]
+    view.tables.append(Table("value", round_floats(frame([{"measure": k, "value": result.get(k)} for k in keys]), 3)))
+    view.cards.append(_defs(result))
+    return view
+
+
+def render_at_risk(result: Mapping[str, Any], export_dir: Path) -> View:
+    view = View()
+    rows = [dict(r, reasons="; ".join(r.get("reasons") or [])) for r in result.get("customers") or []]
+    scope = f" in {result['segment']}" if result.get("segment") else ""
+    view.markdown.append(
+        f"**High-value customers at risk{scope}** · as of {result.get('as_of')}: {result.get('n_high_value_overdue')} "
+        f"of {result.get('n_high_value')} customers with CLV ≥ {result.get('value_threshold')} (top "
+        f"{1 - float(result.get('min_value_quantile') or 0):.0%}) are overdue; {len(rows)} shown.")
+    for note in result.get("notes") or []:
+        view.markdown.append(f"_{note}_")
+    if rows:
+        cols = ["customer_id", "clv", "churn_risk", "value_at_risk", "overdue_ratio", "last_purchase", "segment",
+                "reasons"]
+        view.tables.append(Table("at-risk high-value customers", round_floats(frame(rows, cols), 3).head(MAX_TABLE_ROWS)))
+        view.charts.append(Chart("bar", frame(rows, ["customer_id", "value_at_risk"]).head(20), "customer_id",
+                                 "value_at_risk", "value at risk (CLV × churn risk)",
+                                 sort=[str(r["customer_id"]) for r in rows[:20]]))
+        path = download(result, rows, export_dir, "at_risk_customers")
+        if path is not None:
+            view.downloads.append(path)
+    view.cards.append(_defs(result))
+    return view
