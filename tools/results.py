@@ -24,7 +24,7 @@ __all__ = [
     "ResultKind", "ModelCard", "ScoredCustomer", "PredictionsResult", "RecentOrder", "CustomerStats",
     "CustomerResult", "TopCategory", "SegmentProfile", "SegmentsResult", "AudienceMember", "AudienceResult",
     "ReviewFilters", "ReviewHit", "ReviewsResult", "ReviewQuote", "ReviewTheme", "RatingTrend",
-    "ReviewSummaryResult", "CopyVariant", "CampaignTheme", "CampaignResult", "OverviewResult", "ForecastPoint", "ForecastResult", "Pick",
+    "ReviewSummaryResult", "CopyVariant", "CampaignTheme", "CampaignResult", "OverviewResult", "QueryResult", "ForecastPoint", "ForecastResult", "Pick",
     "RecommendResult", "CustomerValueResult", "AtRiskCustomer", "AtRiskResult", "ErrorResult",
     "ToolResult", "RESULT_SHAPES", "result_kind", "is_error", "validate_result", "result_schema", "declared_shape",
 ]
@@ -44,6 +44,7 @@ class ResultKind(StrEnum):
     REVIEW_SUMMARY = "review_summary"
     CAMPAIGN = "campaign"
     OVERVIEW = "overview"
+    QUERY = "query"
     FORECAST = "forecast"
     RECOMMEND = "recommend"
     CUSTOMER_VALUE = "customer_value"
@@ -322,6 +323,25 @@ class OverviewResult(TypedDict):
     summary: dict[str, Any] | str | None
 
 
+# -- query_data ------------------------------------------------------------------------------------------
+@with_config(_CLOSED)
+class QueryResult(TypedDict):
+    """query_data: rows of one semantic-layer query, what it computed in plain words, its SQL and definitions."""
+
+    kind: Literal[ResultKind.QUERY]
+    rows: list[dict[str, Any]]
+    n_rows: int
+    columns: list[str]
+    restatement: str
+    sql: str
+    params: list[str]
+    definitions: dict[str, str]
+    chart: Literal["line", "bar", "none"]
+    notes: list[str]
+    spec: dict[str, Any]
+    as_of: str | None
+
+
 # -- forecast --------------------------------------------------------------------------------------------
 @with_config(_OPEN)
 class ForecastPoint(TypedDict, total=False):
@@ -481,7 +501,7 @@ class ErrorResult(TypedDict):
 
 
 ToolResult = Union[PredictionsResult, CustomerResult, SegmentsResult, AudienceResult, ReviewsResult,
-                   ReviewSummaryResult, CampaignResult, OverviewResult, ForecastResult, RecommendResult,
+                   ReviewSummaryResult, CampaignResult, OverviewResult, QueryResult, ForecastResult, RecommendResult,
                    CustomerValueResult, AtRiskResult, ErrorResult]
 
 RESULT_SHAPES: dict[ResultKind, type] = {
@@ -493,6 +513,7 @@ RESULT_SHAPES: dict[ResultKind, type] = {
     ResultKind.REVIEW_SUMMARY: ReviewSummaryResult,
     ResultKind.CAMPAIGN: CampaignResult,
     ResultKind.OVERVIEW: OverviewResult,
+    ResultKind.QUERY: QueryResult,
     ResultKind.FORECAST: ForecastResult,
     ResultKind.RECOMMEND: RecommendResult,
     ResultKind.CUSTOMER_VALUE: CustomerValueResult,
