@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import click
 
-from .commands import ask, chat, data, forecast, predict, recommend, reviews, segments, value
+from .commands import ask, chat, data, forecast, predict, query, recommend, reviews, score, segments, value
 
 __all__ = ["main", "cli"]
 
 # area modules, each exporting COMMANDS: list[click.Command]
-_AREAS = (data, predict, forecast, recommend, segments, value, reviews, ask, chat)
+_AREAS = (data, predict, forecast, recommend, segments, value, reviews, query, ask, chat, score)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

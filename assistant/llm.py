@@ -10,7 +10,7 @@ from langchain_openai import ChatOpenAI
 from .messages import message_text
 from .settings import Settings
 
-__all__ = ["make_chat_model", "NullSafeChatOpenAI", "make_copywriter"]
+__all__ = ["make_chat_model", "NullSafeChatOpenAI", "make_copywriter", "check_endpoint"]
 
 
 class NullSafeChatOpenAI(ChatOpenAI):
@@ -61,3 +61,64 @@ def make_chat_model(settings: Settings, tools_context: Any = None, router: Any =
     from .offline import OfflinePlanner
 
     return OfflinePlanner(context=tools_context, router=router)
+
+
+_PROBE_TOOL = {"type": "function", "function": {
+    "name": "ping", "description": "Answer the connection test.",
+    "parameters": {"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"]}}}
+
+
+def _scrub(text: str, secret: str | None) -> str:
+    text = " ".join(str(text).split())[:200]
+    return text.replace(secret, "***") if secret else text
+
+
+def check_endpoint(base_url: str, api_key: str | None = None, model: str | None = None,
+                   timeout: float = 10.0) -> str:
+    """One line saying whether an OpenAI-compatible endpoint answers a one-token chat request that offers a
+    tool: reachable (tool calling works, or the model did not call the tool), auth failed, no tool-calling
+    support, model not found, unreachable or timeout. The key is sent as a bearer token, never echoed."""
+    import json
+    import socket
+    import urllib.error
+    import urllib.request
+
+    url = (base_url or "").strip().rstrip("/")
+    if not url:
+        return "No endpoint set: the offline planner answers (nothing to test)."
+    body = {"model": model or "default", "max_tokens": 16, "temperature": 0,
+            "messages": [{"role": "user", "content": "Call the ping tool with ok=true."}],
+            "tools": [_PROBE_TOOL], "tool_choice": "auto"}
+    req = urllib.request.Request(f"{url}/chat/completions", data=json.dumps(body).encode(), method="POST",
+                                 headers={"Content-Type": "application/json",
+                                          "Authorization": f"Bearer {api_key or 'not-needed'}"})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            reply = json.loads(resp.read() or b"{}")
+    except urllib.error.HTTPError as exc:
+        detail = _scrub(exc.read().decode("utf-8", "replace"), api_key)
+        if exc.code in (401, 403):
+            return f"❌ Auth failed (HTTP {exc.code}): check the API key."
+        low = detail.lower()
+        if exc.code == 404 and "model" in low:
+            return f"❌ Reachable, but model {model!r} was not found (HTTP 404)."
+        if "tool" in low or "function" in low:
+            return f"❌ Reachable, but no tool-calling support (HTTP {exc.code}): {detail}"
+        return f"❌ Reachable, but the request failed (HTTP {exc.code}): {detail}"
+    except (TimeoutError, socket.timeout):
+        return f"❌ Timeout: no answer within {timeout:g} s."
+    except urllib.error.URLError as exc:
+        if isinstance(exc.reason, (TimeoutError, socket.timeout)):
+            return f"❌ Timeout: no answer within {timeout:g} s."
+        return f"❌ Unreachable: {_scrub(exc.reason, api_key)}"
+    except (ValueError, OSError) as exc:
+        return f"❌ Unreachable or not an OpenAI-compatible endpoint: {_scrub(exc, api_key)}"
+    choices = reply.get("choices") if isinstance(reply, dict) else None
+    if not choices:
+        return "❌ Reachable, but the reply is not an OpenAI chat completion."
+    msg = (choices[0] or {}).get("message") or {}
+    name = reply.get("model") or model or "the model"
+    if msg.get("tool_calls"):
+        return f"✅ Reachable: {name} answered and called the test tool (tool calling works)."
+    return (f"⚠️ Reachable: {name} answered but did not call the test tool — it may have no tool-calling "
+            f"support; answers will be unreliable.")

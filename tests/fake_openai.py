@@ -1,7 +1,7 @@
 """A local fake OpenAI-compatible server (stdlib http.server on 127.0.0.1, random port).
 
 Serves POST /v1/chat/completions from a script: each reply is either {"tool_calls": [(name, args), ...]} or
-{"content": "..."}, or a callable(request_json) -> one of those. Requests are recorded. Like llama.cpp, it
+{"content": "..."} (or {"status": 401, "error": "..."} for an HTTP error), or a callable(request_json) -> one of those. Requests are recorded. Like llama.cpp, it
 rejects an assistant message with ``content: null`` with HTTP 400.
 """
 
@@ -88,6 +88,8 @@ class FakeOpenAI:
                         return self._send(400, {"error": {"message": "Assistant message must contain 'content'",
                                                           "type": "invalid_request_error"}})
                 step = fake._next(body)
+                if step.get("status"):  # an HTTP error reply: {"status": 401, "error": "..."}
+                    return self._send(int(step["status"]), {"error": {"message": step.get("error", "")}})
                 if body.get("stream"):
                     return self._stream(body, step)
                 msg: dict[str, Any] = {"role": "assistant", "content": step.get("content")}

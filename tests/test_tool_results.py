@@ -26,6 +26,8 @@ CALLS = [
     ("write_campaign", {"segment": "lapsed", "channel": "sms", "tone": "playful"}),
     ("data_overview", {}),
     ("data_overview", {"metric": "revenue", "by": "month"}),
+    ("query_data", {"metrics": ["revenue"], "by": ["month"]}),
+    ("query_data", {"metrics": ["revenue", "orders"], "by": ["category"], "compare": ["2017-06", "2017-07"], "top": 2}),
     ("forecast", {}),
     ("recommend_products", {"customer_id": "100", "k": 2}),
     ("recommend_products", {"segment": "loyal"}),
@@ -65,7 +67,8 @@ def test_llm_campaign_copy_fits_the_campaign_shape(fake_ctx):
 
 
 @pytest.mark.parametrize("name, args", [("predict_buyers", {"horizon_days": 5}), ("explain_customer", {"customer_id": "0"}),
-                                        ("segment_audience", {"segment": ""}), ("data_overview", {"metric": "profit"})])
+                                        ("segment_audience", {"segment": ""}), ("data_overview", {"metric": "profit"}),
+                                        ("query_data", {"metrics": ["profit"]})])
 def test_errors_fit_the_error_shape(tools_by_name, name, args):
     out = json.loads(tools_by_name[name].invoke(args))
     assert is_error(out) and result_kind(out) is None

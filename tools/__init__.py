@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 __all__ = ["build_tools", "ToolContext", "TOOL_NAMES"]
 
 TOOL_NAMES = ("predict_buyers", "explain_customer", "list_segments", "segment_audience", "search_reviews",
-              "summarize_reviews", "write_campaign", "data_overview", "forecast", "recommend_products",
+              "summarize_reviews", "write_campaign", "data_overview", "query_data", "forecast", "recommend_products",
               "customer_value", "at_risk_customers")
 
 
@@ -26,13 +26,15 @@ def build_tools(ctx: ToolContext) -> list[BaseTool]:
     from .forecast import make_forecast_tools
     from .overview import make_overview_tools
     from .predict import make_predict_tools
+    from .query import make_query_tools
     from .recommend import make_recommend_tools
     from .reviews import make_review_tools
     from .segments import make_segment_tools
     from .value import make_value_tools
 
     tools = (make_predict_tools(ctx) + make_segment_tools(ctx) + make_review_tools(ctx)
-             + make_campaign_tools(ctx) + make_overview_tools(ctx) + make_forecast_tools(ctx) + make_recommend_tools(ctx)
+             + make_campaign_tools(ctx) + make_overview_tools(ctx) + make_query_tools(ctx)
+             + make_forecast_tools(ctx) + make_recommend_tools(ctx)
              + make_value_tools(ctx))
     assert tuple(t.name for t in tools) == TOOL_NAMES, [t.name for t in tools]
     return tools

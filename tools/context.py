@@ -16,6 +16,7 @@ import pandas as pd
 from dataclasses import dataclass
 
 from models.analytics.overview import data_query, overview
+from models.analytics.query import run_query
 from models.data.atomic import atomic_path
 from models.data.workspace import Workspace
 from models.forecast.query import forecast
@@ -26,6 +27,7 @@ from models.reviews.passages import quote_review  # one fence for review text, r
 from models.reviews.summary import summarize_reviews
 from models.segments.store import find_segment, load_segments
 from models.value.workspace import customer_values
+from models.data.export import to_csv_safe
 
 __all__ = ["ToolContext", "ReadAPI", "quote_review"]
 
@@ -45,6 +47,7 @@ class ReadAPI:
     summarize_reviews: Callable[..., dict] = summarize_reviews
     overview: Callable[..., dict] = overview
     data_query: Callable[..., dict] = data_query
+    run_query: Callable[..., dict] = run_query
     forecast: Callable[..., dict] = forecast
     recommend: Callable[..., dict] = recommend
     customer_values: Callable[..., tuple] = customer_values
@@ -152,6 +155,10 @@ class ToolContext:
         return self._cached(("query", metric, by, period), lambda: self.api.data_query(
             self.workspace, metric, by=by, period=period))
 
+    def run_query(self, spec: dict) -> dict:
+        """One semantic-layer query (not cached: specs are many and each query is fast)."""
+        return self.api.run_query(self.workspace, spec)
+
     def forecast(self, metric: str, by: str | None, horizon: int, segment: str | None) -> dict:
         return self._cached(("forecast", metric, by, horizon, segment), lambda: self.api.forecast(
             self.workspace, metric=metric, by=by, horizon=horizon, segment=segment))
@@ -175,5 +182,5 @@ class ToolContext:
         safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", stem).strip("_")[:80] or "export"
         target = self.exports_dir / f"{safe}.csv"
         with atomic_path(target, suffix=".csv") as tmp:
-            df.to_csv(tmp, index=False)
+            to_csv_safe(df, tmp)
         return str(target)

@@ -24,7 +24,7 @@ __all__ = [
     "ResultKind", "ModelCard", "ScoredCustomer", "PredictionsResult", "RecentOrder", "CustomerStats",
     "CustomerResult", "TopCategory", "SegmentProfile", "SegmentsResult", "AudienceMember", "AudienceResult",
     "ReviewFilters", "ReviewHit", "ReviewsResult", "ReviewQuote", "ReviewTheme", "RatingTrend",
-    "ReviewSummaryResult", "CopyVariant", "CampaignTheme", "CampaignResult", "OverviewResult", "ForecastPoint", "ForecastResult", "Pick",
+    "ReviewSummaryResult", "CopyVariant", "CampaignTheme", "CampaignResult", "OverviewResult", "QueryResult", "ForecastPoint", "ForecastResult", "Pick",
     "RecommendResult", "CustomerValueResult", "AtRiskCustomer", "AtRiskResult", "ErrorResult",
     "ToolResult", "RESULT_SHAPES", "result_kind", "is_error", "validate_result", "result_schema", "declared_shape",
 ]
@@ -44,6 +44,7 @@ class ResultKind(StrEnum):
     REVIEW_SUMMARY = "review_summary"
     CAMPAIGN = "campaign"
     OVERVIEW = "overview"
+    QUERY = "query"
     FORECAST = "forecast"
     RECOMMEND = "recommend"
     CUSTOMER_VALUE = "customer_value"
@@ -224,6 +225,8 @@ class ReviewsResult(TypedDict):
     reviews: list[ReviewHit]
     synthetic: bool
     note: str
+    no_match: NotRequired[bool]  # True: no retrieved review mentions the query's topic; reviews is empty
+    message: NotRequired[str]  # "No review mentions …" when no_match
 
 
 @with_config(_OPEN)
@@ -265,6 +268,8 @@ class ReviewSummaryResult(TypedDict):
     review_ids: list[str]
     synthetic: bool
     note: str
+    no_match: NotRequired[bool]  # True: no review mentions the query's topic; nothing summarized
+    message: NotRequired[str]
 
 
 # -- campaign ----------------------------------------------------------------------------------------------
@@ -316,6 +321,25 @@ class OverviewResult(TypedDict):
     rows: list[dict[str, Any]]
     n_rows: NotRequired[int]
     summary: dict[str, Any] | str | None
+
+
+# -- query_data ------------------------------------------------------------------------------------------
+@with_config(_CLOSED)
+class QueryResult(TypedDict):
+    """query_data: rows of one semantic-layer query, what it computed in plain words, its SQL and definitions."""
+
+    kind: Literal[ResultKind.QUERY]
+    rows: list[dict[str, Any]]
+    n_rows: int
+    columns: list[str]
+    restatement: str
+    sql: str
+    params: list[str]
+    definitions: dict[str, str]
+    chart: Literal["line", "bar", "none"]
+    notes: list[str]
+    spec: dict[str, Any]
+    as_of: str | None
 
 
 # -- forecast --------------------------------------------------------------------------------------------
@@ -477,7 +501,7 @@ class ErrorResult(TypedDict):
 
 
 ToolResult = Union[PredictionsResult, CustomerResult, SegmentsResult, AudienceResult, ReviewsResult,
-                   ReviewSummaryResult, CampaignResult, OverviewResult, ForecastResult, RecommendResult,
+                   ReviewSummaryResult, CampaignResult, OverviewResult, QueryResult, ForecastResult, RecommendResult,
                    CustomerValueResult, AtRiskResult, ErrorResult]
 
 RESULT_SHAPES: dict[ResultKind, type] = {
@@ -489,6 +513,7 @@ RESULT_SHAPES: dict[ResultKind, type] = {
     ResultKind.REVIEW_SUMMARY: ReviewSummaryResult,
     ResultKind.CAMPAIGN: CampaignResult,
     ResultKind.OVERVIEW: OverviewResult,
+    ResultKind.QUERY: QueryResult,
     ResultKind.FORECAST: ForecastResult,
     ResultKind.RECOMMEND: RecommendResult,
     ResultKind.CUSTOMER_VALUE: CustomerValueResult,

@@ -10,11 +10,13 @@ from typing import Optional
 
 from langchain_core.tools import BaseTool, StructuredTool
 
+from models.reviews.relevance import any_mention
+
 from ._common import REVIEW_NOTE, ToolArgError, check_rating, parse_date, safe_tool
 from .context import ToolContext, quote_review
 from .results import ReviewFilters, ReviewHit, ResultKind, ReviewsResult, ReviewSummaryResult
 
-__all__ = ["make_review_tools", "DEFAULT_REVIEW_K"]
+__all__ = ["make_review_tools", "DEFAULT_REVIEW_K", "no_match_message"]
 
 DEFAULT_REVIEW_K = 8
 
@@ -37,6 +39,10 @@ def search_reviews_impl(ctx: ToolContext, query: str, product: Optional[str] = N
     product = str(product).strip() if product not in (None, "") else None
     hits = ctx.review_index().search(str(query), product=product, min_rating=lo, max_rating=hi,
                                      since=since_d, until=until_d, k=k)
+    # abstention (models/reviews/relevance.py): unrelated reviews are not presented as matches
+    no_match = bool(hits) and not any_mention(str(query), [str(h.get("text", "")) for h in hits])
+    if no_match:
+        hits = []
     reviews: list[ReviewHit] = [{
         "review_id": str(h["review_id"]),
         "product_name": h.get("product_name"),
@@ -49,8 +55,17 @@ def search_reviews_impl(ctx: ToolContext, query: str, product: Optional[str] = N
     } for h in hits]
     filters: ReviewFilters = {k_: v for k_, v in {"product": product, "min_rating": lo, "max_rating": hi,
                                      "since": since_d, "until": until_d}.items() if v is not None}
-    return {"kind": ResultKind.REVIEWS, "query": str(query), "filters": filters, "reviews": reviews,
-            "synthetic": any(bool(r.get("synthetic")) for r in reviews), "note": REVIEW_NOTE}
+    out: ReviewsResult = {"kind": ResultKind.REVIEWS, "query": str(query), "filters": filters, "reviews": reviews,
+                          "synthetic": any(bool(r.get("synthetic")) for r in reviews), "note": REVIEW_NOTE,
+                          "no_match": no_match}
+    if no_match:
+        out["message"] = no_match_message(str(query))
+    return out
+
+
+def no_match_message(topic: str) -> str:
+    """The abstention sentence shown for a topic no review mentions."""
+    return f"No review mentions “{topic}”."
 
 
 def summarize_reviews_impl(ctx: ToolContext, product: Optional[str] = None,
@@ -65,6 +80,8 @@ def summarize_reviews_impl(ctx: ToolContext, product: Optional[str] = None,
                        for q in t.get("quotes", []) or []]
         themes.append(t)
     summary["themes"] = themes
+    if summary.get("no_match") and query:
+        summary["message"] = no_match_message(query)
     return {"kind": ResultKind.REVIEW_SUMMARY, "product": product, "query": query, **summary, "note": REVIEW_NOTE}
 
 

@@ -25,7 +25,7 @@ from .data_tab import build_data_tab
 from .turn import N_BARS, N_LINES, N_TABLES, respond_turn, view_updates
 from .warmup import Warmup
 
-__all__ = ["build_app", "launch_app", "backend_label", "N_TABLES", "N_BARS", "N_LINES"]
+__all__ = ["build_app", "launch_app", "backend_label", "check_connection", "N_TABLES", "N_BARS", "N_LINES"]
 
 SessionFactory = Callable[[dict | None], Any]
 
@@ -135,6 +135,7 @@ class _SettingsTab:
     apply: Any
     offline: Any
     status: Any
+    test: Any = None
 
 
 def _settings_tab() -> _SettingsTab:
@@ -149,8 +150,19 @@ def _settings_tab() -> _SettingsTab:
         with gr.Row():
             apply = gr.Button("Apply", variant="primary", elem_id="settings-apply")
             offline = gr.Button("Use offline mode", elem_id="settings-offline")
+            test = gr.Button("Test connection", elem_id="settings-test")
         status = gr.Markdown(elem_id="settings-status")
-    return _SettingsTab(base_url, model, api_key, apply, offline, status)
+    return _SettingsTab(base_url, model, api_key, apply, offline, status, test)
+
+
+def check_connection(url: str, model_name: str, key: str, holder: Any = None, timeout: float = 10.0) -> str:
+    """The Settings tab's "Test connection": one line from ``assistant.llm.check_endpoint`` for the typed
+    endpoint (the key typed now, else the one this browser session applied earlier); the key is never shown."""
+    from assistant.llm import check_endpoint
+
+    if not key and holder is not None and getattr(holder, "overrides", None):
+        key = holder.overrides.get("api_key") or ""
+    return check_endpoint((url or "").strip(), key or None, (model_name or "").strip() or None, timeout=timeout)
 
 
 # -- wiring ------------------------------------------------------------------------------------------
@@ -217,6 +229,7 @@ def _wire_settings(sessions: _Sessions, holder_state: Any, tab: _SettingsTab, in
 
     tab.apply.click(apply_settings, inputs=[tab.base_url, tab.model, tab.api_key, holder_state],
                     outputs=[tab.api_key, holder_state, tab.status, indicator, chatbot])
+    tab.test.click(check_connection, inputs=[tab.base_url, tab.model, tab.api_key, holder_state], outputs=[tab.status])
     tab.offline.click(go_offline, inputs=[holder_state],
                       outputs=[tab.base_url, tab.model, tab.api_key, holder_state, tab.status, indicator, chatbot])
 

@@ -24,6 +24,7 @@ from .render_customers import (
     render_segments,
 )
 from .render_forecast import render_forecast
+from .render_query import render_query
 from .render_value import render_at_risk, render_customer_value
 from .render_recommend import render_recommend
 from .render_text import render_campaign, render_overview, render_review_summary, render_reviews
@@ -53,6 +54,7 @@ _RENDERERS = {
     ResultKind.CAMPAIGN: render_campaign,
     ResultKind.OVERVIEW: render_overview,
     ResultKind.FORECAST: render_forecast,
+    ResultKind.QUERY: render_query,
     ResultKind.CUSTOMER_VALUE: render_customer_value,
     ResultKind.AT_RISK: render_at_risk,
     ResultKind.RECOMMEND: render_recommend,

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Iterable, Literal, Mapping
 
 import pandas as pd
+from models.data.export import to_csv_safe
 
 __all__ = ["Table", "Chart", "View", "csv_for_rows", "MAX_TABLE_ROWS", "fmt", "cell", "cell_text", "frame",
            "round_floats", "download"]
@@ -120,7 +121,7 @@ def csv_for_rows(rows: list[Mapping[str, Any]], export_dir: Path, stem: str) -> 
     export_dir.mkdir(parents=True, exist_ok=True)
     path = export_dir / f"{_safe_name(stem)}.csv"
     df = frame(rows)
-    df.to_csv(path, index=False, quoting=csv.QUOTE_MINIMAL)
+    to_csv_safe(df, path, quoting=csv.QUOTE_MINIMAL)
     return path
 
 

@@ -15,7 +15,7 @@ from assistant.settings import Settings
 from models.data.errors import DataValidationError, WorkspaceError
 from models.data.workspace import DEFAULT_WORKSPACE, Workspace
 
-__all__ = ["workspace_option", "json_option", "user_errors", "echo_json", "dumps_json", "json_safe", "current_settings", "EXIT_USER_ERROR"]
+__all__ = ["workspace_option", "json_option", "user_errors", "check_csv_path", "echo_json", "dumps_json", "json_safe", "current_settings", "EXIT_USER_ERROR"]
 
 EXIT_USER_ERROR = 2
 
@@ -39,6 +39,17 @@ def workspace_option(fn: Callable) -> Callable:
         return fn(*args, ws=Workspace(workspace or settings.workspace, lock_timeout=settings.lock_timeout_s), **kwargs)
 
     return wrapper
+
+
+def check_csv_path(csv_path: Path | None, ws: Workspace) -> None:
+    """Refuse a ``--csv`` target inside the workspace folder (its manifest, tables, models, index): writing
+    there would overwrite the workspace's own files. Exports go anywhere else."""
+    if csv_path is None:
+        return
+    target, root = Path(csv_path).resolve(), ws.path.resolve()
+    if target == root or root in target.parents:
+        raise click.UsageError(f"--csv {csv_path}: that is inside the workspace folder {ws.path}, whose files "
+                               f"it could overwrite; write the CSV somewhere else (e.g. ./export.csv)")
 
 
 def json_option(fn: Callable) -> Callable:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from .common import echo_json, json_option, user_errors, workspace_option
+from .common import check_csv_path, echo_json, json_option, user_errors, workspace_option
+from models.data.export import to_csv_safe
 
 __all__ = ["COMMANDS", "forecast_cmd", "print_forecast_backtest", "backtest_line"]
 
@@ -53,6 +54,7 @@ def forecast_cmd(ws, metric: str, by: str | None, horizon: int, segment: str | N
                  csv_path: Path | None, as_json: bool) -> None:
     """Forecast weekly revenue, orders or active customers with 80%/95% intervals, the model chosen by a
     rolling-origin backtest against naive and drift."""
+    check_csv_path(csv_path, ws)
     import pandas as pd
 
     from models.forecast.query import forecast
@@ -70,7 +72,7 @@ def forecast_cmd(ws, metric: str, by: str | None, horizon: int, segment: str | N
         rows = pd.DataFrame(doc["forecasts"])
         rows.insert(0, "metric", metric)
         rows["model"] = doc["model"]
-        rows.to_csv(csv_path, index=False)
+        to_csv_safe(rows, csv_path)
     if as_json:
         echo_json(doc)
         return

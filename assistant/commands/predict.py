@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from .common import echo_json, json_option, user_errors, workspace_option
+from .common import check_csv_path, echo_json, json_option, user_errors, workspace_option
+from models.data.export import to_csv_safe
 
 __all__ = ["COMMANDS", "train_cmd", "backtest_cmd", "predict_cmd"]
 
@@ -149,6 +150,7 @@ def backtest_cmd(ws, target: str, metric: str, by: str | None, horizon: int | No
 def predict_cmd(ws, horizon: int | None, top: int, segment: str | None, as_of: str | None, csv_path: Path | None,
                 as_json: bool) -> None:
     """Customers most likely to buy in the next HORIZON days, with reasons and the model's backtest line."""
+    check_csv_path(csv_path, ws)
     import pandas as pd
 
     from models.predictor.scoring import backtest_line, model_card, score_customers, trained_horizons
@@ -181,7 +183,7 @@ def predict_cmd(ws, horizon: int | None, top: int, segment: str | None, as_of: s
     if csv_path is not None:
         out = scored.assign(reasons=scored["reasons"].map(lambda r: "; ".join(r)))
         out.insert(1, "target", card["target"])
-        out.to_csv(csv_path, index=False)
+        to_csv_safe(out, csv_path)
     if as_json:
         echo_json({"target": card["target"], "horizon_days": horizon, "as_of": card["as_of"], "segment": seg_name,
                    "n_scored": n_scored, "expected_buyers_total": expected_buyers, "backtest_line": line,

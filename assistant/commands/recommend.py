@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from .common import echo_json, json_option, user_errors, workspace_option
+from .common import check_csv_path, echo_json, json_option, user_errors, workspace_option
+from models.data.export import to_csv_safe
 
 __all__ = ["COMMANDS", "recommend_cmd"]
 
@@ -32,6 +33,7 @@ def recommend_cmd(ws, customer: str | None, segment: str | None, all_: bool, k: 
                   show_backtest: bool, rerun: bool, as_json: bool) -> None:
     """What each customer will most likely buy next: the method (P-TopFreq or TIFU-KNN) chosen by a
     next-basket backtest, with its Recall@10 against the baselines."""
+    check_csv_path(csv_path, ws)
     from tools.recommend import backtest_line
 
     chosen = [n for n, v in (("--customer", customer), ("--segment", segment), ("--all", all_), ("--backtest",
@@ -52,7 +54,7 @@ def recommend_cmd(ws, customer: str | None, segment: str | None, all_: bool, k: 
     rows = res["rows"][CSV_COLUMNS]
     line = backtest_line(res["method"], res["backtest"])
     if csv_path is not None:
-        rows.to_csv(csv_path, index=False)
+        to_csv_safe(rows, csv_path)
     if as_json:
         echo_json(json.loads(json.dumps({"method": res["method"], "as_of": res["as_of"], "source": res["source"],
                                          "backtest_line": line, "picks": rows.to_dict("records")}, default=str)))
@@ -83,7 +85,7 @@ def _segment(ws, segment: str, k: int, csv_path: Path | None, as_json: bool) -> 
     except (ToolArgError, FileNotFoundError) as exc:
         raise click.BadParameter(str(exc), param_hint="--segment") from None
     if csv_path is not None:
-        pd.read_csv(res["export_csv"])[CSV_COLUMNS].to_csv(csv_path, index=False)
+        to_csv_safe(pd.read_csv(res["export_csv"])[CSV_COLUMNS], csv_path)
     if as_json:
         echo_json(json.loads(json.dumps({k_: v for k_, v in res.items() if k_ != "backtest"}, default=str)))
         return

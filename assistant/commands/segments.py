@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from assistant.commands.common import echo_json, json_option, user_errors, workspace_option
+from assistant.commands.common import check_csv_path, echo_json, json_option, user_errors, workspace_option
+from models.data.export import to_csv_safe
 
 __all__ = ["COMMANDS", "segments_cmd", "segment_members_cmd"]
 
@@ -116,6 +117,7 @@ def segments_cmd(ws, as_of: dt.datetime | None, refit: bool, as_json: bool) -> N
 @user_errors
 def segment_members_cmd(ws, name: str, csv_path: Path | None, limit: int | None, as_json: bool) -> None:
     """Customers in segment NAME (its id, name, or a unique prefix/words), likeliest buyers first."""
+    check_csv_path(csv_path, ws)
     from models.data.atomic import atomic_path
     from models.segments.store import segment_members
 
@@ -126,7 +128,7 @@ def segment_members_cmd(ws, name: str, csv_path: Path | None, limit: int | None,
         raise click.BadParameter(str(exc), param_hint="NAME") from exc
     if csv_path is not None:
         with atomic_path(csv_path, suffix=".csv") as tmp:
-            members.to_csv(tmp, index=False)
+            to_csv_safe(members, tmp)
     if as_json:
         echo_json({"kind": "audience", "segment": {k: profile[k] for k in ("segment_id", "name", "description")},
                    "n_total": int(profile["size"]), "n_shown": int(len(members)),

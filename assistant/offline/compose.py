@@ -125,7 +125,15 @@ def _filters(f: dict) -> str:
     return ", ".join(bits)
 
 
+def _no_match(r: dict) -> str:
+    topic = r.get("query") or ""
+    return (f"No review mentions “{topic}”: none of the best-matching reviews is about it, so none are shown as "
+            "matches. Try other words for the topic, or a summary of all reviews.")
+
+
 def _reviews(r: dict) -> str:
+    if r.get("no_match"):
+        return _no_match(r)
     revs = r.get("reviews") or []
     flt = _filters(r.get("filters") or {})
     head = f"**{len(revs)} reviews** matching “{r.get('query')}”" + (f" ({flt})" if flt else "") + "."
@@ -142,6 +150,8 @@ def _reviews(r: dict) -> str:
 
 
 def _review_summary(r: dict) -> str:
+    if r.get("no_match") and r.get("query"):
+        return _no_match(r)
     dist = r.get("rating_distribution") or {}
     subject = r.get("product") or "all products"
     lines = [f"**Reviews of {subject}**: {r.get('n_reviews')} reviews, mean rating **{_f(r.get('mean_rating'))}★** "
@@ -257,6 +267,47 @@ def _forecast(r: dict) -> str:
     return "\n\n".join(parts)
 
 
+def _query(r: dict) -> str:
+    rows = r.get("rows") or []
+    spec = r.get("spec") or {}
+    by = list(spec.get("by") or [])
+    money = {"revenue", "avg_basket", "revenue_per_customer", "discount", "coupon_discount"}
+
+    def fmt(col: str, v: Any) -> str:
+        if v is None:
+            return "n/a"
+        if not isinstance(v, (int, float)):
+            return str(v)
+        if "%" in col:
+            return f"{v:+.1f}%"
+        if col.split(" ")[0] in money:
+            return _money(v)
+        return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.2f}"
+
+    parts = [f"**{r.get('restatement')}**"]
+    cols = list(r.get("columns") or (rows[0].keys() if rows else []))
+    if not rows:
+        parts.append("No rows match this query.")
+    elif not by and len(rows) == 1:
+        parts.append(" · ".join(f"{c}: **{fmt(c, rows[0].get(c))}**" for c in cols))
+    else:
+        metric = next((c for c in cols if c not in by), None)
+        if metric and by and not spec.get("compare"):
+            vals = [x for x in rows if isinstance(x.get(metric), (int, float))]
+            if vals:
+                best = max(vals, key=lambda x: x[metric])
+                parts.append(f"Highest {metric}: **{best[by[0]]}** with **{fmt(metric, best[metric])}**.")
+        parts.append(_table(cols, [[fmt(c, x.get(c)) for c in cols] for x in rows[:36]]))
+        if r.get("n_rows", len(rows)) > 36:
+            parts.append(f"_{r.get('n_rows')} rows in all; the first 36 are shown._")
+    for n in r.get("notes") or []:
+        parts.append(f"_Note: {n}._")
+    defs = r.get("definitions") or {}
+    if defs:
+        parts.append("_Definitions: " + "; ".join(f"{k}: {v}" for k, v in defs.items()) + "._")
+    return "\n\n".join(parts)
+
+
 def _value_defs(r: dict) -> str:
     return (f"_Definitions: {'; '.join(r.get('definitions') or [])}. Value model: {r.get('value_model')}; churn "
             f"model: {r.get('churn_model')}; as of {r.get('as_of')}._")
@@ -314,7 +365,8 @@ def _recommend(r: dict) -> str:
 _BY_KIND = {ResultKind.PREDICTIONS: _predictions, ResultKind.CUSTOMER: _customer, ResultKind.AUDIENCE: _audience,
             ResultKind.REVIEWS: _reviews, ResultKind.REVIEW_SUMMARY: _review_summary, ResultKind.OVERVIEW: _overview,
             ResultKind.FORECAST: _forecast, ResultKind.RECOMMEND: _recommend,
-            ResultKind.CUSTOMER_VALUE: _customer_value, ResultKind.AT_RISK: _at_risk}
+            ResultKind.CUSTOMER_VALUE: _customer_value, ResultKind.AT_RISK: _at_risk,
+            ResultKind.QUERY: _query}
 
 
 def compose_answer(results: list[tuple[str, dict, dict]], note: str | None = None) -> str:

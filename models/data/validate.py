@@ -380,6 +380,30 @@ def _reviews(df: pd.DataFrame, file: str, date_format: str | None = None) -> pd.
     return out
 
 
+def _check_structure(df: pd.DataFrame, file: str) -> None:
+    """Duplicate column names (the CSV reader renames the second ``amount`` to ``amount.1``) and nested
+    list/struct values are refused naming the column, never coerced to their string repr."""
+    cols = [str(c) for c in df.columns]
+    names = set(cols)
+    for i, c in enumerate(cols):
+        m = re.fullmatch(r"(.+)\.(\d+)", c)
+        if cols.index(c) != i or (m and m.group(1) in names):
+            name = m.group(1) if m and m.group(1) in names else c
+            raise DataValidationError(file, f"column '{name}' appears more than once", column=name,
+                                      expected="each column name once: rename or remove the extra column")
+    for c in df.columns:
+        s = df[c]
+        if pd.api.types.is_object_dtype(s) and len(s):
+            try:
+                t = pa.array(s.dropna(), from_pandas=True).type
+            except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+                continue
+            if pa.types.is_nested(t):
+                raise DataValidationError(file, f"nested values ({t}) in column '{c}'", column=str(c),
+                                          expected="one plain value (text, number or date) per cell; flatten the "
+                                                   "column before ingesting")
+
+
 def validate_table(name: str, df: pd.DataFrame, file: str = "<data>", *, allow_returns: bool = False,
                    source_columns: list[str] | None = None, date_format: str | None = None) -> pd.DataFrame:
     """The canonical form of table ``name`` (``orders``, ``products``, ``customers``, ``reviews``).
@@ -395,6 +419,7 @@ def validate_table(name: str, df: pd.DataFrame, file: str = "<data>", *, allow_r
     if len(df) == 0:
         raise DataValidationError(file, f"empty {name} table: no data rows", expected="at least one data row")
     df = _as_row_indexed(df)
+    _check_structure(df, file)
     # name the columns as they are in the user's file (before --map), which is what they can see
     found = [str(c) for c in (source_columns if source_columns is not None else df.columns)]
     for col in spec.required:

@@ -208,7 +208,12 @@ class PurchasePredictor(BaseEstimator):
         path = Path(path)
         if not path.exists():
             raise FileNotFoundError(f"{path}: no trained predictor; run `mka train` first")
-        ck = torch.load(path, map_location="cpu", weights_only=True)
+        return cls.from_checkpoint(torch.load(path, map_location="cpu", weights_only=True), source=str(path))
+
+    @classmethod
+    def from_checkpoint(cls, ck: dict, source: str = "checkpoint") -> "PurchasePredictor":
+        """The predictor rebuilt from a checkpoint dict (``checkpoint()``; what ``save`` writes)."""
+        path = source
         if ck.get("format_version") != CHECKPOINT_VERSION:
             raise ValueError(f"{path}: checkpoint format {ck.get('format_version')} is not supported "
                              f"(expected {CHECKPOINT_VERSION}); retrain with `mka train`")

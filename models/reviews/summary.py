@@ -17,6 +17,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
 from models.data.errors import WorkspaceError
 from models.reviews.index import ReviewIndex
+from models.reviews.relevance import any_mention
 
 __all__ = ["summarize_reviews", "choose_n_themes", "key_phrases", "MAX_QUERY_REVIEWS"]
 
@@ -141,13 +142,19 @@ def summarize_reviews(ws, product: str | None = None, query: str | None = None, 
     """Evidence for "what do customers say (about X)": counts, ratings, trend and themes, citing review ids.
 
     ``product`` narrows to a product id, name or category; ``query`` to the ``max_query_reviews`` reviews that
-    match it best (default ranking). With neither, all indexed reviews.
+    match it best (default ranking). With neither, all indexed reviews. ``no_match`` is True (and nothing is
+    summarized) when no matching review mentions the query's topic (models/reviews/relevance.py).
     """
     index = ReviewIndex(ws.chroma_dir)
+    no_match = False
     if index.count() == 0:
         raise WorkspaceError(f"the review index in {ws.chroma_dir} is empty: run `mka index` first")
     if query and str(query).strip():
         hits = index.search(str(query), product=product, k=max_query_reviews)
+        if hits and not any_mention(str(query), [h.get("text", "") for h in hits]):
+            # abstain: no retrieved review is about the topic (models/reviews/relevance.py)
+            hits = []
+            no_match = True
         review_ids = [h["review_id"] for h in hits]
         passages, vecs = index.passages(review_ids=review_ids)
     else:
@@ -165,4 +172,5 @@ def summarize_reviews(ws, product: str | None = None, query: str | None = None, 
         "themes": themes,
         "review_ids": reviews["review_id"].astype(str).tolist(),
         "synthetic": bool(reviews["synthetic"].any()),
+        "no_match": no_match,
     }

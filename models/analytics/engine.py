@@ -1,0 +1,38 @@
+"""DuckDB over the workspace's Parquet tables: one fresh in-memory connection per query, views only (no copy).
+
+The views read the files the manifest names, in place; nothing is written to the workspace.
+"""
+
+from __future__ import annotations
+
+import re
+
+import duckdb
+
+from models.data.workspace import Workspace
+
+__all__ = ["connect", "table_columns"]
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def table_columns(ws: Workspace) -> dict[str, list[str]]:
+    """table -> its columns, from the manifest (no file is opened)."""
+    tables = ws.manifest().get("tables", {})
+    return {name: list(info.get("columns", [])) for name, info in tables.items() if _IDENT.match(name)}
+
+
+def connect(ws: Workspace) -> duckdb.DuckDBPyConnection:
+    """A new in-memory connection with one view per workspace table (``orders``, ``products``...)."""
+    con = duckdb.connect(":memory:")
+    paths = []
+    for name, info in ws.manifest().get("tables", {}).items():
+        if not _IDENT.match(name):
+            continue
+        path = str((ws.path / info["file"]).resolve())
+        paths.append(path)
+        con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{path.replace(chr(39), chr(39) * 2)}')")
+    con.execute("SET allowed_paths = ?", [paths])
+    con.execute("SET enable_external_access = false")  # after the views: no further file or network reads
+    con.execute("SET lock_configuration = true")
+    return con
