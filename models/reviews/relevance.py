@@ -23,9 +23,18 @@ from models.reviews.bm25 import analyzer
 __all__ = ["content_terms", "mentions", "any_mention"]
 
 
+# words that say what kind of review is wanted, not what it is about: "problems and complaints" names no topic,
+# so it must never abstain (the rating filter, not the words, carries that intent)
+_INTENT_WORDS = ("problem problems complaint complaints complain complaining issue issues praise feedback review "
+                 "reviews opinion opinions customer customers people say saying said think thought like liked love "
+                 "loved hate good bad negative positive")
+
+
 def content_terms(query: str) -> list[str]:
-    """The query's distinct stemmed non-stopword terms, in order."""
-    return list(dict.fromkeys(analyzer(True, True)(str(query or ""))))
+    """The query's distinct stemmed non-stopword terms that name a topic (intent words left out), in order."""
+    analyze = analyzer(True, True)
+    intent = set(analyze(_INTENT_WORDS))
+    return [t for t in dict.fromkeys(analyze(str(query or ""))) if t not in intent]
 
 
 def mentions(query: str, text: str) -> bool:
