@@ -41,6 +41,7 @@ class Settings:
     torch_threads: int = DEFAULT_THREADS
     embed_dtype: str = "auto"
     lock_timeout_s: float = 60.0  # a second writer to one workspace waits this long, then fails (models/data/lock.py)
+    chroma_url: str | None = None  # the review index on this Chroma server (http://host:port), not in the workspace
 
     @property
     def backend(self) -> str:
@@ -64,7 +65,8 @@ class Settings:
         """Environment first, then non-None ``overrides`` (CLI flags) on top.
 
         Variables: MKA_LLM_BASE_URL (or OPENAI_BASE_URL), OPENAI_API_KEY, MKA_MODEL, MKA_WORKSPACE, MKA_AUTH,
-        MKA_TORCH_THREADS (or OMP_NUM_THREADS), MKA_EMBED_DTYPE (auto, float32 or bfloat16).
+        MKA_TORCH_THREADS (or OMP_NUM_THREADS), MKA_EMBED_DTYPE (auto, float32 or bfloat16), MKA_CHROMA_URL
+        (a Chroma server for the review index, http://host:port).
         """
         env = os.environ if env is None else env
         values: dict[str, Any] = {
@@ -76,6 +78,7 @@ class Settings:
             "torch_threads": (env.get("MKA_TORCH_THREADS") or (env.get("OMP_NUM_THREADS") or "").split(",")[0]
                               or DEFAULT_THREADS),
             "embed_dtype": env.get("MKA_EMBED_DTYPE") or "auto",
+            "chroma_url": env.get("MKA_CHROMA_URL") or None,
         }
         return cls._build(values, overrides)
 
@@ -104,6 +107,14 @@ class Settings:
         values["embed_dtype"] = dtype
         values["workspace"] = Path(values["workspace"])
         values["base_url"] = str(values["base_url"]).rstrip("/") if values.get("base_url") else None
+        if values.get("chroma_url"):
+            from models.reviews.index import parse_chroma_url
+
+            url = str(values["chroma_url"]).strip().rstrip("/")
+            parse_chroma_url(url)  # ValueError naming the expected form (MKA_CHROMA_URL or --chroma-url)
+            values["chroma_url"] = url
+        else:
+            values["chroma_url"] = None
         return cls(**values)
 
     def with_(self, **changes: Any) -> "Settings":
