@@ -44,14 +44,8 @@ def ask(question: str, workspace: Path | None, base_url: str | None, model: str 
         from models.data.errors import WorkspaceError
 
         raise WorkspaceError(f"no workspace at {settings.workspace}: run `mka demo` or pass --workspace")
-    try:
-        result = make_session(settings).ask(question)
-    except Exception as exc:
-        # endpoint unreachable / refused: a clean message, never the key or a traceback
-        if type(exc).__module__.split(".")[0] in ("openai", "httpx"):
-            raise click.ClickException(f"the LLM endpoint {settings.base_url} failed: {type(exc).__name__}: "
-                                       f"{str(exc)[:200]}") from None
-        raise
+    # a failing endpoint raises LLMEndpointError: user_errors prints its one redacted line, exit 2
+    result = make_session(settings).ask(question)
     if as_json:
         echo_json(result.to_json())
     else:

@@ -11,6 +11,8 @@ from typing import Any, Callable
 
 import click
 
+from assistant.llm_errors import LLMEndpointError
+from assistant.redact import redact
 from assistant.settings import Settings
 from models.data.errors import DataValidationError, WorkspaceError
 from models.data.workspace import DEFAULT_WORKSPACE, Workspace
@@ -109,22 +111,23 @@ def _is_not_fitted(exc: BaseException) -> bool:
 
 
 def user_errors(fn: Callable) -> Callable:
-    """Turn the errors a user can fix into one clean message and exit code 2 (no traceback)."""
+    """Turn the errors a user can fix into one clean message and exit code 2 (no traceback); every message
+    passes through ``assistant.redact.redact`` (no API key or bearer token reaches the terminal)."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except DataValidationError as exc:
-            click.secho(f"Error: {exc}", fg="red", err=True)
+        except (DataValidationError, WorkspaceError, FileNotFoundError, LLMEndpointError) as exc:
+            click.secho(f"Error: {redact(exc)}", fg="red", err=True)
             sys.exit(EXIT_USER_ERROR)
-        except (WorkspaceError, FileNotFoundError) as exc:
-            click.secho(f"Error: {exc}", fg="red", err=True)
-            sys.exit(EXIT_USER_ERROR)
+        except click.ClickException as exc:
+            exc.message = redact(exc.message)
+            raise
         except Exception as exc:
             if not _is_not_fitted(exc):
                 raise
-            click.secho(f"Error: {exc}", fg="red", err=True)
+            click.secho(f"Error: {redact(exc)}", fg="red", err=True)
             sys.exit(EXIT_USER_ERROR)
         except KeyboardInterrupt:
             click.secho("Interrupted: the workspace is unchanged.", fg="yellow", err=True)
