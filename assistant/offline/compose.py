@@ -127,8 +127,10 @@ def _filters(f: dict) -> str:
 
 def _no_match(r: dict) -> str:
     topic = r.get("query") or ""
-    return (f"No review mentions “{topic}”: none of the best-matching reviews is about it, so none are shown as "
-            "matches. Try other words for the topic, or a summary of all reviews.")
+    near = [t.get("topic") for t in r.get("nearest_topics") or [] if t.get("topic")]
+    tail = (" Nearest topics that do occur: " + ", ".join(f"“{t}”" for t in near) + ".") if near else \
+        " Try other words for the topic, or a summary of all reviews."
+    return f"No review mentions “{topic}”: none of the best-matching reviews is about it, so none are shown as matches." + tail
 
 
 def _reviews(r: dict) -> str:

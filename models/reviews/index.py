@@ -36,6 +36,8 @@ from models.embeddings import DEFAULT_BATCH_SIZE, EMBEDDING_DIM, MODEL_NAME, Min
 from models.data.errors import WorkspaceError
 from models.features import default_as_of
 from models.reviews.ranking import FUSION, fuse
+from models.reviews.relevance import content_terms, is_about, topic_text
+from models.reviews.topics import nearest_topics
 from models.reviews.snapshot import SNAPSHOT_NAME, load_snapshot, save_snapshot
 from models.reviews.passages import (MISSING_TS as _MISSING_TS, PASSAGE_TOKENS, PassageFilters as _Filters,
                               PassageTable as _Corpus, iso_date as _iso, passage_records, quote_review,
@@ -352,6 +354,23 @@ class ReviewIndex:
                 product_dense = corpus.product_vecs() @ np.asarray(vec, dtype=np.float32)
                 out["product_dense"] = inside(product_dense[corpus.review_product()])
         return out
+
+    def check_topic(self, query: str, hits: Sequence[dict], suggest: int = 3) -> dict:
+        """Is any of ``hits`` (from :meth:`search`) about the query's topic (models/reviews/relevance.py)?
+
+        {"no_match", "about" (per hit), "nearest_topics" (when no_match: phrases that do occur near the query)}.
+        """
+        if not hits or not content_terms(query):
+            return {"no_match": False, "about": [True] * len(hits), "nearest_topics": []}
+        corpus = self._load_corpus()
+        vec = embed([topic_text(query) or str(query)])[0]
+        cos = corpus.per_review(corpus.dense_scores(vec), None)
+        row = {r: i for i, r in enumerate(corpus.reviews)} if len(hits) > 50 else None
+        at = (lambda r: row[r]) if row else (lambda r: int(np.searchsorted(corpus.reviews, r)))  # noqa: E731
+        about = is_about(query, [h.get("text", "") for h in hits], [float(cos[at(str(h["review_id"]))]) for h in hits])
+        no_match = not any(about)
+        near = nearest_topics(vec, cos, corpus.review_docs(), exclude=topic_text(query), k=suggest) if no_match else []
+        return {"no_match": no_match, "about": about, "nearest_topics": near}
 
     def _hit(self, corpus: _Corpus, review_id: str, score: float) -> dict:
         positions = corpus.review_positions(review_id)
