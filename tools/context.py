@@ -118,7 +118,9 @@ class ToolContext:
 
     # -- reviews -----------------------------------------------------------------------------------
     def review_index(self) -> Any:
-        return self._cached("review_index", lambda: self.api.review_index(self.workspace.chroma_dir))
+        url = getattr(self.workspace, "chroma_url", None)  # the review index on a Chroma server (settings)
+        return self._cached("review_index", lambda: self.api.review_index(
+            self.workspace.chroma_dir, **({"url": url} if url else {})))
 
     def summarize_reviews(self, product: str | None = None, query: str | None = None) -> dict:
         return self._cached(("summary", product, query), lambda: self.api.summarize_reviews(
