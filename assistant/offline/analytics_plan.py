@@ -38,7 +38,8 @@ def is_analytics(route: str, parse: QueryParse, question: str) -> bool:
                                       or (route in ("out_of_scope", "help") and analytic)):
         return True
     future = re.search(r"\b(will|going to|likely|likeliest|next|predict\w*|probab\w*|forecast\w*|expect\w*|"
-                       r"chance|soon|upcoming|coming|ahead|propensity|at[- ]risk|churn\w*|lapsing|slipping)\b", t)
+                       r"chance|soon|upcoming|coming|ahead|propensity|at[- ]risk|churn\w*|lapsing|slipping|project\w*|"
+                       r"outlook|recommend\w*|suggest\w*|reorder)\b", t)
     if route == "segment_audience":
         return bool(strong and counting)
     if route in ("predict_buyers", "at_risk_customers", "forecast", "recommend_products") and not future and \
