@@ -33,7 +33,22 @@ def main() -> None:
     except ValueError as exc:
         raise SystemExit(f"Error: {exc}") from None
     configure_process(settings)
+    _redact_tracebacks()
     cli(obj=settings)
+
+
+def _redact_tracebacks() -> None:
+    """An unexpected error still prints its traceback (a bug to report), but through the one redaction
+    function: no API key or bearer token in it."""
+    import sys
+    import traceback
+
+    from assistant.redact import redact
+
+    def hook(kind, exc, tb) -> None:
+        sys.stderr.write(redact("".join(traceback.format_exception(kind, exc, tb))))
+
+    sys.excepthook = hook
 
 
 if __name__ == "__main__":

@@ -2,23 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Any
+import time
+from typing import Any, Iterator
 
 from langchain_core.language_models import BaseChatModel
 from langchain_openai import ChatOpenAI
 
+from .llm_errors import LLMEndpointError, endpoint_error, retry_delay
 from .messages import message_text
+from .redact import redact, register_secret
 from .settings import Settings
 
-__all__ = ["make_chat_model", "NullSafeChatOpenAI", "make_copywriter", "check_endpoint"]
+__all__ = ["make_chat_model", "NullSafeChatOpenAI", "make_copywriter", "check_endpoint", "LLMEndpointError"]
 
 
 class NullSafeChatOpenAI(ChatOpenAI):
-    """ChatOpenAI that sends assistant tool-call turns with ``content: ""`` instead of ``null``.
+    """ChatOpenAI that sends assistant tool-call turns with ``content: ""`` instead of ``null``, retries rate
+    limits and server errors with backoff, and fails with one clean ``LLMEndpointError`` line.
 
     llama.cpp's server (and some other OpenAI-compatible servers) reject ``content: null`` with HTTP 400,
-    which is what langchain-openai sends for an assistant message that only carries tool calls.
+    which is what langchain-openai sends for an assistant message that only carries tool calls. The client's
+    own retries are off (``max_retries=0``): they would also retry a timeout, so a hung server would take
+    several timeouts to report; here only HTTP 429 and 5xx are tried again, ``retry_attempts`` more times.
     """
+
+    retry_attempts: int = 2
+    retry_backoff_s: float = 1.0
 
     def _get_request_payload(self, input_: Any, *, stop: list[str] | None = None, **kwargs: Any) -> dict:
         payload = super()._get_request_payload(input_, stop=stop, **kwargs)
@@ -26,6 +35,45 @@ class NullSafeChatOpenAI(ChatOpenAI):
             if msg.get("role") == "assistant" and msg.get("content") is None:
                 msg["content"] = ""
         return payload
+
+    def _failure(self, exc: BaseException, tries: int) -> BaseException:
+        timeout = self.request_timeout
+        timeout_s = getattr(timeout, "read", timeout) if timeout is not None else None
+        clean = endpoint_error(exc, self.openai_api_base, model=self.model_name,
+                               timeout_s=float(timeout_s) if isinstance(timeout_s, (int, float)) else None,
+                               tries=tries)
+        return clean if clean is not None else exc
+
+    def _generate(self, *args: Any, **kwargs: Any) -> Any:
+        attempt = 0
+        while True:
+            try:
+                return super()._generate(*args, **kwargs)
+            except Exception as exc:  # noqa: BLE001 — classified: the endpoint's failures become one clean line
+                wait = retry_delay(exc, attempt, self.retry_backoff_s) if attempt < self.retry_attempts else None
+                if wait is None:
+                    raise self._failure(exc, attempt + 1) from None
+                time.sleep(wait)
+                attempt += 1
+
+    def _stream(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
+        attempt = 0
+        while True:
+            started = False
+            try:
+                for chunk in super()._stream(*args, **kwargs):
+                    started = True
+                    yield chunk
+                if not started:  # an OpenAI stream always opens with a chunk: the body was something else
+                    raise ValueError("no generation chunks: not an OpenAI chat completion stream")
+                return
+            except Exception as exc:  # noqa: BLE001 — as in _generate; a half-streamed answer is not retried
+                wait = retry_delay(exc, attempt, self.retry_backoff_s) \
+                    if attempt < self.retry_attempts and not started else None
+                if wait is None:
+                    raise self._failure(exc, attempt + 1) from None
+                time.sleep(wait)
+                attempt += 1
 
 
 def make_copywriter(llm: BaseChatModel):
@@ -45,15 +93,21 @@ def make_chat_model(settings: Settings, tools_context: Any = None, router: Any =
     With an endpoint, the tool context also gets a copywriter so write_campaign uses the LLM for copy.
     """
     if settings.backend == "openai":
+        import httpx
+
         key = settings.api_key.get_secret_value() if settings.api_key is not None else ""
+        register_secret(key)  # redact() masks it in every error text, chat message and log record
         llm = NullSafeChatOpenAI(
             base_url=settings.base_url,
             # local servers (llama.cpp, vLLM, Ollama) ignore the key but the client requires one
             api_key=key or "not-needed",
             model=settings.model,
             temperature=settings.temperature,
-            timeout=settings.timeout_s,
-            max_retries=1,
+            # connect and read: a server that never answers fails after timeout_s instead of hanging
+            timeout=httpx.Timeout(settings.timeout_s, connect=min(settings.timeout_s, 10.0)),
+            max_retries=0,
+            retry_attempts=settings.llm_retries,
+            retry_backoff_s=settings.llm_backoff_s,
         )
         if tools_context is not None:
             tools_context.copywriter = make_copywriter(llm)
@@ -68,9 +122,8 @@ _PROBE_TOOL = {"type": "function", "function": {
     "parameters": {"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"]}}}
 
 
-def _scrub(text: str, secret: str | None) -> str:
-    text = " ".join(str(text).split())[:200]
-    return text.replace(secret, "***") if secret else text
+def _scrub(text: Any, secret: str | None) -> str:
+    return redact(" ".join(str(text).split()), [secret] if secret else [])[:200]
 
 
 def check_endpoint(base_url: str, api_key: str | None = None, model: str | None = None,

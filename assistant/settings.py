@@ -36,11 +36,14 @@ class Settings:
     model: str = DEFAULT_MODEL
     workspace: Path = Path(DEFAULT_WORKSPACE)
     temperature: float = 0.0
-    timeout_s: float = 120.0
+    timeout_s: float = 60.0  # connect/read limit for one LLM request (MKA_LLM_TIMEOUT_S)
+    llm_retries: int = 2  # HTTP 429 / 5xx from the endpoint are tried again this many times, with backoff
+    llm_backoff_s: float = 1.0  # the first wait; each retry doubles it (a server's Retry-After wins)
     auth: SecretStr | None = field(default=None, repr=False)  # "user:password" for the browser app
     torch_threads: int = DEFAULT_THREADS
     embed_dtype: str = "auto"
     lock_timeout_s: float = 60.0  # a second writer to one workspace waits this long, then fails (models/data/lock.py)
+    chroma_url: str | None = None  # the review index on this Chroma server (http://host:port), not in the workspace
 
     @property
     def backend(self) -> str:
@@ -64,7 +67,9 @@ class Settings:
         """Environment first, then non-None ``overrides`` (CLI flags) on top.
 
         Variables: MKA_LLM_BASE_URL (or OPENAI_BASE_URL), OPENAI_API_KEY, MKA_MODEL, MKA_WORKSPACE, MKA_AUTH,
-        MKA_TORCH_THREADS (or OMP_NUM_THREADS), MKA_EMBED_DTYPE (auto, float32 or bfloat16).
+        MKA_TORCH_THREADS (or OMP_NUM_THREADS), MKA_EMBED_DTYPE (auto, float32 or bfloat16), MKA_LLM_TIMEOUT_S
+        (seconds one LLM request may take, default 60), MKA_CHROMA_URL (a Chroma server for the review index,
+        http://host:port).
         """
         env = os.environ if env is None else env
         values: dict[str, Any] = {
@@ -76,6 +81,8 @@ class Settings:
             "torch_threads": (env.get("MKA_TORCH_THREADS") or (env.get("OMP_NUM_THREADS") or "").split(",")[0]
                               or DEFAULT_THREADS),
             "embed_dtype": env.get("MKA_EMBED_DTYPE") or "auto",
+            "timeout_s": env.get("MKA_LLM_TIMEOUT_S") or cls.timeout_s,
+            "chroma_url": env.get("MKA_CHROMA_URL") or None,
         }
         return cls._build(values, overrides)
 
@@ -102,8 +109,23 @@ class Settings:
         if dtype not in EMBED_DTYPES:
             raise ValueError(f"MKA_EMBED_DTYPE={values['embed_dtype']!r}: expected one of {', '.join(EMBED_DTYPES)}")
         values["embed_dtype"] = dtype
+        try:
+            values["timeout_s"] = float(values["timeout_s"])
+            if not values["timeout_s"] > 0:
+                raise ValueError
+        except ValueError:
+            raise ValueError(f"MKA_LLM_TIMEOUT_S={values['timeout_s']!r}: expected a number of seconds above 0") \
+                from None
         values["workspace"] = Path(values["workspace"])
         values["base_url"] = str(values["base_url"]).rstrip("/") if values.get("base_url") else None
+        if values.get("chroma_url"):
+            from models.reviews.index import parse_chroma_url
+
+            url = str(values["chroma_url"]).strip().rstrip("/")
+            parse_chroma_url(url)  # ValueError naming the expected form (MKA_CHROMA_URL or --chroma-url)
+            values["chroma_url"] = url
+        else:
+            values["chroma_url"] = None
         return cls(**values)
 
     def with_(self, **changes: Any) -> "Settings":
@@ -116,6 +138,13 @@ def configure_process(settings: Settings) -> None:
     budget and the embedding dtype, ``models.runtime``). Library code never reads the environment."""
     from models import runtime
 
+    from .redact import install_log_redaction, register_secret
+
+    # every log record passes through the one redaction function; the key and password are masked by value too
+    install_log_redaction()
+    register_secret(settings.api_key)
+    if settings.auth is not None:
+        register_secret(settings.auth.get_secret_value().partition(":")[2])
     os.environ.update(LIBRARY_FLAGS)
     for name, value in LIBRARY_DEFAULTS.items():
         os.environ.setdefault(name, value)

@@ -3,12 +3,17 @@
 Serves POST /v1/chat/completions from a script: each reply is either {"tool_calls": [(name, args), ...]} or
 {"content": "..."} (or {"status": 401, "error": "..."} for an HTTP error), or a callable(request_json) -> one of those. Requests are recorded. Like llama.cpp, it
 rejects an assistant message with ``content: null`` with HTTP 400.
+
+Broken endpoints, for the reliability tests (issue 17): ``{"status": 401, "echo_auth": True}`` puts the request's
+Authorization header in the error body (as some proxies do); ``{"raw": "not json"}`` (optional "status") sends
+that body as is; ``{"hang": seconds}`` answers nothing for that long, then closes the connection.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 
@@ -88,6 +93,21 @@ class FakeOpenAI:
                         return self._send(400, {"error": {"message": "Assistant message must contain 'content'",
                                                           "type": "invalid_request_error"}})
                 step = fake._next(body)
+                if step.get("hang"):
+                    time.sleep(float(step["hang"]))
+                    self.close_connection = True
+                    return None
+                if step.get("raw") is not None:
+                    data = str(step["raw"]).encode()
+                    self.send_response(int(step.get("status") or 200))
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                    return None
+                if step.get("echo_auth"):
+                    step = {**step, "error": f"{step.get('error', 'invalid credentials')}: "
+                                             f"Authorization: {self.headers.get('Authorization')}"}
                 if step.get("status"):  # an HTTP error reply: {"status": 401, "error": "..."}
                     return self._send(int(step["status"]), {"error": {"message": step.get("error", "")}})
                 if body.get("stream"):

@@ -20,6 +20,8 @@ from typing import Any, Callable, Iterator
 
 import gradio as gr
 
+from assistant.redact import redact
+
 from .compact import NOWRAP_CSS
 from .data_tab import build_data_tab
 from .turn import N_BARS, N_LINES, N_TABLES, respond_turn, view_updates
@@ -177,7 +179,7 @@ def _wire_page(app: gr.Blocks, sessions: _Sessions, holder_state: Any, indicator
         try:
             holder = sessions.ensure(holder)
         except Exception as exc:  # noqa: BLE001 — a broken workspace must still show a page that says so
-            return holder, f"⚠️ The assistant could not start: {exc}", status
+            return holder, redact(f"⚠️ The assistant could not start: {exc}"), status
         return holder, backend_label(holder.session, holder.overrides), status
 
     def poll_models():
@@ -217,7 +219,7 @@ def _wire_settings(sessions: _Sessions, holder_state: Any, tab: _SettingsTab, in
         try:
             holder = sessions.new(overrides)
         except Exception as exc:  # noqa: BLE001 — a bad endpoint is a message, not a crash
-            return "", holder, f"⚠️ Settings not applied: {exc}", gr.update(), []
+            return "", holder, redact(f"⚠️ Settings not applied: {exc}"), gr.update(), []
         label = backend_label(holder.session, overrides)
         # the key field is emptied: a password never travels back to the browser
         return "", holder, "Settings applied; a new conversation started.", label, []

@@ -14,6 +14,9 @@ import json
 import re
 from typing import Any, Iterator, Mapping
 
+from assistant.llm_errors import LLMEndpointError
+from assistant.redact import redact
+
 __all__ = ["iter_events", "normalize_event", "answer_chunks"]
 
 
@@ -63,7 +66,7 @@ def normalize_event(event: Any) -> list[tuple[str, Any]]:
         text = _get(event, "text") or ""
         return [("token", str(text))] if text else []
     if kind == "error":
-        return [("error", str(_get(event, "message") or event))]
+        return [("error", redact(_get(event, "message") or event))]
     if kind == "final":
         answer = _get(event, "answer")
         return [("final", str(answer))] if answer is not None else []
@@ -79,8 +82,11 @@ def iter_events(session: Any, question: str) -> Iterator[tuple[str, Any]]:
                 yield from normalize_event(event)
             return
         result = session.ask(question)
+    except LLMEndpointError as exc:  # one clean line naming the endpoint and what to check
+        yield ("error", str(exc))
+        return
     except Exception as exc:  # noqa: BLE001 — the chat reports the failure and stays usable
-        yield ("error", f"The assistant failed: {type(exc).__name__}: {exc}")
+        yield ("error", redact(f"The assistant failed: {type(exc).__name__}: {exc}"))
         return
     for call in _get(result, "tool_calls") or []:
         yield ("tool_start", {"name": _get(call, "name"), "args": _get(call, "args") or {}})

@@ -10,6 +10,8 @@ from typing import Any, Callable, Iterator
 
 import gradio as gr
 
+from assistant.redact import redact
+
 from .compact import compact_markdown_tables
 from .events import answer_chunks, iter_events
 from .render import Chart, View, render_tool_calls, step_message
@@ -136,7 +138,7 @@ def respond_turn(ensure: Callable[[Any], Any], message: str, history: list | Non
     try:
         holder = ensure(holder)
     except Exception as exc:  # noqa: BLE001
-        history.append({"role": "assistant", "content": f"⚠️ The assistant could not start: {exc}"})
+        history.append({"role": "assistant", "content": redact(f"⚠️ The assistant could not start: {exc}")})
         yield ("", list(history), holder, *unchanged)
         return
     turn = _Turn(history, holder)
