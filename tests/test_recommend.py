@@ -299,3 +299,23 @@ def test_the_offline_planner_routes_who_will_buy_a_category_to_product_audience(
     assert plan.args["top_k"] == 50
     assert make_plan("who will buy next week?", router, ent).route == "predict_buyers"
     assert make_plan("which customers will purchase again?", router, ent).route == "predict_buyers"
+
+
+def test_write_campaign_personalises_each_member_with_their_picks(fake_ctx):
+    from tools import build_tools
+
+    tool = {t.name: t for t in build_tools(fake_ctx)}["write_campaign"]
+    out = json.loads(tool.invoke({"segment": "loyal", "channel": "email"}))
+    pers = out["personalisation"]
+    assert pers["merge_fields"] == ["pick_1", "pick_2", "pick_3", "discover_1", "discover_2"]
+    df = pd.read_csv(pers["export_csv"], dtype=str)
+    members = sorted(c for c, s in fake_ctx.segment_of().items() if s == out["segment"])
+    assert sorted(df["customer_id"]) == members and pers["n_customers"] == len(members)
+    recs = fake_ctx.recommend(tuple(members), 20)["rows"]
+    first = df.iloc[0]
+    mine = recs[recs.customer_id == first["customer_id"]]
+    repeat = list(mine[mine.kind == "repeat"]["product_name"])
+    assert first["pick_1"] == (repeat[0] if repeat else mine["product_name"].iloc[0])
+    assert all("{{pick_1}}" in v["body"] for v in out["variants"])
+    sms = json.loads(tool.invoke({"segment": "loyal", "channel": "sms"}))
+    assert all("{{" not in v["text"] for v in sms["variants"]) and sms["personalisation"]["line"]

@@ -125,6 +125,7 @@ def write_campaign_impl(ctx: ToolContext, segment: str, channel: str = "email", 
         if got is not None:
             variants, used = got
             generated_by = "llm"
+    personal = _personalise(ctx, profile, ch, variants)
     return {
         "kind": ResultKind.CAMPAIGN,
         "segment": str(profile["name"]),
@@ -137,7 +138,24 @@ def write_campaign_impl(ctx: ToolContext, segment: str, channel: str = "email", 
         "review_themes": [{k: t[k] for k in ("category", "label", "count", "mean_rating")} for t in themes],
         "review_ids": review_ids,
         "generated_by": generated_by,
+        "personalisation": personal,
     }
+
+
+def _personalise(ctx: ToolContext, profile: dict, channel: str, variants: list[dict]) -> dict:
+    """Each member's next-basket picks as merge fields (CSV); the email body gets the merge line."""
+    from .recommend import campaign_merge_fields
+
+    try:
+        members = tuple(sorted(c for c, s in ctx.segment_of().items() if s == profile["name"]))
+    except Exception as exc:  # no segment assignments saved: the copy stays generic
+        return {"unavailable": f"no segment members to personalise for: {exc}"}
+    pers = campaign_merge_fields(ctx, members, f"campaign_{profile['name']}_{channel}_merge", channel)
+    if "line" in pers and channel == "email":
+        for v in variants:
+            if isinstance(v.get("body"), str) and "{{pick_1}}" not in v["body"]:
+                v["body"] = v["body"].rstrip() + "\n\n" + pers["line"]
+    return pers
 
 
 def _used_theme(fact: str, brief: CampaignBrief) -> bool:

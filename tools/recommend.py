@@ -12,6 +12,7 @@ from .context import ToolContext
 from .results import ProductAudienceResult, RecommendResult, ResultKind
 
 __all__ = ["make_recommend_tools", "recommend_products_impl", "backtest_line", "MAX_K", "product_audience_impl",
+           "campaign_merge_fields", "MERGE_FIELDS",
            "audience_backtest_line"]
 
 MAX_K = 20
@@ -106,7 +107,7 @@ def make_recommend_tools(ctx: ToolContext) -> list[BaseTool]:
         return recommend_products_impl(ctx, customer_id, segment, k)
 
     @safe_tool
-    def product_audience(product_or_category: str, horizon_days: Optional[int] = 30,
+    def product_audience(product_or_category: Optional[str] = None, horizon_days: Optional[int] = 30,
                          top_k: Optional[int] = 100) -> ProductAudienceResult:
         """Who will buy a product category, a department or named products within the next days: each
         customer's probability, the most likely first, with a backtest against "bought it before" and
@@ -145,7 +146,7 @@ def audience_backtest_line(bt: dict, top_k: int) -> str:
             f"{f(mod.get(f'lift_top{top_k}'), 2)}×.")
 
 
-def product_audience_impl(ctx: ToolContext, product_or_category: str, horizon_days: Optional[int] = 30,
+def product_audience_impl(ctx: ToolContext, product_or_category: Optional[str], horizon_days: Optional[int] = 30,
                           top_k: Optional[int] = 100) -> ProductAudienceResult:
     query = str(product_or_category or "").strip()
     if not query:
@@ -181,3 +182,39 @@ def product_audience_impl(ctx: ToolContext, product_or_category: str, horizon_da
             "expected_buyers": round(float(rows["probability"].sum()), 1), "base_rate": round(res["base_rate"], 4),
             "backtest": res["backtest"], "backtest_line": audience_backtest_line(res["backtest"], top),
             "notes": notes, "export_csv": path}
+
+
+# -- personalised campaigns ------------------------------------------------------------------------------
+MERGE_FIELDS = ("pick_1", "pick_2", "pick_3", "discover_1", "discover_2")
+MERGE_LINE = {"email": "Picked for you: {{pick_1}}, {{pick_2}} and {{pick_3}}. Something new to try: {{discover_1}}.",
+              "sms": "Your {{pick_1}} is waiting.", "push": "Time for {{pick_1}}?"}
+
+
+def campaign_merge_fields(ctx: ToolContext, customer_ids: tuple[str, ...], stem: str,
+                          channel: str = "email") -> dict:
+    """Each customer's next-basket picks as merge fields for an email tool: pick_1..3 (products they buy
+    again), discover_1..2 (new to them), in a CSV with one row per customer. {merge_fields, line, export_csv,
+    n_customers, example, method, backtest_line} or {unavailable: why}."""
+    if not customer_ids:
+        return {"unavailable": "the segment has no customers"}
+    try:
+        res = ctx.recommend(tuple(customer_ids), 20)
+    except (ValueError, FileNotFoundError, KeyError) as exc:
+        return {"unavailable": f"no product picks: {exc}"}
+    rows: pd.DataFrame = res["rows"].sort_values(["customer_id", "rank"])
+    rep = rows[rows["kind"] == "repeat"].groupby("customer_id")["product_name"].apply(list)
+    exp = rows[rows["kind"] == "explore"].groupby("customer_id")["product_name"].apply(list)
+    fallback = rows.groupby("customer_id")["product_name"].apply(list)
+    out = []
+    for c in customer_ids:
+        r, e, anyp = list(rep.get(c, [])), list(exp.get(c, [])), list(fallback.get(c, []))
+        picks = (r + [p for p in anyp if p not in r])[:3]
+        disc = [p for p in e if p not in picks][:2]
+        out.append({"customer_id": c, **{f"pick_{i + 1}": (picks[i] if i < len(picks) else "") for i in range(3)},
+                    **{f"discover_{i + 1}": (disc[i] if i < len(disc) else "") for i in range(2)}})
+    df = pd.DataFrame(out, columns=["customer_id", *MERGE_FIELDS])
+    path = ctx.export_csv(df, stem)
+    return {"merge_fields": list(MERGE_FIELDS), "line": MERGE_LINE.get(channel, MERGE_LINE["email"]),
+            "export_csv": path, "n_customers": int(len(df)), "example": out[0],
+            "method": _NAMES.get(res["method"], res["method"]),
+            "backtest_line": backtest_line(res["method"], res.get("backtest") or {})}

@@ -317,6 +317,7 @@ class CampaignResult(TypedDict):
     review_themes: list[CampaignTheme]
     review_ids: list[str]
     generated_by: Literal["offline templates", "llm"]
+    personalisation: NotRequired[dict[str, Any]]
 
 
 # -- data overview -----------------------------------------------------------------------------------------
