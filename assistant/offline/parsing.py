@@ -404,9 +404,10 @@ def parse_audience_target(q: str, aliases: dict[str, str] | None = None) -> str 
                   r"([a-z][a-z &'/-]{1,40})", q.lower())
     if not m:
         return None
-    words = re.split(_TIME_WORDS, m.group(1))[0].strip(" ?.!,")
-    words = re.sub(r"^(some|any|the|a|an|our)\s+", "", words)
-    return words or None
+    words = re.split(_TIME_WORDS, m.group(1))[0].rstrip(" ?.!,")
+    lead = re.match(r"(some|any|the|a|an|our)\s+", words)
+    start = m.start(1) + (lead.end() if lead else 0)
+    return q[start:m.start(1) + len(words)].strip(" ?.!,") or None  # as written (names keep their case)
 
 
 def match_name(q: str, candidates: Iterable[str] | dict[str, str]) -> str | None:
