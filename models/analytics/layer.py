@@ -20,11 +20,16 @@ NON_MERCHANDISE = re.compile(r"fuel|gasoline|\bgas\b|coupon|gift ?card|lottery|^
                              r"|^misc(ellaneous|\.)?( items| sales.*| trans.*)?$", re.IGNORECASE)
 
 
-def is_non_merchandise(name: object, extra: tuple[str, ...] | list[str] = ()) -> bool:
-    """The data-driven rule, plus the user's own list (exact names, any case) stored at ingest."""
+def is_non_merchandise(name: object, extra: tuple[str, ...] | list[str] = (),
+                       keep: tuple[str, ...] | list[str] = ()) -> bool:
+    """The data-driven rule, plus the user's override stored at ingest: ``extra`` names (exact, any case) are
+    non-merchandise too, ``keep`` names are merchandise even when the rule matches them."""
     if not isinstance(name, str):
         return False
-    return bool(NON_MERCHANDISE.search(name)) or name.strip().lower() in {e.strip().lower() for e in extra}
+    low = name.strip().lower()
+    if low in {k.strip().lower() for k in keep}:
+        return False
+    return bool(NON_MERCHANDISE.search(name)) or low in {e.strip().lower() for e in extra}
 
 
 # the time column of each fact table
