@@ -318,6 +318,15 @@ def test_repeat_share_new_and_returning_customers(cj_ws, lines):
     want = (per >= 2).groupby(level=0).mean()
     got = {r["month"]: r["repeat_customer_share"] for r in res["rows"]}
     assert got.keys() == set(want.index) and all(got[m] == pytest.approx(v, abs=1e-4) for m, v in want.items())
+    res = run_query(cj_ws, {"metrics": ["repeat_customer_share", "repeat_customers"], "period": "2017-Q3"})
+    q3 = lines[lines.timestamp.dt.to_period("Q").astype(str) == "2017Q3"].groupby("customer_id")["order_id"].nunique()
+    assert res["rows"][0]["repeat_customers"] == int((q3 >= 2).sum())
+    assert res["rows"][0]["repeat_customer_share"] == pytest.approx((q3 >= 2).mean(), abs=1e-4)
+    res = run_query(cj_ws, {"metrics": ["revenue"], "by": ["month", "category"], "top": 2, "top_per": "month",
+                            "include_non_merchandise": True})
+    per = lines.groupby([month, "category"])["amount"].sum().reset_index()
+    want = per.sort_values(["timestamp", "amount"], ascending=[True, False]).groupby("timestamp").head(2)
+    assert [(r["month"], r["category"]) for r in res["rows"]] == list(zip(want.timestamp, want.category))
     first = lines.groupby("customer_id")["timestamp"].min().dt.to_period("Q").astype(str).str.replace("Q", "-Q")
     quarter = lines.timestamp.dt.to_period("Q").astype(str).str.replace("Q", "-Q")
     res = run_query(cj_ws, {"metrics": ["new_customers", "returning_customers"], "by": ["quarter"]})

@@ -64,7 +64,9 @@ def print_overview(ov: dict) -> None:
     console.print(months)
 
     if ov["top_categories"]:
-        cats = Table(title="Top categories by revenue", title_justify="left")
+        cats = Table(title="Top categories by revenue" + (" (fuel, coupons and misc left out)"
+                                                          if ov.get("top_categories_note") else ""),
+                     title_justify="left")
         for col in ("category", "revenue", "share"):
             cats.add_column(col, justify="left" if col == "category" else "right")
         for c in ov["top_categories"]:

@@ -475,6 +475,8 @@ def _restate(spec: QuerySpec, layer: Layer, windows: list[Window], non_merch) ->
         col, desc = default_sort(spec, layer)
         if spec.limit:
             text += f", top {spec.limit} by {col}" if desc else f", bottom {spec.limit} by {col}"
+            if spec.top_per:
+                text += f" per {spec.top_per}"
         elif not layer.dimensions.get(col) or not layer.dimensions[col].time:
             text += f", sorted by {col}" + (" (largest first)" if desc else " (smallest first)")
     if non_merch:
