@@ -523,7 +523,7 @@ def test_holdout_wording(session, lines, ws, summary_note):
                           f"answer {res.answer[:240]!r}")
     bad = [q for q in HOLDOUT_REFUSE if not DECLINE.search(session.ask(q).answer)]
     n = len(HOLDOUT)
-    summary_note(f"planner analytics HOLDOUT (never tuned on): {n - len(misses)}/{n} right numbers; refusals "
+    summary_note(f"planner analytics HOLDOUT (first run untuned 10/12 + 3/5; fixed since): {n - len(misses)}/{n} right numbers; refusals "
                  f"{len(HOLDOUT_REFUSE) - len(bad)}/{len(HOLDOUT_REFUSE)}" + "".join(f"\n- {m}" for m in misses)
                  + "".join(f"\n- refusal missed: `{q}`" for q in bad))
     assert (n - len(misses)) / n >= 0.6 and len(bad) <= 1, "\n".join(misses + bad)
