@@ -211,3 +211,29 @@ def test_bgnbd_expected_purchases_stay_bounded_where_2f1_breaks_down():
     e = m.expected_purchases(90 / 7, x, t_x, T)
     upper = (1.15989 + x) / (0.89738 + T) * 90 / 7
     assert np.all(e <= upper) and np.all(e > 0.5 * upper * m.p_alive(x, t_x, T))
+
+
+def test_write_campaign_targets_the_at_risk_list(fake_ctx):
+    from tools import build_tools
+
+    tools = {t.name: t for t in build_tools(fake_ctx)}
+    risk = json.loads(tools["at_risk_customers"].invoke({"top_k": 500, "min_value_quantile": 0.5}))
+    r = json.loads(tools["write_campaign"].invoke({"audience": "at_risk", "channel": "email", "offer": "15% off",
+                                                   "min_value_quantile": 0.5}))
+    assert r["kind"] == "campaign" and r["audience"] == "at_risk", r
+    listed = [c["customer_id"] for c in risk["customers"]]
+    assert r["recipients"] == len(listed) > 0
+    sent = pd.read_csv(r["recipients_csv"], dtype={"customer_id": str})
+    assert sent["customer_id"].tolist() == listed  # exactly the at-risk list, in its order
+    facts = " ".join(r["facts_used"])
+    assert f"{len(listed):,} high-value customers (CLV ≥ {risk['value_threshold']:,.2f}, the top 50%" in facts
+    # the default (top 20%) has nobody overdue in this tiny workspace: an error that says so, no substitute
+    assert "nobody to win back" in json.loads(tools["write_campaign"].invoke({"audience": "at_risk"}))["error"]
+    med = np.median([c["days_since_last"] for c in risk["customers"]])
+    assert f"median {med:.0f} days since their last purchase" in facts
+    assert any("15% off" in json.dumps(v) for v in r["variants"])
+    # a segment campaign is unchanged, and an unknown audience is an error the model can act on
+    seg = json.loads(tools["write_campaign"].invoke({"segment": "loyal"}))
+    assert seg["audience"] == "segment" and seg["recipients_csv"] is None
+    assert "audience" in json.loads(tools["write_campaign"].invoke({"audience": "everyone"}))["error"]
+    assert "segment is required" in json.loads(tools["write_campaign"].invoke({}))["error"]

@@ -95,7 +95,7 @@ AUDIENCES = ("segment", "at_risk")
 
 def write_campaign_impl(ctx: ToolContext, segment: Optional[str] = None, channel: str = "email",
                         tone: Optional[str] = None, offer: Optional[str] = None,
-                        audience: Optional[str] = None) -> CampaignResult:
+                        audience: Optional[str] = None, min_value_quantile: Optional[float] = None) -> CampaignResult:
     aud = str(audience or "segment").strip().lower().replace("-", "_").replace(" ", "_")
     if aud not in AUDIENCES:
         raise ToolArgError(f"audience={audience!r}: use 'segment' (a segment's customers) or 'at_risk' (the "
@@ -111,7 +111,8 @@ def write_campaign_impl(ctx: ToolContext, segment: Optional[str] = None, channel
     if aud == "at_risk":
         from .value import at_risk_audience
 
-        profile, audience_facts, recipients_csv = at_risk_audience(ctx, segment=segment or None)
+        profile, audience_facts, recipients_csv = at_risk_audience(
+            ctx, segment=segment or None, min_value_quantile=0.8 if min_value_quantile is None else min_value_quantile)
     else:
         try:
             profile = ctx.find_segment(segment)
@@ -165,7 +166,8 @@ def _used_theme(fact: str, brief: CampaignBrief) -> bool:
 def make_campaign_tools(ctx: ToolContext) -> list[BaseTool]:
     @safe_tool
     def write_campaign(segment: Optional[str] = None, channel: str = "email", tone: Optional[str] = None,
-                       offer: Optional[str] = None, audience: Optional[str] = None) -> CampaignResult:
+                       offer: Optional[str] = None, audience: Optional[str] = None,
+                       min_value_quantile: Optional[float] = None) -> CampaignResult:
         """Write marketing copy for one customer segment, grounded in its profile (size, spend, recency, top
         categories) and in review themes of its categories. Returns several variants and the facts used.
         For every segment, call list_segments first and then this tool once per segment. For a win-back
@@ -179,7 +181,9 @@ def make_campaign_tools(ctx: ToolContext) -> list[BaseTool]:
             offer: optional offer to feature exactly as given, e.g. "10% off"; none is invented.
             audience: "segment" (default: the segment's customers) or "at_risk" (high-value customers who are
                 overdue, ranked by value at risk, as at_risk_customers lists them).
+            min_value_quantile: with audience="at_risk": the CLV quantile a customer must reach (default 0.8,
+                the top 20% by value).
         """
-        return write_campaign_impl(ctx, segment, channel, tone, offer, audience)
+        return write_campaign_impl(ctx, segment, channel, tone, offer, audience, min_value_quantile)
 
     return [StructuredTool.from_function(write_campaign, parse_docstring=True)]
