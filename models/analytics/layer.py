@@ -13,18 +13,23 @@ import re
 from dataclasses import dataclass
 
 __all__ = ["Metric", "Dimension", "METRICS", "TIME_DIMENSIONS", "PRODUCT_DIMENSIONS", "CAMPAIGN_DIMENSIONS",
-           "FACT_TIME", "JOINS", "Layer", "build_layer", "NON_MERCHANDISE", "is_non_merchandise"]
+           "PRODUCT_ID", "FACT_TIME", "JOINS", "Layer", "build_layer", "NON_MERCHANDISE", "is_non_merchandise"]
 
 # fuel, gift cards, tickets/lottery, coupons and misc transactions are not merchandise (data-driven rule)
 NON_MERCHANDISE = re.compile(r"fuel|gasoline|\bgas\b|coupon|gift ?card|lottery|^tickets?$"
                              r"|^misc(ellaneous|\.)?( items| sales.*| trans.*)?$", re.IGNORECASE)
 
 
-def is_non_merchandise(name: object, extra: tuple[str, ...] | list[str] = ()) -> bool:
-    """The data-driven rule, plus the user's own list (exact names, any case) stored at ingest."""
+def is_non_merchandise(name: object, extra: tuple[str, ...] | list[str] = (),
+                       keep: tuple[str, ...] | list[str] = ()) -> bool:
+    """The data-driven rule, plus the user's override stored at ingest: ``extra`` names (exact, any case) are
+    non-merchandise too, ``keep`` names are merchandise even when the rule matches them."""
     if not isinstance(name, str):
         return False
-    return bool(NON_MERCHANDISE.search(name)) or name.strip().lower() in {e.strip().lower() for e in extra}
+    low = name.strip().lower()
+    if low in {k.strip().lower() for k in keep}:
+        return False
+    return bool(NON_MERCHANDISE.search(name)) or low in {e.strip().lower() for e in extra}
 
 
 # the time column of each fact table
@@ -90,6 +95,8 @@ METRICS: tuple[Metric, ...] = (
            "net revenue divided by distinct customers", (("orders", "amount"),), money=True, additive=False),
     Metric("repeat_customer_share", "", "share of the customers who bought (in the window / row) with 2 or more "
            "orders there", (("orders", "customer_id"),), additive=False, two_level=True),
+    Metric("repeat_customers", "", "customers with 2 or more orders in the window / row",
+           (("orders", "customer_id"),), two_level=True),
     Metric("new_customers", "COUNT(DISTINCT CASE WHEN {is_new} THEN f.customer_id END)",
            "customers whose first order ever (all data) falls in the window, or in the row's period",
            (("orders", "customer_id"),), joins=("fo",)),
@@ -137,6 +144,8 @@ PRODUCT_DIMENSIONS: tuple[Dimension, ...] = (
               (("products", "name"),), join="p",
               values_sql="SELECT DISTINCT COALESCE(name, CAST(product_id AS VARCHAR)) FROM products"),
 )
+PRODUCT_ID = Dimension("product_id", "CAST(f.product_id AS VARCHAR)", "product id (as in the orders)",
+                       (("orders", "product_id"),))
 
 STORE = Dimension("store", "CAST(f.store_id AS VARCHAR)", "store the order was placed in", (("orders", "store_id"),))
 
@@ -196,7 +205,7 @@ def build_layer(columns: dict[str, list[str]]) -> Layer:
             unavailable[m.name] = why
         else:
             metrics[m.name] = m
-    for d in TIME_DIMENSIONS + PRODUCT_DIMENSIONS + (STORE,) + CAMPAIGN_DIMENSIONS + (SEGMENT,):
+    for d in TIME_DIMENSIONS + PRODUCT_DIMENSIONS + (PRODUCT_ID, STORE) + CAMPAIGN_DIMENSIONS + (SEGMENT,):
         why = _missing(d.needs, columns)
         if d in PRODUCT_DIMENSIONS and not why and "product_id" not in columns.get("orders", []):
             why = "needs the orders.product_id column, which this workspace does not have"
