@@ -188,6 +188,8 @@ def build_args(route: str, q: str, ent: Entities) -> dict:
             a["query"] = _summary_query(q, product)
     elif route == "write_campaign":
         a.update(segment=seg, channel=P.parse_channel(q), tone=P.parse_tone(q), offer=P.parse_offer(q))
+        if seg is None and AT_RISK_AUDIENCE_RE.search(q.lower()):
+            a["audience"] = "at_risk"  # a win-back campaign without a segment: the at-risk high-value list
     elif route == "data_overview":
         metric, by = P.parse_metric(q), P.parse_by(q)
         if metric == "customers" and by is None and not re.search(r"\b(how many|number of|count)\b", q.lower()):
@@ -214,6 +216,10 @@ def build_args(route: str, q: str, ent: Entities) -> dict:
     elif route == "at_risk_customers":
         a.update(segment=seg, top_k=P.parse_top_k(q))
     return {k: v for k, v in a.items() if v is not None}
+
+
+AT_RISK_AUDIENCE_RE = re.compile(r"\b(at[- ]risk|churn\w*|lapsing|slipping away|drifting away|gone quiet|"
+                                r"overdue|win[- ]?back|winback)\b")
 
 
 def _mask(q: str, ent: Entities) -> str:
@@ -292,7 +298,8 @@ def make_plan(question: str, router: Router, ent: Entities,
         return Plan("clarify", message="Which customer? Give me a customer id (for example one from "
                     "\"who will buy this week?\") and I will explain their score.")
     each = False
-    if route == "write_campaign" and ("segment" not in args or P.wants_each_segment(q)):
+    if route == "write_campaign" and args.get("audience") != "at_risk" and (
+            "segment" not in args or P.wants_each_segment(q)):
         args.pop("segment", None)
         each = True
     if route == "segment_audience" and "segment" not in args:
