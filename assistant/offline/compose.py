@@ -186,6 +186,8 @@ def _campaign(r: dict) -> str:
         lines.append("Facts used: " + "; ".join(r["facts_used"]))
     if r.get("review_ids"):
         lines.append("Reviews consulted: " + ", ".join(r["review_ids"][:8]))
+    if r.get("recipients_csv"):
+        lines.append(f"Recipients ({r.get('recipients')}): `{r['recipients_csv']}`")
     return "\n\n".join(lines)
 
 
