@@ -259,6 +259,11 @@ def make_plan(question: str, router: Router, ent: Entities,
             tool, args, each = prev
             if tool == "query_data":
                 return _query_followup(q, args, ent)
+            if tool == "data_overview" and ent.vocab.metrics:
+                fparse = parse_query(q, ent.vocab)
+                if fparse.signals & {"filter", "compare", "threshold", "period", "rank", "superlative", "share",
+                                     "concentration", "distribution", "unheld"} or fparse.blocking or fparse.ignored:
+                    return _query_followup(q, _overview_spec(args), ent)
             new = build_args(tool, q, ent)
             if tool in ("search_reviews",):
                 new.pop("query", None)  # the old topic stays unless a new product/rating is named
@@ -327,6 +332,22 @@ def _query_followup(q: str, prev: dict, ent: Entities) -> Plan:
             spec.pop(k, None)
         spec.update({k: new[k] for k in ("start", "end", "compare") if k in new})
     notes = [p[0].upper() + p[1:] + "." for p in parse.problems]
+    v = ent.vocab
     if parse.windows:
         notes.append("Period: " + "; ".join(w.describe() for w in parse.windows) + ".")
+    elif not any(spec.get(k) for k in ("start", "end", "compare", "period")) and v.first is not None and v.last is not None:
+        notes.append(f"Period: all data ({v.first.date()} to {v.last.date()}).")
     return Plan("query_data", spec, message="\n\n".join(notes) or None)
+
+
+def _overview_spec(args: dict) -> dict:
+    """A data_overview call as the equivalent QuerySpec (for a follow-up that adds a filter, period, ranking...)."""
+    metric = {"average_basket": "avg_basket", "repeat_rate": "repeat_customer_share", "top_products": "revenue",
+              "top_categories": "revenue"}.get(args.get("metric") or "revenue", args.get("metric") or "revenue")
+    spec: dict = {"metrics": [metric]}
+    by = {"top_products": "product", "top_categories": "category"}.get(args.get("metric") or "", args.get("by"))
+    if by and by != "segment":
+        spec["by"] = [by]
+    if args.get("period"):
+        spec["start"] = spec["end"] = str(args["period"])
+    return spec
