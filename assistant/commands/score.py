@@ -15,17 +15,18 @@ __all__ = ["COMMANDS", "score_cmd"]
 @click.option("--engine", type=click.Choice(["local", "spark"]), default="local", show_default=True,
               help="local: pandas in this process; spark: hash buckets of customers scored with applyInPandas.")
 @click.option("--master", default=None, help="With --engine spark: the Spark master URL (default: local[2]).")
-@click.option("--orders", "orders_path", type=click.Path(exists=True, path_type=Path), default=None,
+@click.option("--orders", "orders_path", default=None,
               help="Orders as Parquet (file or folder) or CSV with customer_id, timestamp, amount "
-                   "(default: the workspace's orders).")
+                   "(default: the workspace's orders). With --engine spark also a URI Spark reads "
+                   "(s3a://, abfss://, dbfs:/).")
 @click.option("--as-of", "as_of", default=None, help="Score as of this date (default: the model's as-of date).")
 @click.option("--buckets", type=click.IntRange(1, 100_000), default=64, show_default=True,
               help="With --engine spark: hash buckets of customers (one pandas call each).")
 @click.option("--picks", "n_picks", type=click.IntRange(0, 20), default=5, show_default=True,
               help="Product ids per customer in top_picks (from the trained recommender); 0: no top_picks.")
 @click.option("--no-value", is_flag=True, help="Leave out clv, p_alive and churn_risk_30d.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Folder for the Parquet output (replaced).")
+@click.option("--out", "out_dir", required=True,
+              help="Folder for the Parquet output (replaced); with --engine spark also a URI.")
 @workspace_option
 @json_option
 @user_errors
@@ -43,6 +44,7 @@ def score_cmd(ws, engine: str, master: str | None, orders_path: Path | None, as_
     if not ck.exists():
         raise WorkspaceError(f"{ck}: no trained predictor in workspace {ws.path}; run `mka train` "
                              f"(or `mka demo`) first")
+    orders_path, out_dir = _where(orders_path, engine, "--orders"), _where(out_dir, engine, "--out")
     if orders_path is None and not ws.has_table("orders"):
         raise WorkspaceError(f"workspace {ws.path} has no orders; pass --orders PATH or run `mka ingest`")
     if as_of is not None:
@@ -71,6 +73,22 @@ def score_cmd(ws, engine: str, master: str | None, orders_path: Path | None, as_
         click.echo("Columns: " + ", ".join(info["columns"]))
         for key in ("value", "picks"):
             click.echo(f"{key}: {info[key]}")
+
+
+def _where(value: str | None, engine: str, flag: str):
+    """A local path (``--orders`` must exist), or on Spark a URI kept as the string Spark reads."""
+    from models.predictor.batch import is_uri
+
+    if value is None:
+        return None
+    if is_uri(value):
+        if engine != "spark":
+            raise click.BadParameter(f"{value}: a URI needs --engine spark (local reads local files)", param_hint=flag)
+        return value
+    path = Path(value)
+    if flag == "--orders" and not path.exists():
+        raise click.BadParameter(f"{value}: no such file or folder", param_hint=flag)
+    return path
 
 
 def _extras(ws, no_value: bool, n_picks: int) -> tuple[dict | None, Path | None, dict]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import sys
 import tempfile
 import threading
@@ -30,7 +31,7 @@ import pandas as pd
 from models.predictor.estimator import PurchasePredictor
 
 __all__ = ["ENGINES", "score_part", "score_batch", "write_scores", "output_columns", "checkpoint_bytes",
-           "predictor_from_bytes", "spark_session", "top_picks", "DEFAULT_PICKS"]
+           "predictor_from_bytes", "spark_session", "top_picks", "is_uri", "DEFAULT_PICKS"]
 
 ENGINES = ("local", "spark")
 DEFAULT_BUCKETS = 64
@@ -132,10 +133,11 @@ def _with_picks(frame: pd.DataFrame, picks, n_picks: int) -> pd.DataFrame:
     return out
 
 
-def spark_session(master: str | None = None):
+def spark_session(master: str | None = None, conf: dict | None = None):
     """A Spark session whose Python workers run this interpreter (``spark.pyspark.python``), in UTC.
 
-    ``master`` None reuses the active session if there is one, else starts ``local[2]``."""
+    ``master`` None reuses the active session if there is one, else starts ``local[2]``. ``conf``: more Spark
+    settings for a new session (e.g. ``{"spark.driver.memory": "4g"}``)."""
     from pyspark.sql import SparkSession
 
     if master is None:
@@ -153,6 +155,8 @@ def spark_session(master: str | None = None):
                .config("spark.sql.shuffle.partitions", "8"))
     if master.startswith("local"):
         builder = builder.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
+    for key, val in (conf or {}).items():
+        builder = builder.config(key, str(val))
     return builder.getOrCreate()
 
 
@@ -171,10 +175,20 @@ def _spark_orders(spark, orders, tmp: Path):
         pq.write_table(pa.Table.from_pandas(df, preserve_index=False), path, coerce_timestamps="us",
                        allow_truncated_timestamps=True)
         return spark.read.parquet(str(path))
-    path = Path(orders)
-    if path.suffix.lower() == ".csv":
-        return spark.read.option("header", True).option("inferSchema", True).csv(str(path))
-    return spark.read.parquet(str(path))
+    path = _location(orders)  # a local path or a URI (s3a://, abfss://, dbfs:/) Spark reads itself
+    if path.lower().endswith(".csv"):
+        return spark.read.option("header", True).option("inferSchema", True).csv(path)
+    return spark.read.parquet(path)
+
+
+def is_uri(path) -> bool:
+    """True for a URI Spark reads itself (``s3a://``, ``abfss://``, ``dbfs:/``), not a local path."""
+    return isinstance(path, str) and re.match(r"^[A-Za-z][A-Za-z0-9+.-]+:/", path) is not None
+
+
+def _location(path) -> str:
+    """A path as Spark should see it: URIs unchanged (``Path`` would fold their ``//``)."""
+    return path if is_uri(path) else str(Path(path))
 
 
 def _spark_picks(spark, picks, n_picks: int, tmp: Path):
@@ -260,8 +274,8 @@ def write_scores(orders, checkpoint, out_dir, as_of=None, products: pd.DataFrame
     data = checkpoint_bytes(checkpoint)
     est = predictor_from_bytes(data)
     as_of = pd.Timestamp(as_of) if as_of is not None else pd.Timestamp(est.as_of_)
-    out_dir = Path(out_dir)
     if engine == "local":
+        out_dir = Path(out_dir)
         frame = _with_picks(score_part(est, _read_orders(orders), as_of, products, value), picks, n_picks)
         out_dir.mkdir(parents=True, exist_ok=True)
         for old in out_dir.glob("*.parquet"):
@@ -273,8 +287,8 @@ def write_scores(orders, checkpoint, out_dir, as_of=None, products: pd.DataFrame
         spark = spark_session(master)
         with tempfile.TemporaryDirectory(prefix="mka-score-") as tmp:
             sdf = _spark_scores(spark, data, orders, as_of, products, n_buckets, Path(tmp), value, picks, n_picks)
-            sdf.select(*output_columns(est.horizons_, value is not None, picks is not None)).write.mode("overwrite").parquet(str(out_dir))
-        rows = int(spark.read.parquet(str(out_dir)).count())
+            sdf.select(*output_columns(est.horizons_, value is not None, picks is not None)).write.mode("overwrite").parquet(_location(out_dir))
+        rows = int(spark.read.parquet(_location(out_dir)).count())
     else:
         raise ValueError(f"engine {engine!r}: choose one of {', '.join(ENGINES)}")
     return {"rows": rows, "columns": output_columns(est.horizons_, value is not None, picks is not None), "as_of": str(as_of.date()), "engine": engine,
