@@ -165,3 +165,19 @@ def test_value_and_picks_on_spark_equal_local(spark, cj_value_ws, tmp_path):
     for c in ("clv", "p_alive", "churn_risk_30d"):
         np.testing.assert_allclose(g_spark[c].to_numpy(), g_local[c].to_numpy(), rtol=0, atol=1e-6, err_msg=c)
     assert g_local["clv"].notna().all() and (g_local["p_alive"].between(0, 1)).all()
+
+
+def test_uris_are_left_to_spark(tmp_path):
+    from click.testing import CliRunner
+
+    from assistant.cli import cli
+    from models.predictor.batch import _location, is_uri
+
+    assert is_uri("s3a://bucket/orders/") and is_uri("dbfs:/lake/orders") and is_uri("abfss://c@a.dfs.core/x")
+    assert not is_uri("/tmp/orders.parquet") and not is_uri("orders.csv") and not is_uri("C:/data/orders.csv")
+    assert _location("s3a://bucket/orders/") == "s3a://bucket/orders/"  # Path would fold the //
+    res = CliRunner().invoke(cli, ["score", "-w", str(tmp_path), "--orders", "s3a://b/o", "--out", str(tmp_path / "o")])
+    assert res.exit_code == 2 and "needs --engine spark" in res.output
+    res = CliRunner().invoke(cli, ["score", "-w", str(tmp_path), "--orders", str(tmp_path / "nope.csv"),
+                                   "--out", str(tmp_path / "o")])
+    assert res.exit_code == 2 and "no such file" in res.output

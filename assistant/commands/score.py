@@ -40,11 +40,11 @@ def score_cmd(ws, engine: str, master: str | None, orders_path: Path | None, as_
     from models.data.errors import WorkspaceError
     from models.predictor.batch import write_scores
 
+    orders_path, out_dir = _where(orders_path, engine, "--orders"), _where(out_dir, engine, "--out")
     ck = ws.artifact_path("predictor.pt")
     if not ck.exists():
         raise WorkspaceError(f"{ck}: no trained predictor in workspace {ws.path}; run `mka train` "
                              f"(or `mka demo`) first")
-    orders_path, out_dir = _where(orders_path, engine, "--orders"), _where(out_dir, engine, "--out")
     if orders_path is None and not ws.has_table("orders"):
         raise WorkspaceError(f"workspace {ws.path} has no orders; pass --orders PATH or run `mka ingest`")
     if as_of is not None:

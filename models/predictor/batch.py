@@ -154,7 +154,11 @@ def spark_session(master: str | None = None, conf: dict | None = None):
                .config("spark.ui.enabled", "false")
                .config("spark.sql.shuffle.partitions", "8"))
     if master.startswith("local"):
-        builder = builder.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
+        # local workers import this very checkout (not another installed copy of the package); a cluster's
+        # executors import the package installed there (docs/SCALE.md)
+        root = str(Path(__file__).resolve().parents[2])
+        builder = (builder.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
+                   .config("spark.executorEnv.PYTHONPATH", root))
     for key, val in (conf or {}).items():
         builder = builder.config(key, str(val))
     return builder.getOrCreate()
