@@ -122,7 +122,7 @@ def child(args) -> None:
         con = duckdb.connect()
         con.execute("SET threads TO 2")
         rows = 0
-        for b in range(args.buckets):
+        for b in range(args.buckets):  # each bucket is one scan of the file filtered by the customer hash
             part = con.execute(f"SELECT * FROM read_parquet('{args.orders}') "
                                f"WHERE hash(customer_id) % {args.buckets} = {b}").df()
             scored = score_part(est, part, as_of, products, value)
@@ -208,16 +208,17 @@ def measure(engine: str, orders: Path, train_ws: str, work: Path, buckets: int, 
 
 
 def table(rows: list[dict]) -> list[str]:
-    out = ["| order lines | customers | engine | status | wall (s) | customers/s | lines/s | peak RSS (GiB) | "
-           "Spark session start / cold first run (s) |",
-           "|---:|---:|---|---|---:|---:|---:|---:|---:|"]
+    out = ["| order lines | customers | engine | buckets | status | wall (s) | customers/s | lines/s | "
+           "peak RSS (GiB) | Spark session start / cold first run (s) |",
+           "|---:|---:|---|---:|---|---:|---:|---:|---:|---:|"]
     for r in rows:
         ok = "wall_s" in r
         cold = f"{r['session_s']:.0f} / {r['cold_s']:.0f}" if "cold_s" in r else "–"
-        out.append(f"| {r['lines']:,} | {r['customers']:,} | {r['engine']} | {r['status']} | "
+        nb = r.get("buckets", "–") if r["engine"] != "local" else "–"
+        out.append(f"| {r['lines']:,} | {r['customers']:,} | {r['engine']} | {nb} | {r['status']} | "
                    f"{r['wall_s']:.1f} | {r['rows'] / r['wall_s']:,.0f} | {r['lines'] / r['wall_s']:,.0f} | "
                    f"{r['peak_rss_gib']:.2f} | {cold} |" if ok else
-                   f"| {r['lines']:,} | {r['customers']:,} | {r['engine']} | {r['status']} | – | – | – | "
+                   f"| {r['lines']:,} | {r['customers']:,} | {r['engine']} | {nb} | {r['status']} | – | – | – | "
                    f"≥ {r['peak_rss_gib']:.2f} | – |")
     return out
 
@@ -233,6 +234,8 @@ def main() -> None:
     ap.add_argument("--timeout-s", type=float, default=1800)
     ap.add_argument("--spark-memory", default="6g")
     ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--lines-per-bucket", type=int, default=150_000)
+    ap.add_argument("--append", action="store_true", help="add to the rows of earlier runs in --workdir")
     # child mode
     ap.add_argument("--child", choices=ENGINES)
     ap.add_argument("--orders")
@@ -253,7 +256,8 @@ def main() -> None:
     from models.data.workspace import Workspace
 
     src = Workspace(args.source).read_table("orders")
-    rows: list[dict] = []
+    saved = args.workdir / "rows.json"
+    rows: list[dict] = json.loads(saved.read_text()) if args.append and saved.exists() else []
     load = [os.getloadavg()]
     for n in args.sizes:
         path = args.workdir / f"orders_{n}.parquet"
@@ -262,12 +266,14 @@ def main() -> None:
             import duckdb
 
             data["customers"] = duckdb.sql(f"SELECT count(DISTINCT customer_id) FROM '{path}'").fetchone()[0]
-        buckets = max(8, int(np.ceil(n / 150_000)))
+        buckets = max(8, int(np.ceil(n / args.lines_per_bucket)))
         for engine in args.engines:
             res = measure(engine, path, models["workspace"], args.workdir, buckets, args.mem_budget_gib,
                           args.timeout_s, args.spark_memory)
             res.update(lines=data["lines"], customers=data["customers"], buckets=buckets)
-            rows.append(res)
+            rows = [r for r in rows if (r["lines"], r["engine"]) != (res["lines"], res["engine"])] + [res]
+            rows.sort(key=lambda r: (r["lines"], ENGINES.index(r["engine"])))
+            saved.write_text(json.dumps(rows, indent=1))
             load.append(os.getloadavg())
             print(json.dumps(res), flush=True)
             print("\n".join(table(rows)), flush=True)
@@ -286,7 +292,10 @@ def main() -> None:
           "import torch, are in the last column); peak RSS is the whole "
           f"process tree (Spark: JVM plus Python workers). Runs are stopped above {args.mem_budget_gib:g} GiB "
           "resident (what was free beside the other agents) or after "
-          f"{args.timeout_s:.0f} s. Buckets: max(8, lines / 150k) hash buckets for DuckDB and Spark.", "",
+          f"{args.timeout_s:.0f} s. Buckets: max(8, lines / {args.lines_per_bucket:,}) hash buckets for DuckDB and "
+          "Spark (column `buckets` in the table). DuckDB scans the Parquet once per bucket (a filter on the "
+          "customer hash) and scores one bucket at a time. Every engine's output was checked equal to local "
+          "(all columns within 1e-6) on the 200k and 1M files.", "",
           *table(rows), ""]
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
