@@ -182,18 +182,17 @@ def compile_spec(spec: QuerySpec, layer: Layer, ctx: Context = Context(), *, ord
     for i, name in enumerate(spec.by):
         d = layer.dimensions[name]
         dims.append(f'"{name}"')
-        select.append(f'{layer.dim_sql(name, fact)} AS "{name}"')
+        select.append(f'{layer.group_sql(name, fact)} AS "{name}"')
         if d.order_sql:
             order_cols[name] = f"_order_{i}"
-            select.append(f"{d.order_sql.replace('{ts}', f'f.{FACT_TIME[fact]}')} AS _order_{i}")
 
     def metric_sql(m: str) -> tuple[str, list]:
         sql = layer.metrics[m].sql.replace("{order_key}", layer.order_key("f"))
         if "{is_new}" not in sql:
             return sql, []
         if mode == "period":
-            return sql.replace("{is_new}", f"{layer.dim_sql(spec.by[0], fact, 'fo.first_ts')} = "
-                                           f"{layer.dim_sql(spec.by[0], fact)}"), []
+            return sql.replace("{is_new}", f"{layer.group_sql(spec.by[0], fact, 'fo.first_ts')} = "
+                                           f"{layer.group_sql(spec.by[0], fact)}"), []
         if mode == "window":
             n = sql.count("{is_new}")
             return sql.replace("{is_new}", "fo.first_ts >= ?"), [_p(ctx.window[0])] * n
@@ -208,12 +207,13 @@ def compile_spec(spec: QuerySpec, layer: Layer, ctx: Context = Context(), *, ord
     group = f"\nGROUP BY {', '.join(str(i + 1) for i in range(len(spec.by)))}" if spec.by else ""
     ctes = [f"m AS (SELECT {', '.join(select)}\n{base}{group})" if select else "m AS (SELECT 1 AS _one)"]
     params = sel_params + base_params if select else []
-    final = [f'm."{n}"' for n in spec.by] + [f"m.{c}" for c in order_cols.values()]
+    final = [f'{layer.label(n, f"m.{chr(34)}{n}{chr(34)}")} AS "{n}"' for n in spec.by] + \
+        [f'm."{n}" AS {c}' for n, c in order_cols.items()]
     joins = ""
     on = " AND ".join(f'm."{n}" IS NOT DISTINCT FROM {{a}}."{n}"' for n in spec.by) or "TRUE"
     two = [m for m in spec.metrics if layer.metrics[m].two_level]
     if two:  # repeat_customer_share / repeat_customers: per (group, customer) first
-        inner = [f'{layer.dim_sql(n, fact)} AS "{n}"' for n in spec.by]
+        inner = [f'{layer.group_sql(n, fact)} AS "{n}"' for n in spec.by]
         b2, p2 = _from_where(spec, layer, ctx, fact)
         ctes.append(f"rp AS (SELECT {', '.join(dims + [''])}AVG(CASE WHEN n >= 2 THEN 1.0 ELSE 0.0 END) AS "
                     f"repeat_customer_share, CAST(SUM(CASE WHEN n >= 2 THEN 1 ELSE 0 END) AS BIGINT) AS repeat_customers"

@@ -71,6 +71,8 @@ class Dimension:
     needs: tuple[tuple[str, str], ...]
     time: bool = False
     order_sql: str | None = None  # how to sort it when not by its label (weekday)
+    group_sql: str | None = None  # a cheaper per-row grouping key ({ts}); label_sql turns it into the label
+    label_sql: str | None = None  # over the grouped value {v}
     join: str | None = None  # the JOINS alias it reads
     facts: tuple[str, ...] = ("orders",)
     values_sql: str | None = None  # its distinct values without scanning the fact table
@@ -120,16 +122,21 @@ METRICS: tuple[Metric, ...] = (
            additive=False, joins=("r",)),
 )
 
+_DAYS = "['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday']"
 TIME_DIMENSIONS: tuple[Dimension, ...] = (
-    Dimension("day", "strftime({ts}, '%Y-%m-%d')", "calendar day (YYYY-MM-DD)", (), time=True, facts=_ALL_FACTS),
+    Dimension("day", "strftime({ts}, '%Y-%m-%d')", "calendar day (YYYY-MM-DD)", (), time=True, facts=_ALL_FACTS,
+              group_sql="date_trunc('day', {ts})", label_sql="strftime({v}, '%Y-%m-%d')"),
     Dimension("week", "strftime(date_trunc('week', {ts}), '%Y-%m-%d')", "week starting Monday (its date)", (),
-              time=True, facts=_ALL_FACTS),
-    Dimension("month", "strftime({ts}, '%Y-%m')", "calendar month (YYYY-MM)", (), time=True, facts=_ALL_FACTS),
+              time=True, facts=_ALL_FACTS, group_sql="date_trunc('week', {ts})", label_sql="strftime({v}, '%Y-%m-%d')"),
+    Dimension("month", "strftime({ts}, '%Y-%m')", "calendar month (YYYY-MM)", (), time=True, facts=_ALL_FACTS,
+              group_sql="date_trunc('month', {ts})", label_sql="strftime({v}, '%Y-%m')"),
     Dimension("quarter", "CAST(year({ts}) AS VARCHAR) || '-Q' || CAST(quarter({ts}) AS VARCHAR)",
-              "calendar quarter (YYYY-Qn)", (), time=True, facts=_ALL_FACTS),
-    Dimension("year", "CAST(year({ts}) AS VARCHAR)", "calendar year", (), time=True, facts=_ALL_FACTS),
-    Dimension("weekday", "dayname({ts})", "day of the week", (), time=True, order_sql="min(isodow({ts}))",
-              facts=_ALL_FACTS),
+              "calendar quarter (YYYY-Qn)", (), time=True, facts=_ALL_FACTS, group_sql="date_trunc('quarter', {ts})",
+              label_sql="CAST(year({v}) AS VARCHAR) || '-Q' || CAST(quarter({v}) AS VARCHAR)"),
+    Dimension("year", "CAST(year({ts}) AS VARCHAR)", "calendar year", (), time=True, facts=_ALL_FACTS,
+              group_sql="year({ts})", label_sql="CAST({v} AS VARCHAR)"),
+    Dimension("weekday", "dayname({ts})", "day of the week", (), time=True, order_sql="{v}",
+              facts=_ALL_FACTS, group_sql="isodow({ts})", label_sql=_DAYS + "[{v}]"),
     Dimension("hour", "CAST(hour({ts}) AS INTEGER)", "hour of the day (0-23)", (), time=True, facts=_ALL_FACTS),
 )
 
@@ -181,6 +188,16 @@ class Layer:
     def dim_sql(self, name: str, fact: str, ts: str | None = None) -> str:
         """The dimension's SQL on ``fact`` (``ts`` replaces the fact's time column, e.g. ``fo.first_ts``)."""
         return self.dimensions[name].sql.replace("{ts}", ts or f"f.{FACT_TIME[fact]}")
+
+    def group_sql(self, name: str, fact: str, ts: str | None = None) -> str:
+        """The per-row grouping key (cheaper than the label where one is declared)."""
+        d = self.dimensions[name]
+        return d.group_sql.replace("{ts}", ts or f"f.{FACT_TIME[fact]}") if d.group_sql else self.dim_sql(name, fact, ts)
+
+    def label(self, name: str, value_sql: str) -> str:
+        """The label of a grouped value (itself when the dimension groups by its label)."""
+        d = self.dimensions[name]
+        return d.label_sql.replace("{v}", value_sql) if d.label_sql else value_sql
 
     def fact_of(self, metrics) -> str:
         return self.metrics[metrics[0]].fact
