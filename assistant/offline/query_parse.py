@@ -81,7 +81,6 @@ class Vocab:
             for key in self.value_index:
                 w.update(x for x in key.split() if len(x) >= 3 and x.isalpha())
             w.update(MONTH_NAMES)
-            w.update(self.product_words)
             for pat in _ATTR_WORDS.values():
                 w.update(re.findall(r"[a-z]{3,}", pat))
             w.update(("earning", "earnings", "something", "anything", "everything", "aged", "older", "younger",
@@ -137,7 +136,7 @@ class QueryParse:
 def spell_correct(q: str, vocab: Vocab, corrections: dict | None = None) -> str:
     """Replace unknown words by the closest grammar word (same length class); others are left as written."""
     words = vocab.words
-    keep = _KNOWN_UNHELD
+    keep = _KNOWN_UNHELD | vocab.product_words  # known words: left as written, never a correction target
 
     def fix(m: re.Match) -> str:
         w = m.group(0)
@@ -153,7 +152,8 @@ def spell_correct(q: str, vocab: Vocab, corrections: dict | None = None) -> str:
     return re.sub(r"[A-Za-z]+", fix, q)
 
 
-_KNOWN_UNHELD = {w for pat, _ in UNHELD for w in re.findall(r"[a-z]{3,}", pat)} | {
+_KNOWN_UNHELD = {w for pat, _ in UNHELD for w in re.findall(r"[a-z]{3,}", pat)}
+_KNOWN_UNHELD |= {w[:-1] for w in _KNOWN_UNHELD if w.endswith("s")} | {
     "weather", "probability", "probabilities", "likely", "slipping", "paris", "london", "business", "company"}
 
 
