@@ -103,7 +103,8 @@ def fake_read_api(ws: Workspace) -> ReadAPI:
         def __init__(self, path):
             self.path = path
 
-        def search(self, query, product=None, min_rating=None, max_rating=None, since=None, until=None, k=10):
+        def search(self, query, product=None, min_rating=None, max_rating=None, since=None, until=None, k=10,
+                   intent=None):
             df = _match(reviews, product)
             if min_rating is not None:
                 df = df[df["rating"] >= min_rating]

@@ -235,6 +235,7 @@ class ReviewsResult(TypedDict):
     no_match: NotRequired[bool]  # True: no retrieved review mentions the query's topic; reviews is empty
     message: NotRequired[str]  # "No review mentions …" when no_match
     nearest_topics: NotRequired[list[NearTopic]]  # when no_match: topics that do occur near the query
+    intent: NotRequired[str]  # "negative" / "positive": ranked by relevance and learned polarity (complaints/praise)
 
 
 @with_config(_OPEN)

@@ -10,6 +10,7 @@ from typing import Optional
 
 from langchain_core.tools import BaseTool, StructuredTool
 
+from models.reviews.intent import query_polarity
 from models.reviews.relevance import any_mention
 
 from ._common import REVIEW_NOTE, ToolArgError, check_rating, parse_date, safe_tool
@@ -38,7 +39,10 @@ def search_reviews_impl(ctx: ToolContext, query: str, product: Optional[str] = N
         raise ToolArgError(f"k={k} must be from 1 to 50")
     product = str(product).strip() if product not in (None, "") else None
     index = ctx.review_index()
-    hits = index.search(str(query), product=product, min_rating=lo, max_rating=hi, since=since_d, until=until_d, k=k)
+    # a complaint ("stopped working", "not worth it") or praise query ranks by relevance and learned polarity
+    intent = query_polarity(str(query))
+    hits = index.search(str(query), product=product, min_rating=lo, max_rating=hi, since=since_d, until=until_d, k=k,
+                        intent=intent)
     # abstention (models/reviews/relevance.py): unrelated reviews are not presented as matches
     check = topic_check(index, str(query), hits)
     no_match = check["no_match"]
@@ -59,6 +63,8 @@ def search_reviews_impl(ctx: ToolContext, query: str, product: Optional[str] = N
     out: ReviewsResult = {"kind": ResultKind.REVIEWS, "query": str(query), "filters": filters, "reviews": reviews,
                           "synthetic": any(bool(r.get("synthetic")) for r in reviews), "note": REVIEW_NOTE,
                           "no_match": no_match}
+    if intent:
+        out["intent"] = intent
     if no_match:
         out["message"] = no_match_message(str(query), check["nearest_topics"])
         out["nearest_topics"] = check["nearest_topics"]

@@ -139,6 +139,9 @@ def _reviews(r: dict) -> str:
     revs = r.get("reviews") or []
     flt = _filters(r.get("filters") or {})
     head = f"**{len(revs)} reviews** matching “{r.get('query')}”" + (f" ({flt})" if flt else "") + "."
+    if r.get("intent") in ("negative", "positive"):
+        kind = "complaint" if r["intent"] == "negative" else "praise"
+        head += f" Ranked by relevance and by how much each reads like a {kind} (learned from the star ratings)."
     if not revs:
         return head + " Try a broader query or fewer filters."
     lines = [head, ""]

@@ -7,6 +7,12 @@ Four scores per review, each standardized over the reviews inside the filter:
   and one centroid. A review that says "holds well, no buzz" is about a capo because its product is a capo:
   the context carries what a short review leaves unsaid.
 
+A complaint or praise query (models/reviews/intent.py) re-ranks the ``POLARITY_POOL`` most relevant reviews by
+``relevance + POLARITY_WEIGHT * negativity`` (``-`` for praise), negativity being the review's standardized
+held-out polarity score (models/reviews/polarity.py): relevance picks the candidates, polarity orders them, so
+the top is complaints about the aspect rather than any complaint. Both were chosen on the dev aspect queries of
+bench/reviews_quality.py.
+
 The weights in ``FUSION`` were chosen on the dev half of the known-item queries of bench/reviews.py (real
 Amazon reviews; each review's own summary line as the query) and are reported on the other half, in
 bench/results/reviews.md.
@@ -19,7 +25,7 @@ from typing import Mapping
 
 import numpy as np
 
-__all__ = ["Fusion", "FUSION", "SCORES", "zscore", "fuse"]
+__all__ = ["Fusion", "FUSION", "SCORES", "zscore", "fuse", "with_polarity", "POLARITY_WEIGHT", "POLARITY_POOL"]
 
 SCORES = ("bm25", "dense", "product_bm25", "product_dense")
 
@@ -74,3 +80,21 @@ def fuse(scores: Mapping[str, np.ndarray], fusion: Fusion = FUSION) -> np.ndarra
                + (1.0 - fusion.context_bm25) * zscore(scores["product_dense"]))
     # -inf + finite = -inf, so a review outside the filter stays out
     return review + fusion.context * np.where(np.isfinite(review), context, 0.0)
+
+
+POLARITY_WEIGHT = 3.0
+POLARITY_POOL = 100
+
+
+def with_polarity(final: np.ndarray, negativity: np.ndarray, intent: str, weight: float = POLARITY_WEIGHT,
+                  pool: int = POLARITY_POOL) -> np.ndarray:
+    """``final`` re-ranked for a "negative" (complaints) or "positive" (praise) ``intent``: the ``pool`` best
+    finite scores get ``weight * ±negativity`` added, every other review drops out (-inf)."""
+    final = np.asarray(final, dtype=np.float64)
+    sign = 1.0 if intent == "negative" else -1.0
+    cand = np.flatnonzero(np.isfinite(final))
+    if len(cand) > pool:
+        cand = cand[np.argpartition(-final[cand], pool - 1)[:pool]]
+    out = np.full(final.shape, -np.inf)
+    out[cand] = final[cand] + weight * sign * np.asarray(negativity, dtype=np.float64)[cand]
+    return out
