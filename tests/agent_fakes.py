@@ -121,7 +121,7 @@ def fake_read_api(ws: Workspace) -> ReadAPI:
                      "category": r.category, "rating": r.rating, "timestamp": r.timestamp.date().isoformat(),
                      "text": r.text, "score": float(r.score), "synthetic": True} for r in df.head(k).itertuples()]
 
-    def summarize_reviews(_ws, product=None, query=None):
+    def summarize_reviews(_ws, product=None, query=None, intent=None):
         df = _match(reviews, product)
         if df.empty:
             raise ValueError(f"no reviews match {product!r}")
