@@ -13,6 +13,11 @@ stamp changed. A new process loads that copy from a snapshot taken at the same r
 and the dense ranking an exact dot product over the allowed rows, milliseconds at 100k reviews where Chroma's
 filtered query takes over a second. Passages of one review are merged into one hit (a review scores as its best
 passage).
+
+With ``url`` (``http://host:port``, the ``--chroma-url`` setting) the collection lives on a Chroma server
+(``chroma run``; ``chromadb.HttpClient``) that many clients share; ``path`` then only holds the local snapshot
+cache. There are no local files to stamp, so every search asks the server for the revision (two small requests)
+and reloads the in-memory copy only when another client wrote.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import time
 import uuid
+from urllib.parse import urlsplit
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -40,7 +46,7 @@ from models.reviews.passages import (MISSING_TS as _MISSING_TS, PASSAGE_TOKENS, 
                               PassageTable as _Corpus, iso_date as _iso, passage_records, quote_review,
                               resolve_product, split_passages, to_unix as _to_unix)
 
-__all__ = ["ReviewIndex", "index_workspace", "resolve_product", "quote_review", "split_passages",
+__all__ = ["ReviewIndex", "index_workspace", "workspace_index", "parse_chroma_url", "resolve_product", "quote_review", "split_passages",
            "passage_records", "COLLECTION", "PASSAGE_TOKENS", "DEFAULT_MODE", "MODES", "FUSION", "fuse"]
 
 COLLECTION = "reviews"
@@ -63,6 +69,19 @@ def _top(scores: np.ndarray, k: int, positive: bool = False) -> np.ndarray:
     return cand[np.lexsort((cand, -scores[cand]))]
 
 
+def parse_chroma_url(url: str) -> tuple[str, int, bool]:
+    """(host, port, ssl) of a Chroma server URL ``http[s]://host[:port]``; ValueError with the expected form."""
+    parts = urlsplit(str(url).strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path.strip("/"):
+        raise ValueError(f"Chroma server URL {url!r}: expected http://host:port (e.g. http://127.0.0.1:8000)")
+    try:
+        port = parts.port
+    except ValueError as exc:
+        raise ValueError(f"Chroma server URL {url!r}: the port is not a number") from exc
+    ssl = parts.scheme == "https"
+    return parts.hostname, port or (443 if ssl else 8000), ssl
+
+
 # -- the index -------------------------------------------------------------------------------------------
 def _progress_bar(enabled: bool):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -72,11 +91,15 @@ def _progress_bar(enabled: bool):
 
 
 class ReviewIndex:
-    """The persistent review collection under ``path`` (``ws.chroma_dir``); opens lazily on first use."""
+    """The persistent review collection under ``path`` (``ws.chroma_dir``), or on the Chroma server at ``url``
+    (then ``path`` holds only the snapshot cache); opens lazily on first use."""
 
-    def __init__(self, path: str | Path, embed_batch_size: int = DEFAULT_BATCH_SIZE) -> None:
+    def __init__(self, path: str | Path, embed_batch_size: int = DEFAULT_BATCH_SIZE, url: str | None = None) -> None:
         self.path = Path(path)
         self.embed_batch_size = embed_batch_size
+        self.url = url or None
+        if self.url:
+            parse_chroma_url(self.url)  # a malformed URL fails here, not at the first search
         self._client = None
         self._collection = None
         self._corpus: _Corpus | None = None
@@ -84,17 +107,32 @@ class ReviewIndex:
         self._polarity: tuple[Any, np.ndarray | None, dict] | None = None
 
     # -- chroma ----------------------------------------------------------------------------------------
-    def _open(self, create: bool = False):
-        if self._collection is not None:
-            return self._collection
-        if not create and not self.path.exists():
-            raise WorkspaceError(f"no review index at {self.path}: run `mka index` first")
+    @property
+    def location(self) -> str:
+        """Where the collection lives: the server URL or the local folder."""
+        return self.url or str(self.path)
+
+    def _connect(self):
         import chromadb
         from chromadb.config import Settings
 
-        self.path.mkdir(parents=True, exist_ok=True)
-        self._client = chromadb.PersistentClient(path=str(self.path),
-                                                 settings=Settings(anonymized_telemetry=False))
+        if not self.url:
+            self.path.mkdir(parents=True, exist_ok=True)
+            return chromadb.PersistentClient(path=str(self.path), settings=Settings(anonymized_telemetry=False))
+        host, port, ssl = parse_chroma_url(self.url)
+        try:  # the client checks the tenant and database on the server, so an unreachable server fails here
+            return chromadb.HttpClient(host=host, port=port, ssl=ssl, settings=Settings(anonymized_telemetry=False))
+        except Exception as exc:  # httpx ConnectError / chromadb errors, depending on the version
+            raise WorkspaceError(f"cannot reach the Chroma server at {self.url} ({type(exc).__name__}: "
+                                 f"{str(exc)[:160]}); start one with `chroma run --path DIR --port PORT` or drop "
+                                 f"--chroma-url / MKA_CHROMA_URL to use the workspace's own index") from exc
+
+    def _open(self, create: bool = False):
+        if self._collection is not None:
+            return self._collection
+        if not create and not self.url and not self.path.exists():
+            raise WorkspaceError(f"no review index at {self.path}: run `mka index` first")
+        self._client = self._connect()
         if create:
             self._collection = self._client.get_or_create_collection(
                 COLLECTION, embedding_function=MiniLMEmbeddingFunction(), configuration={"hnsw": {"space": "cosine"}})
@@ -102,7 +140,7 @@ class ReviewIndex:
             try:
                 self._collection = self._client.get_collection(COLLECTION, embedding_function=MiniLMEmbeddingFunction())
             except Exception as exc:  # chromadb raises NotFoundError / ValueError depending on the version
-                raise WorkspaceError(f"no review index at {self.path}: run `mka index` first") from exc
+                raise WorkspaceError(f"no review index at {self.location}: run `mka index` first") from exc
         return self._collection
 
     def count(self) -> int:
@@ -110,6 +148,8 @@ class ReviewIndex:
         try:
             return int(self._open().count())
         except WorkspaceError:
+            if self.url and self._client is None:  # the server is unreachable: that is not an empty index
+                raise
             return 0
 
     def _revision(self, coll) -> tuple[int, Any]:
@@ -128,8 +168,11 @@ class ReviewIndex:
         self._corpus = None
 
     def _store_stamp(self) -> tuple:
-        """Inode, size and mtime of Chroma's SQLite files: every write to the collection changes them."""
+        """Inode, size and mtime of Chroma's SQLite files: every write to the collection changes them.
+        Empty on a server (no local files): the revision is then asked on every search."""
         stamp = []
+        if self.url:
+            return ()
         for name in (_CHROMA_DB, _CHROMA_DB + "-wal"):
             try:
                 st = (self.path / name).stat()
@@ -153,6 +196,7 @@ class ReviewIndex:
                 self._corpus = self._read_collection(coll, key)
                 if key[1] is not None:  # without a revision token a stale snapshot could not be told apart
                     with contextlib.suppress(OSError):  # no snapshot only means the next process reads Chroma too
+                        self.path.mkdir(parents=True, exist_ok=True)
                         save_snapshot(self._corpus, self.path / SNAPSHOT_NAME)
         # mtimes tick coarsely: a later write within the same tick and leaving the size as it was would keep a
         # fresh stamp unchanged, so a stamp is trusted only once its newest mtime is old enough
@@ -325,6 +369,7 @@ class ReviewIndex:
             got = (scores, info)
             if corpus.revision is not None and corpus.revision[1] is not None:
                 with contextlib.suppress(OSError):
+                    self.path.mkdir(parents=True, exist_ok=True)
                     save_polarity(self.path / POLARITY_NAME, corpus.revision, scores, info)
         self._polarity = (corpus.revision, got[0], got[1])
         return self._polarity
@@ -409,15 +454,21 @@ def _as_of(ws) -> str | None:
     return None
 
 
+def workspace_index(ws, **kwargs: Any) -> ReviewIndex:
+    """The workspace's review index: ``ws.chroma_dir``, or the Chroma server at ``ws.chroma_url`` when set."""
+    return ReviewIndex(ws.chroma_dir, url=getattr(ws, "chroma_url", None), **kwargs)
+
+
 def index_workspace(ws, progress: bool = True) -> dict:
-    """Upsert the workspace's reviews table into ``ws.chroma_dir`` and note the index in the manifest."""
+    """Upsert the workspace's reviews table into its review index (``workspace_index``) and note it in the
+    manifest."""
     reviews = ws.read_table("reviews")
     products = ws.read_table("products") if ws.has_table("products") else None
-    index = ReviewIndex(ws.chroma_dir)
+    index = workspace_index(ws)
     stats = index.upsert_reviews(reviews, products, progress=progress)
     stats["polarity"] = index.polarity_info()  # fitted now so the first complaint query does not wait for it
-    info = {**stats, "as_of": _as_of(ws), "data_hash": ws.data_hash(), "path": str(ws.chroma_dir),
-            "collection": COLLECTION, "default_mode": DEFAULT_MODE,
+    info = {**stats, "as_of": _as_of(ws), "data_hash": ws.data_hash(), "path": index.location,
+            "server": index.url, "collection": COLLECTION, "default_mode": DEFAULT_MODE,
             "n_synthetic": int(reviews["synthetic"].fillna(False).astype(bool).sum()) if "synthetic" in reviews else 0}
     ws.record_artifact("review_index", info)
     return info

@@ -16,7 +16,7 @@ from sklearn.cluster import KMeans
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
 from models.data.errors import WorkspaceError
-from models.reviews.index import ReviewIndex
+from models.reviews.index import workspace_index
 
 __all__ = ["summarize_reviews", "choose_n_themes", "key_phrases", "MAX_QUERY_REVIEWS", "COMPLAINT_Z"]
 
@@ -171,10 +171,10 @@ def summarize_reviews(ws, product: str | None = None, query: str | None = None, 
     and share. ``no_match`` is True (and nothing is summarized) when no matching review mentions the query's
     topic (models/reviews/relevance.py).
     """
-    index = ReviewIndex(ws.chroma_dir)
+    index = workspace_index(ws)
     no_match, nearest = False, []
     if index.count() == 0:
-        raise WorkspaceError(f"the review index in {ws.chroma_dir} is empty: run `mka index` first")
+        raise WorkspaceError(f"the review index in {index.location} is empty: run `mka index` first")
     if query and str(query).strip():
         hits = index.search(str(query), product=product, k=max_query_reviews, intent=intent)
         check = index.check_topic(str(query), hits[:10])  # the same top hits the search tool judges
