@@ -16,7 +16,7 @@ from sklearn.cluster import KMeans
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
 from models.data.errors import WorkspaceError
-from models.reviews.index import workspace_index
+from models.reviews.index import ReviewIndex, workspace_index
 
 __all__ = ["summarize_reviews", "choose_n_themes", "key_phrases", "MAX_QUERY_REVIEWS", "COMPLAINT_Z"]
 
