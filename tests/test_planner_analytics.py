@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -250,6 +251,49 @@ def e_redemptions_by_quarter(L, ws):
     return [count(s.max())]
 
 
+def e_top10pct_share(L):
+    s = L.groupby("customer_id")["amount"].sum().sort_values(ascending=False)
+    k = int(np.ceil(0.10 * len(s)))
+    return [f"{s.iloc[:k].sum() / s.sum():.1%}", count(k)]
+
+
+def e_median_basket(L):
+    b = L.groupby("order_id")["amount"].sum()
+    return [money(round(float(np.quantile(b, 0.5)) + 1e-9, 2))]  # half-up, as the engine rounds
+
+
+def e_redemption_rate_type(L, ws):
+    c = ws.read_table("campaigns")[["customer_id", "campaign_id", "campaign_type"]].drop_duplicates()
+    r = ws.read_table("coupon_redemptions")[["customer_id", "campaign_id"]].drop_duplicates().assign(hit=1)
+    m = c.merge(r, on=["customer_id", "campaign_id"], how="left")
+    rate = m.assign(hit=m.hit.fillna(0)).groupby("campaign_type")["hit"].mean()
+    return [rate.idxmax(), f"{rate.max():.1%}"]
+
+
+def e_campaign_reach_18(L, ws):
+    c = ws.read_table("campaigns")
+    return [count(c[c.campaign_id == "18"]["customer_id"].nunique())]
+
+
+def e_produce_share(L):
+    m = _merch(L)
+    return [f"{100 * m[m.department == 'Produce']['amount'].sum() / m['amount'].sum():.1f}%"]
+
+
+def e_new_customers_march(L):
+    first = L.groupby("customer_id")["timestamp"].min()
+    return [count(((first >= "2017-03-01") & (first < "2017-04-01")).sum())]
+
+
+def e_repeat_share(L):
+    n = L.groupby("customer_id")["order_id"].nunique()
+    return [f"{(n >= 2).mean():.1%}"]
+
+
+def e_n_campaigns(L, ws):
+    return [count(ws.read_table("campaigns")["campaign_id"].nunique())]
+
+
 DEV = [
     ("How did category revenue change from Q2 to Q3?", e_q2_q3_category),
     ("top five categories within the meat department last quarter", e_top5_meat_lastq),
@@ -283,6 +327,14 @@ DEV = [
     ("total discounts given last quarter", e_discount_lastq),
     ("soft drinks revenue", e_top_cat_soft_drinks_share),
     ("coupon redemptions per quarter", e_redemptions_by_quarter),
+    ("what share of revenue do our top 10% of customers generate", e_top10pct_share),
+    ("what is the median basket value", e_median_basket),
+    ("which campaign type has the best coupon redemption rate", e_redemption_rate_type),
+    ("how many households did campaign 18 reach", e_campaign_reach_18),
+    ("what percent of sales comes from the produce department", e_produce_share),
+    ("how many new customers did we get in march", e_new_customers_march),
+    ("share of customers who bought more than once", e_repeat_share),
+    ("how many campaigns were there", e_n_campaigns),
 ]
 
 REFUSE = [
@@ -296,6 +348,10 @@ REFUSE = [
     "conversion rate by month",
     "how many returns did we have last quarter",
     "inventory levels for beef",
+    "what's the average margin per order",
+    "which campaign drove the most revenue",
+    "revenue from the Bargain Hunters segment",
+    "click-through rate of our last email",
 ]
 
 

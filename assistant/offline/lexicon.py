@@ -10,6 +10,7 @@ __all__ = ["METRIC_PHRASES", "DIM_PHRASES", "UNHELD", "FILLER", "GROUP_CUES", "T
 
 # (regex over the normalised question, metric). Longer, more specific phrases first: the first match wins a span.
 METRIC_PHRASES: list[tuple[str, str]] = [
+    (r"(number of|how many|count of|total) (marketing )?campaigns|campaign count", "campaigns"),
     (r"coupon redemption rates?|redemption rates?|share of (targeted )?customers who redeemed", "coupon_redemption_rate"),
     (r"campaign reach|reach(ed)?|customers? (were )?targeted|targeted customers|people targeted", "campaign_reach"),
     (r"(customers|households|shoppers|people) who redeemed( a)?( coupons?)?|redeeming (customers|households|shoppers)|"
@@ -130,4 +131,5 @@ ago back recent recently lately latest newest oldest first second third fourth h
 mine ours theirs own owned lot lots bit few several various some both either neither other others another
 well very really quite much more most many something anything everything thing things stuff
 happen happened happening look looks looked like selling seller sellers performing performer performers
-popular brings bring""".split())
+popular brings bring run ran running launch launched sent send account accounts accounted represent represents
+responsible make makes""".split())

@@ -90,6 +90,7 @@ class Plan:
     args: dict = field(default_factory=dict)
     each_segment: bool = False      # list_segments first, then `route` once per segment
     message: str | None = None      # for clarify / notes
+    focus: list = field(default_factory=list)  # (dimension, value) a share question asks about
 
     def tools(self) -> list[str]:
         """Every tool the plan calls, in order."""
@@ -263,7 +264,7 @@ def make_plan(question: str, router: Router, ent: Entities,
         parse = parse_query(q, ent.vocab)
         if is_analytics(route, parse, q):
             r, a, msg = analytics_plan(q, ent.vocab, parse)
-            return Plan(r, a, message=msg)
+            return Plan(r, a, message=msg, focus=list(parse.focus) if r == "query_data" else [])
     if route in ("out_of_scope", "help"):
         return Plan(route)
     if route == "summarize_reviews" and any(b is not None for b in P.parse_ratings(q)) and not re.search(
