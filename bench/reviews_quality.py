@@ -173,12 +173,13 @@ def abstention(index, corpus, topics):
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--index", type=Path, required=True)
+    ap.add_argument("--data", type=Path, default=DATA, help="the Amazon review file (default ../shared/data/…)")
     ap.add_argument("--n-queries", type=int, default=6000)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
     load0 = os.getloadavg()[0]
-    tables = load_amazon_reviews(DATA)
+    tables = load_amazon_reviews(args.data)
     reviews = tables["reviews"]
     index = ReviewIndex(args.index)
     if index.count() == 0:
@@ -189,7 +190,7 @@ def main() -> None:
     pol_s = time.perf_counter() - t
     rating = corpus.rating[corpus.first_passage]
     okapi = BM25(k1=1.2, b=0.75, stem=False, stop_words=True).fit(corpus.review_docs())
-    lines = [f"Data: {DATA.name}: {len(corpus.reviews):,} reviews. Host: {os.cpu_count()} cores shared with other "
+    lines = [f"Data: {args.data.name}: {len(corpus.reviews):,} reviews. Host: {os.cpu_count()} cores shared with other "
              f"jobs, load average at start {load0:.1f}; no GPU.", "",
              "## 1. Polarity model (held out, 2 folds by review id)", "",
              f"Logistic regressions over MiniLM review vectors and TF-IDF uni/bigrams, weak labels 1-2 vs 4-5 stars "
@@ -198,7 +199,7 @@ def main() -> None:
     base_neg, base_pos = float((rating <= 2).mean()), float((rating >= 4).mean())
     names = {"okapi": "Okapi BM25 (whole reviews, k1 1.2, b 0.75)", "dense": "MiniLM alone (best passage)",
              "rrf": "plain RRF (k 60) of this index's BM25 and MiniLM", "default": "default ranking, relevance alone",
-             "polarity": f"**this: default + polarity re-ranking** (weight {POLARITY_WEIGHT}, pool {POLARITY_POOL}, "
+             "polarity": f"**this: default + polarity re-ranking** (weight / pool {POLARITY_WEIGHT} / {POLARITY_POOL}, "
                          f"when the query's intent is detected)",
              "polarity (intent forced)": "this, intent forced (every query of the set treated as complaint/praise)"}
     lines += ["## 2. Aspect polarity precision@10, no rating filter", "",

@@ -87,8 +87,9 @@ def test_is_about_combines_words_and_cosine():
     assert is_about("phone battery life", [text], [DENSE_WITH_WORDS - 0.01]) == [False]
     assert is_about("phone battery life", [text], [DENSE_WITH_WORDS + 0.01]) == [True]
     # every word present needs only the low bar; a paraphrase sharing no word needs the high one
-    assert is_about("strap", ["a fine strap"], [DENSE_ALL_WORDS + 0.01]) == [True]
-    assert is_about("strap", ["a fine strap"], [DENSE_ALL_WORDS - 0.01]) == [False]
+    assert is_about("strap", ["two fine straps"], [DENSE_ALL_WORDS + 0.01]) == [True]
+    assert is_about("strap", ["two fine straps"], [DENSE_ALL_WORDS - 0.01]) == [False]
+    assert is_about("strap", ["a fine strap"], [DENSE_ALL_WORDS - 0.01]) == [True]  # said word for word
     assert is_about("keeps going out of tune", ["tuning drifts"], [DENSE_ALONE]) == [True]
     assert is_about("keeps going out of tune", ["tuning drifts"], [DENSE_ALONE - 0.01]) == [False]
     assert is_about("strap", ["a fine strap"], None) == [True]  # no cosine: the lexical rule
