@@ -164,5 +164,7 @@ def analytics_plan(question: str, vocab: Vocab, parse: QueryParse | None = None)
         anchor = f" (relative dates count back from your last order date, {vocab.last.date()})" if vocab.last is not None \
             and any(not re.search(r"\d{4}", w.said) for w in parse.windows) else ""
         notes.append("Period: " + "; ".join(w.describe() for w in parse.windows) + anchor + ".")
+    elif vocab.first is not None and vocab.last is not None and "inactive_days" not in parse.spec:
+        notes.append(f"Period: all data ({vocab.first.date()} to {vocab.last.date()}).")
     return "query_data", dict(parse.spec), "\n\n".join(notes) or None
 

@@ -80,7 +80,8 @@ GROUP_CUES = (r"by|per|each|every|across|split by|broken down by|breakdown by|br
 UNHELD: list[tuple[str, str]] = [
     (r"ad(vertising)? spend|advertising (spend|costs?|budget)|marketing (spend|costs?|budget)|media spend|"
      r"cost per (click|acquisition|lead)|cpc|cpa|cpm|roas|return on ad spend|ad budget", "advertising spend"),
-    (r"impressions|click[- ]?through( rates?)?|ctr|clicks|ad clicks|open rates?|email opens?|unsubscribes?|"
+    (r"impressions|click[- ]?through( rates?)?|ctr|clicks|clicked|ad clicks|open rates?|email opens?|unsubscribes?|"
+     r"open(ed|s)? (our |the |an? |their )?(e-?mails?|newsletters?|messages?|mailers?|campaigns?)|"
      r"bounce rates?", "ad or email engagement (impressions, clicks, opens)"),
     (r"web(site)? (traffic|visits|visitors|sessions)|site (traffic|visits|visitors)|page ?views|sessions|"
      r"unique visitors|online traffic|app (installs|downloads|users)", "web or app traffic"),

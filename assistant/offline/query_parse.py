@@ -327,6 +327,9 @@ def _customer_conditions(tx: _Text, spec: dict, out: QueryParse) -> None:
         spec["concentration"] = {"top_pct": pcts[0] if len(pcts) == 1 else pcts}
         out.signals.add("concentration")
         tx.take(m.span())
+        for mm in tx.finditer(r"\b(concentrat\w+|pareto|contribut\w*|account(s|ed)? for|share|shares|"
+                              r"percent(age)?|proportion|generate[sd]?|bring in|brings? in|brought in)\b"):
+            tx.take(mm.span())
     elif tx.search(r"\b(concentrat\w+|pareto|80 ?/ ?20)\b"):
         m = tx.search(r"\b(concentrat\w+|pareto|80 ?/ ?20)\b")
         spec["concentration"] = {"top_pct": [1, 10, 20]}
@@ -631,9 +634,11 @@ def _dims(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse) -> list[str]:
             cue = re.search(r"\b(" + GROUP_CUES + r")\s+(?:the\s+|our\s+|a\s+|product\s+|customer\s+|[a-z]+\s+)?$",
                             before) or re.search(r"\b(" + GROUP_CUES + r")\s+$", before)
             after = tx.raw[m.end():m.end() + 40]
+            sup_before = re.search(r"\b(lowest|least|smallest|worst|weakest|fewest|slowest|highest|biggest|"
+                                   r"largest|best|strongest|busiest|top|bottom|leading)\s+(?:\w+\s+)?$", before)
             sup = re.match(r"\s*(?:\w+\s+){0,3}?(had|has|was|is|were|with|that|did|saw|made|brought|got|sold|"
                            r"performed|generated)\b", after)
-            if dim in TIME_DIMS and not adverb and not cue:
+            if dim in TIME_DIMS and not adverb and not cue and not (sup_before and "superlative" in out.signals):
                 tx.take(m.span())
                 continue  # "per day" etc. handled above; a bare "month" is not a breakdown
             metric_next = re.match(r"\s*(revenue|sales|spend|spending|orders|units|customers|baskets|"
@@ -641,7 +646,7 @@ def _dims(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse) -> list[str]:
             if "superlative" in out.signals and "top" not in spec and re.search(r"(s|ies)$", word) and \
                     not adverb and dim not in TIME_DIMS and re.search(r"\b(which|what)\s+(?:\w+\s+)?$", before):
                 spec["top"] = 10  # "which categories sell the most": a ranking, not the single best
-            if adverb or cue or metric_next or (dim not in TIME_DIMS and "compare" in out.signals) or \
+            if adverb or cue or sup_before or metric_next or (dim not in TIME_DIMS and "compare" in out.signals) or \
                     (sup and ("superlative" in out.signals or "rank" in out.signals)):
                 by.append((m.start(), dim))
             tx.take(m.span())
@@ -695,6 +700,12 @@ def _finish(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse) -> None:
         elif "compare" not in spec and vocab.metrics:
             # "which month was highest" with no dimension word parsed: nothing to rank
             pass
+    if "superlative" in out.signals and not by and "compare" not in spec and "concentration" not in spec and \
+            "distribution" not in spec and "segment_by" not in out.signals and "top" not in spec and \
+            spec.get("descending") is False:
+        out.problems.append("I can't tell what to rank from the lowest: name a breakdown such as category, "
+                            "department, brand or month")
+        out.blocking = True
     if "top" in spec and not by and "concentration" not in spec and "segment_by" not in out.signals:
         # "top 5" with no dimension: the question ranks something we did not recognise
         out.problems.append("I can't tell what to rank: name a breakdown such as category, department, brand or month")
