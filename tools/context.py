@@ -123,9 +123,11 @@ class ToolContext:
         return self._cached("review_index", lambda: self.api.review_index(
             self.workspace.chroma_dir, **({"url": url} if url else {})))
 
-    def summarize_reviews(self, product: str | None = None, query: str | None = None) -> dict:
-        return self._cached(("summary", product, query), lambda: self.api.summarize_reviews(
-            self.workspace, product=product, query=query))
+    def summarize_reviews(self, product: str | None = None, query: str | None = None,
+                          intent: str | None = None) -> dict:
+        extra = {"intent": intent} if intent else {}
+        return self._cached(("summary", product, query, intent), lambda: self.api.summarize_reviews(
+            self.workspace, product=product, query=query, **extra))
 
     def reviewed_names(self) -> list[str]:
         """Category and product names that have reviews (what a review question can be about)."""
@@ -171,7 +173,7 @@ class ToolContext:
     def _load_vocabulary(self) -> dict:
         ws = self.workspace
         out: dict[str, Any] = {"metrics": {}, "dimensions": {}, "unavailable": {}, "values": {},
-                               "first_date": None, "last_date": None}
+                               "product_words": [], "first_date": None, "last_date": None}
         if not ws.has_table("orders"):
             return out
         out.update({k: dict(v) for k, v in self.api.describe_layer(ws).items()})
@@ -185,6 +187,9 @@ class ToolContext:
             for col in ("department", "category", "brand"):
                 if col in dims and col in prod.columns:
                     values[col] = sorted(str(v) for v in prod[col].dropna().unique())
+            if "product" in dims and "name" in prod.columns:
+                words = prod["name"].dropna().astype(str).str.lower().str.findall(r"[a-z]{3,}").explode().dropna()
+                out["product_words"] = sorted(set(words))
         if ws.has_table("customers"):
             cust = ws.read_table("customers")
             for col in cust.columns:
