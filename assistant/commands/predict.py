@@ -46,7 +46,9 @@ def _fmt(v, nd: int = 3) -> str:
 def _load_or_run_backtest(ws, quick: bool, rerun: bool) -> dict:
     path = ws.artifact_path("backtest.json")
     if path.exists() and not rerun:
-        return json.loads(path.read_text("utf-8"))
+        from models.data.artifacts import read_artifact
+
+        return read_artifact(path, lambda p: dict(json.loads(p.read_text("utf-8"))), what="predictor backtest")
     import pandas as pd
 
     from models.features import default_as_of

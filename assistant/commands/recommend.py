@@ -102,12 +102,13 @@ def _segment(ws, segment: str, k: int, csv_path: Path | None, as_json: bool) -> 
 
 
 def _backtest(ws, rerun: bool, as_json: bool) -> None:
+    from models.data.artifacts import read_artifact
     from models.recommend.evaluate import backtest
     from models.recommend.workspace import CARD_FILE, _orders
 
     path = ws.artifact_path(CARD_FILE)
     if path.exists() and not rerun:
-        card = json.loads(path.read_text())
+        card = read_artifact(path, lambda p: dict(json.loads(p.read_text("utf-8"))), what="recommender card")
         bt, source = card["backtest"], f"saved at the last fit ({card['as_of']})"
     else:
         bt, source = backtest(_orders(ws)), "run now"

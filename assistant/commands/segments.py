@@ -21,6 +21,7 @@ def _current_segments(ws, refit: bool) -> tuple[list[dict], dict, str, bool]:
     """Profiles, overall numbers and as_of of the saved segments; (re)fits when asked, missing or stale."""
     import json
 
+    from models.data.artifacts import read_artifact
     from models.segments.store import PROFILES_FILE
     from models.segments.workspace import fit_workspace
 
@@ -30,7 +31,7 @@ def _current_segments(ws, refit: bool) -> tuple[list[dict], dict, str, bool]:
     if refit or stale or info is None or not path.exists():
         result = fit_workspace(ws, progress=False)
         return result["profiles"], result["overall"], result["as_of"], True
-    saved = json.loads(path.read_text("utf-8"))
+    saved = read_artifact(path, lambda p: dict(json.loads(p.read_text("utf-8"))), what="segment profiles")
     return saved["segments"], saved["overall"], saved["as_of"], False
 
 

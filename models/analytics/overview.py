@@ -10,6 +10,7 @@ import re
 
 import pandas as pd
 
+from models.data.artifacts import read_artifact
 from models.data.errors import WorkspaceError
 from models.features import default_as_of
 from models.data.workspace import Workspace
@@ -149,7 +150,8 @@ def _group_key(ws: Workspace, o: pd.DataFrame, by: str) -> tuple[pd.DataFrame, s
     if not path.exists():
         raise WorkspaceError(f"no segments in workspace {ws.path} yet: fit them first (`mka demo` does, or "
                              f"models.segments.workspace.fit_workspace) and ask again")
-    seg = pd.read_parquet(path, columns=["customer_id", "segment"]).set_index("customer_id")["segment"]
+    seg = read_artifact(path, lambda p: pd.read_parquet(p, columns=["customer_id", "segment"]),
+                        what="segment assignments").set_index("customer_id")["segment"]
     return o.assign(segment=o["customer_id"].map(seg).fillna("(no segment)").astype("string")), "segment"
 
 

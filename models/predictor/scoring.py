@@ -48,11 +48,8 @@ def load_predictor(ws) -> PurchasePredictor:
     key = (str(path.resolve()), path.stat().st_mtime_ns)
     with _LOCK:
         if key not in _MODELS:
-            try:
-                _MODELS[key] = PurchasePredictor.load(path)
-            except (RuntimeError, KeyError, TypeError) as exc:  # saved by another version of the model code
-                raise WorkspaceError(f"{path}: the trained predictor does not match this version of mka "
-                                     f"({str(exc).splitlines()[0][:120]}); retrain with `mka train`") from exc
+            # a corrupt file or one saved by another version: ArtifactError "... retrain with `mka train`"
+            _MODELS[key] = PurchasePredictor.load(path)
             while len(_MODELS) > 4:
                 _MODELS.popitem(last=False)
         return _MODELS[key]

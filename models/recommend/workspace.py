@@ -13,6 +13,8 @@ import time
 
 import pandas as pd
 
+from models.data.artifacts import read_artifact
+
 from .evaluate import backtest
 from .recommender import Recommender
 
@@ -85,11 +87,12 @@ def recommend(ws, customer_ids=None, k: int = 10) -> dict:
     """{method, as_of, backtest, source, rows: customer_id, rank, product_id, product_name, score, kind}."""
     k = int(k)
     card_path, recs_path = ws.artifact_path(CARD_FILE), ws.artifact_path(RECS_FILE)
-    card = json.loads(card_path.read_text()) if card_path.exists() else None
+    card = read_artifact(card_path, lambda p: dict(json.loads(p.read_text("utf-8"))), what="recommender card") \
+        if card_path.exists() else None
     fresh = card is not None and recs_path.exists() and card.get("data_hash") == ws.data_hash() and k <= SAVED_K
     ids = None if customer_ids is None else [str(c) for c in customer_ids]
     if fresh:
-        recs = pd.read_parquet(recs_path)
+        recs = read_artifact(recs_path, pd.read_parquet, what="saved recommendations")
         recs = recs[recs["rank"] <= k]
         if ids is not None:
             known = set(recs["customer_id"].astype(str))

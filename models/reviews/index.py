@@ -30,6 +30,7 @@ from models.embeddings import DEFAULT_BATCH_SIZE, EMBEDDING_DIM, MODEL_NAME, Min
 from models.data.errors import WorkspaceError
 from models.features import default_as_of
 from models.reviews.ranking import FUSION, fuse
+from models.reviews.readonly import CHROMA_DB, peek_revision, private_copy, unreadable
 from models.reviews.snapshot import SNAPSHOT_NAME, load_snapshot, save_snapshot
 from models.reviews.passages import (MISSING_TS as _MISSING_TS, PASSAGE_TOKENS, PassageFilters as _Filters,
                               PassageTable as _Corpus, iso_date as _iso, passage_records, quote_review,
@@ -45,7 +46,7 @@ MODES = ("hybrid", "dense", "bm25")
 # the other half (bench/results/reviews.md). Hybrid also finds reviews sharing no word with the query.
 DEFAULT_MODE = "hybrid"
 _REVISION_KEY = "mka_revision"
-_CHROMA_DB = "chroma.sqlite3"
+_CHROMA_DB = CHROMA_DB
 _STAMP_SETTLE_NS = 2_000_000_000
 _passage_records = passage_records  # the name tests and older callers use
 
@@ -74,21 +75,34 @@ class ReviewIndex:
         self.embed_batch_size = embed_batch_size
         self._client = None
         self._collection = None
+        self._writable = False
         self._corpus: _Corpus | None = None
         self._stamp: tuple | None = None
 
     # -- chroma ----------------------------------------------------------------------------------------
     def _open(self, create: bool = False):
-        if self._collection is not None:
+        """The collection. ``create`` (a writer): the index itself, made if missing. A reader gets Chroma opened
+        on a private copy (``models.reviews.readonly``): opening Chroma writes to its files, a search must not."""
+        if self._collection is not None and (self._writable or not create):
             return self._collection
         if not create and not self.path.exists():
             raise WorkspaceError(f"no review index at {self.path}: run `mka index` first")
         import chromadb
         from chromadb.config import Settings
 
-        self.path.mkdir(parents=True, exist_ok=True)
-        self._client = chromadb.PersistentClient(path=str(self.path),
-                                                 settings=Settings(anonymized_telemetry=False))
+        if create:
+            self.path.mkdir(parents=True, exist_ok=True)
+            where = self.path
+        else:
+            if not (self.path / CHROMA_DB).exists():
+                raise WorkspaceError(f"no review index at {self.path}: run `mka index` first")
+            peek_revision(self.path, COLLECTION, _REVISION_KEY)  # a corrupt file: ArtifactError, not Chroma's 60 lines
+            where = private_copy(self.path, self, skip=(SNAPSHOT_NAME,))
+        try:
+            self._client = chromadb.PersistentClient(path=str(where), settings=Settings(anonymized_telemetry=False))
+        except Exception as exc:  # noqa: BLE001 — whatever Chroma raises on a damaged folder
+            raise unreadable(self.path, exc) from None
+        self._writable = create
         if create:
             self._collection = self._client.get_or_create_collection(
                 COLLECTION, embedding_function=MiniLMEmbeddingFunction(), configuration={"hnsw": {"space": "cosine"}})
@@ -102,7 +116,8 @@ class ReviewIndex:
     def count(self) -> int:
         """Number of passages in the index (0 when there is no index yet)."""
         try:
-            return int(self._open().count())
+            peeked = peek_revision(self.path, COLLECTION, _REVISION_KEY)
+            return int(peeked[0]) if peeked is not None else int(self._open().count())
         except WorkspaceError:
             return 0
 
@@ -133,18 +148,22 @@ class ReviewIndex:
         return tuple(stamp)
 
     def _load_corpus(self) -> _Corpus:
-        coll = self._open()
-        # Asking Chroma for the revision costs tens of ms per search; an unchanged stamp of its files proves
+        if not self.path.exists():
+            raise WorkspaceError(f"no review index at {self.path}: run `mka index` first")
+        # Asking for the revision costs tens of ms per search; an unchanged stamp of Chroma's files proves
         # nothing was written since the last check. Stamped before the revision is read, so a write in between
         # changes the stamp and is caught on the next search.
         stamp = self._store_stamp()
         if self._corpus is not None and stamp and stamp == self._stamp:
             return self._corpus
-        key = self._revision(coll)
+        # read-only from the SQLite file when its layout is known; Chroma itself (a private copy) otherwise
+        key = None if self._writable else peek_revision(self.path, COLLECTION, _REVISION_KEY)
+        if key is None:
+            key = self._revision(self._open())
         if self._corpus is None or key != self._corpus.revision:
             self._corpus = load_snapshot(self.path / SNAPSHOT_NAME, key)
             if self._corpus is None:
-                self._corpus = self._read_collection(coll, key)
+                self._corpus = self._read_collection(self._open(), key)
                 if key[1] is not None:  # without a revision token a stale snapshot could not be told apart
                     with contextlib.suppress(OSError):  # no snapshot only means the next process reads Chroma too
                         save_snapshot(self._corpus, self.path / SNAPSHOT_NAME)
@@ -351,7 +370,13 @@ def _as_of(ws) -> str | None:
 
 
 def index_workspace(ws, progress: bool = True) -> dict:
-    """Upsert the workspace's reviews table into ``ws.chroma_dir`` and note the index in the manifest."""
+    """Upsert the workspace's reviews table into ``ws.chroma_dir`` and note the index in the manifest, under the
+    workspace write lock (one writer at a time; the reviews cannot change while they are indexed)."""
+    with ws.write_lock():
+        return _index_workspace(ws, progress)
+
+
+def _index_workspace(ws, progress: bool) -> dict:
     reviews = ws.read_table("reviews")
     products = ws.read_table("products") if ws.has_table("products") else None
     stats = ReviewIndex(ws.chroma_dir).upsert_reviews(reviews, products, progress=progress)
