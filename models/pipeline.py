@@ -56,7 +56,8 @@ STEPS: tuple[Step, ...] = (
     Step("forecast", "Refit sales forecasts", "Backtesting and fitting the weekly sales forecasts…", fit_forecasts,
          ("quick",)),
     Step("index", "Re-index reviews", "Indexing reviews…", index_workspace),
-    Step("value", "Refit customer value", "Fitting customer value (BG/NBD + Gamma-Gamma: P(alive), CLV)…", fit_value),
+    Step("value", "Refit customer value", "Backtesting and fitting customer value and churn risk (BG/NBD + "
+         "Gamma-Gamma: P(alive), CLV)…", fit_value, ("quick",)),
     Step("recommend", "Refit recommendations", "Backtesting and fitting next-basket recommendations…",
          fit_recommender, ("quick",)),
 )

@@ -110,7 +110,7 @@ def test_fit_workspace_saves_the_fit_and_the_read_api_uses_it(tmp_path):
     ws = _generic_ws(tmp_path / "ws")
     _, info0 = customer_values(ws)
     assert info0["source"].startswith("fitted now")
-    out = fit_workspace(ws, progress=False)
+    out = fit_workspace(ws, progress=False, quick=True)
     rec = ws.artifact_info("value")
     from models.features import default_as_of
 

@@ -452,6 +452,7 @@ class CustomerValueResult(TypedDict):
     overdue_ratio: float | None
     segment: str | None
     source: str
+    backtest: list[str]
 
 
 @with_config(_CLOSED)
@@ -490,6 +491,7 @@ class AtRiskResult(TypedDict):
     customers: list[AtRiskCustomer]
     export_csv: str
     notes: list[str]
+    backtest: list[str]
 
 
 # -- errors ------------------------------------------------------------------------------------------------

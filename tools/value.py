@@ -44,8 +44,15 @@ def _p_buy_30(ctx: ToolContext) -> pd.Series | None:
 
 def _risk(ctx: ToolContext) -> tuple[pd.DataFrame, dict, pd.Series, str]:
     values, info = ctx.customer_values()
-    risk, source = churn_risk(values, _p_buy_30(ctx))
+    chosen = info.get("churn_default")
+    risk, source = churn_risk(values, None if chosen == "bgnbd" else _p_buy_30(ctx), chosen=chosen)
     return values, info, risk, source
+
+
+def _backtest(info: dict) -> list[str]:
+    """The CLV and churn backtest sentences (or what to run to get them)."""
+    lines = [str(info[k]) for k in ("clv_backtest", "churn_backtest") if info.get(k)]
+    return list(dict.fromkeys(lines))
 
 
 def _definitions(info: dict) -> list[str]:
@@ -74,7 +81,7 @@ def customer_value_impl(ctx: ToolContext, customer_id: str) -> CustomerValueResu
             "first_purchase": _date(row["first_purchase"]), "last_purchase": _date(row["last_purchase"]),
             "days_since_last": _num(row["days_since_last"]), "mean_gap_days": _num(row["mean_gap_days"]),
             "overdue_ratio": _num(row["overdue_ratio"]), "segment": ctx.segment_of().get(cid),
-            "source": str(info.get("source", ""))}
+            "source": str(info.get("source", "")), "backtest": _backtest(info)}
 
 
 def at_risk_impl(ctx: ToolContext, min_value_quantile: Optional[float] = 0.8, top_k: Optional[int] = 50,
@@ -119,7 +126,7 @@ def at_risk_impl(ctx: ToolContext, min_value_quantile: Optional[float] = 0.8, to
             "n_high_value_overdue": summary["n_high_value_overdue"],
             "n_high_value_one_order": summary["n_high_value_one_order"],
             "value_at_risk_total": _num(summary["value_at_risk_total"]), "customers": customers,
-            "export_csv": ctx.export_csv(export, stem), "notes": notes}
+            "export_csv": ctx.export_csv(export, stem), "notes": notes, "backtest": _backtest(info)}
 
 
 def make_value_tools(ctx: ToolContext) -> list[BaseTool]:

@@ -12,8 +12,9 @@ __all__ = ["render_customer_value", "render_at_risk"]
 
 
 def _defs(result: Mapping[str, Any]) -> str:
-    return ("Definitions: " + "; ".join(result.get("definitions") or []) + f". Value model: {result.get('value_model')};"
-            f" churn model: {result.get('churn_model')}; as of {result.get('as_of')}.")
+    out = ("Definitions: " + "; ".join(result.get("definitions") or []) + f". Value model: {result.get('value_model')};"
+           f" churn model: {result.get('churn_model')}; as of {result.get('as_of')}.")
+    return " ".join([out] + [f"Backtest: {line}" for line in result.get("backtest") or []])
 
 
 def render_customer_value(result: Mapping[str, Any], export_dir: Path) -> View:

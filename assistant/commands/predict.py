@@ -66,8 +66,9 @@ def _load_or_run_backtest(ws, quick: bool, rerun: bool) -> dict:
 
 
 @click.command("backtest")
-@click.option("--target", type=click.Choice(["predictor", "forecast"]), default="predictor", show_default=True,
-              help="The purchase predictor, or the weekly sales forecast (`mka forecast`).")
+@click.option("--target", type=click.Choice(["predictor", "forecast", "clv", "churn"]), default="predictor",
+              show_default=True, help="The purchase predictor, the weekly sales forecast (`mka forecast`), customer "
+              "value (`mka value`) or churn risk (`mka churn`).")
 @click.option("--metric", type=click.Choice(["revenue", "orders", "customers"]), default="revenue",
               show_default=True, help="With --target forecast: the series to backtest.")
 @click.option("--by", type=click.Choice(["category", "department", "segment"]), default=None,
@@ -89,6 +90,10 @@ def backtest_cmd(ws, target: str, metric: str, by: str | None, horizon: int | No
         from .forecast import print_forecast_backtest
 
         return print_forecast_backtest(ws, metric, by, rerun, quick, as_json)
+    if target in ("clv", "churn"):
+        from .value import print_value_backtest
+
+        return print_value_backtest(ws, target, rerun, quick, as_json)
 
     bt = _load_or_run_backtest(ws, quick, rerun)
     available = list(bt.get("per_cutoff", {}))

@@ -8,7 +8,7 @@ import click
 
 from .common import echo_json, json_option, user_errors, workspace_option
 
-__all__ = ["COMMANDS", "value_cmd", "churn_cmd"]
+__all__ = ["COMMANDS", "value_cmd", "churn_cmd", "print_value_backtest"]
 
 
 def _clean(v):
@@ -56,13 +56,14 @@ def value_cmd(ws, top: int, as_json: bool) -> None:
             for cid, r in shown.iterrows()]
     doc = {"as_of": info["as_of"], "model": info["model"], "params": info["params"], "source": info.get("source"),
            "definitions": [info["clv_definition"], OVERDUE_DEFINITION], "n_customers": int(len(values)),
-           "total_clv": _clean(float(values["clv"].sum())), "customers": rows}
+           "total_clv": _clean(float(values["clv"].sum())), "backtest": info.get("clv_backtest"), "customers": rows}
     if as_json:
         echo_json(doc)
         return
     click.echo(f"Customer value as of {doc['as_of']} — {doc['model']} ({doc['source']}), {doc['n_customers']:,} "
                f"customers, total CLV {doc['total_clv']:,.2f}")
     click.echo(info["clv_definition"] + ".")
+    click.echo(f"Backtest: {doc['backtest']}")
     click.echo(f"{'customer':>12} {'CLV':>10} {'P(alive)':>8} {'E[30d]':>7} {'E[1y]':>7} {'per order':>10} "
                f"{'orders':>6}  last purchase  segment")
     for r in rows:
@@ -104,6 +105,9 @@ def churn_cmd(ws, top: int, min_value_quantile: float, segment: str | None, as_j
     for d in doc["definitions"]:
         click.echo(f"  {d}")
     click.echo(f"  value model: {doc['value_model']}; churn model: {doc['churn_model']}")
+    click.echo(f"  backtest: {doc['clv_backtest']}")
+    if doc["churn_backtest"] != doc["clv_backtest"]:
+        click.echo(f"  backtest: {doc['churn_backtest']}")
     for r in rows:
         click.echo(f"{r['customer_id']:>12}  value at risk {r['value_at_risk'] or 0:,.2f}  (CLV {r['clv'] or 0:,.2f}, "
                    f"churn risk {r['churn_risk'] or 0:.0%})")
@@ -111,6 +115,52 @@ def churn_cmd(ws, top: int, min_value_quantile: float, segment: str | None, as_j
     if doc["n_high_value_one_order"]:
         click.echo(f"({doc['n_high_value_one_order']} high-value customers have a single order: no usual gap to be "
                    f"overdue against, not listed.)")
+
+
+def _f(v, nd: int = 3) -> str:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return "-"
+    return f"{f:.{nd}f}" if math.isfinite(f) else "-"
+
+
+def print_value_backtest(ws, target: str, rerun: bool, quick: bool, as_json: bool) -> None:
+    """`mka backtest --target clv|churn`: per cutoff and mean, every candidate and baseline, the default chosen
+    and its paired 95% CIs against each other model."""
+    from models.value.workspace import value_backtest
+
+    bt = value_backtest(ws, rerun=rerun, quick=quick, progress=lambda m: click.echo(m, err=True))
+    part = bt[target]
+    if as_json:
+        echo_json({"target": part["target"], "as_of": bt["as_of"], "cutoffs": bt["cutoffs"],
+                   "default": part["default"], "default_label": part["default_label"],
+                   "choice_rule": part["choice_rule"], "labels": part["labels"], "baselines": part["baselines"],
+                   "per_cutoff": part["per_cutoff"], "mean": part["mean"], "paired": part["paired"],
+                   "paired_sign": part["paired_sign"], "backtest_line": part["backtest_line"],
+                   **({"at_risk_list": part["at_risk_list"]} if "at_risk_list" in part else {}),
+                   "warnings": bt.get("warnings", []), "note": bt.get("note"), "source": bt.get("source")})
+        return
+    metrics = ["spearman", "top_decile_capture", "mae", "pred_over_actual"] if target == "clv" else \
+        ["precision_at_10pct", "lift_at_10pct", "pr_auc", "roc_auc"]
+    click.echo(f"Target: {part['target']} — as of {bt['as_of']}, {len(bt['cutoffs'])} rolling cutoffs "
+               f"({bt['cutoffs'][0]} … {bt['cutoffs'][-1]}; {bt.get('source')})")
+    click.echo(part["backtest_line"])
+    click.echo(f"Default: {part['default_label']} — {part['choice_rule']}.")
+    click.echo("")
+    click.echo(f"{'mean over cutoffs':<45} " + " ".join(f"{m:>18}" for m in metrics))
+    for name, m in part["mean"].items():
+        tag = " (default)" if name == part["default"] else " (baseline)" if name in part["baselines"] else ""
+        click.echo(f"{(part['labels'][name] + tag)[:45]:<45} " + " ".join(f"{_f(m.get(k)):>18}" for k in metrics))
+    click.echo("")
+    click.echo(f"Default minus each other model, mean over cutoffs [95% CI] ({part['paired_sign']}):")
+    for name, diffs in part["paired"].items():
+        cells = [f"{k} {_f(d['mean_diff'])} [{_f(d['ci_low'])}, {_f(d['ci_high'])}]" for k, d in diffs.items()]
+        click.echo(f"  vs {part['labels'][name]}: " + "; ".join(cells))
+    if bt.get("note"):
+        click.echo(f"Note: {bt['note']}")
+    for w in bt.get("warnings", []):
+        click.secho(f"Warning: {w}", fg="yellow")
 
 
 COMMANDS = [value_cmd, churn_cmd]

@@ -309,8 +309,11 @@ def _query(r: dict) -> str:
 
 
 def _value_defs(r: dict) -> str:
-    return (f"_Definitions: {'; '.join(r.get('definitions') or [])}. Value model: {r.get('value_model')}; churn "
-            f"model: {r.get('churn_model')}; as of {r.get('as_of')}._")
+    out = (f"_Definitions: {'; '.join(r.get('definitions') or [])}. Value model: {r.get('value_model')}; churn "
+           f"model: {r.get('churn_model')}; as of {r.get('as_of')}._")
+    for line in r.get("backtest") or []:
+        out += f"\n\n_Backtest: {line}_"
+    return out
 
 
 def _customer_value(r: dict) -> str:

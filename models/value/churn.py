@@ -13,12 +13,17 @@ CHURN_DEFINITION = "churn risk = P(no purchase in the next 30 days)"
 VALUE_AT_RISK_DEFINITION = "value at risk = CLV × churn risk"
 PREDICTOR_SOURCE = "purchase predictor: 1 − P(≥1 purchase in the next 30 days)"
 BGNBD_SOURCE = "BG/NBD: 1 − P(≥1 purchase in the next 30 days) (no trained 30-day purchase predictor)"
+BGNBD_CHOSEN = "BG/NBD: 1 − P(≥1 purchase in the next 30 days) (it beat the purchase predictor in the churn backtest)"
 
 
-def churn_risk(values: pd.DataFrame, p_buy_30: pd.Series | None = None) -> tuple[pd.Series, str]:
-    """(churn risk per customer, which model gave it): the predictor's 30-day P(buy) when given, else BG/NBD's.
-    A customer the predictor does not score keeps the BG/NBD figure."""
+def churn_risk(values: pd.DataFrame, p_buy_30: pd.Series | None = None,
+               chosen: str | None = None) -> tuple[pd.Series, str]:
+    """(churn risk per customer, which model gave it): the predictor's 30-day P(buy) when given, else BG/NBD's;
+    BG/NBD's also when the churn backtest chose it (``chosen="bgnbd"``). A customer the predictor does not
+    score keeps the BG/NBD figure."""
     bg = values["p_no_purchase_30d_bgnbd"].astype("float64")
+    if chosen == "bgnbd":
+        return bg.rename("churn_risk"), BGNBD_CHOSEN
     if p_buy_30 is None or len(p_buy_30) == 0:
         return bg.rename("churn_risk"), BGNBD_SOURCE
     p = pd.Series(p_buy_30, dtype="float64")

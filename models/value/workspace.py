@@ -14,10 +14,13 @@ from models.features import default_as_of
 from models.value.churn import CHURN_DEFINITION, VALUE_AT_RISK_DEFINITION, at_risk_table, churn_risk
 from models.value.clv import MODEL_NAME, OVERDUE_DEFINITION, CustomerValueModel, customer_summary
 
-__all__ = ["fit_workspace", "customer_values", "predictor_p_buy_30", "at_risk", "VALUE_FILE", "PARAMS_FILE"]
+__all__ = ["fit_workspace", "customer_values", "predictor_p_buy_30", "at_risk", "value_backtest",
+           "saved_value_backtest", "VALUE_FILE", "PARAMS_FILE", "BACKTEST_FILE"]
 
 VALUE_FILE = "customer_value.parquet"
 PARAMS_FILE = "customer_value.json"
+BACKTEST_FILE = "value_backtest.json"
+NO_BACKTEST = "not backtested yet on this data: run `mka backtest --target clv` (or `mka train`)"
 
 
 def _fit(ws, as_of=None, horizon_days: int = 365, discount_rate: float = 0.10) -> tuple[pd.DataFrame, dict]:
@@ -34,9 +37,60 @@ def _fit(ws, as_of=None, horizon_days: int = 365, discount_rate: float = 0.10) -
     return values, info
 
 
-def fit_workspace(ws, progress: bool = True, *, horizon_days: int = 365, discount_rate: float = 0.10) -> dict:
-    """Fit on every order, save artifacts/customer_value.parquet + customer_value.json, record ``value``."""
+def saved_value_backtest(ws) -> dict | None:
+    """The saved value/churn backtest when it was run on the current data, else None."""
+    info = ws.artifact_info("value_backtest")
+    path = ws.artifact_path(BACKTEST_FILE)
+    if not info or info.get("data_hash") != ws.data_hash() or not path.exists():
+        return None
+    return json.loads(path.read_text("utf-8"))
+
+
+def value_backtest(ws, *, rerun: bool = False, quick: bool = False, progress=None) -> dict:
+    """The rolling CLV and churn backtest (models.value.backtest) of the workspace's orders: the saved one when
+    it matches the data (unless ``rerun``), else run now, saved to artifacts/value_backtest.json and recorded."""
+    if not rerun:
+        saved = saved_value_backtest(ws)
+        if saved is not None:
+            return {**saved, "source": "saved backtest"}
+    from models.predictor.workspace import quick_params
+    from models.value.backtest import run_value_backtest
+
+    orders = ws.read_table("orders")
+    products = ws.read_table("products") if ws.has_table("products") else None
+    bt = run_value_backtest(orders, products, n_cutoffs=3 if quick else 8,
+                            predictor_params=quick_params() if quick else None, progress=progress)
+    bt.update(data_hash=ws.data_hash(), quick=bool(quick))
+    atomic_write_text(ws.artifact_path(BACKTEST_FILE), json.dumps(bt, indent=1, default=str))
+    ws.record_artifact("value_backtest", {
+        "as_of": bt["as_of"], "data_hash": bt["data_hash"], "files": [BACKTEST_FILE], "cutoffs": bt["cutoffs"],
+        "quick": bool(quick), "clv_default": bt["clv"]["default"], "churn_default": bt["churn"]["default"],
+        "metrics": {"clv": bt["clv"]["mean"][bt["clv"]["default"]],
+                    "churn": bt["churn"]["mean"][bt["churn"]["default"]]}})
+    return {**bt, "source": "run now"}
+
+
+def _backtest_summary(ws) -> dict:
+    bt = saved_value_backtest(ws)
+    if bt is None:
+        return {"clv_backtest": NO_BACKTEST, "churn_backtest": NO_BACKTEST, "clv_default": None,
+                "churn_default": None}
+    return {"clv_backtest": bt["clv"]["backtest_line"], "churn_backtest": bt["churn"]["backtest_line"],
+            "clv_default": bt["clv"]["default"], "churn_default": bt["churn"]["default"]}
+
+
+def fit_workspace(ws, progress: bool = True, *, quick: bool = False, horizon_days: int = 365,
+                  discount_rate: float = 0.10, backtest: bool = True) -> dict:
+    """Backtest CLV and churn risk (rolling cutoffs; ``quick``: 3 of them, quick predictor settings), fit on
+    every order, save artifacts/customer_value.parquet + customer_value.json, record ``value``."""
     say = (lambda msg: print(f"[value] {msg}", flush=True)) if progress else (lambda msg: None)
+    bt_error = None
+    if backtest:
+        try:
+            value_backtest(ws, quick=quick, progress=say)
+        except ValueError as exc:  # too little history for a rolling backtest: the fit still runs, and says so
+            bt_error = str(exc)
+            say(f"no backtest: {exc}")
     values, info = _fit(ws, horizon_days=horizon_days, discount_rate=discount_rate)
     with atomic_path(ws.artifact_path(VALUE_FILE), suffix=".parquet") as tmp:
         values.reset_index().to_parquet(tmp, index=False)
@@ -44,7 +98,12 @@ def fit_workspace(ws, progress: bool = True, *, horizon_days: int = 365, discoun
     metrics = {"total_clv": round(float(values["clv"].sum()), 2), "mean_p_alive": round(float(values["p_alive"].mean()), 4)}
     ws.record_artifact("value", {**info, "metrics": metrics, "files": [VALUE_FILE, PARAMS_FILE]})
     say(f"fitted {MODEL_NAME} on {len(values):,} customers as of {info['as_of']}")
-    return {**info, "metrics": metrics}
+    summary = _backtest_summary(ws)
+    if bt_error:
+        summary.update(clv_backtest=f"not backtested: {bt_error}", churn_backtest=f"not backtested: {bt_error}")
+    for k in ("clv_backtest", "churn_backtest"):
+        say(summary[k])
+    return {**info, "metrics": metrics, **summary}
 
 
 def customer_values(ws) -> tuple[pd.DataFrame, dict]:
@@ -55,9 +114,10 @@ def customer_values(ws) -> tuple[pd.DataFrame, dict]:
     if info and info.get("data_hash") == ws.data_hash() and path.exists():
         values = read_artifact(path, lambda p: pd.read_parquet(p).set_index("customer_id"), what="customer values")
         values.index = values.index.astype("string")
-        return values, {**info, "source": "saved fit"}
+        return values, {**info, "source": "saved fit", **_backtest_summary(ws)}
     values, info = _fit(ws)
-    return values, {**info, "source": "fitted now (no saved fit for this data: run `mka train`)"}
+    return values, {**info, "source": "fitted now (no saved fit for this data: run `mka train`)",
+                    **_backtest_summary(ws)}
 
 
 def predictor_p_buy_30(ws) -> pd.Series | None:
@@ -77,9 +137,10 @@ def at_risk(ws, min_value_quantile: float = 0.8, top_k: int = 50, segment: str |
             segment_of: dict | None = None) -> dict:
     """The at-risk high-value list with its definitions (what `mka churn` prints)."""
     values, info = customer_values(ws)
-    risk, source = churn_risk(values, predictor_p_buy_30(ws))
+    risk, source = churn_risk(values, predictor_p_buy_30(ws), chosen=info.get("churn_default"))
     rows, summary = at_risk_table(values, risk, min_value_quantile=min_value_quantile, top_k=top_k,
                                   segment_of=segment_of, segment=segment)
     return {"as_of": info["as_of"], "value_model": info["model"], "churn_model": source,
+            "clv_backtest": info["clv_backtest"], "churn_backtest": info["churn_backtest"],
             "definitions": [CHURN_DEFINITION, VALUE_AT_RISK_DEFINITION, info["clv_definition"], OVERDUE_DEFINITION],
             "min_value_quantile": min_value_quantile, **summary, "rows": rows, "values": values, "info": info}
