@@ -43,6 +43,7 @@ class Settings:
     torch_threads: int = DEFAULT_THREADS
     embed_dtype: str = "auto"
     lock_timeout_s: float = 60.0  # a second writer to one workspace waits this long, then fails (models/data/lock.py)
+    chroma_url: str | None = None  # the review index on this Chroma server (http://host:port), not in the workspace
 
     @property
     def backend(self) -> str:
@@ -67,7 +68,8 @@ class Settings:
 
         Variables: MKA_LLM_BASE_URL (or OPENAI_BASE_URL), OPENAI_API_KEY, MKA_MODEL, MKA_WORKSPACE, MKA_AUTH,
         MKA_TORCH_THREADS (or OMP_NUM_THREADS), MKA_EMBED_DTYPE (auto, float32 or bfloat16), MKA_LLM_TIMEOUT_S
-        (seconds one LLM request may take, default 60).
+        (seconds one LLM request may take, default 60), MKA_CHROMA_URL (a Chroma server for the review index,
+        http://host:port).
         """
         env = os.environ if env is None else env
         values: dict[str, Any] = {
@@ -80,6 +82,7 @@ class Settings:
                               or DEFAULT_THREADS),
             "embed_dtype": env.get("MKA_EMBED_DTYPE") or "auto",
             "timeout_s": env.get("MKA_LLM_TIMEOUT_S") or cls.timeout_s,
+            "chroma_url": env.get("MKA_CHROMA_URL") or None,
         }
         return cls._build(values, overrides)
 
@@ -115,6 +118,14 @@ class Settings:
                 from None
         values["workspace"] = Path(values["workspace"])
         values["base_url"] = str(values["base_url"]).rstrip("/") if values.get("base_url") else None
+        if values.get("chroma_url"):
+            from models.reviews.index import parse_chroma_url
+
+            url = str(values["chroma_url"]).strip().rstrip("/")
+            parse_chroma_url(url)  # ValueError naming the expected form (MKA_CHROMA_URL or --chroma-url)
+            values["chroma_url"] = url
+        else:
+            values["chroma_url"] = None
         return cls(**values)
 
     def with_(self, **changes: Any) -> "Settings":

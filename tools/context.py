@@ -16,7 +16,7 @@ import pandas as pd
 from dataclasses import dataclass
 
 from models.analytics.overview import data_query, overview
-from models.analytics.query import run_query
+from models.analytics.query import describe_layer, run_query
 from models.data.atomic import atomic_path
 from models.data.workspace import Workspace
 from models.forecast.query import forecast
@@ -48,6 +48,7 @@ class ReadAPI:
     overview: Callable[..., dict] = overview
     data_query: Callable[..., dict] = data_query
     run_query: Callable[..., dict] = run_query
+    describe_layer: Callable[..., dict] = describe_layer
     forecast: Callable[..., dict] = forecast
     recommend: Callable[..., dict] = recommend
     customer_values: Callable[..., tuple] = customer_values
@@ -117,7 +118,9 @@ class ToolContext:
 
     # -- reviews -----------------------------------------------------------------------------------
     def review_index(self) -> Any:
-        return self._cached("review_index", lambda: self.api.review_index(self.workspace.chroma_dir))
+        url = getattr(self.workspace, "chroma_url", None)  # the review index on a Chroma server (settings)
+        return self._cached("review_index", lambda: self.api.review_index(
+            self.workspace.chroma_dir, **({"url": url} if url else {})))
 
     def summarize_reviews(self, product: str | None = None, query: str | None = None) -> dict:
         return self._cached(("summary", product, query), lambda: self.api.summarize_reviews(
@@ -158,6 +161,46 @@ class ToolContext:
     def run_query(self, spec: dict) -> dict:
         """One semantic-layer query (not cached: specs are many and each query is fast)."""
         return self.api.run_query(self.workspace, spec)
+
+    def query_vocabulary(self) -> dict:
+        """What a question's words are matched against: the layer's metrics and dimensions (and why others are
+        unavailable), the stored values of the text dimensions, segment names and the first/last order date."""
+        return self._cached("query_vocabulary", self._load_vocabulary)
+
+    def _load_vocabulary(self) -> dict:
+        ws = self.workspace
+        out: dict[str, Any] = {"metrics": {}, "dimensions": {}, "unavailable": {}, "values": {},
+                               "first_date": None, "last_date": None}
+        if not ws.has_table("orders"):
+            return out
+        out.update({k: dict(v) for k, v in self.api.describe_layer(ws).items()})
+        ts = ws.read_table("orders", columns=["timestamp"])["timestamp"]
+        if len(ts):
+            out["first_date"], out["last_date"] = str(ts.min().date()), str(ts.max().date())
+        values: dict[str, list[str]] = {}
+        dims = out["dimensions"]
+        if ws.has_table("products"):
+            prod = self.products()
+            for col in ("department", "category", "brand"):
+                if col in dims and col in prod.columns:
+                    values[col] = sorted(str(v) for v in prod[col].dropna().unique())
+        if ws.has_table("customers"):
+            cust = ws.read_table("customers")
+            for col in cust.columns:
+                if col in dims and col != "customer_id" and cust[col].nunique() <= 60:
+                    values[col] = sorted(str(v) for v in cust[col].dropna().unique())
+        if ws.has_table("campaigns"):
+            camp = ws.read_table("campaigns")
+            for col, dim in (("campaign_id", "campaign"), ("campaign_type", "campaign_type")):
+                if col in camp.columns:
+                    values[dim] = sorted(str(v) for v in camp[col].dropna().unique())
+        try:
+            _, profiles = self.segments()
+            values["segment"] = [str(p["name"]) for p in profiles]
+        except Exception:  # segments not fitted: the segment dimension has no values
+            pass
+        out["values"] = values
+        return out
 
     def forecast(self, metric: str, by: str | None, horizon: int, segment: str | None) -> dict:
         return self._cached(("forecast", metric, by, horizon, segment), lambda: self.api.forecast(

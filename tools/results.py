@@ -204,6 +204,13 @@ class ReviewFilters(TypedDict, total=False):
 
 
 @with_config(_CLOSED)
+class NearTopic(TypedDict):
+    """A topic that does occur in the reviews nearest an abstained query (models/reviews/topics.py)."""
+
+    topic: str
+    n_reviews: int  # how many of the nearest reviews hold it
+
+
 class ReviewHit(TypedDict):
     review_id: str
     product_name: str | None
@@ -227,6 +234,7 @@ class ReviewsResult(TypedDict):
     note: str
     no_match: NotRequired[bool]  # True: no retrieved review mentions the query's topic; reviews is empty
     message: NotRequired[str]  # "No review mentions …" when no_match
+    nearest_topics: NotRequired[list[NearTopic]]  # when no_match: topics that do occur near the query
 
 
 @with_config(_OPEN)
@@ -270,6 +278,7 @@ class ReviewSummaryResult(TypedDict):
     note: str
     no_match: NotRequired[bool]  # True: no review mentions the query's topic; nothing summarized
     message: NotRequired[str]
+    nearest_topics: NotRequired[list[NearTopic]]
 
 
 # -- campaign ----------------------------------------------------------------------------------------------

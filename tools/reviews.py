@@ -37,10 +37,11 @@ def search_reviews_impl(ctx: ToolContext, query: str, product: Optional[str] = N
     if not 1 <= k <= 50:
         raise ToolArgError(f"k={k} must be from 1 to 50")
     product = str(product).strip() if product not in (None, "") else None
-    hits = ctx.review_index().search(str(query), product=product, min_rating=lo, max_rating=hi,
-                                     since=since_d, until=until_d, k=k)
+    index = ctx.review_index()
+    hits = index.search(str(query), product=product, min_rating=lo, max_rating=hi, since=since_d, until=until_d, k=k)
     # abstention (models/reviews/relevance.py): unrelated reviews are not presented as matches
-    no_match = bool(hits) and not any_mention(str(query), [str(h.get("text", "")) for h in hits])
+    check = topic_check(index, str(query), hits)
+    no_match = check["no_match"]
     if no_match:
         hits = []
     reviews: list[ReviewHit] = [{
@@ -59,13 +60,28 @@ def search_reviews_impl(ctx: ToolContext, query: str, product: Optional[str] = N
                           "synthetic": any(bool(r.get("synthetic")) for r in reviews), "note": REVIEW_NOTE,
                           "no_match": no_match}
     if no_match:
-        out["message"] = no_match_message(str(query))
+        out["message"] = no_match_message(str(query), check["nearest_topics"])
+        out["nearest_topics"] = check["nearest_topics"]
     return out
 
 
-def no_match_message(topic: str) -> str:
-    """The abstention sentence shown for a topic no review mentions."""
-    return f"No review mentions “{topic}”."
+def topic_check(index, query: str, hits: list[dict]) -> dict:
+    """{"no_match", "nearest_topics"}: the index's calibrated check (MiniLM cosine + words) where it has one,
+    else the lexical rule alone (models/reviews/relevance.py)."""
+    check = getattr(index, "check_topic", None)
+    if callable(check):
+        got = check(query, hits)
+        return {"no_match": bool(got.get("no_match")), "nearest_topics": list(got.get("nearest_topics") or [])}
+    no_match = bool(hits) and not any_mention(query, [str(h.get("text", "")) for h in hits])
+    return {"no_match": no_match, "nearest_topics": []}
+
+
+def no_match_message(topic: str, nearest: list[dict] | None = None) -> str:
+    """The abstention sentence shown for a topic no review mentions, with the nearest topics that do occur."""
+    msg = f"No review mentions “{topic}”."
+    if nearest:
+        msg += " Nearest topics that do occur: " + ", ".join(f"“{t['topic']}”" for t in nearest) + "."
+    return msg
 
 
 def summarize_reviews_impl(ctx: ToolContext, product: Optional[str] = None,
@@ -81,7 +97,7 @@ def summarize_reviews_impl(ctx: ToolContext, product: Optional[str] = None,
         themes.append(t)
     summary["themes"] = themes
     if summary.get("no_match") and query:
-        summary["message"] = no_match_message(query)
+        summary["message"] = no_match_message(query, summary.get("nearest_topics"))
     return {"kind": ResultKind.REVIEW_SUMMARY, "product": product, "query": query, **summary, "note": REVIEW_NOTE}
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .common import current_settings, echo_json, json_option, user_errors
+from .common import chroma_option, current_settings, echo_json, json_option, user_errors
 
 __all__ = ["ask", "COMMANDS", "make_session"]
 
@@ -16,9 +16,11 @@ def make_session(settings):
     from assistant.agent import build_agent
     from assistant.llm import make_chat_model
     from assistant.session import ChatSession
+    from models.data.workspace import Workspace
     from tools import ToolContext, build_tools
 
-    ctx = ToolContext(settings.workspace)
+    ctx = ToolContext(Workspace(settings.workspace, lock_timeout=settings.lock_timeout_s,
+                                chroma_url=settings.chroma_url))
     llm = make_chat_model(settings, ctx)
     return ChatSession(build_agent(llm, build_tools(ctx)), settings.backend_label)
 
@@ -30,11 +32,14 @@ def make_session(settings):
 @click.option("--base-url", default=None, help="OpenAI-compatible endpoint (default: $MKA_LLM_BASE_URL / "
                                                "$OPENAI_BASE_URL; none = offline planner).")
 @click.option("--model", default=None, help="Model name for the endpoint (default: $MKA_MODEL).")
+@chroma_option
 @json_option
 @user_errors
-def ask(question: str, workspace: Path | None, base_url: str | None, model: str | None, as_json: bool) -> None:
+def ask(question: str, workspace: Path | None, base_url: str | None, model: str | None, chroma_url: str | None,
+        as_json: bool) -> None:
     """Ask one question about your customers, segments, reviews or sales."""
-    settings = current_settings().updated({"workspace": workspace, "base_url": base_url, "model": model})
+    settings = current_settings().updated({"workspace": workspace, "base_url": base_url, "model": model,
+                                           "chroma_url": chroma_url})
     if not settings.workspace.joinpath("manifest.json").exists():
         from models.data.errors import WorkspaceError
 

@@ -13,7 +13,7 @@ from typing import Any, Callable, Mapping
 
 import click
 
-from .common import current_settings, user_errors, workspace_option
+from .common import chroma_option, current_settings, user_errors, workspace_option
 
 __all__ = ["COMMANDS", "chat", "AgentSessionFactory", "parse_auth"]
 
@@ -129,6 +129,7 @@ def parse_auth(value: str | None) -> tuple[str, str] | None:
 
 
 @click.command("chat")
+@chroma_option
 @workspace_option
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on. Anything but localhost exposes your data: use --auth.")

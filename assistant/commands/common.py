@@ -17,7 +17,7 @@ from assistant.settings import Settings
 from models.data.errors import DataValidationError, WorkspaceError
 from models.data.workspace import DEFAULT_WORKSPACE, Workspace
 
-__all__ = ["workspace_option", "json_option", "user_errors", "check_csv_path", "echo_json", "dumps_json", "json_safe", "current_settings", "EXIT_USER_ERROR"]
+__all__ = ["workspace_option", "chroma_option", "json_option", "user_errors", "check_csv_path", "echo_json", "dumps_json", "json_safe", "current_settings", "EXIT_USER_ERROR"]
 
 EXIT_USER_ERROR = 2
 
@@ -38,9 +38,32 @@ def workspace_option(fn: Callable) -> Callable:
     @functools.wraps(fn)
     def wrapper(*args: Any, workspace: Path | None, **kwargs: Any) -> Any:
         settings = current_settings()
-        return fn(*args, ws=Workspace(workspace or settings.workspace, lock_timeout=settings.lock_timeout_s), **kwargs)
+        chroma_url = kwargs.pop("chroma_url", None)  # present when the command also has chroma_option
+        if chroma_url:
+            settings = settings.updated({"chroma_url": chroma_url})
+        return fn(*args, ws=Workspace(workspace or settings.workspace, lock_timeout=settings.lock_timeout_s,
+                                      chroma_url=settings.chroma_url), **kwargs)
 
     return wrapper
+
+
+def _check_chroma_url(_ctx: Any, _param: Any, value: str | None) -> str | None:
+    if value:
+        from models.reviews.index import parse_chroma_url
+
+        try:
+            parse_chroma_url(value)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+    return value
+
+
+def chroma_option(fn: Callable) -> Callable:
+    """``--chroma-url http://host:port``: the review index on that Chroma server (default: $MKA_CHROMA_URL, else
+    the workspace's own index). Consumed by ``workspace_option`` (or read by the command as ``chroma_url``)."""
+    return click.option("--chroma-url", "chroma_url", default=None, metavar="URL", callback=_check_chroma_url,
+                        help="Review index on this Chroma server (`chroma run`), e.g. http://127.0.0.1:8000  "
+                             "[default: $MKA_CHROMA_URL, else the workspace's own index]")(fn)
 
 
 def check_csv_path(csv_path: Path | None, ws: Workspace) -> None:

@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 import click
 
-from assistant.commands.common import echo_json, json_option, user_errors, workspace_option
+from assistant.commands.common import chroma_option, echo_json, json_option, user_errors, workspace_option
 
 __all__ = ["COMMANDS", "index_cmd", "reviews_group", "search_cmd", "summary_cmd"]
 
@@ -45,6 +45,7 @@ def _short(text: str, n: int = 160) -> str:
 @click.command("index")
 @click.option("--reviews", "reviews_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Ingest this review file (CSV/Parquet/JSON lines, Amazon format recognised) first.")
+@chroma_option
 @workspace_option
 @json_option
 @user_errors
@@ -83,6 +84,7 @@ def reviews_group() -> None:
 @click.option("--since", help="Only reviews on or after this date (YYYY-MM-DD).")
 @click.option("--until", help="Only reviews on or before this date (YYYY-MM-DD).")
 @click.option("-k", "--limit", "k", type=click.IntRange(1, 200), default=10, show_default=True)
+@chroma_option
 @workspace_option
 @json_option
 @user_errors
@@ -90,10 +92,10 @@ def reviews_group() -> None:
 def search_cmd(ws: Any, query: str, product: str | None, min_rating: int | None, max_rating: int | None,
                since: str | None, until: str | None, k: int, as_json: bool) -> None:
     """Reviews matching QUERY (meaning and words), one row per review."""
-    from models.reviews.index import ReviewIndex
+    from models.reviews.index import workspace_index
 
-    hits = ReviewIndex(ws.chroma_dir).search(query, product=product, min_rating=min_rating, max_rating=max_rating,
-                                             since=since, until=until, k=k)
+    hits = workspace_index(ws).search(query, product=product, min_rating=min_rating, max_rating=max_rating,
+                                      since=since, until=until, k=k)
     filters = {"product": product, "min_rating": min_rating, "max_rating": max_rating, "since": since,
                "until": until}
     if as_json:
@@ -121,6 +123,7 @@ def search_cmd(ws: Any, query: str, product: str | None, min_rating: int | None,
 @reviews_group.command("summary")
 @click.argument("query", required=False)
 @click.option("--product", "-p", help="Product id, name or category.")
+@chroma_option
 @workspace_option
 @json_option
 @user_errors

@@ -8,7 +8,7 @@ from models.predictor.card import backtest_line
 from models.reviews.passages import unquote_review
 from tools.results import ResultKind, is_error
 
-__all__ = ["compose_answer", "cannot_call_text", "left_out_text", "HELP_TEXT", "OUT_OF_SCOPE_TEXT"]
+__all__ = ["compose_answer", "cannot_call_text", "left_out_text", "query_lacking_text", "HELP_TEXT", "OUT_OF_SCOPE_TEXT"]
 
 HELP_TEXT = """I answer questions about your shop's data with these tools:
 
@@ -127,8 +127,10 @@ def _filters(f: dict) -> str:
 
 def _no_match(r: dict) -> str:
     topic = r.get("query") or ""
-    return (f"No review mentions “{topic}”: none of the best-matching reviews is about it, so none are shown as "
-            "matches. Try other words for the topic, or a summary of all reviews.")
+    near = [t.get("topic") for t in r.get("nearest_topics") or [] if t.get("topic")]
+    tail = (" Nearest topics that do occur: " + ", ".join(f"“{t}”" for t in near) + ".") if near else \
+        " Try other words for the topic, or a summary of all reviews."
+    return f"No review mentions “{topic}”: none of the best-matching reviews is about it, so none are shown as matches." + tail
 
 
 def _reviews(r: dict) -> str:
@@ -278,8 +280,10 @@ def _query(r: dict) -> str:
             return "n/a"
         if not isinstance(v, (int, float)):
             return str(v)
-        if "%" in col:
+        if "% change" in col:
             return f"{v:+.1f}%"
+        if "%" in col or "share" in col or col.endswith("_rate") or col in ("repeat_customer_share",):
+            return f"{100 * v:.1f}%" if abs(v) <= 1.0 else f"{v:.1f}%"
         if col.split(" ")[0] in money:
             return _money(v)
         return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.2f}"
@@ -295,8 +299,18 @@ def _query(r: dict) -> str:
         if metric and by and not spec.get("compare"):
             vals = [x for x in rows if isinstance(x.get(metric), (int, float))]
             if vals:
-                best = max(vals, key=lambda x: x[metric])
-                parts.append(f"Highest {metric}: **{best[by[0]]}** with **{fmt(metric, best[metric])}**.")
+                low = spec.get("descending") is False
+                best = (min if low else max)(vals, key=lambda x: x[metric])
+                parts.append(f"{'Lowest' if low else 'Highest'} {metric}: **{best[by[0]]}** with "
+                             f"**{fmt(metric, best[metric])}**.")
+        elif metric and by and spec.get("compare") and rows:
+            chg = next((c for c in cols if c.endswith(" change") and "%" not in c), None)
+            pct = next((c for c in cols if c.endswith("% change")), None)
+            first = rows[0]
+            if chg:
+                parts.append(f"First row ({'sorted by change' if spec.get('sort') in ('change', 'pct_change') else 'sorted'}): "
+                             f"**{first.get(by[0])}**, change **{fmt(chg, first.get(chg))}**"
+                             + (f" ({fmt(pct, first.get(pct))})" if pct else "") + ".")
         parts.append(_table(cols, [[fmt(c, x.get(c)) for c in cols] for x in rows[:36]]))
         if r.get("n_rows", len(rows)) > 36:
             parts.append(f"_{r.get('n_rows')} rows in all; the first 36 are shown._")
@@ -393,7 +407,12 @@ def compose_answer(results: list[tuple[str, dict, dict]], note: str | None = Non
         else:
             parts.append(f"`{name}` returned: {r}")
     for name, args, r in errors:
-        parts.append(f"**{name}** could not answer: {r['error']}")
+        if name == "query_data":
+            parts.append(f"I can't answer that as asked: {r['error']}")
+        else:
+            parts.append(f"**{name}** could not answer: {r['error']}")
+    if note and not any(r.get("kind") == ResultKind.SEGMENTS for _, _, r in ok):
+        parts.insert(0, note)
     if not parts:
         return "I found nothing to report."
     return "\n\n".join(parts)
@@ -418,3 +437,18 @@ def left_out_text(dropped: Iterable[tuple[str, str, Any]]) -> str:
     """A note naming the parsed arguments a tool does not take (so the answer is not read as covering them)."""
     parts = [f"{arg}={value!r} (`{tool}` does not take it)" for tool, arg, value in dropped]
     return ("_Left out: " + "; ".join(parts) + "._") if parts else ""
+
+
+_LACKING = {"descending": "rank from the lowest up", "bottom": "rank from the lowest up",
+            "customer_conditions": "keep only customers over or under a threshold (orders, spend)",
+            "concentration": "compute the share held by the top X% of customers",
+            "share_of_total": "compute shares of the total", "distribution": "compute a distribution",
+            "period": "read this period"}
+
+
+def query_lacking_text(lacking: Iterable[tuple[str, Any]], args: dict) -> str:
+    """The question needs query arguments the bound query tool does not take: say which, run nothing."""
+    what = [_LACKING.get(a, f"use {a}") for a, _ in lacking]
+    kept = {k: v for k, v in args.items() if k not in {a for a, _ in lacking}}
+    return (f"I can't answer that as asked: the query tool here cannot {'; '.join(dict.fromkeys(what))}. "
+            f"The closest query it can run: `{kept}`.")

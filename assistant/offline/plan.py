@@ -9,6 +9,8 @@ from typing import Any, Callable, Iterable
 from models.predictor import DEFAULT_HORIZONS
 
 from . import parsing as P
+from .analytics_plan import analytics_plan, is_analytics
+from .query_parse import Vocab, parse_query
 from .router import Router, cue_scores
 
 __all__ = ["Plan", "Entities", "make_plan", "masked_question", "previous_call", "FOLLOWUP_RE", "ANSWER_ROUTES"]
@@ -33,6 +35,8 @@ class Entities:
     profiles: list[dict] = field(default_factory=list)
     product_names: list[str] = field(default_factory=list)
     trained_horizons: Callable[[], Iterable[int]] | None = field(default=None, repr=False)
+    query_vocabulary: Callable[[], dict] | None = field(default=None, repr=False)
+    _vocab: Vocab | None = field(default=None, repr=False)
     _aliases: dict | None = field(default=None, repr=False)
     _horizons: tuple[int, ...] | None = field(default=None, repr=False)
 
@@ -52,6 +56,16 @@ class Entities:
                 self._horizons = DEFAULT_HORIZONS
         return self._horizons
 
+    @property
+    def vocab(self) -> Vocab:
+        """The layer's metrics, dimensions and the workspace's values (read on first use)."""
+        if self._vocab is None:
+            try:
+                self._vocab = Vocab.from_dict(self.query_vocabulary() if self.query_vocabulary else None)
+            except Exception:  # no orders, or an unreadable table: analytics questions are declined with the reason
+                self._vocab = Vocab()
+        return self._vocab
+
     @classmethod
     def from_context(cls, ctx: Any) -> "Entities":
         if ctx is None:
@@ -64,7 +78,8 @@ class Entities:
             names = ctx.reviewed_names()
         except Exception:
             names = []
-        return cls(list(profiles), list(names), getattr(ctx, "horizons", None))
+        return cls(list(profiles), list(names), getattr(ctx, "horizons", None),
+                   getattr(ctx, "query_vocabulary", None))
 
 
 @dataclass
@@ -233,6 +248,8 @@ def make_plan(question: str, router: Router, ent: Entities,
         short = len(rest) <= 4  # only new parameters / a name: the user means "the same again, changed"
         if not other_cue and (short or route == prev[0] or route in ("out_of_scope", "help") or score < 0.55):
             tool, args, each = prev
+            if tool == "query_data":
+                return _query_followup(q, args, ent)
             new = build_args(tool, q, ent)
             if tool in ("search_reviews",):
                 new.pop("query", None)  # the old topic stays unless a new product/rating is named
@@ -240,6 +257,11 @@ def make_plan(question: str, router: Router, ent: Entities,
                 each = False
             args = {**args, **new}
             return Plan(tool, args, each_segment=each)
+    if ent.vocab.metrics:
+        parse = parse_query(q, ent.vocab)
+        if is_analytics(route, parse, q):
+            r, a, msg = analytics_plan(q, ent.vocab, parse)
+            return Plan(r, a, message=msg)
     if route in ("out_of_scope", "help"):
         return Plan(route)
     if route == "summarize_reviews" and any(b is not None for b in P.parse_ratings(q)) and not re.search(
@@ -264,3 +286,29 @@ def make_plan(question: str, router: Router, ent: Entities,
             return Plan("list_segments", {}, message="Name a segment to get its customer list; here are the "
                         "segments.")
     return Plan(route, args, each_segment=each)
+
+
+def _query_followup(q: str, prev: dict, ent: Entities) -> Plan:
+    """"and by month?", "only in MEAT", "what about last quarter": the previous query with what the words change."""
+    parse = parse_query(q, ent.vocab)
+    if parse.blocking or parse.ignored:
+        r, a, msg = analytics_plan(q, ent.vocab, parse)
+        return Plan(r, a, message=msg)
+    spec = dict(prev)
+    new = parse.spec
+    if "metric" in parse.signals:
+        spec["metrics"] = new["metrics"]
+    for k in ("by", "top", "descending", "sort", "inactive_days", "customer_conditions", "concentration"):
+        if k in new:
+            spec[k] = new[k]
+    if new.get("filters"):
+        dims = {f["dimension"] for f in new["filters"]}
+        spec["filters"] = [f for f in spec.get("filters") or [] if f["dimension"] not in dims] + new["filters"]
+    if parse.windows:
+        for k in ("start", "end", "compare"):
+            spec.pop(k, None)
+        spec.update({k: new[k] for k in ("start", "end", "compare") if k in new})
+    notes = [p[0].upper() + p[1:] + "." for p in parse.problems]
+    if parse.windows:
+        notes.append("Period: " + "; ".join(w.describe() for w in parse.windows) + ".")
+    return Plan("query_data", spec, message="\n\n".join(notes) or None)

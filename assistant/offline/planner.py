@@ -23,7 +23,8 @@ from pydantic import ConfigDict, PrivateAttr
 
 from ..messages import message_text, tool_result
 from .binding import ToolSpec, check_calls, tool_schemas, tool_specs
-from .compose import HELP_TEXT, OUT_OF_SCOPE_TEXT, cannot_call_text, compose_answer, left_out_text
+from .compose import (HELP_TEXT, OUT_OF_SCOPE_TEXT, cannot_call_text, compose_answer, left_out_text,
+                      query_lacking_text)
 from .plan import Entities, Plan, make_plan
 from .router import Router
 
@@ -100,6 +101,9 @@ class OfflinePlanner(BaseChatModel):
                 return AIMessage(content=plan.message or HELP_TEXT)
             if not first.ok:
                 return AIMessage(content=cannot_call_text(first.unbound, first.missing, specs))
+            lacking = [(a, v) for t, a, v in first.dropped if t == "query_data"]
+            if lacking:  # a part of the question the bound query tool cannot express: say so, do not run less
+                return AIMessage(content=query_lacking_text(lacking, plan.args))
             return _calls(first.calls)
         results = _results(after)
         notes = []

@@ -44,12 +44,15 @@ class Workspace:
     """A folder holding everything the assistant knows about one shop.
 
     ``Workspace(path)`` touches nothing on disk; reading methods raise ``WorkspaceError`` with a hint
-    when the workspace or a table is missing.
+    when the workspace or a table is missing. ``chroma_url`` (``http://host:port``, from the settings) puts the
+    review index on that Chroma server instead of ``chroma_dir`` (models/reviews/index.py).
     """
 
-    def __init__(self, path: str | Path = DEFAULT_WORKSPACE, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT_S) -> None:
+    def __init__(self, path: str | Path = DEFAULT_WORKSPACE, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT_S,
+                 chroma_url: str | None = None) -> None:
         self.path = Path(path)
         self.lock_timeout = float(lock_timeout)
+        self.chroma_url = chroma_url or None
 
     def write_lock(self) -> WorkspaceLock:
         """The workspace's write lock (see models/data/lock.py): hold it from reading the manifest you will

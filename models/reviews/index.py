@@ -13,6 +13,11 @@ stamp changed. A new process loads that copy from a snapshot taken at the same r
 and the dense ranking an exact dot product over the allowed rows, milliseconds at 100k reviews where Chroma's
 filtered query takes over a second. Passages of one review are merged into one hit (a review scores as its best
 passage).
+
+With ``url`` (``http://host:port``, the ``--chroma-url`` setting) the collection lives on a Chroma server
+(``chroma run``; ``chromadb.HttpClient``) that many clients share; ``path`` then only holds the local snapshot
+cache. There are no local files to stamp, so every search asks the server for the revision (two small requests)
+and reloads the in-memory copy only when another client wrote.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import time
 import uuid
+from urllib.parse import urlsplit
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -30,13 +36,15 @@ from models.embeddings import DEFAULT_BATCH_SIZE, EMBEDDING_DIM, MODEL_NAME, Min
 from models.data.errors import WorkspaceError
 from models.features import default_as_of
 from models.reviews.ranking import FUSION, fuse
+from models.reviews.relevance import content_terms, is_about, topic_text
+from models.reviews.topics import nearest_topics
 from models.reviews.readonly import CHROMA_DB, peek_revision, private_copy, unreadable
 from models.reviews.snapshot import SNAPSHOT_NAME, load_snapshot, save_snapshot
 from models.reviews.passages import (MISSING_TS as _MISSING_TS, PASSAGE_TOKENS, PassageFilters as _Filters,
                               PassageTable as _Corpus, iso_date as _iso, passage_records, quote_review,
                               resolve_product, split_passages, to_unix as _to_unix)
 
-__all__ = ["ReviewIndex", "index_workspace", "resolve_product", "quote_review", "split_passages",
+__all__ = ["ReviewIndex", "index_workspace", "workspace_index", "parse_chroma_url", "resolve_product", "quote_review", "split_passages",
            "passage_records", "COLLECTION", "PASSAGE_TOKENS", "DEFAULT_MODE", "MODES", "FUSION", "fuse"]
 
 COLLECTION = "reviews"
@@ -59,6 +67,19 @@ def _top(scores: np.ndarray, k: int, positive: bool = False) -> np.ndarray:
     return cand[np.lexsort((cand, -scores[cand]))]
 
 
+def parse_chroma_url(url: str) -> tuple[str, int, bool]:
+    """(host, port, ssl) of a Chroma server URL ``http[s]://host[:port]``; ValueError with the expected form."""
+    parts = urlsplit(str(url).strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path.strip("/"):
+        raise ValueError(f"Chroma server URL {url!r}: expected http://host:port (e.g. http://127.0.0.1:8000)")
+    try:
+        port = parts.port
+    except ValueError as exc:
+        raise ValueError(f"Chroma server URL {url!r}: the port is not a number") from exc
+    ssl = parts.scheme == "https"
+    return parts.hostname, port or (443 if ssl else 8000), ssl
+
+
 # -- the index -------------------------------------------------------------------------------------------
 def _progress_bar(enabled: bool):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -68,11 +89,15 @@ def _progress_bar(enabled: bool):
 
 
 class ReviewIndex:
-    """The persistent review collection under ``path`` (``ws.chroma_dir``); opens lazily on first use."""
+    """The persistent review collection under ``path`` (``ws.chroma_dir``), or on the Chroma server at ``url``
+    (then ``path`` holds only the snapshot cache); opens lazily on first use."""
 
-    def __init__(self, path: str | Path, embed_batch_size: int = DEFAULT_BATCH_SIZE) -> None:
+    def __init__(self, path: str | Path, embed_batch_size: int = DEFAULT_BATCH_SIZE, url: str | None = None) -> None:
         self.path = Path(path)
         self.embed_batch_size = embed_batch_size
+        self.url = url or None
+        if self.url:
+            parse_chroma_url(self.url)  # a malformed URL fails here, not at the first search
         self._client = None
         self._collection = None
         self._writable = False
@@ -80,28 +105,45 @@ class ReviewIndex:
         self._stamp: tuple | None = None
 
     # -- chroma ----------------------------------------------------------------------------------------
-    def _open(self, create: bool = False):
-        """The collection. ``create`` (a writer): the index itself, made if missing. A reader gets Chroma opened
-        on a private copy (``models.reviews.readonly``): opening Chroma writes to its files, a search must not."""
-        if self._collection is not None and (self._writable or not create):
-            return self._collection
-        if not create and not self.path.exists():
-            raise WorkspaceError(f"no review index at {self.path}: run `mka index` first")
+    @property
+    def location(self) -> str:
+        """Where the collection lives: the server URL or the local folder."""
+        return self.url or str(self.path)
+
+    def _connect(self, writable: bool = True):
+        """A client. A local reader gets Chroma opened on a private copy of the folder
+        (``models.reviews.readonly``): opening Chroma writes to its files, and a search must not."""
         import chromadb
         from chromadb.config import Settings
 
-        if create:
-            self.path.mkdir(parents=True, exist_ok=True)
-            where = self.path
-        else:
-            if not (self.path / CHROMA_DB).exists():
-                raise WorkspaceError(f"no review index at {self.path}: run `mka index` first")
-            peek_revision(self.path, COLLECTION, _REVISION_KEY)  # a corrupt file: ArtifactError, not Chroma's 60 lines
-            where = private_copy(self.path, self, skip=(SNAPSHOT_NAME,))
-        try:
-            self._client = chromadb.PersistentClient(path=str(where), settings=Settings(anonymized_telemetry=False))
-        except Exception as exc:  # noqa: BLE001 — whatever Chroma raises on a damaged folder
-            raise unreadable(self.path, exc) from None
+        if not self.url:
+            if writable:
+                self.path.mkdir(parents=True, exist_ok=True)
+                where = self.path
+            else:
+                if not (self.path / CHROMA_DB).exists():
+                    raise WorkspaceError(f"no review index at {self.path}: run `mka index` first")
+                peek_revision(self.path, COLLECTION, _REVISION_KEY)  # corrupt: ArtifactError, not Chroma's 60 lines
+                where = private_copy(self.path, self, skip=(SNAPSHOT_NAME,))
+            try:
+                return chromadb.PersistentClient(path=str(where), settings=Settings(anonymized_telemetry=False))
+            except Exception as exc:  # noqa: BLE001 — whatever Chroma raises on a damaged folder
+                raise unreadable(self.path, exc) from None
+        host, port, ssl = parse_chroma_url(self.url)
+        try:  # the client checks the tenant and database on the server, so an unreachable server fails here
+            return chromadb.HttpClient(host=host, port=port, ssl=ssl, settings=Settings(anonymized_telemetry=False))
+        except Exception as exc:  # httpx ConnectError / chromadb errors, depending on the version
+            raise WorkspaceError(f"cannot reach the Chroma server at {self.url} ({type(exc).__name__}: "
+                                 f"{str(exc)[:160]}); start one with `chroma run --path DIR --port PORT` or drop "
+                                 f"--chroma-url / MKA_CHROMA_URL to use the workspace's own index") from exc
+
+    def _open(self, create: bool = False):
+        """The collection; ``create`` (a writer): the index itself, made if missing; else read-only."""
+        if self._collection is not None and (self._writable or not create or self.url):
+            return self._collection
+        if not create and not self.url and not self.path.exists():
+            raise WorkspaceError(f"no review index at {self.path}: run `mka index` first")
+        self._client = self._connect(writable=create)
         self._writable = create
         if create:
             self._collection = self._client.get_or_create_collection(
@@ -110,15 +152,17 @@ class ReviewIndex:
             try:
                 self._collection = self._client.get_collection(COLLECTION, embedding_function=MiniLMEmbeddingFunction())
             except Exception as exc:  # chromadb raises NotFoundError / ValueError depending on the version
-                raise WorkspaceError(f"no review index at {self.path}: run `mka index` first") from exc
+                raise WorkspaceError(f"no review index at {self.location}: run `mka index` first") from exc
         return self._collection
 
     def count(self) -> int:
         """Number of passages in the index (0 when there is no index yet)."""
         try:
-            peeked = peek_revision(self.path, COLLECTION, _REVISION_KEY)
+            peeked = None if self.url else peek_revision(self.path, COLLECTION, _REVISION_KEY)
             return int(peeked[0]) if peeked is not None else int(self._open().count())
         except WorkspaceError:
+            if self.url and self._client is None:  # the server is unreachable: that is not an empty index
+                raise
             return 0
 
     def _revision(self, coll) -> tuple[int, Any]:
@@ -137,8 +181,11 @@ class ReviewIndex:
         self._corpus = None
 
     def _store_stamp(self) -> tuple:
-        """Inode, size and mtime of Chroma's SQLite files: every write to the collection changes them."""
+        """Inode, size and mtime of Chroma's SQLite files: every write to the collection changes them.
+        Empty on a server (no local files): the revision is then asked on every search."""
         stamp = []
+        if self.url:
+            return ()
         for name in (_CHROMA_DB, _CHROMA_DB + "-wal"):
             try:
                 st = (self.path / name).stat()
@@ -148,7 +195,7 @@ class ReviewIndex:
         return tuple(stamp)
 
     def _load_corpus(self) -> _Corpus:
-        if not self.path.exists():
+        if not self.url and not self.path.exists():
             raise WorkspaceError(f"no review index at {self.path}: run `mka index` first")
         # Asking for the revision costs tens of ms per search; an unchanged stamp of Chroma's files proves
         # nothing was written since the last check. Stamped before the revision is read, so a write in between
@@ -156,8 +203,8 @@ class ReviewIndex:
         stamp = self._store_stamp()
         if self._corpus is not None and stamp and stamp == self._stamp:
             return self._corpus
-        # read-only from the SQLite file when its layout is known; Chroma itself (a private copy) otherwise
-        key = None if self._writable else peek_revision(self.path, COLLECTION, _REVISION_KEY)
+        # a local index: read-only from its SQLite file when the layout is known; else Chroma (a private copy)
+        key = None if self.url or self._writable else peek_revision(self.path, COLLECTION, _REVISION_KEY)
         if key is None:
             key = self._revision(self._open())
         if self._corpus is None or key != self._corpus.revision:
@@ -166,6 +213,7 @@ class ReviewIndex:
                 self._corpus = self._read_collection(self._open(), key)
                 if key[1] is not None:  # without a revision token a stale snapshot could not be told apart
                     with contextlib.suppress(OSError):  # no snapshot only means the next process reads Chroma too
+                        self.path.mkdir(parents=True, exist_ok=True)
                         save_snapshot(self._corpus, self.path / SNAPSHOT_NAME)
         # mtimes tick coarsely: a later write within the same tick and leaving the size as it was would keep a
         # fresh stamp unchanged, so a stamp is trusted only once its newest mtime is old enough
@@ -328,6 +376,23 @@ class ReviewIndex:
                 out["product_dense"] = inside(product_dense[corpus.review_product()])
         return out
 
+    def check_topic(self, query: str, hits: Sequence[dict], suggest: int = 3) -> dict:
+        """Is any of ``hits`` (from :meth:`search`) about the query's topic (models/reviews/relevance.py)?
+
+        {"no_match", "about" (per hit), "nearest_topics" (when no_match: phrases that do occur near the query)}.
+        """
+        if not hits or not content_terms(query):
+            return {"no_match": False, "about": [True] * len(hits), "nearest_topics": []}
+        corpus = self._load_corpus()
+        vec = embed([topic_text(query) or str(query)])[0]
+        cos = corpus.per_review(corpus.dense_scores(vec), None)
+        row = {r: i for i, r in enumerate(corpus.reviews)} if len(hits) > 50 else None
+        at = (lambda r: row[r]) if row else (lambda r: int(np.searchsorted(corpus.reviews, r)))  # noqa: E731
+        about = is_about(query, [h.get("text", "") for h in hits], [float(cos[at(str(h["review_id"]))]) for h in hits])
+        no_match = not any(about)
+        near = nearest_topics(vec, cos, corpus.review_docs(), exclude=topic_text(query), k=suggest) if no_match else []
+        return {"no_match": no_match, "about": about, "nearest_topics": near}
+
     def _hit(self, corpus: _Corpus, review_id: str, score: float) -> dict:
         positions = corpus.review_positions(review_id)
         first = positions[np.argmin(corpus.passage[positions])]
@@ -369,9 +434,14 @@ def _as_of(ws) -> str | None:
     return None
 
 
+def workspace_index(ws, **kwargs: Any) -> ReviewIndex:
+    """The workspace's review index: ``ws.chroma_dir``, or the Chroma server at ``ws.chroma_url`` when set."""
+    return ReviewIndex(ws.chroma_dir, url=getattr(ws, "chroma_url", None), **kwargs)
+
+
 def index_workspace(ws, progress: bool = True) -> dict:
-    """Upsert the workspace's reviews table into ``ws.chroma_dir`` and note the index in the manifest, under the
-    workspace write lock (one writer at a time; the reviews cannot change while they are indexed)."""
+    """Upsert the workspace's reviews table into its review index (``workspace_index``) and note it in the
+    manifest, under the workspace write lock (one writer at a time; the reviews cannot change while indexed)."""
     with ws.write_lock():
         return _index_workspace(ws, progress)
 
@@ -379,9 +449,10 @@ def index_workspace(ws, progress: bool = True) -> dict:
 def _index_workspace(ws, progress: bool) -> dict:
     reviews = ws.read_table("reviews")
     products = ws.read_table("products") if ws.has_table("products") else None
-    stats = ReviewIndex(ws.chroma_dir).upsert_reviews(reviews, products, progress=progress)
-    info = {**stats, "as_of": _as_of(ws), "data_hash": ws.data_hash(), "path": str(ws.chroma_dir),
-            "collection": COLLECTION, "default_mode": DEFAULT_MODE,
+    index = workspace_index(ws)
+    stats = index.upsert_reviews(reviews, products, progress=progress)
+    info = {**stats, "as_of": _as_of(ws), "data_hash": ws.data_hash(), "path": index.location,
+            "server": index.url, "collection": COLLECTION, "default_mode": DEFAULT_MODE,
             "n_synthetic": int(reviews["synthetic"].fillna(False).astype(bool).sum()) if "synthetic" in reviews else 0}
     ws.record_artifact("review_index", info)
     return info

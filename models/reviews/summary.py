@@ -16,8 +16,7 @@ from sklearn.cluster import KMeans
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
 from models.data.errors import WorkspaceError
-from models.reviews.index import ReviewIndex
-from models.reviews.relevance import any_mention
+from models.reviews.index import workspace_index
 
 __all__ = ["summarize_reviews", "choose_n_themes", "key_phrases", "MAX_QUERY_REVIEWS"]
 
@@ -145,16 +144,18 @@ def summarize_reviews(ws, product: str | None = None, query: str | None = None, 
     match it best (default ranking). With neither, all indexed reviews. ``no_match`` is True (and nothing is
     summarized) when no matching review mentions the query's topic (models/reviews/relevance.py).
     """
-    index = ReviewIndex(ws.chroma_dir)
-    no_match = False
+    index = workspace_index(ws)
+    no_match, nearest = False, []
     if index.count() == 0:
-        raise WorkspaceError(f"the review index in {ws.chroma_dir} is empty: run `mka index` first")
+        raise WorkspaceError(f"the review index in {index.location} is empty: run `mka index` first")
     if query and str(query).strip():
         hits = index.search(str(query), product=product, k=max_query_reviews)
-        if hits and not any_mention(str(query), [h.get("text", "") for h in hits]):
+        check = index.check_topic(str(query), hits[:10])  # the same top hits the search tool judges
+        if check["no_match"]:
             # abstain: no retrieved review is about the topic (models/reviews/relevance.py)
             hits = []
             no_match = True
+            nearest = check["nearest_topics"]
         review_ids = [h["review_id"] for h in hits]
         passages, vecs = index.passages(review_ids=review_ids)
     else:
@@ -173,4 +174,5 @@ def summarize_reviews(ws, product: str | None = None, query: str | None = None, 
         "review_ids": reviews["review_id"].astype(str).tolist(),
         "synthetic": bool(reviews["synthetic"].any()),
         "no_match": no_match,
+        **({"nearest_topics": nearest} if no_match else {}),
     }

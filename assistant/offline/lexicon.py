@@ -1,0 +1,132 @@
+"""The words of the analytics grammar: metric and dimension phrases, data we do not hold, filler words.
+
+Every phrase maps to a name the semantic layer declares (models/analytics/layer.py); the parser keeps only the
+names the workspace's layer actually offers and says so for the others.
+"""
+
+from __future__ import annotations
+
+__all__ = ["METRIC_PHRASES", "DIM_PHRASES", "UNHELD", "FILLER", "GROUP_CUES", "TIME_DIMS", "CUSTOMER_MEASURES"]
+
+# (regex over the normalised question, metric). Longer, more specific phrases first: the first match wins a span.
+METRIC_PHRASES: list[tuple[str, str]] = [
+    (r"coupon redemption rates?|redemption rates?|share of (targeted )?customers who redeemed", "coupon_redemption_rate"),
+    (r"campaign reach|reach(ed)?|customers? (were )?targeted|targeted customers|people targeted", "campaign_reach"),
+    (r"(customers|households|shoppers|people) who redeemed( a)?( coupons?)?|redeeming (customers|households|shoppers)|"
+     r"redeemers", "redeeming_customers"),
+    (r"coupon redemptions?|coupons? (were |was |have been |got )?redeemed|redeemed coupons?|redemptions?|coupons? (were )?used|coupon use", "coupon_redemptions"),
+    (r"coupon discounts?|coupon savings|coupon value|value of coupons", "coupon_discount"),
+    (r"repeat (customer|purchase|buyer)s?( share| rate)?|repeat rate|share of (customers|buyers) (who )?(bought|buy|"
+     r"ordered|shop(ped)?) (more than once|again|twice)|buy more than once|bought more than once|retention( rate)?",
+     "repeat_customer_share"),
+    (r"new (customers|households|shoppers|buyers)|first[- ]time (customers|buyers|shoppers)|customer acquisition|"
+     r"acquired customers", "new_customers"),
+    (r"returning (customers|households|shoppers|buyers)", "returning_customers"),
+    (r"(average|avg|mean|typical) (basket|order|ticket|transaction|purchase|cart)( size| value| amount| spend)?|"
+     r"basket (size|value)|aov|(spend|revenue|sales|spent) per (order|basket|transaction|trip|visit)|"
+     r"order value", "avg_basket"),
+    (r"(orders|baskets|visits|trips|transactions|purchases) per (customer|household|shopper|buyer)|"
+     r"purchase frequency|shopping frequency|order frequency", "orders_per_customer"),
+    (r"(revenue|sales|spend|spending|spent) per (customer|household|shopper|buyer|head)|arpu|"
+     r"(average|avg|mean) (customer|household) (spend|value|revenue)|(average|avg|mean) (spend|spending) "
+     r"(of|by|per) (a )?(customer|household)s?", "revenue_per_customer"),
+    (r"line items?|order lines?|lines sold|basket lines", "line_items"),
+    (r"units?( sold)?|quantity|quantities|how many items|number of items|items sold|volume", "units"),
+    (r"(retailer |store |total )?discounts?( given)?|markdowns?|money off", "discount"),
+    (r"(number of |how many |count of |total )?(orders|baskets|transactions|purchases|trips|shopping trips|visits|"
+     r"checkouts)|order count|basket count", "orders"),
+    (r"(number of |how many |count of |total |distinct |unique |active )(customers|households|shoppers|buyers|"
+     r"clients)|customer count|household count|customers? (bought|shopped|purchased|ordered)", "customers"),
+    (r"revenue|sales|turnover|takings|gmv|money|spend|spending|spent|(how much|what) did (we|they|customers|"
+     r"households) (make|sell|earn|take)|(how much|what) (we|they) (made|sold|earned)|earn(ed|ings)?|"
+     r"sold|sell|income from sales", "revenue"),
+]
+
+# (regex, dimension): words that name a dimension (as a group-by when a cue precedes them)
+DIM_PHRASES: list[tuple[str, str]] = [
+    (r"campaign types?|types? of campaigns?|kinds? of campaigns?", "campaign_type"),
+    (r"campaigns?", "campaign"),
+    (r"day of (the )?week|days of (the )?week|weekdays?|week ?days?", "weekday"),
+    (r"hour of (the )?day|time of (the )?day|hours?|hourly", "hour"),
+    (r"days?|daily|dates?", "day"),
+    (r"weeks?|weekly", "week"),
+    (r"months?|monthly|calendar months?", "month"),
+    (r"quarters?|quarterly", "quarter"),
+    (r"years?|yearly|annual(ly)?", "year"),
+    (r"departments?|depts?", "department"),
+    (r"(product )?categor(y|ies)|product types?|commodit(y|ies)", "category"),
+    (r"brands?|brand types?|private label vs national|national vs private", "brand"),
+    (r"products?|items?|skus?|articles?", "product"),
+    (r"stores?|shops?|locations?|branch(es)?|outlets?", "store"),
+    (r"(customer )?segments?|clusters?|customer groups?", "segment"),
+    (r"(household )?income( groups?| bands?| brackets?| levels?| ranges?| classes?)?", "income"),
+    (r"age( groups?| bands?| brackets?| ranges?| classes?)?|ages", "age"),
+    (r"home ?ownership|homeowners? (vs|or|and) renters?|owners? (vs|or|and) renters?|housing( status)?|"
+     r"own or rent|owning or renting", "home_ownership"),
+    (r"marital status|married (vs|or|and) (single|unmarried)", "marital_status"),
+    (r"household sizes?|size of (the )?households?|household members|people in the household", "household_size"),
+    (r"household (composition|comp|types?|makeup)|family types?", "household_comp"),
+    (r"(number of )?(kids|children)( count)?|kids count", "kids_count"),
+]
+TIME_DIMS = ("day", "week", "month", "quarter", "year", "weekday", "hour")
+
+# words before a dimension that make it a group-by
+GROUP_CUES = (r"by|per|each|every|across|split by|broken down by|breakdown by|break(ing)? down by|for each|for every|"
+              r"for all|which|what|top \d+|bottom \d+|top|bottom|best|worst|all|among|between|grouped by|group by|over|compare|"
+              r"biggest|largest|leading|highest|lowest|smallest|most|least|best[- ]selling|selling|performing|popular")
+
+# data no table of ours holds: (regex, plain words)
+UNHELD: list[tuple[str, str]] = [
+    (r"ad(vertising)? spend|advertising (spend|costs?|budget)|marketing (spend|costs?|budget)|media spend|"
+     r"cost per (click|acquisition|lead)|cpc|cpa|cpm|roas|return on ad spend|ad budget", "advertising spend"),
+    (r"impressions|click[- ]?through( rates?)?|ctr|clicks|ad clicks|open rates?|email opens?|unsubscribes?|"
+     r"bounce rates?", "ad or email engagement (impressions, clicks, opens)"),
+    (r"web(site)? (traffic|visits|visitors|sessions)|site (traffic|visits|visitors)|page ?views|sessions|"
+     r"unique visitors|online traffic|app (installs|downloads|users)", "web or app traffic"),
+    (r"e-?mail address(es)?|e-?mails? of|(their|his|her|customer'?s?) e-?mails?|phone numbers?|"
+     r"(home |postal |mailing )?address(es)?|contact details|names? of (the )?customers?|customer names?|"
+     r"date of birth|birthdays?|gender|ethnicity", "customer contact or identity details"),
+    (r"(gross |net |profit )?margins?|profits?|profitability|cost of goods( sold)?|cogs|markup|unit costs?|"
+     r"wholesale (cost|price)s?|earnings before", "costs, margins or profit"),
+    (r"returns? rate|refunds?|returned items|product returns|how many returns|number of returns|returns",
+     "returns or refunds as a measure"),
+    (r"inventory|stock levels?|out of stock|stockouts?|in stock|shelf space", "inventory or stock"),
+    (r"shipping|delivery times?|deliveries|fulfil?ment|shipments?", "shipping or delivery"),
+    (r"nps|net promoter|customer satisfaction|csat|survey", "satisfaction surveys"),
+    (r"cart abandon\w*|abandoned carts?|checkout abandon\w*|conversion rates?|funnel", "web conversion or cart data"),
+    (r"competitors?|market share|competition", "competitor or market data"),
+    (r"employees?|staff|cashiers?|headcount|wages|payroll", "staff data"),
+    (r"weather|temperature|rain", "weather"),
+    (r"social media|followers|instagram|facebook|twitter|tiktok|likes", "social media"),
+]
+
+# what a customer-level condition measures, by the words after the number
+CUSTOMER_MEASURES: list[tuple[str, str]] = [
+    (r"orders?|baskets?|purchases?|visits?|trips?|transactions?|times", "orders"),
+    (r"items?|units?", "units"),
+]
+
+# words that carry no query content (what remains after the parse must be empty or filler)
+FILLER = set("""a an the of for in on at to and or is are was were be been being do does did done what which who whom
+how why when where about with from by me us our ours we my i you your show showing find give gave list tell any some
+all there their them they it its this that these those please can could would should will shall let see get got have
+has had look looking compare compared comparing versus vs against between each every per total overall much many
+number count amount value values sum level levels most more less least fewest than highest lowest biggest smallest
+largest top bottom best worst rank ranking ranked order ordered sort sorted sorting breakdown break broken down split
+across among over under above below up into out via vs. so far year month week day quarter time times period periods
+during since until till before after last past previous prior this current next same also just only then now
+please ok okay hey hi one two three four five six seven eight nine ten n number percent percentage share %
+table chart graph plot trend trends trending went go going goes did do grow grew growth change changed changes
+increase increased decrease decreased drop dropped fall fell rise rose difference differ differences vs
+customer customers household households shopper shoppers people buyer buyers client clients
+make made earn earned sell sold bring brought generate generated come comes came from were
+like such kind kinds type types sort whole entire full complete record data numbers figures figure stats statistics
+report summary summarise summarize overview give tell show display see view get pull fetch compute calculate
+big small high low good bad great strong weak performing performance perform performed doing done
+spent spend spending buy bought purchase purchased shop shopped shopping order ordered placed place
+had having has been being get got getting say says said know known exactly roughly approximately about around
+distinct unique individual separate respectively respective overall altogether combined together
+ago back recent recently lately latest newest oldest first second third fourth half quarter's month's year's week's
+mine ours theirs own owned lot lots bit few several various some both either neither other others another
+well very really quite much more most many something anything everything thing things stuff
+happen happened happening look looks looked like""".split())

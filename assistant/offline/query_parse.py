@@ -1,0 +1,643 @@
+"""Parse an analytics question into the semantic layer's QuerySpec, naming every part it cannot map.
+
+The grammar is the layer's own: metric and dimension phrases (lexicon.py), the workspace's stored values (every
+department, category, brand, customer attribute value, campaign, segment), time windows anchored on the last
+order date (periods.py), rankings, customer-level thresholds, concentration and shares. Words are first
+spell-corrected against that vocabulary (typos such as "revnue" or "catgory"). Whatever the parse cannot place —
+data we do not hold, a value that is not in the data, a period outside it, a word that names nothing — is listed
+in ``problems`` in plain words; the planner then says so instead of answering a different question.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import pandas as pd
+
+from .lexicon import CUSTOMER_MEASURES, DIM_PHRASES, FILLER, GROUP_CUES, METRIC_PHRASES, TIME_DIMS, UNHELD
+from .periods import MONTH_NAMES, Window, parse_periods
+
+__all__ = ["Vocab", "QueryParse", "parse_query", "spell_correct"]
+
+_NUMW = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+         "ten": 10, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "fifty": 50, "sixty": 60, "ninety": 90,
+         "hundred": 100}
+_NUM = r"(\d[\d,]*(?:\.\d+)?|" + "|".join(sorted(_NUMW, key=len, reverse=True)) + r")"
+_MASK = "~"
+
+
+@dataclass
+class Vocab:
+    """What the workspace's layer offers (from ToolContext.query_vocabulary)."""
+
+    metrics: dict[str, str] = field(default_factory=dict)
+    dimensions: dict[str, str] = field(default_factory=dict)
+    unavailable: dict[str, str] = field(default_factory=dict)
+    values: dict[str, list[str]] = field(default_factory=dict)
+    first: pd.Timestamp | None = None
+    last: pd.Timestamp | None = None
+    _index: dict | None = field(default=None, repr=False)
+    _words: set | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any] | None) -> "Vocab":
+        d = d or {}
+        ts = lambda v: pd.Timestamp(v) if v else None
+        return cls(dict(d.get("metrics") or {}), dict(d.get("dimensions") or {}), dict(d.get("unavailable") or {}),
+                   {k: list(v) for k, v in (d.get("values") or {}).items()}, ts(d.get("first_date")),
+                   ts(d.get("last_date")))
+
+    @property
+    def value_index(self) -> dict[str, list[tuple[str, str]]]:
+        """normalised value text -> [(dimension, stored value)]."""
+        if self._index is None:
+            idx: dict[str, list[tuple[str, str]]] = {}
+            for dim, vals in self.values.items():
+                for v in vals:
+                    for key in _value_keys(dim, v):
+                        idx.setdefault(key, [])
+                        if (dim, v) not in idx[key]:
+                            idx[key].append((dim, v))
+            self._index = idx
+        return self._index
+
+    @property
+    def words(self) -> set[str]:
+        """Every word the grammar knows (for spell correction)."""
+        if self._words is None:
+            w = set(FILLER)
+            for pat, _ in METRIC_PHRASES + DIM_PHRASES + UNHELD:
+                w.update(re.findall(r"[a-z]{3,}", pat))
+            for key in self.value_index:
+                w.update(x for x in key.split() if len(x) >= 3 and x.isalpha())
+            w.update(MONTH_NAMES)
+            for pat in _ATTR_WORDS.values():
+                w.update(re.findall(r"[a-z]{3,}", pat))
+            w.update(("earning", "earnings", "something", "anything", "everything", "aged", "older", "younger"))
+            w.update(m.replace("_", " ") for m in list(self.metrics) + list(self.dimensions))
+            self._words = w
+        return self._words
+
+
+def _norm(text: str) -> str:
+    return " ".join(_stem(w) for w in re.sub(r"[^a-z0-9+]+", " ", str(text).lower()).split())
+
+
+def _stem(w: str) -> str:
+    if len(w) > 4 and w.endswith("ies"):
+        return w[:-3] + "y"
+    if len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
+        return w[:-1]
+    return w
+
+
+def _value_keys(dim: str, v: str) -> list[str]:
+    n = _norm(v)
+    keys = [n] if n else []
+    if dim == "campaign":
+        keys = [f"campaign {n}", f"campaign number {n}", f"campaign id {n}", f"campaign #{n}"]
+    elif dim == "campaign_type":
+        keys += [n.replace("type ", "type ") + " campaign", n]
+    elif re.fullmatch(r"[0-9+ ]+", n or "x"):
+        keys = []  # bare numbers only with their attribute's words (parsed separately)
+    return [k for k in keys if len(k) >= 3]
+
+
+@dataclass
+class QueryParse:
+    spec: dict = field(default_factory=dict)
+    windows: list[Window] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)   # plain words: what cannot be answered as asked
+    blocking: bool = False      # a problem that leaves no honest query to run
+    signals: set[str] = field(default_factory=set)      # what was recognised (compare, filter, rank, ...)
+    ignored: list[str] = field(default_factory=list)    # words left over (named in the answer)
+    focus: list[tuple[str, str]] = field(default_factory=list)  # (dimension, value) asked about in a share
+
+    @property
+    def confident(self) -> bool:
+        return not self.problems and not self.ignored
+
+
+def spell_correct(q: str, vocab: Vocab) -> str:
+    """Replace unknown words by the closest grammar word (same length class); others are left as written."""
+    words = vocab.words
+
+    def fix(m: re.Match) -> str:
+        w = m.group(0)
+        lw = w.lower()
+        if len(lw) < 4 or lw in words or _stem(lw) in words or lw.rstrip("s") in words:
+            return w
+        cutoff = 0.86 if len(lw) <= 5 else 0.8
+        hit = difflib.get_close_matches(lw, words, n=1, cutoff=cutoff)
+        return hit[0] if hit else w
+
+    return re.sub(r"[A-Za-z]+", fix, q)
+
+
+class _Text:
+    """The question in lower case with consumed spans masked (positions stay aligned)."""
+
+    def __init__(self, q: str) -> None:
+        self.raw = q.lower().replace("’", "'")
+        self.work = self.raw
+
+    def take(self, span: tuple[int, int]) -> None:
+        a, b = span
+        self.work = self.work[:a] + _MASK * (b - a) + self.work[b:]
+
+    def search(self, pat: str, start: int = 0):
+        return re.search(pat, self.work[start:]) if not start else re.compile(pat).search(self.work, start)
+
+    def finditer(self, pat: str):
+        return list(re.finditer(pat, self.work))
+
+    def left(self) -> list[str]:
+        return re.findall(r"[a-z][a-z']+", re.sub(r"[^a-z' ]", " ", self.work))
+
+
+def _n(tok: str) -> float:
+    tok = tok.replace(",", "")
+    return float(tok) if re.fullmatch(r"\d+(\.\d+)?", tok) else float(_NUMW[tok])
+
+
+def _int(x: float) -> int | float:
+    return int(x) if float(x).is_integer() else x
+
+
+def parse_query(question: str, vocab: Vocab) -> QueryParse:
+    """The QuerySpec dict for ``question`` plus what could not be mapped."""
+    out = QueryParse()
+    q = re.sub(r"(?i)n[’']t\b", " not", str(question))
+    q = spell_correct(q, vocab)
+    tx = _Text(q)
+    spec: dict[str, Any] = {}
+    _unheld(tx, out)
+    _periods(tx, vocab, spec, out)
+    _customer_conditions(tx, spec, out)
+    _rank(tx, spec, out)
+    metrics = _metrics(tx, vocab, out)
+    _values(tx, vocab, spec, out)
+    _unknown_named(tx, vocab, out)
+    by = _dims(tx, vocab, spec, out)
+    if not metrics and "unheld" in out.signals:
+        out.blocking = True  # the thing asked for is data we do not hold
+    if metrics:
+        out.signals.add("metric")
+    cust_dims = set(vocab.values) - {"department", "category", "brand", "campaign", "campaign_type", "segment"}
+    counting = re.search(r"\b(how many|number of|count of|count the)\b", tx.raw)
+    if not metrics:
+        if "customer_conditions" in spec or "inactive_days" in spec or (counting and any(
+                f["dimension"] in cust_dims for f in spec.get("filters") or [])):
+            metrics = ["customers"]
+        elif "concentration" in spec:
+            metrics = [spec["concentration"].get("measure", "revenue")]
+        else:
+            metrics = ["revenue"]
+    spec["metrics"] = metrics
+    if by:
+        spec["by"] = by
+    _finish(tx, vocab, spec, out)
+    out.spec = spec
+    out.ignored = [w for w in tx.left() if w not in FILLER and _stem(w) not in FILLER and len(w) > 2
+                   and w not in MONTH_NAMES and not _is_dim_word(w)]
+    return out
+
+
+def _is_dim_word(w: str) -> bool:
+    return any(re.fullmatch(p, w) for p, _ in DIM_PHRASES)
+
+
+def _unheld(tx: _Text, out: QueryParse) -> None:
+    for pat, words in UNHELD:
+        for m in tx.finditer(r"\b(" + pat + r")\b"):
+            out.problems.append(f"I don't have {words} in your data (\"{m.group(0)}\"): your workspace holds orders, "
+                                f"products, customers' household attributes, campaigns and coupon redemptions")
+            out.signals.add("unheld")
+            tx.take(m.span())
+            break
+
+
+def _periods(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse) -> None:
+    p = parse_periods(tx.work, vocab.last, vocab.first)
+    for s in p.spans or []:
+        tx.take(s)
+    for prob in p.problems or []:
+        out.problems.append(prob)
+        out.blocking = True
+    if p.compare:
+        a, b = p.compare
+        spec["compare"] = [a.text, b.text]
+        out.windows = [a, b]
+        out.signals.add("compare")
+    elif p.window:
+        w = p.window
+        spec["start"] = spec["end"] = w.text if ".." not in w.text else None
+        if ".." in w.text:
+            spec["start"], spec["end"] = str(w.start.date()), str(w.end.date())
+        out.windows = [w]
+        out.signals.add("period")
+
+
+def _days(n: float, unit: str) -> int:
+    return int(round(n * {"day": 1, "week": 7, "month": 30, "year": 365}[unit]))
+
+
+def _customer_conditions(tx: _Text, spec: dict, out: QueryParse) -> None:
+    # not bought for N days / inactive for N weeks / no purchase in the last N months / lapsed 60+ days
+    m = tx.search(r"\b(?:not|n't|never|no longer|stopped)\s+(?:\w+\s+){0,3}?(?:bought|buy|buying|purchased|purchase|"
+                  r"shopped|shop|ordered|order|visited|come back|returned)\w*\s+(?:anything\s+|at all\s+)?"
+                  r"(?:for|in|during|within|over)\s+(?:the\s+)?(?:last\s+|past\s+)?(?:more than\s+|over\s+|at least\s+)?"
+                  + _NUM + r"\+?\s*(day|week|month|year)s?\b|"
+                  r"\b(?:inactive|lapsed|dormant|quiet|absent)\s+(?:for\s+)?(?:more than\s+|over\s+|at least\s+)?"
+                  + _NUM + r"\+?\s*(day|week|month|year)s?\b|"
+                  r"\bno (?:purchases?|orders?|visits?|shopping)\s+(?:for|in|during|within)\s+(?:the\s+)?"
+                  r"(?:last\s+|past\s+)?" + _NUM + r"\s*(day|week|month|year)s?\b|"
+                  r"\blast (?:purchase|order|visit|bought)\s+(?:was\s+)?(?:more than|over|at least)\s+" + _NUM +
+                  r"\s*(day|week|month|year)s?\s+ago\b")
+    if m:
+        g = [x for x in m.groups() if x]
+        spec["inactive_days"] = _days(_n(g[0]), g[1])
+        out.signals.add("threshold")
+        tx.take(m.span())
+    conds = []
+    money = r"\$?\s*" + _NUM + r"\s*(k\b)?"
+    ops = {"more than": ">", "over": ">", "above": ">", "greater than": ">", "at least": ">=", "or more": ">=",
+           "minimum of": ">=", "no less than": ">=", "less than": "<", "fewer than": "<", "under": "<", "below": "<",
+           "at most": "<=", "or fewer": "<=", "or less": "<=", "no more than": "<=", "exactly": "="}
+    opre = r"(more than|over|above|greater than|at least|minimum of|no less than|less than|fewer than|under|below|" \
+           r"at most|no more than|exactly)"
+    # "between $100 and $500"
+    for m in tx.finditer(r"\b(?:spent|spend|spending|revenue|sales)\s+(?:of\s+)?between\s+" + money + r"\s+and\s+" +
+                         money):
+        lo, hi = _n(m.group(1)) * (1000 if m.group(2) else 1), _n(m.group(3)) * (1000 if m.group(4) else 1)
+        conds.append({"measure": "revenue", "op": "between", "value": [_int(lo), _int(hi)]})
+        tx.take(m.span())
+    for m in tx.finditer(r"\b(?:spent|spend|spending|spends|worth)\s+(?:a total of\s+|in total\s+)?" + opre + r"\s+" +
+                         money + r"|\b" + opre + r"\s+" + r"\$\s*" + _NUM + r"\s*(k\b)?(?:\s+(?:in\s+)?(?:total\s+)?"
+                         r"(?:spend|spent|revenue|sales))?"):
+        g = m.groups()
+        word, num, k = (g[0], g[1], g[2]) if g[0] else (g[3], g[4], g[5])
+        conds.append({"measure": "revenue", "op": ops[word], "value": _int(_n(num) * (1000 if k else 1))})
+        tx.take(m.span())
+    meas = "|".join(p for p, _ in CUSTOMER_MEASURES)
+    for m in tx.finditer(r"\b" + opre + r"\s+" + _NUM + r"\s+(" + meas + r")\b|\b" + _NUM + r"\s+(or more|or fewer|or less|"
+                         r"\+)\s+(" + meas + r")\b|\b" + _NUM + r"\+\s+(" + meas + r")\b"):
+        g = m.groups()
+        if g[0]:
+            word, num, what = g[0], g[1], g[2]
+        elif g[3]:
+            word, num, what = g[4], g[3], g[5]
+        else:
+            word, num, what = "or more", g[6], g[7]
+        word = "or more" if word == "+" else word
+        measure = next(name for p, name in CUSTOMER_MEASURES if re.fullmatch(p, what))
+        conds.append({"measure": measure, "op": ops[word], "value": _int(_n(num))})
+        tx.take(m.span())
+    m = tx.search(r"\b(?:bought|ordered|shopped|purchased)\s+(only\s+)?once\b|\bone[- ]time (?:buyers|customers|shoppers)\b")
+    if m:
+        conds.append({"measure": "orders", "op": "=", "value": 1})
+        tx.take(m.span())
+    if conds:
+        spec["customer_conditions"] = conds
+        out.signals.add("threshold")
+    # concentration: "top 10% of customers", "top 1%, 10% and 20% of households"
+    m = tx.search(r"\b(?:top|best|biggest|largest|highest[- ]spending)\s+((?:\d+(?:\.\d+)?\s*%\s*(?:,|and|or)?\s*)+)"
+                  r"(?:percent\s+)?(?:of\s+)?(?:our\s+|the\s+|all\s+)?(?:customers|households|shoppers|buyers|clients|"
+                  r"spenders)\b|\b((?:\d+(?:\.\d+)?)\s*(?:%|percent))\s+(?:of\s+)?(?:our\s+|the\s+)?(?:best|top|biggest)\s+"
+                  r"(?:customers|households|shoppers|buyers|spenders)\b")
+    if m:
+        pcts = [_int(float(x)) for x in re.findall(r"\d+(?:\.\d+)?", m.group(1) or m.group(2))]
+        spec["concentration"] = {"top_pct": pcts[0] if len(pcts) == 1 else pcts}
+        out.signals.add("concentration")
+        tx.take(m.span())
+    elif tx.search(r"\b(concentrat\w+|pareto|80 ?/ ?20)\b"):
+        m = tx.search(r"\b(concentrat\w+|pareto|80 ?/ ?20)\b")
+        spec["concentration"] = {"top_pct": [1, 10, 20]}
+        out.signals.add("concentration")
+        tx.take(m.span())
+
+
+def _rank(tx: _Text, spec: dict, out: QueryParse) -> None:
+    m = tx.search(r"\b(top|best|highest|biggest|largest|leading|first)\s+" + _NUM + r"\b(?!\s*%)|\b" + _NUM +
+                  r"\s+(best|biggest|largest|top|highest|most popular|best[- ]selling|leading)\b")
+    if m:
+        num = m.group(2) or m.group(3)
+        spec["top"] = int(_n(num))
+        out.signals.add("rank")
+        tx.take(m.span())
+    m = tx.search(r"\b(bottom|worst|lowest|smallest|least|weakest|last)\s+" + _NUM + r"\b(?!\s*%)|\b" + _NUM +
+                  r"\s+(worst|smallest|lowest|weakest|least popular|slowest[- ]selling)\b")
+    if m and not re.match(r"last\s+\d+\s*(day|week|month|quarter|year)", m.group(0)):
+        num = m.group(2) or m.group(3)
+        spec["top"] = int(_n(num))
+        spec["descending"] = False
+        out.signals.add("rank")
+        tx.take(m.span())
+    # superlatives: "which month was highest", "the department with the most revenue", "lowest"
+    low = tx.search(r"\b(lowest|least|smallest|worst|weakest|fewest|slowest|bottom|minimum|min)\b")
+    high = tx.search(r"\b(highest|most|biggest|largest|best|top|strongest|peak|maximum|max|record|busiest|"
+                     r"most popular|best[- ]selling|bestsellers?|leading)\b")
+    if "top" not in spec and (low or high):
+        grow = tx.search(r"\b(grew|grow|growing|growth|increase\w*|rose|gain\w*|improv\w*|up)\b")
+        fall = tx.search(r"\b(drop\w*|fell|fall\w*|declin\w*|decreas\w*|shrank|shrink\w*|lost|down)\b")
+        if low and (not high or low.start() < high.start()):
+            spec["descending"] = False
+            out.signals.add("superlative")
+            tx.take(low.span())
+        elif high:
+            out.signals.add("superlative")
+            nxt = tx.work[high.end():high.end() + 30]
+            if high.group(0) in ("top", "best", "biggest", "largest", "leading", "highest", "best selling",
+                                 "best-selling", "most popular") and \
+                    re.match(r"\s+(?:[a-z]+ing\s+)?[a-z]+(s|ies)\b", nxt):
+                spec["top"] = 10  # "top categories": a ranking, not the single best
+                out.signals.add("rank_plural")
+            tx.take(high.span())
+        if grow:
+            spec["sort"] = "change"
+            tx.take(grow.span())
+        elif fall:
+            spec["sort"] = "change"
+            spec["descending"] = not spec.get("descending", True)
+            tx.take(fall.span())
+    else:
+        grow = tx.search(r"\b(grew|grow|growing|growth|increase\w*|rose|gain\w*|improv\w*)\b")
+        fall = tx.search(r"\b(drop\w*|fell|fall\w*|declin\w*|decreas\w*|shrank|shrink\w*|lost)\b")
+        if grow or fall:
+            spec["sort"] = "change"
+            if fall and not grow:
+                spec["descending"] = False
+            tx.take((grow or fall).span())
+
+
+def _metrics(tx: _Text, vocab: Vocab, out: QueryParse) -> list[str]:
+    found: list[tuple[int, str]] = []
+    for pat, name in METRIC_PHRASES:
+        for m in tx.finditer(r"\b(" + pat + r")\b"):
+            found.append((m.start(), name))
+            tx.take(m.span())
+    names: list[str] = []
+    for _, name in sorted(found):
+        if name in names:
+            continue
+        if vocab.metrics and name not in vocab.metrics:
+            why = vocab.unavailable.get(name)
+            out.problems.append(f"I can't compute {name.replace('_', ' ')} here" + (f": it {why}" if why else
+                                "") + f". Metrics I can compute: {', '.join(sorted(vocab.metrics))}")
+            continue
+        names.append(name)
+    # one table per query: keep the first metric's table
+    coupon = {"coupon_redemptions", "redeeming_customers"}
+    campaign = {"coupon_redemption_rate", "campaign_reach"}
+    for group in (coupon, campaign):
+        if names and names[0] in group:
+            names = [n for n in names if n in group]
+        elif names:
+            dropped = [n for n in names if n in group]
+            if dropped:
+                out.problems.append(f"I can't compute {', '.join(d.replace('_', ' ') for d in dropped)} in the same "
+                                    f"query as {names[0].replace('_', ' ')}: ask for it separately")
+                names = [n for n in names if n not in group]
+    if "customers" in names and len(names) > 1 and names[0] != "customers":
+        names = [n for n in names if n != "customers"] + ["customers"]
+    return names
+
+
+def _values(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse) -> None:
+    """Stored values named in the question become filters (the dimension word next to them is consumed too)."""
+    idx = vocab.value_index
+    if not idx:
+        _attribute_numbers(tx, vocab, spec, out)
+        return
+    filters: dict[str, list[str]] = {}
+    toks = [(m.group(0), m.start(), m.end()) for m in re.finditer(r"[a-z0-9+]+", tx.work)]
+    i = 0
+    maxn = 6
+    while i < len(toks):
+        hit = None
+        for n in range(min(maxn, len(toks) - i), 0, -1):
+            seg = toks[i:i + n]
+            if any(tx.work[seg[k][2]:seg[k + 1][1]].strip(" ,/&-") for k in range(n - 1)):
+                continue  # never across a consumed span or punctuation other than light separators
+            key = _norm(" ".join(t for t, _, _ in seg))
+            if key in idx and key not in FILLER and (n > 1 or len(key) > 2):
+                hit = (key, seg[0][1], seg[-1][2], n)
+                break
+        if hit is None:
+            i += 1
+            continue
+        key, a, b, n = hit
+        cands = idx[key]
+        after = tx.work[b:b + 16]
+        before = tx.work[max(0, a - 16):a]
+        dim, val = _pick(cands, before + " " + after)
+        # the dimension word right next to the value ("the MEAT department", "brand Private")
+        m = re.match(r"\s*(" + _dim_pat(dim) + r")\b", tx.work[b:])
+        end = b + m.end() if m else b
+        m2 = re.search(r"(" + _dim_pat(dim) + r")\s*(?:called|named|=|:)?\s*$", tx.work[:a])
+        start = m2.start() if m2 else a
+        filters.setdefault(dim, [])
+        if val not in filters[dim]:
+            filters[dim].append(val)
+        tx.take((start, end))
+        i += n
+    _attribute_numbers(tx, vocab, spec, out, filters)
+    flist = []
+    for dim, vals in filters.items():
+        if vocab.dimensions and dim not in vocab.dimensions:
+            why = vocab.unavailable.get(dim, "is not a dimension of this workspace's data")
+            out.problems.append(f"I can't filter by {dim.replace('_', ' ')} here: it {why}")
+            continue
+        flist.append({"dimension": dim, "op": "equals" if len(vals) == 1 else "in", "values": vals})
+        out.signals.add("filter")
+    if flist:
+        spec["filters"] = flist
+
+
+_DIM_WORDS = {d: p for p, d in DIM_PHRASES}
+
+
+def _dim_pat(dim: str) -> str:
+    return _DIM_WORDS.get(dim, re.escape(dim.replace("_", " ")))
+
+
+def _pick(cands: list[tuple[str, str]], near: str) -> tuple[str, str]:
+    """A value stored under several dimensions: the one whose word is next to it, else the broadest."""
+    for dim, val in cands:
+        if re.search(r"\b(" + _dim_pat(dim) + r")\b", near):
+            return dim, val
+    order = ["department", "category", "brand", "campaign_type", "campaign", "segment"]
+    return sorted(cands, key=lambda c: order.index(c[0]) if c[0] in order else len(order))[0]
+
+
+def _band(v: str) -> tuple[float, float] | None:
+    """(low, high) of a stored band: "45-54" -> (45, 54), "65+" -> (65, inf), "Under 15K" -> (0, 14.99)."""
+    s = v.lower().replace("k", "").replace("$", "").strip()
+    m = re.fullmatch(r"(\d+)\s*-\s*(\d+)", s)
+    if m:
+        return float(m.group(1)), float(m.group(2))
+    m = re.fullmatch(r"(\d+)\s*\+", s)
+    if m:
+        return float(m.group(1)), float("inf")
+    m = re.fullmatch(r"under\s*(\d+)", s)
+    if m:
+        return 0.0, float(m.group(1)) - 0.01
+    m = re.fullmatch(r"\d+", s)
+    return (float(s), float(s)) if m else None
+
+
+_ATTR_WORDS = {"age": r"aged?|ages|age group|year olds?|years old", "income": r"(?:household )?income|earning|earn|makes?",
+               "household_size": r"household size|(?:people|persons?|members?) (?:in the )?households?|"
+                                 r"person households?|-person households?",
+               "kids_count": r"kids|children|child"}
+
+
+def _attribute_numbers(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse,
+                       filters: dict[str, list[str]] | None = None) -> None:
+    """Numeric bands of customer attributes: "aged 35 to 54", "over 65", "income above 100K", "3+ kids"."""
+    if filters is None:
+        filters = {}
+    for dim, words in _ATTR_WORDS.items():
+        vals = vocab.values.get(dim)
+        if not vals:
+            continue
+        bands = {v: _band(v) for v in vals}
+        bands = {v: b for v, b in bands.items() if b}
+        if not bands:
+            continue
+        k = r"\s*k?\b" if dim == "income" else r"\b"
+        n = r"\$?(\d+)"
+        pats = [
+            (r"(?:" + words + r")\s+(?:between\s+|from\s+)?" + n + r"\s*(?:-|to|and)\s*" + n + k, "range"),
+            (n + r"\s*(?:-|to)\s*" + n + r"(?:k)?\s*(?:" + words + r")\b", "range"),
+            (r"(?:" + words + r")\s+(?:of\s+)?(?:over|above|more than|older than|at least|\+)\s*" + n + k + r"|"
+             r"(?:over|above|older than|more than)\s+" + n + r"\s*(?:" + words + r")\b|" + n + r"\+\s*(?:" + words +
+             r")\b|(?:" + words + r")\s+" + n + r"\+", "min"),
+            (r"(?:" + words + r")\s+(?:of\s+)?(?:under|below|less than|younger than|at most)\s*" + n + k + r"|"
+             r"(?:under|below|younger than|less than)\s+" + n + r"\s*(?:" + words + r")\b", "max"),
+            (r"(?:" + words + r")\s+(?:of\s+)?" + n + k + r"|" + n + r"\s*(?:" + words + r")\b", "eq"),
+        ]
+        for pat, kind in pats:
+            m = tx.search(r"\b" + pat)
+            if not m:
+                continue
+            nums = [float(x) for x in m.groups() if x]
+            if kind == "range":
+                lo, hi = nums[0], nums[1]
+            elif kind == "min":
+                lo, hi = nums[0], float("inf")  # bands start on round numbers: "over 100K" takes 100-124K
+            elif kind == "max":
+                lo, hi = float("-inf"), nums[0] - (0 if "at most" in m.group(0) else 0.01)
+            else:
+                lo = hi = nums[0]
+            hit = [v for v, (a, b) in bands.items() if a <= hi and b >= lo]  # bands that overlap
+            inside = [v for v, (a, b) in bands.items() if a >= lo and b <= hi]
+            if not hit:
+                out.problems.append(f"no {dim.replace('_', ' ')} band in your data matches \"{m.group(0).strip()}\" "
+                                    f"(the bands are {', '.join(sorted(bands))})")
+                out.blocking = True
+            else:
+                if set(hit) != set(inside):
+                    out.problems.append(f"{dim.replace('_', ' ')} is stored in bands, so \"{m.group(0).strip()}\" "
+                                        f"was read as the bands {', '.join(sorted(hit))}")
+                filters.setdefault(dim, [])
+                filters[dim] += [v for v in sorted(hit) if v not in filters[dim]]
+            tx.take(m.span())
+            break
+
+
+def _dims(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse) -> list[str]:
+    by: list[tuple[int, str]] = []
+    for pat, dim in DIM_PHRASES:
+        for m in tx.finditer(r"\b(" + pat + r")\b"):
+            before = tx.raw[max(0, m.start() - 28):m.start()]
+            word = m.group(0)
+            adverb = word in ("daily", "weekly", "monthly", "quarterly", "yearly", "annually", "hourly")
+            cue = re.search(r"\b(" + GROUP_CUES + r")\s+(?:the\s+|our\s+|a\s+|product\s+|customer\s+|[a-z]+\s+)?$",
+                            before) or re.search(r"\b(" + GROUP_CUES + r")\s+$", before)
+            after = tx.raw[m.end():m.end() + 40]
+            sup = re.match(r"\s*(?:\w+\s+){0,3}?(had|has|was|is|were|with|that|did|saw|made|brought|got|sold|"
+                           r"performed|generated)\b", after)
+            if dim in TIME_DIMS and not adverb and not cue:
+                tx.take(m.span())
+                continue  # "per day" etc. handled above; a bare "month" is not a breakdown
+            metric_next = re.match(r"\s*(revenue|sales|spend|spending|orders|units|customers|baskets|"
+                                   r"turnover|redemptions|growth|performance)\b", after)
+            if adverb or cue or metric_next or (dim not in TIME_DIMS and "compare" in out.signals) or \
+                    (sup and ("superlative" in out.signals or "rank" in out.signals)):
+                by.append((m.start(), dim))
+            tx.take(m.span())
+    names: list[str] = []
+    for _, d in sorted(by):
+        if d in names:
+            continue
+        if vocab.dimensions and d not in vocab.dimensions:
+            if d == "segment":
+                out.signals.add("segment_by")  # data_overview breaks revenue down by segment
+                continue
+            why = vocab.unavailable.get(d)
+            out.problems.append(f"I can't break this down by {d.replace('_', ' ')} here"
+                                + (f": it {why}" if why else ": your data has no such dimension")
+                                + f". Breakdowns I can do: {', '.join(sorted(vocab.dimensions))}")
+            out.blocking = True
+            continue
+        names.append(d)
+    return names[:2]
+
+
+def _unknown_named(tx: _Text, vocab: Vocab, out: QueryParse) -> None:
+    """"the Toys2 department", "brand Acme", "segment Bargain Hunters": a dimension named with a value we lack."""
+    for dim in ("department", "category", "brand", "segment", "campaign", "store"):
+        vals = vocab.values.get(dim)
+        pat = _dim_pat(dim)
+        for m in list(re.finditer(r"\b(?:in|for|from|of|within|on|the)\s+(?:the\s+)?([a-z][a-z0-9&' -]{1,30}?)\s+(?:" +
+                                  pat + r")\b|\b(?:" + pat + r")\s+(?:called|named)?\s*\"?([a-z0-9][a-z0-9&' -]{1,30}?)"
+                                  r"\"?(?=\s*(?:$|\?|,|\.|\b(?:in|for|last|this|during|vs|by|and|over|since)\b))",
+                                  tx.work)):
+            name = (m.group(1) or m.group(2) or "").strip()
+            if not name or _MASK in name or name in FILLER or all(w in FILLER for w in name.split()):
+                continue
+            close = difflib.get_close_matches(name, [v.lower() for v in vals or []], n=3, cutoff=0.5)
+            shown = [v for v in (vals or []) if v.lower() in close]
+            if vals:
+                listed = ", ".join(vals[:25]) + (f", … ({len(vals)} in all)" if len(vals) > 25 else "")
+                out.problems.append(f"no such {dim} \"{name}\" in your data"
+                                    + (f" (closest: {', '.join(shown)})" if shown else "") + f". {dim.title()}s: {listed}")
+            else:
+                out.problems.append(f"no such {dim} \"{name}\": your data has no {dim} values to match")
+            out.blocking = True
+            tx.take(m.span())
+
+
+def _finish(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse) -> None:
+    by = spec.get("by") or []
+    if "superlative" in out.signals and "top" not in spec:
+        if by:
+            spec["top"] = 1
+        elif "compare" not in spec and vocab.metrics:
+            # "which month was highest" with no dimension word parsed: nothing to rank
+            pass
+    if "top" in spec and not by and "concentration" not in spec:
+        # "top 5" with no dimension: the question ranks something we did not recognise
+        out.problems.append("I can't tell what to rank: name a breakdown such as category, department, brand or month")
+        out.blocking = True
+        spec.pop("top", None)
+    if spec.get("sort") == "change" and "compare" not in spec:
+        spec.pop("sort")
+        if by:
+            out.problems.append("I can't rank by growth without two periods to compare: say e.g. \"Q2 vs Q3\" "
+                                "or \"this month vs last\"")
+    if "concentration" in spec:
+        spec.pop("by", None)
+        spec.pop("top", None)
+        spec.pop("compare", None)
+        spec.pop("descending", None)
+    if by and ("top" in spec or "superlative" in out.signals) and not spec.get("sort") and "compare" not in spec:
+        spec["sort"] = spec["metrics"][0]  # a ranking: by the metric, not in time order
+    if spec.get("descending") is True:
+        spec.pop("descending")
+    if "top" in spec and by and spec.get("sort") is None and "compare" in spec:
+        spec["sort"] = "change"

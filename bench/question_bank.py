@@ -1,0 +1,83 @@
+"""Ask the held-out question bank (tests/question_bank.py) of the offline assistant on the demo workspace.
+
+    python bench/question_bank.py [--workspace DIR] [--n-customers 300] [--out bench/results/question_bank.md]
+
+Grades every answer (right / declined / wrong; see tests/question_bank.py) and writes a table per category, the
+overall answer accuracy and refusal count, and every miss with its answer, to --out. Without --workspace it
+builds the demo workspace the tests use (models.pipeline, 300 households, quick settings) under /tmp first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--workspace", type=Path, default=None)
+    ap.add_argument("--n-customers", type=int, default=300)
+    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "question_bank.md")
+    args = ap.parse_args()
+
+    from models.data.workspace import Workspace
+
+    ws_path = args.workspace or Path(f"/tmp/mka_question_bank_ws_{args.n_customers}")
+    ws = Workspace(ws_path)
+    if not ws.exists():
+        from models import pipeline
+
+        print(f"building the demo workspace at {ws_path} ...", flush=True)
+        pipeline.run(ws, n_customers=args.n_customers, quick=True)
+
+    from assistant.agent import build_agent
+    from assistant.offline import OfflinePlanner
+    from assistant.session import ChatSession
+    from tests.question_bank import markdown_table, run_bank, summarize
+    from tools import ToolContext, build_tools
+
+    ctx = ToolContext(ws)
+    agent = build_agent(OfflinePlanner(context=ctx), build_tools(ctx))
+    t0 = time.perf_counter()
+    rows = run_bank(ws, lambda text: ChatSession(agent, "offline").ask(text).answer)
+    elapsed = time.perf_counter() - t0
+    s = summarize(rows)
+    acc = s["answerable_right"] / s["answerable"]
+    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True).stdout.strip()
+    load = os.getloadavg()
+    lines = [
+        "# Question bank: does the offline assistant answer the question asked? (issue 12)", "",
+        f"- date: {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC; commit {commit}; machine load "
+        f"{load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} (1/5/15 min); {len(rows)} questions in {elapsed:.0f} s",
+        f"- workspace: demo, {args.n_customers} real Complete Journey households (quick settings), {ws_path}",
+        "- command: `nice -n 10 python3 bench/question_bank.py`",
+        "- grading (tests/question_bank.py): answerable = right when every ground-truth number of one accepted "
+        "reading (independent pandas) appears in the answer within its displayed precision, and the top item is "
+        "named first for rankings; declined = the answer says can't / cannot / don't have / no such / not in your "
+        "data; anything else is wrong. A refusal question is right only when declined.",
+        f"- targets: answer accuracy >= 95% (measured **{acc:.1%}**, {s['answerable_right']}/{s['answerable']}); "
+        f"refusal set answered confidently: 0 (measured **{s['refusals_answered']}**/{s['refusals']})", "",
+        markdown_table(rows), "", "## Misses", "",
+    ]
+    for r in rows:
+        if r["verdict"] != "right":
+            answer = " ".join(r["answer"].split())
+            lines.append(f"- `{r['id']}` ({r['category']}) *{r['question']}* -> **{r['verdict']}**"
+                         f"{': ' + r['why'] if r['why'] else ''}  \n  answer: {answer[:300]}")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text("\n".join(lines) + "\n")
+    print("\n".join(lines[:lines.index("## Misses")]))
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

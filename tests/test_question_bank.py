@@ -1,0 +1,120 @@
+"""The held-out question bank (issue 12, build item 8) asked of the offline assistant on the demo workspace.
+
+The bank and its ground truths are in tests/question_bank.py (independent pandas, written without reading the
+planner). An answerable question is right when its ground-truth numbers (and, for rankings, the top item) are in
+the answer; a refusal question is right only when the answer declines. `bench/question_bank.py` prints the same
+grading as a table per category into bench/results/question_bank.md.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from tests.question_bank import (ANSWERABLE, QUESTIONS, REFUSALS, BankData, Question, grade, markdown_table, one,
+                                 parse_numbers, run_bank, summarize)
+
+# the issue's target; the lead sets it to the measured number once the planner rewrite lands (and says the gap)
+ANSWER_ACCURACY_FLOOR = 0.95
+
+
+@pytest.fixture(scope="module")
+def bank_data(demo_workspace):
+    return BankData(demo_workspace)
+
+
+@pytest.fixture(scope="module")
+def bank_rows(demo_workspace):
+    from assistant.agent import build_agent
+    from assistant.offline import OfflinePlanner
+    from assistant.session import ChatSession
+    from tools import ToolContext, build_tools
+
+    ctx = ToolContext(demo_workspace)
+    agent = build_agent(OfflinePlanner(context=ctx), build_tools(ctx))
+    return run_bank(demo_workspace, lambda text: ChatSession(agent, "offline").ask(text).answer)
+
+
+def _failures(rows: list[dict], limit: int = 400) -> str:
+    out = []
+    for r in rows:
+        answer = " ".join(r["answer"].split())
+        out.append(f"- [{r['id']}] {r['question']!r} -> {r['verdict']}: {r['why']}\n    answer: {answer[:limit]}")
+    return "\n".join(out)
+
+
+# ------------------------------------------------------------------------------ the bank itself (no planner)
+def test_bank_size_and_ids():
+    assert len(ANSWERABLE) >= 80 and len(REFUSALS) >= 20
+    ids = [q.id for q in QUESTIONS]
+    assert len(ids) == len(set(ids))
+    assert len({q.text.lower() for q in QUESTIONS}) == len(QUESTIONS)
+
+
+def test_every_ground_truth_computes(bank_data):
+    for q in ANSWERABLE:
+        e = q.truth(bank_data)
+        assert e.alternatives and all(alt for alt in e.alternatives), q.id
+        assert all(math.isfinite(v) for alt in e.alternatives for v in alt), q.id
+        if e.name:
+            assert all(e.name), q.id
+
+
+def test_number_parsing_reads_what_a_reader_sees():
+    got = [(round(s.value, 4), s.half_unit) for s in parse_numbers(
+        "Revenue (2017-01-01 to 2018-01-01): **$593,558.04**, 1.2k orders, 12.3% share, down -5%, 0.6M, at 22:00 in 2017-Q4")]
+    assert got == [(593558.04, 0.005), (1200.0, 50.0), (12.3, 0.05), (-5.0, 0.5), (600000.0, 50000.0)]
+
+
+def test_grading_rules(bank_data):
+    total = Question("t", "totals", "total revenue?", lambda d: one(1234.56))
+    assert grade(total, "Revenue: $1,234.56.", bank_data)[0] == "right"
+    assert grade(total, "Revenue: $1.23k.", bank_data)[0] == "right"  # shown to 0.4%: within its precision
+    assert grade(total, "Revenue: $1k.", bank_data)[0] == "wrong"  # too coarse to count
+    assert grade(total, "Revenue: $1,240.00.", bank_data)[0] == "wrong"
+    assert grade(total, "I can't compute that; here is $9.", bank_data)[0] == "declined"
+    refusal = Question("r", "not held", "ad spend?")
+    assert grade(refusal, "We don't have ad spend in your data.", bank_data)[0] == "right"
+    assert grade(refusal, "Revenue: $1,234.56.", bank_data)[0] == "wrong"
+    rank = next(q for q in ANSWERABLE if q.id == "rk-cat")
+    top = rank.truth(bank_data)
+    value = f"${top.alternatives[0][0]:,.2f}"
+    assert grade(rank, f"Top category: {top.name[0]} ({value}), then {top.rivals[0][0]}.", bank_data)[0] == "right"
+    assert grade(rank, f"Top: {top.rivals[0][0]}; {top.name[0]} {value}.", bank_data)[0] == "wrong"
+
+
+# ---------------------------------------------------------------------- the offline assistant on the bank
+@pytest.mark.bank
+def test_refusal_set_is_never_answered_confidently(bank_rows, summary_note):
+    rows = [r for r in bank_rows if r["refusal"]]
+    answered = [r for r in rows if r["verdict"] != "right"]
+    summary_note(f"question bank refusals: {len(rows) - len(answered)}/{len(rows)} declined")
+    assert not answered, f"{len(answered)}/{len(rows)} refusal questions got a confident answer:\n" + _failures(answered)
+
+
+@pytest.mark.bank
+def test_answer_accuracy_on_the_bank(bank_rows, summary_note):
+    s = summarize(bank_rows)
+    acc = s["answerable_right"] / s["answerable"]
+    summary_note(f"question bank: answerable {s['answerable_right']}/{s['answerable']} right ({acc:.1%}), "
+                 f"{s['answerable_declined']} declined, {s['answerable_wrong']} wrong\n" + markdown_table(bank_rows))
+    misses = [r for r in bank_rows if not r["refusal"] and r["verdict"] != "right"]
+    assert acc >= ANSWER_ACCURACY_FLOOR, (
+        f"answer accuracy {acc:.1%} < floor {ANSWER_ACCURACY_FLOOR:.0%} "
+        f"({s['answerable_declined']} declined, {s['answerable_wrong']} wrong):\n" + _failures(misses))
+
+
+def test_grader_on_an_oracle_and_on_the_grand_total(bank_data):
+    """Every answerable question can be graded right (an answer that states its ground truth), and the old
+    failure, the grand total given for any question, is right only for the three grand-total questions."""
+    d = bank_data
+    for q in ANSWERABLE:
+        e = q.truth(d)
+        oracle = (f"{e.name[0]}: " if e.name else "") + ", ".join(f"{v:,.2f}" for v in e.alternatives[0])
+        assert grade(q, oracle, d) == ("right", ""), (q.id, oracle)
+    o = d.orders
+    total = (f"Revenue in all data (2017-01-01 to 2018-01-01): ${o['amount'].sum():,.2f}; orders "
+             f"{o['order_id'].nunique():,}; customers {o['customer_id'].nunique():,}; line items {len(o):,}.")
+    passed = {q.id for q in ANSWERABLE if grade(q, total, d)[0] == "right"}
+    assert passed == {"tot-rev", "tot-orders", "tot-cust", "tot-lines"}
