@@ -17,7 +17,8 @@ from assistant.settings import Settings
 from models.data.errors import DataValidationError, WorkspaceError
 from models.data.workspace import DEFAULT_WORKSPACE, Workspace
 
-__all__ = ["workspace_option", "chroma_option", "json_option", "user_errors", "check_csv_path", "echo_json", "dumps_json", "json_safe", "current_settings", "EXIT_USER_ERROR"]
+__all__ = ["workspace_option", "chroma_option", "json_option", "user_errors", "check_csv_path", "parse_as_of", "echo_json",
+           "dumps_json", "json_safe", "current_settings", "EXIT_USER_ERROR"]
 
 EXIT_USER_ERROR = 2
 
@@ -75,6 +76,26 @@ def check_csv_path(csv_path: Path | None, ws: Workspace) -> None:
     if target == root or root in target.parents:
         raise click.UsageError(f"--csv {csv_path}: that is inside the workspace folder {ws.path}, whose files "
                                f"it could overwrite; write the CSV somewhere else (e.g. ./export.csv)")
+
+
+def parse_as_of(ws: Workspace, value: Any) -> Any:
+    """A ``--as-of`` value as a pandas Timestamp inside the data's range (None stays None); a value that is not
+    a date, or is before the first order or after the day after the last one, is a usage error (exit 2) that
+    gives the valid range."""
+    if value is None:
+        return None
+    import pandas as pd
+
+    from models.data.freshness import AsOfRangeError, check_as_of
+
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError, OverflowError):
+        raise click.BadParameter(f"{value!r} is not a date; expected YYYY-MM-DD", param_hint="--as-of") from None
+    try:
+        return check_as_of(ws, ts)
+    except AsOfRangeError as exc:
+        raise click.BadParameter(str(exc), param_hint="--as-of") from None
 
 
 def json_option(fn: Callable) -> Callable:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .common import check_csv_path, echo_json, json_option, user_errors, workspace_option
+from .common import check_csv_path, echo_json, json_option, parse_as_of, user_errors, workspace_option
 from models.data.export import to_csv_safe
 
 __all__ = ["COMMANDS", "train_cmd", "backtest_cmd", "predict_cmd"]
@@ -166,11 +166,7 @@ def predict_cmd(ws, horizon: int | None, top: int, segment: str | None, as_of: s
         raise click.UsageError("use either --json or --csv, not both")
     if top < 1:
         raise click.BadParameter("must be at least 1", param_hint="--top")
-    if as_of is not None:
-        try:
-            as_of = pd.Timestamp(as_of)
-        except ValueError:
-            raise click.BadParameter(f"{as_of!r} is not a date; expected YYYY-MM-DD", param_hint="--as-of") from None
+    as_of = parse_as_of(ws, as_of)
     if horizon is None:
         horizon = min(trained_horizons(ws))
     try:
@@ -194,6 +190,7 @@ def predict_cmd(ws, horizon: int | None, top: int, segment: str | None, as_of: s
     if as_json:
         echo_json({"target": card["target"], "horizon_days": horizon, "as_of": card["as_of"], "segment": seg_name,
                    "n_scored": n_scored, "expected_buyers_total": expected_buyers, "backtest_line": line,
+                   "stale": card.get("stale_note") is not None, "stale_note": card.get("stale_note"),
                    "model_card": card,
                    "customers": [{**r, "last_purchase": str(r["last_purchase"])} for r in shown.to_dict("records")]})
         return
@@ -202,8 +199,8 @@ def predict_cmd(ws, horizon: int | None, top: int, segment: str | None, as_of: s
     click.echo(line)
     for w in card.get("warnings", []):
         click.secho(f"Warning: {w}", fg="yellow")
-    if card["trained_on"].get("stale"):
-        click.secho("Warning: the data changed since training; run `mka train` to refresh the model.", fg="yellow")
+    if card.get("stale_note"):
+        click.secho(f"Warning: {card['stale_note']}", fg="yellow")
     click.echo(f"{n_scored} customers scored; expected buyers in the window: {expected_buyers:.0f}")
     click.echo("")
     click.echo(f"{'#':>3} {'customer':<12} {'p_buy':>6} {'exp.orders':>10} {'exp.spend':>9} {'last purchase':<13} reasons")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from assistant.commands.common import check_csv_path, echo_json, json_option, user_errors, workspace_option
+from assistant.commands.common import check_csv_path, echo_json, json_option, parse_as_of, user_errors, workspace_option
 from models.data.export import to_csv_safe
 
 __all__ = ["COMMANDS", "segments_cmd", "segment_members_cmd"]
@@ -92,6 +92,7 @@ def segments_cmd(ws, as_of: dt.datetime | None, refit: bool, as_json: bool) -> N
     from models.segments.workspace import fit_workspace
 
     if as_of is not None:
+        as_of = parse_as_of(ws, as_of)  # inside the orders' range, or exit 2 with the range
         try:
             result = fit_workspace(ws, progress=False, as_of=as_of, save=None)
         except ValueError as exc:  # e.g. no orders before the date
