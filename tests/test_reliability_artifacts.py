@@ -6,10 +6,12 @@ the workspace write lock; a read-only `mka reviews search` leaves chroma.sqlite3
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -19,6 +21,7 @@ from assistant.settings import Settings
 from models.data.errors import ArtifactError, WorkspaceError
 from models.data.workspace import Workspace
 
+ROOT = Path(__file__).resolve().parents[1]
 GARBAGE = b"\x80\x02garbage: not a model, not parquet, not json \x00\xff" * 20
 
 
@@ -138,7 +141,7 @@ def test_artifact_writes_wait_for_the_workspace_write_lock(ws):
         with WorkspaceLock({str(ws.path)!r}, timeout=5):
             print("locked", flush=True)
             time.sleep(30)
-        """)], stdout=subprocess.PIPE, text=True, cwd=str(sys.path[0]) if sys.path[0] else None)
+        """)], stdout=subprocess.PIPE, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
     try:
         assert holder.stdout.readline().strip() == "locked"
         before = _hash(ws.artifact_path("customer_value.parquet"))

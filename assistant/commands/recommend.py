@@ -8,8 +8,7 @@ from pathlib import Path
 
 import click
 
-from .common import check_csv_path, echo_json, json_option, user_errors, workspace_option
-from models.data.export import to_csv_safe
+from .common import csv_option, echo_json, json_option, user_errors, workspace_option, write_csv
 
 __all__ = ["COMMANDS", "recommend_cmd"]
 
@@ -21,19 +20,17 @@ CSV_COLUMNS = ["customer_id", "rank", "product_id", "product_name", "score", "ki
 @click.option("--segment", default=None, help="A segment's most shared picks (name; needs `mka segment`).")
 @click.option("--all", "all_", is_flag=True, help="Every customer's picks (use with --csv).")
 @click.option("--k", type=click.IntRange(1, 20), default=10, show_default=True, help="Picks per customer.")
-@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write one row per customer and pick: " + ", ".join(CSV_COLUMNS) + ".")
 @click.option("--backtest", "show_backtest", is_flag=True,
               help="Show the next-basket backtest (G-TopFreq, P-TopFreq, TIFU-KNN) instead of picks.")
 @click.option("--rerun", is_flag=True, help="With --backtest: run it again instead of reading the saved one.")
 @workspace_option
+@csv_option("Write one row per customer and pick: " + ", ".join(CSV_COLUMNS) + ".")
 @json_option
 @user_errors
 def recommend_cmd(ws, customer: str | None, segment: str | None, all_: bool, k: int, csv_path: Path | None,
                   show_backtest: bool, rerun: bool, as_json: bool) -> None:
     """What each customer will most likely buy next: the method (P-TopFreq or TIFU-KNN) chosen by a
     next-basket backtest, with its Recall@10 against the baselines."""
-    check_csv_path(csv_path, ws)
     from tools.recommend import backtest_line
 
     chosen = [n for n, v in (("--customer", customer), ("--segment", segment), ("--all", all_), ("--backtest",
@@ -53,8 +50,7 @@ def recommend_cmd(ws, customer: str | None, segment: str | None, all_: bool, k: 
     res = recommend(ws, None if all_ else [customer], k=k)
     rows = res["rows"][CSV_COLUMNS]
     line = backtest_line(res["method"], res["backtest"])
-    if csv_path is not None:
-        to_csv_safe(rows, csv_path)
+    wrote = write_csv(rows, csv_path, f"rows ({rows['customer_id'].nunique()} customers)")
     if as_json:
         echo_json(json.loads(json.dumps({"method": res["method"], "as_of": res["as_of"], "source": res["source"],
                                          "backtest_line": line, "picks": rows.to_dict("records")}, default=str)))
@@ -67,8 +63,8 @@ def recommend_cmd(ws, customer: str | None, segment: str | None, all_: bool, k: 
         click.echo(f"{'rank':>4}  {'product':<45} {'kind':<8} {'score':>7}")
         for r in rows.itertuples():
             click.echo(f"{r.rank:>4}  {str(r.product_name)[:45]:<45} {r.kind:<8} {r.score:>7.3f}")
-    if csv_path is not None:
-        click.echo(f"\nWrote {len(rows)} rows ({rows['customer_id'].nunique()} customers) to {csv_path}")
+    if wrote:
+        click.echo("\n" + wrote)
     elif all_:
         click.echo(f"{rows['customer_id'].nunique()} customers; use --csv FILE to write every pick")
 
@@ -84,8 +80,7 @@ def _segment(ws, segment: str, k: int, csv_path: Path | None, as_json: bool) -> 
         res = recommend_products_impl(ToolContext(ws), segment=segment, k=k)
     except (ToolArgError, FileNotFoundError) as exc:
         raise click.BadParameter(str(exc), param_hint="--segment") from None
-    if csv_path is not None:
-        to_csv_safe(pd.read_csv(res["export_csv"])[CSV_COLUMNS], csv_path)
+    wrote = write_csv(pd.read_csv(res["export_csv"])[CSV_COLUMNS], csv_path, "picks of the members")
     if as_json:
         echo_json(json.loads(json.dumps({k_: v for k_, v in res.items() if k_ != "backtest"}, default=str)))
         return
@@ -97,8 +92,8 @@ def _segment(ws, segment: str, k: int, csv_path: Path | None, as_json: bool) -> 
     for p in res["segment_picks"]:
         click.echo(f"{str(p['product_name'])[:45]:<45} {p['customers']:>9} {p['mean_rank']:>9.1f} "
                    f"{p['repeat_share']:>7.0%}")
-    if csv_path is not None:
-        click.echo(f"\nWrote every member's picks to {csv_path}")
+    if wrote:
+        click.echo("\n" + wrote)
 
 
 def _backtest(ws, rerun: bool, as_json: bool) -> None:

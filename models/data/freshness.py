@@ -40,7 +40,8 @@ def check_as_of(ws, as_of) -> pd.Timestamp:
     first, last = rng
     lo, hi = first.normalize() + pd.Timedelta(days=1), last.normalize() + pd.Timedelta(days=1)
     if not lo <= ts <= hi:
-        where = "after the data" if ts > hi else "before the first order"
+        where = ("after the data (nothing is known about the weeks before it)" if ts > hi
+                 else f"before the first order (no orders before {ts.date()})")
         raise AsOfRangeError(f"as-of {ts.date()} is {where}: the orders run from {first.date()} to {last.date()}, "
                              f"so the as-of date must be between {lo.date()} and {hi.date()}")
     return ts
