@@ -4,7 +4,9 @@ plus the errors that list valid names, a generic customer/date/amount workspace,
 from __future__ import annotations
 
 import json
+import math
 
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -92,7 +94,7 @@ def test_q2_vs_q3_by_department(cj_ws, lines):
         if row.a:
             assert got.loc[dept, "revenue % change"] == pytest.approx(100 * row.change / abs(row.a), abs=1e-3)
     assert list(got["revenue change"]) == sorted(got["revenue change"], reverse=True)  # sorted by change
-    assert "2017-Q3 vs 2017-Q2" in res["restatement"]
+    assert "2017-Q3 (2017-07-01 to 2017-09-30) vs 2017-Q2 (2017-04-01 to 2017-06-30)" in res["restatement"]
 
 
 def test_customers_not_bought_for_60_days(cj_ws, lines):
@@ -161,3 +163,256 @@ def test_cli_query(cj_ws, tmp_path):
     assert pd.read_csv(tmp_path / "q.csv").shape == (3, 2)
     r = runner.invoke(cli, ["query", "-w", str(cj_ws.path), "--spec", '{"metrics": ["revenue"], "by": ["planet"]}'])
     assert r.exit_code == 2 and "valid dimensions" in r.output
+
+
+# -- session 3: periods, filters, shares, customer conditions, concentration, distributions, new metrics -----------
+
+def test_one_period_parser_absolute_and_relative():
+    from models.analytics.overview import parse_period
+    from models.analytics.periods import resolve_period
+
+    last, first = pd.Timestamp("2017-08-15 13:00"), pd.Timestamp("2016-01-03")
+    cases = {"2017-Q3": ("2017-07-01", "2017-10-01"), "Q2 2017": ("2017-04-01", "2017-07-01"),
+             "2017-03": ("2017-03-01", "2017-04-01"), "2017": ("2017-01-01", "2018-01-01"),
+             "2017-03-05": ("2017-03-05", "2017-03-06"), "2017-03-01..2017-04-15": ("2017-03-01", "2017-04-16"),
+             "2017-03-01/2017-04": ("2017-03-01", "2017-05-01"),
+             "last_quarter": ("2017-04-01", "2017-07-01"), "this_quarter": ("2017-07-01", "2017-08-16"),
+             "last_month": ("2017-07-01", "2017-08-01"), "this_month": ("2017-08-01", "2017-08-16"),
+             "last_30_days": ("2017-07-17", "2017-08-16"), "last_2_weeks": ("2017-08-02", "2017-08-16"),
+             "ytd": ("2017-01-01", "2017-08-16"), "last_year": ("2016-01-01", "2017-01-01"),
+             "last week": ("2017-08-07", "2017-08-14"), "all": ("2016-01-03", "2017-08-16")}
+    for text, (a, b) in cases.items():
+        w = resolve_period(text, last, first)
+        assert (w.start, w.end) == (pd.Timestamp(a), pd.Timestamp(b)), text
+    assert resolve_period("last_quarter", last).describe() == "last quarter (2017-04-01 to 2017-06-30)"
+    assert parse_period("last_quarter", first, last)[:2] == (pd.Timestamp("2017-04-01"), pd.Timestamp("2017-07-01"))
+    with pytest.raises(ValueError, match="last_quarter"):
+        resolve_period("the summer", last)
+
+
+def test_relative_period_resolves_against_last_order_and_is_restated(cj_ws, lines):
+    last = lines.timestamp.max()
+    q = pd.Period(last, freq="Q") - 1
+    res = run_query(cj_ws, {"metrics": ["revenue"], "period": "last_quarter"})
+    want = lines[(lines.timestamp >= q.start_time) & (lines.timestamp < (q + 1).start_time)]["amount"].sum()
+    assert res["rows"][0]["revenue"] == pytest.approx(want, abs=0.01)
+    start, end = q.start_time.date().isoformat(), q.end_time.date().isoformat()
+    assert res["windows"] == [{"label": "last quarter", "start": start, "end": end}]
+    assert f"last quarter ({start} to {end})" in res["restatement"]
+
+
+def test_filters_not_in_contains_and_ranges(cj_ws, lines):
+    cust = cj_ws.read_table("customers")
+    lc = lines.merge(cust, on="customer_id", how="left")
+    # range over banded ages: 35..54 is the 35-44 and 45-54 bands
+    res = run_query(cj_ws, {"metrics": ["revenue"], "by": ["income"],
+                            "filters": [{"dimension": "age", "op": "range", "min": 35, "max": 54}]})
+    sub = lc[lc.age.isin(["35-44", "45-54"])]
+    want = sub.groupby("income")["amount"].sum()
+    got = {r["income"]: r["revenue"] for r in res["rows"]}
+    assert set(got) == set(want.index)
+    assert all(got[k] == pytest.approx(v, abs=0.01) for k, v in want.items())
+    assert "age in ['35-44', '45-54']" in res["restatement"]
+    # a date range on day, inclusive on both ends
+    res = run_query(cj_ws, {"metrics": ["orders"], "filters": [
+        {"dimension": "day", "op": "range", "min": "2017-03-01", "max": "2017-03-10"}]})
+    d = lines.timestamp.dt.strftime("%Y-%m-%d")
+    assert res["rows"][0]["orders"] == lines[(d >= "2017-03-01") & (d <= "2017-03-10")].order_id.nunique()
+    # name match: case-insensitive substring on product names; not_in leaves a category out
+    p = cj_ws.read_table("products")
+    res = run_query(cj_ws, {"metrics": ["revenue"], "filters": [{"dimension": "product", "op": "contains",
+                                                                 "values": ["ORGANIC"]}]})
+    names = lines.product_id.map(p.set_index("product_id")["name"])
+    want = lines[names.str.lower().str.contains("organic", na=False)]["amount"].sum()
+    assert res["rows"][0]["revenue"] == pytest.approx(want, abs=0.01)
+    top = lines.groupby("category")["amount"].sum().idxmax()
+    res = run_query(cj_ws, {"metrics": ["revenue"], "by": ["department"], "include_non_merchandise": True,
+                            "filters": [{"dimension": "category", "op": "not_in", "values": [top.lower()]}]})
+    want = lines[lines.category != top].groupby("department")["amount"].sum()
+    got = {r["department"]: r["revenue"] for r in res["rows"]}
+    assert all(got.get(k, 0.0) == pytest.approx(v, abs=0.01) for k, v in want.items())
+    with pytest.raises(QueryError, match="no brand contains 'zzqx'"):
+        run_query(cj_ws, {"filters": [{"dimension": "brand", "op": "contains", "values": ["zzqx"]}]})
+
+
+def test_share_of_total_and_bottom_n(cj_ws, lines):
+    res = run_query(cj_ws, {"metrics": ["revenue"], "by": ["department"], "share_of_total": True,
+                            "include_non_merchandise": True, "period": "2017"})
+    y = lines[lines.timestamp.dt.year == 2017]
+    by = y.groupby("department")["amount"].sum()
+    for r in res["rows"]:
+        assert r["revenue % of total"] == pytest.approx(100 * by[r["department"]] / y.amount.sum(), abs=1e-3)
+    month = lines.timestamp.dt.strftime("%Y-%m")
+    per = lines.groupby(month)["amount"].sum()
+    res = run_query(cj_ws, {"metrics": ["revenue"], "by": ["month"], "bottom": 2})
+    assert [r["month"] for r in res["rows"]] == list(per.sort_values().index[:2])
+    assert "bottom 2" in res["restatement"]
+    res = run_query(cj_ws, {"metrics": ["revenue"], "by": ["month"], "top": 1})
+    assert res["rows"][0]["month"] == per.idxmax()  # "which month was highest"
+
+
+def test_customer_conditions_frequency_spend_recency_top_pct(cj_ws, lines):
+    n_orders = lines.groupby("customer_id")["order_id"].nunique()
+    res = run_query(cj_ws, {"metrics": ["customers"],
+                            "customer_conditions": [{"measure": "orders", "op": ">=", "value": 10}]})
+    assert res["rows"][0]["customers"] == int((n_orders >= 10).sum())
+    y = lines[lines.timestamp.dt.year == 2017]
+    spend = y.groupby("customer_id")["amount"].sum()
+    res = run_query(cj_ws, {"metrics": ["customers", "revenue"], "period": "2017",
+                            "customer_conditions": [{"measure": "spend", "op": ">", "value": 500}]})
+    keep = spend[spend > 500].index
+    assert res["rows"][0]["customers"] == len(keep)
+    assert res["rows"][0]["revenue"] == pytest.approx(y[y.customer_id.isin(keep)].amount.sum(), abs=0.01)
+    res = run_query(cj_ws, {"metrics": ["customers"], "customer_conditions": [
+        {"measure": "revenue", "op": "between", "value": [100, 1000]}]})
+    total = lines.groupby("customer_id")["amount"].sum()
+    assert res["rows"][0]["customers"] == int(total.between(100, 1000).sum())
+    last_day = lines.timestamp.max().normalize()
+    days = (last_day - lines.groupby("customer_id")["timestamp"].max().dt.normalize()).dt.days
+    res = run_query(cj_ws, {"metrics": ["customers"], "customer_conditions": [
+        {"measure": "days_since_last_order", "op": ">=", "value": 60}]})
+    assert res["rows"][0]["customers"] == int((days >= 60).sum())
+    assert res["rows"] == run_query(cj_ws, {"metrics": ["customers"], "inactive_days": 60})["rows"]
+    # revenue by department from the top 10% of customers (ranked by all-time revenue)
+    k = math.ceil(len(total) * 10 / 100)
+    top = total.reset_index().sort_values(["amount", "customer_id"], ascending=[False, True]).head(k).customer_id
+    res = run_query(cj_ws, {"metrics": ["revenue"], "by": ["department"], "include_non_merchandise": True,
+                            "customer_conditions": [{"measure": "revenue", "op": "top_pct", "value": 10}]})
+    want = lines[lines.customer_id.isin(top)].groupby("department")["amount"].sum()
+    got = {r["department"]: r["revenue"] for r in res["rows"]}
+    assert set(got) == set(want.index) and all(got[d] == pytest.approx(v, abs=0.01) for d, v in want.items())
+
+
+def test_concentration_top_pct_share(cj_ws, lines):
+    res = run_query(cj_ws, {"metrics": ["revenue"], "concentration": {"top_pct": [1, 10, 20]}})
+    spend = lines.groupby("customer_id")["amount"].sum().sort_values(ascending=False)
+    for r, pct in zip(res["rows"], (1, 10, 20)):
+        k = math.ceil(len(spend) * pct / 100)
+        assert (r["top_pct"], r["customers"], r["customers in all"]) == (pct, k, len(spend))
+        assert r["revenue"] == pytest.approx(spend.head(k).sum(), abs=0.01)
+        assert r["revenue share %"] == pytest.approx(100 * spend.head(k).sum() / spend.sum(), abs=1e-3)
+    assert "top 1%, 10%, 20% of customers" in res["restatement"]
+
+
+def test_distributions_quantiles_and_histogram(cj_ws, lines):
+    spend = lines.groupby("customer_id")["amount"].sum()
+    res = run_query(cj_ws, {"distribution": {"measure": "revenue", "per": "customer", "quantiles": [0.25, 0.5, 0.9]}})
+    assert [r["quantile"] for r in res["rows"]] == [0.25, 0.5, 0.9]
+    for r in res["rows"]:
+        assert r["value"] == pytest.approx(float(np.quantile(spend, r["quantile"])), abs=0.01)
+    basket = lines.groupby("order_id")["amount"].sum()
+    res = run_query(cj_ws, {"distribution": {"measure": "basket", "per": "order", "quantiles": [0.5]}})
+    assert res["rows"][0]["value"] == pytest.approx(float(basket.median()), abs=0.01)
+    orders = lines.groupby("customer_id")["order_id"].nunique()
+    res = run_query(cj_ws, {"distribution": {"measure": "orders", "per": "customer", "bins": 6}})
+    counts, edges = np.histogram(orders, bins=6)
+    assert [r["count"] for r in res["rows"]] == list(counts)
+    assert [r["low"] for r in res["rows"]] == pytest.approx(list(edges[:-1]), abs=1e-3)
+    assert sum(r["share"] for r in res["rows"]) == pytest.approx(1.0)
+
+
+def test_repeat_share_new_and_returning_customers(cj_ws, lines):
+    month = lines.timestamp.dt.strftime("%Y-%m")
+    res = run_query(cj_ws, {"metrics": ["repeat_customer_share", "customers"], "by": ["month"]})
+    per = lines.groupby([month, "customer_id"])["order_id"].nunique()
+    want = (per >= 2).groupby(level=0).mean()
+    got = {r["month"]: r["repeat_customer_share"] for r in res["rows"]}
+    assert got.keys() == set(want.index) and all(got[m] == pytest.approx(v, abs=1e-4) for m, v in want.items())
+    first = lines.groupby("customer_id")["timestamp"].min().dt.to_period("Q").astype(str).str.replace("Q", "-Q")
+    quarter = lines.timestamp.dt.to_period("Q").astype(str).str.replace("Q", "-Q")
+    res = run_query(cj_ws, {"metrics": ["new_customers", "returning_customers"], "by": ["quarter"]})
+    for r in res["rows"]:
+        buyers = lines[quarter == r["quarter"]].customer_id.unique()
+        new = int((first.loc[buyers] == r["quarter"]).sum())
+        assert (r["new_customers"], r["returning_customers"]) == (new, len(buyers) - new)
+    res = run_query(cj_ws, {"metrics": ["new_customers", "returning_customers"], "period": "2017-Q3"})
+    w = lines[quarter == "2017-Q3"].customer_id.unique()
+    first_ts = lines.groupby("customer_id")["timestamp"].min().loc[w]
+    new = int((first_ts >= pd.Timestamp("2017-07-01")).sum())
+    assert res["rows"] == [{"new_customers": new, "returning_customers": len(w) - new}]
+
+
+def test_campaign_reach_redemption_rate_and_campaign_dims(cj_ws):
+    camp = cj_ws.read_table("campaigns")
+    red = cj_ws.read_table("coupon_redemptions")
+    res = run_query(cj_ws, {"metrics": ["campaign_reach", "coupon_redemption_rate"], "by": ["campaign_type"]})
+    pairs = set(zip(red.customer_id, red.campaign_id))
+    camp = camp.assign(redeemed=[(c, k) in pairs for c, k in zip(camp.customer_id, camp.campaign_id)])
+    want = camp.groupby("campaign_type").agg(reach=("customer_id", "nunique"), rate=("redeemed", "mean"))
+    for r in res["rows"]:
+        assert r["campaign_reach"] == want.loc[r["campaign_type"], "reach"]
+        assert r["coupon_redemption_rate"] == pytest.approx(want.loc[r["campaign_type"], "rate"], abs=1e-4)
+    top = camp.groupby("campaign_id")["customer_id"].nunique().sort_values(ascending=False)
+    res = run_query(cj_ws, {"metrics": ["campaign_reach"], "by": ["campaign"], "top": 1})
+    assert res["rows"][0]["campaign_reach"] == top.iloc[0]
+    ctype = camp.groupby("campaign_id")["campaign_type"].first()
+    res = run_query(cj_ws, {"metrics": ["coupon_redemptions"], "by": ["campaign_type"]})
+    want = red.campaign_id.map(ctype).value_counts()
+    assert {r["campaign_type"]: r["coupon_redemptions"] for r in res["rows"]} == want.to_dict()
+    with pytest.raises(QueryError, match="revenue cannot be broken down or filtered by campaign"):
+        run_query(cj_ws, {"metrics": ["revenue"], "by": ["campaign"]})
+
+
+def test_generic_workspace_refuses_campaign_metrics_and_serves_the_rest(tmp_path):
+    orders = pd.DataFrame({"customer_id": ["a", "a", "b", "c"],
+                           "timestamp": ["2020-01-05", "2020-02-01", "2020-02-03", "2020-03-09"],
+                           "amount": [10.0, 5.0, 7.5, 3.0]})
+    ws = Workspace(tmp_path / "ws")
+    ws.ingest({"orders": validate_table("orders", orders)})
+    res = run_query(ws, {"metrics": ["new_customers", "returning_customers"], "by": ["month"]})
+    assert [(r["month"], r["new_customers"], r["returning_customers"]) for r in res["rows"]] == \
+        [("2020-01", 1, 0), ("2020-02", 1, 1), ("2020-03", 1, 0)]
+    res = run_query(ws, {"metrics": ["customers"], "customer_conditions": [{"measure": "orders", "op": ">=", "value": 2}]})
+    assert res["rows"] == [{"customers": 1}]
+    for metric, needs in (("campaign_reach", "campaigns"), ("coupon_redemption_rate", "campaigns")):
+        with pytest.raises(QueryError, match=rf"'{metric}' is not available here: it needs the {needs} table"):
+            run_query(ws, {"metrics": [metric]})
+    with pytest.raises(QueryError, match="'segment' is not available here: it needs fitted segments"):
+        run_query(ws, {"by": ["segment"]})
+    with pytest.raises(QueryError, match="'age' is not available|unknown dimension 'age'"):
+        run_query(ws, {"filters": [{"dimension": "age", "op": "range", "min": 30}]})
+
+
+def test_user_values_never_reach_the_sql_text(cj_ws):
+    evil = "x'); DROP TABLE orders; --"
+    with pytest.raises(QueryError):
+        run_query(cj_ws, {"filters": [{"dimension": "brand", "op": "in", "values": [evil]}]})
+    res = run_query(cj_ws, {"metrics": ["revenue"], "filters": [
+        {"dimension": "brand", "op": "contains", "values": ["nation"]},
+        {"dimension": "age", "op": "range", "min": "25", "max": "34"}],
+        "customer_conditions": [{"measure": "orders", "op": ">=", "value": 3}], "period": "2017-Q3"})
+    for v in ("nation", "25-34", "2017-07"):
+        assert v not in res["sql"]
+
+
+def test_cli_flags_for_the_new_fields(cj_ws):
+    from assistant.cli import cli
+    from assistant.commands.query import parse_condition, parse_where
+
+    assert parse_where("age=35..54") == {"dimension": "age", "op": "range", "min": "35", "max": "54"}
+    assert parse_where("brand~organic") == {"dimension": "brand", "op": "contains", "values": ["organic"]}
+    assert parse_where("category!=Fuel,Coupon") == {"dimension": "category", "op": "not_in",
+                                                    "values": ["Fuel", "Coupon"]}
+    assert parse_condition("orders>=10") == {"measure": "orders", "op": ">=", "value": "10"}
+    assert parse_condition("revenue top 10%") == {"measure": "revenue", "op": "top_pct", "value": 10.0}
+    runner = CliRunner()
+    r = runner.invoke(cli, ["query", "-w", str(cj_ws.path), "--metric", "revenue", "--by", "department",
+                            "--period", "last_quarter", "--share", "--top", "2", "--customer", "orders>=5", "--json"])
+    assert r.exit_code == 0, r.output
+    res = json.loads(r.output)
+    assert len(res["rows"]) == 2 and "revenue % of total" in res["columns"] and res["windows"][0]["label"] == "last quarter"
+    r = runner.invoke(cli, ["query", "-w", str(cj_ws.path), "--concentration", "10,50", "--json"])
+    assert r.exit_code == 0 and [x["top_pct"] for x in json.loads(r.output)["rows"]] == [10.0, 50.0]
+    r = runner.invoke(cli, ["query", "-w", str(cj_ws.path), "--period", "last summer"])
+    assert r.exit_code == 2 and "last_quarter" in r.output
+
+
+def test_query_tool_takes_the_new_fields(fake_ctx):
+    from tools import build_tools
+
+    tool = {t.name: t for t in build_tools(fake_ctx)}["query_data"]
+    out = json.loads(tool.invoke({"metrics": ["revenue"], "by": ["category"], "share_of_total": True, "bottom": 1,
+                                  "period": "all"}))
+    assert out["kind"] == "query" and out["n_rows"] == 1 and "revenue % of total" in out["columns"]
+    out = json.loads(tool.invoke({"metrics": ["revenue"], "concentration": {"top_pct": 50}}))
+    assert out["rows"][0]["top_pct"] == 50.0

@@ -211,6 +211,45 @@ def e_spent_over_1000(L):
     return [count((s > 1000).sum())]
 
 
+def e_orders_by_quarter_best(L):
+    s = L.assign(q=L.timestamp.dt.to_period("Q").astype(str)).groupby("q")["order_id"].nunique()
+    return [s.idxmax().replace("Q", "-Q"), count(s.max())]
+
+
+def e_deli_units_vs(L):
+    d = L[L.department == "Deli"]
+    a = _window(d, "2017-06-01", "2017-06-30")["amount"].sum()
+    b = _window(d, "2017-07-01", "2017-07-31")["amount"].sum()
+    return [money(round(a, 2)), money(round(b, 2))]
+
+
+def e_married_avg_basket(L, ws):
+    c = ws.read_table("customers")
+    ids = set(c[c["marital_status"] == "Married"]["customer_id"])
+    w = L[L.customer_id.isin(ids)]
+    return [money(round(w["amount"].sum() / w["order_id"].nunique(), 2))]
+
+
+def e_seniors_rev(L, ws):
+    c = ws.read_table("customers")
+    ids = set(c[c["age"] == "65+"]["customer_id"])
+    return [money(round(L[L.customer_id.isin(ids)]["amount"].sum(), 2))]
+
+
+def e_discount_lastq(L):
+    return [money(round(_window(L, "2017-10-01", "2017-12-31")["discount"].sum(), 2))]
+
+
+def e_top_cat_soft_drinks_share(L):
+    return [money(round(L[L.category == "Soft Drinks"]["amount"].sum(), 2))]
+
+
+def e_redemptions_by_quarter(L, ws):
+    r = ws.read_table("coupon_redemptions")
+    s = r.assign(q=r.timestamp.dt.to_period("Q").astype(str)).groupby("q").size()
+    return [count(s.max())]
+
+
 DEV = [
     ("How did category revenue change from Q2 to Q3?", e_q2_q3_category),
     ("top five categories within the meat department last quarter", e_top5_meat_lastq),
@@ -237,6 +276,13 @@ DEV = [
     ("how many coupons were redeemed", e_redemptions_total),
     ("revnue from the privat brand", e_private_brand_share_rev),
     ("how many customers spent more than $1,000", e_spent_over_1000),
+    ("Which quarter had the most orders?", e_orders_by_quarter_best),
+    ("deli department sales june compared to july", e_deli_units_vs),
+    ("avg basket size for married households", e_married_avg_basket),
+    ("how much revenue came from customers aged 65+", e_seniors_rev),
+    ("total discounts given last quarter", e_discount_lastq),
+    ("soft drinks revenue", e_top_cat_soft_drinks_share),
+    ("coupon redemptions per quarter", e_redemptions_by_quarter),
 ]
 
 REFUSE = [
@@ -309,3 +355,15 @@ def test_typos_are_corrected(session, lines):
     res = session.ask("revnue by departmnt in the last quartr")
     assert res.tool_calls and res.tool_calls[0]["args"].get("by") == ["department"]
     assert "2017-10-01" in res.answer
+
+
+def test_unknown_segment_is_named_for_every_tool(fake_ctx):
+    from tests.agent_fakes import SEGMENTS
+
+    planner = OfflinePlanner(context=fake_ctx)
+    for q in ("write an email for the Bargain Hunters segment", "who will buy next week in segment 9",
+              "export the audience of the segment called Weekend Warriors"):
+        plan = planner.plan(q)
+        assert plan.route == "list_segments" and "no such segment" in plan.message.lower(), (q, plan)
+        assert all(s["name"] in plan.message for s in SEGMENTS)
+    assert planner.plan(f"write an sms for the {SEGMENTS[1]['name']} segment").route == "write_campaign"

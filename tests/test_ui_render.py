@@ -70,7 +70,7 @@ def test_predictions_render_table_card_charts_and_copy_the_tool_export(tmp_path)
     assert table["last purchase"].iloc[0] == "2017-12-30"
     assert table["why"].iloc[0] == "recent order; short gaps"
     card = "\n".join(view.cards)
-    for text in ("2018-01-02", "7 days", "0.812", "0.780", "logistic_rfm", "recency", "Backtest over 8",
+    for text in ("2018-01-02", "7 days", "0.812", "0.780", "logistic RFM", "recency", "Backtest over 8",
                  "customers: 300"):
         assert text in card
     kinds = sorted(c.kind for c in view.charts)
@@ -352,3 +352,46 @@ def test_revenue_by_month_leaves_a_one_day_month_out_of_the_chart_and_says_so(tm
     full = render_result({"kind": "overview", "metric": "revenue", "by": "month",
                           "summary": {"date_range": ["2017-11-01", "2017-12-31"]}, "rows": rows[:2]}, tmp_path)
     assert len(full.charts[0].data) == 2 and not any("left out" in m for m in full.markdown)
+
+
+def test_evidence_tables_keep_six_columns_sized_by_their_longest_word():
+    from ui.compact import column_widths, evidence_columns
+
+    shown, rest = evidence_columns(["customer_id", "p_buy", "a", "b", "c", "d", "why", "segment"])
+    assert shown == ["customer_id", "p_buy", "a", "b", "c", "d"] and rest == ["why", "segment"]
+    df = pd.DataFrame({"id": ["7", "12"], "segment": ["Loyal high-spend weekly regulars"] * 2,
+                       "text": ["a long review that should wrap between its many short words " * 3] * 2})
+    widths = [float(w.rstrip("%")) for w in column_widths(df)]
+    assert sum(widths) == pytest.approx(100.0, abs=0.05)
+    # the id column needs the least room; long text gets more than its longest word but wraps
+    assert widths[0] < widths[1] and widths[0] < widths[2]
+    assert column_widths(df.iloc[:0]) and all(w.endswith("%") for w in column_widths(df.iloc[:0]))
+
+
+def test_view_updates_show_the_first_columns_and_name_the_rest():
+    from ui.render import Table, View
+    from ui.turn import view_updates
+
+    df = pd.DataFrame([{f"col_{i}": i for i in range(8)}])
+    updates = view_updates(View(tables=[Table("Wide", df)]))
+    table = updates[1]
+    assert list(table["value"].columns) == [f"col {i}" for i in range(6)]
+    assert "2 more columns in the CSV (col 6, col 7)" in table["label"]
+    assert len(table["column_widths"]) == 6
+
+
+def test_model_card_baselines_are_words_and_review_text_is_shown_without_its_fence(tmp_path):
+    from models.reviews.passages import quote_review
+    from ui.render import render_result
+    from ui.render_customers import model_card_markdown
+
+    card = model_card_markdown({"target": "P(≥1 purchase in next 7 days)", "as_of": "2018-01-02", "horizon_days": 7,
+                                "backtest": {"n_cutoffs": 3, "pr_auc": 0.87},
+                                "baselines": {"logistic_rfm": {"pr_auc": 0.86}, "bgnbd": {"pr_auc": 0.85}}})
+    assert "| metric | model | logistic RFM | BG/NBD |" in card and "logistic_rfm" not in card
+    result = {"kind": "reviews", "query": "taste", "reviews": [
+        {"review_id": "R1", "product_name": "Tea", "rating": 2, "timestamp": "2017-05-01", "synthetic": False,
+         "text": quote_review("R1", "Tastes stale.")}]}
+    view = render_result(result, tmp_path)
+    table = view.tables[0].data
+    assert table["text"].tolist() == ["Tastes stale."] and "synthetic" not in table.columns

@@ -91,7 +91,8 @@ def test_the_chat_factory_warms_what_the_first_answers_read(demo_workspace):
     settings = Settings.from_env({"workspace": demo_workspace.path}, env={})
     factory = AgentSessionFactory(demo_workspace, settings)
     took = factory.warm()
-    assert set(took) == {"session", "router", "predictor", "segments", "reviews", "overview"}, took
+    assert set(took) == {"session", "router", "predictor", "segments", "reviews", "overview", "value",
+                         "analytics"}, took
     ctx = factory._context(settings)
     loads: list[str] = []
 
@@ -101,14 +102,15 @@ def test_the_chat_factory_warms_what_the_first_answers_read(demo_workspace):
 
     ctx.api = dataclasses.replace(ctx.api, **{n: counted(n) for n in
                                              ("score_customers", "model_card", "load_segments", "review_index",
-                                              "overview")})
+                                              "overview", "customer_values")})
     router = factory.router()
     assert router.method == "embeddings"
     batches: list[int] = []
     embed = router._embed
     router._embed = lambda texts: batches.append(len(texts)) or embed(texts)
     for question in ("Which customers will buy this week?", "Show me the segments",
-                     "What do reviews say about coffee?", "Revenue by month"):
+                     "What do reviews say about coffee?", "Revenue by month",
+                     "Which high-value customers are at risk of churning?"):
         t = time.perf_counter()
         result = factory(None).ask(question)  # a new conversation each time, as a new browser tab
         print(f"first answer after warm-up: {time.perf_counter() - t:.2f} s  {question!r}")

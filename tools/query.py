@@ -1,4 +1,5 @@
-"""query_data: one typed query over the semantic layer (metrics x dimensions, filters, windows, comparisons)."""
+"""query_data: one typed query over the semantic layer (metrics x dimensions, filters, windows, comparisons,
+shares, customer conditions, concentration, distributions)."""
 
 from __future__ import annotations
 
@@ -18,10 +19,17 @@ MAX_ROWS = 200
 def query_data_impl(ctx: ToolContext, metrics: Optional[list[str]] = None, by: Optional[list[str]] = None,
                     filters: Optional[list[dict]] = None, start: Optional[str] = None, end: Optional[str] = None,
                     compare: Optional[list[str]] = None, sort: Optional[str] = None, top: Optional[int] = None,
-                    inactive_days: Optional[int] = None, include_non_merchandise: bool = False) -> QueryResult:
-    spec = {"metrics": metrics or ["revenue"], "by": by or [], "filters": filters or [], "start": start or None,
-            "end": end or None, "compare": compare or None, "sort": sort or None, "top": top,
-            "inactive_days": inactive_days, "include_non_merchandise": bool(include_non_merchandise)}
+                    inactive_days: Optional[int] = None, include_non_merchandise: bool = False,
+                    period: Optional[str] = None, bottom: Optional[int] = None, share_of_total: bool = False,
+                    customer_conditions: Optional[list[dict]] = None, concentration: Optional[dict] = None,
+                    distribution: Optional[dict] = None, descending: Optional[bool] = None) -> QueryResult:
+    spec = {"metrics": metrics or ["revenue"], "by": by or [], "filters": filters or [], "period": period or None,
+            "start": start or None, "end": end or None, "compare": compare or None, "sort": sort or None,
+            "top": top, "bottom": bottom, "share_of_total": bool(share_of_total), "inactive_days": inactive_days,
+            "customer_conditions": customer_conditions or [], "concentration": concentration or None,
+            "distribution": distribution or None, "include_non_merchandise": bool(include_non_merchandise)}
+    if descending is not None:
+        spec["descending"] = bool(descending)
     try:
         res = dict(ctx.run_query(spec))
     except ValueError as exc:  # QueryError: the message lists what is valid
@@ -31,33 +39,54 @@ def query_data_impl(ctx: ToolContext, metrics: Optional[list[str]] = None, by: O
             "columns": list(res.get("columns", [])), "restatement": str(res.get("restatement", "")),
             "sql": str(res.get("sql", "")), "params": list(res.get("params", [])),
             "definitions": dict(res.get("definitions", {})), "chart": res.get("chart", "none"),
-            "notes": list(res.get("notes", [])), "spec": dict(res.get("spec", spec)), "as_of": res.get("as_of")}
+            "notes": list(res.get("notes", [])), "spec": dict(res.get("spec", spec)),
+            "windows": [dict(w) for w in res.get("windows", [])], "as_of": res.get("as_of")}
 
 
 def make_query_tools(ctx: ToolContext) -> list[BaseTool]:
     @safe_tool
     def query_data(metrics: Optional[list[str]] = None, by: Optional[list[str]] = None,
-                   filters: Optional[list[dict]] = None, start: Optional[str] = None, end: Optional[str] = None,
-                   compare: Optional[list[str]] = None, sort: Optional[str] = None, top: Optional[int] = None,
-                   inactive_days: Optional[int] = None, include_non_merchandise: bool = False) -> QueryResult:
+                   filters: Optional[list[dict]] = None, period: Optional[str] = None, start: Optional[str] = None,
+                   end: Optional[str] = None, compare: Optional[list[str]] = None, sort: Optional[str] = None,
+                   descending: Optional[bool] = None, top: Optional[int] = None, bottom: Optional[int] = None,
+                   share_of_total: bool = False, inactive_days: Optional[int] = None,
+                   customer_conditions: Optional[list[dict]] = None, concentration: Optional[dict] = None,
+                   distribution: Optional[dict] = None, include_non_merchandise: bool = False) -> QueryResult:
         """Compute business numbers exactly: metrics (revenue, orders, customers, units, avg_basket,
-        revenue_per_customer, coupon_redemptions...) broken down by dimensions (month, week, quarter, year,
-        weekday, department, category, brand, product, store, customer attributes), filtered, in a time window
-        or comparing two periods. An unknown name or value returns an error listing the valid ones.
+        revenue_per_customer, repeat_customer_share, new_customers, returning_customers, coupon_redemptions,
+        coupon_redemption_rate, campaign_reach...) broken down by dimensions (month, week, quarter, year, weekday,
+        department, category, brand, product, store, segment, campaign, campaign_type, customer attributes),
+        filtered, in a time window or comparing two periods. An unknown name or value returns an error listing
+        the valid ones.
 
         Args:
             metrics: metric names, e.g. ["revenue"] or ["revenue", "orders"].
             by: dimensions to group by, e.g. ["month"] or ["category"].
-            filters: e.g. [{"dimension": "department", "op": "equals", "values": ["MEAT"]}].
-            start: first period or date included, e.g. "2017-06" or "2017-Q2".
+            filters: e.g. [{"dimension": "department", "op": "equals", "values": ["MEAT"]}]; op is equals, in,
+                not_in, contains (case-insensitive) or range (with "min" and/or "max", e.g. age 35..54).
+            period: one window: "2017-Q3", "2017-06", "2017", "2017-06-01..2017-08-31", or relative to the last
+                order date: "last_quarter", "this_month", "last_month", "last_30_days", "last_4_weeks", "ytd".
+            start: first period or date included (instead of period).
             end: last period or date included.
             compare: two periods to compare, e.g. ["2017-Q2", "2017-Q3"] (absolute and % change).
-            sort: a metric, a dimension or "change"; default time order or the first metric, largest first.
+            sort: a metric, a dimension, "change", "pct_change" or "share"; default time order or the first
+                metric, largest first.
+            descending: sort order (default largest first).
             top: keep only the first N rows after sorting.
-            inactive_days: only customers whose last order is more than N days before the as-of date.
+            bottom: keep only the last N rows (smallest first), e.g. the lowest month.
+            share_of_total: add each row's percent of the total.
+            inactive_days: only customers with no order in the last N days before the last order date.
+            customer_conditions: per-customer thresholds over the window, e.g.
+                [{"measure": "orders", "op": ">=", "value": 10}], [{"measure": "revenue", "op": ">", "value": 500}],
+                [{"measure": "revenue", "op": "top_pct", "value": 10}]; measures revenue, orders, line_items,
+                units, avg_basket, days_since_last_order, days_since_first_order.
+            concentration: top X% of customers and their share, e.g. {"top_pct": [1, 10, 20], "measure": "revenue"}.
+            distribution: quantiles or a histogram of a per-customer or per-order measure, e.g.
+                {"measure": "revenue", "per": "customer", "quantiles": [0.5, 0.9]} or {"measure": "orders", "bins": 10}.
             include_non_merchandise: keep fuel/coupon/misc lines in product and category rankings.
         """
         return query_data_impl(ctx, metrics, by, filters, start, end, compare, sort, top, inactive_days,
-                               include_non_merchandise)
+                               include_non_merchandise, period, bottom, share_of_total, customer_conditions,
+                               concentration, distribution, descending)
 
     return [StructuredTool.from_function(query_data, parse_docstring=True)]

@@ -350,6 +350,7 @@ class QueryResult(TypedDict):
     chart: Literal["line", "bar", "none"]
     notes: list[str]
     spec: dict[str, Any]
+    windows: list[dict[str, str]]  # the resolved periods: {"label", "start", "end"} (end inclusive)
     as_of: str | None
 
 

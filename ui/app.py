@@ -117,7 +117,7 @@ class _ChatTab:
 def _chat_tab() -> _ChatTab:
     with gr.Tab("Chat", id="chat"):
         with gr.Row():
-            with gr.Column(scale=5):
+            with gr.Column(scale=4):
                 chatbot = gr.Chatbot(label="Chat", elem_id="chat", height=620,
                                      placeholder="Ask about buyers, segments, reviews or revenue.")
                 with gr.Row():
@@ -126,7 +126,7 @@ def _chat_tab() -> _ChatTab:
                     send = gr.Button("Send", variant="primary", scale=1, elem_id="send")
                 gr.Examples(EXAMPLES, inputs=box, label="Try")
                 clear = gr.Button("New conversation", size="sm", elem_id="clear")
-            with gr.Column(scale=5):
+            with gr.Column(scale=6):
                 evidence = [gr.Markdown(visible=False, elem_id="evidence-md")]
                 evidence += [gr.Dataframe(visible=False, interactive=False, wrap=True, max_height=420,
                                           elem_id=f"evidence-table-{i + 1}") for i in range(N_TABLES)]

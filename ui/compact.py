@@ -7,9 +7,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["MAX_CHAT_COLUMNS", "header_words", "format_cell", "compact_markdown_tables", "NOWRAP_CSS"]
+__all__ = ["MAX_CHAT_COLUMNS", "MAX_EVIDENCE_COLUMNS", "header_words", "format_cell", "compact_markdown_tables",
+           "evidence_columns", "column_widths", "NOWRAP_CSS"]
 
 MAX_CHAT_COLUMNS = 4
+MAX_EVIDENCE_COLUMNS = 6  # what fits the evidence pane at 1024 px without a horizontal scroll
 
 _HEADER_WORDS = {"customer_id": "customer", "segment_id": "segment", "share_pct": "share", "p_buy": "P(buy)",
                  "p_buy_30d": "P(buy) 30 d", "n": "count", "avg_basket": "avg basket", "order_id": "order",
@@ -111,14 +113,39 @@ def compact_markdown_tables(text: str, max_cols: int = MAX_CHAT_COLUMNS) -> str:
     return "\n".join(out)
 
 
-# cells break between words, never inside a word or number; wide tables scroll instead of being clipped
+def evidence_columns(columns: list[str], max_cols: int = MAX_EVIDENCE_COLUMNS) -> tuple[list[str], list[str]]:
+    """The columns the evidence table shows (the renderer's first ``max_cols``: they come in order of
+    importance) and the ones left to the CSV download, so the table fits the pane instead of scrolling."""
+    cols = [str(c) for c in columns]
+    return cols[:max_cols], cols[max_cols:]
+
+
+def column_widths(frame: Any) -> list[str]:
+    """Percent widths for the evidence table's columns: each column gets room for its longest word (a cell
+    never breaks inside a word) plus a share of its typical text, so long text wraps instead of widening the
+    table past the pane."""
+    weights = []
+    for col in frame.columns:
+        texts = [str(v) for v in frame[col].head(200).tolist()]
+        # a header is bold and carries the sort button: two characters more than body text
+        longest = max([len(w) for t in texts for w in t.split()] + [len(w) + 2 for w in str(col).split()] + [1])
+        typical = sorted(len(t) for t in texts)[len(texts) // 2] if texts else 0
+        # room for the longest word and the cell's padding, plus a share of long text (which then wraps)
+        weights.append(longest + 3 + max(0.0, min(typical, 40) - longest) / 3)
+    total = sum(weights) or 1.0
+    return [f"{100 * w / total:.2f}%" for w in weights]
+
+
+# cells never break inside a word or number: chat tables (at most 4 columns) keep each cell on one line; the
+# evidence pane's tables and the model card wrap between words, so they fit the pane without a horizontal scroll
 NOWRAP_CSS = """
 #chat table { display: block; overflow-x: auto; max-width: 100%; }
 #chat table th, #chat table td { white-space: nowrap; word-break: normal; overflow-wrap: normal; }
-[id^="evidence-table"] { overflow-x: auto; }
-[id^="evidence-table"] table { table-layout: auto; }
-[id^="evidence-table"] th, [id^="evidence-table"] td,
-[id^="evidence-table"] th *, [id^="evidence-table"] td * { word-break: normal !important;
+[id^="evidence-table"] table, #evidence-card table, #evidence-md table { table-layout: auto; }
+[id^="evidence-table"] [role=gridcell], [id^="evidence-table"] [role=gridcell] *,
+[id^="evidence-table"] th, [id^="evidence-table"] th *,
+#evidence-card th, #evidence-card td, #evidence-md th, #evidence-md td { word-break: normal !important;
   overflow-wrap: normal !important; hyphens: none; }
-[id^="evidence-table"] td { min-width: max-content; }
+[id^="evidence-table"] [role=gridcell] *, [id^="evidence-table"] th * { font-family: var(--font) !important;
+  font-variant-numeric: tabular-nums; }
 """

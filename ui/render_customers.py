@@ -29,6 +29,11 @@ _TRAINED_ON = {"n_customers": "customers", "customers": "customers", "n_snapshot
                "first_snapshot": "from", "last_snapshot": "to"}
 
 
+# baseline names in words: a header like "logistic_rfm" cannot wrap, and the card must fit the pane at 1024 px
+_BASELINE_WORDS = {"base_rate": "base rate", "recency": "recency", "logistic_rfm": "logistic RFM",
+                   "gbm_rfm": "GBM RFM", "bgnbd": "BG/NBD"}
+
+
 def model_card_markdown(card: Mapping[str, Any] | None) -> str:
     """The model card as markdown: what is predicted, as of when, and backtest metrics against baselines."""
     if not card:
@@ -54,7 +59,8 @@ def model_card_markdown(card: Mapping[str, Any] | None) -> str:
         lines.append(f"Backtest over {n_cut} past cutoffs (higher is better except calibration error):"
                      if n_cut else "Backtest (higher is better except calibration error):")
         names = list(baselines)
-        lines.append("| metric | model | " + " | ".join(names) + " |")
+        lines.append("| metric | model | " + " | ".join(_BASELINE_WORDS.get(n, n.replace("_", " ")) for n in names)
+                     + " |")
         lines.append("|---|---|" + "---|" * len(names))
         for key, value in backtest.items():
             if key == "n_cutoffs" or isinstance(value, (dict, list)):

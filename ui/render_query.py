@@ -23,7 +23,12 @@ def render_query(result: Mapping[str, Any], export_dir: Path) -> View:
         df = round_floats(frame(rows, list(result.get("columns") or [])), 2)
         view.tables.append(Table(str(result.get("restatement", "query")), df.head(MAX_TABLE_ROWS)))
         by = list((result.get("spec") or {}).get("by") or [])
-        numeric = [c for c in df.columns if c not in by and pd.api.types.is_numeric_dtype(df[c])]
+        if not by:  # a histogram, quantiles or concentration: their first column is the x axis
+            by = [c for c in ("bin", "quantile", "top_pct") if c in df.columns][:1]
+        skip = set(by) | {"low", "high", "n", "customers in all"}
+        numeric = [c for c in df.columns if c not in skip and pd.api.types.is_numeric_dtype(df[c])]
+        if "revenue share %" in df.columns:
+            numeric = ["revenue share %"]
         chart = result.get("chart")
         if by and numeric and len(df) > 1 and chart in ("line", "bar"):
             x, y = by[0], numeric[0]

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 import pandas as pd
+from models.reviews.passages import unquote_review
 
 from .compact import header_words
 from .view import MAX_TABLE_ROWS, Chart, Table, View, cell, cell_text, fmt, frame, round_floats
@@ -37,8 +38,11 @@ def render_reviews(result: Mapping[str, Any], export_dir: Path) -> View:
     if reviews:
         rows = [{"review_id": r.get("review_id"), "product": r.get("product_name") or r.get("product_id"),
                  "rating": r.get("rating"), "date": str(r.get("timestamp") or "")[:10],
-                 "synthetic": bool(r.get("synthetic", False)), "text": _short(r.get("text"))} for r in reviews]
-        view.tables.append(Table("Reviews (evidence)", pd.DataFrame(rows)))
+                 "synthetic": bool(r.get("synthetic", False)), "text": _short(unquote_review(r.get("text")))} for r in reviews]
+        table = pd.DataFrame(rows)
+        if table["synthetic"].nunique() == 1:  # the same for every row: the note above says it once
+            table = table.drop(columns="synthetic")
+        view.tables.append(Table("Reviews (evidence)", table))
     return view
 
 

@@ -12,7 +12,7 @@ import gradio as gr
 
 from assistant.redact import redact
 
-from .compact import compact_markdown_tables
+from .compact import column_widths, compact_markdown_tables, evidence_columns, header_words
 from .events import answer_chunks, iter_events
 from .render import Chart, View, render_tool_calls, step_message
 
@@ -41,7 +41,13 @@ def view_updates(view: View | None) -> list[Any]:
     for i in range(N_TABLES):
         if i < len(view.tables):
             t = view.tables[i]
-            updates.append(gr.update(value=t.data, label=t.title, visible=True))
+            shown, rest = evidence_columns(list(t.data.columns))
+            label = t.title + (f" · {len(rest)} more columns in the CSV ({', '.join(header_words(c) for c in rest)})"
+                               if rest else "")
+            # share the pane's width: cells wrap between words instead of pushing the table past the pane
+            data = t.data[shown].rename(columns=header_words)
+            updates.append(gr.update(value=data, label=label, visible=True,
+                                     column_widths=column_widths(data) if shown else None))
         else:
             updates.append(gr.update(value=None, visible=False))
     updates.append(gr.update(value="\n\n".join(view.cards), visible=bool(view.cards)))

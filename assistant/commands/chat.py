@@ -90,7 +90,8 @@ class AgentSessionFactory:
     def warm(self) -> dict[str, float]:
         """Load what answers read, so that the first answer is as quick as later ones (the app runs this in the
         background at launch, ``ui.warmup``): a session (the agent's imports), the router's example embeddings
-        (and MiniLM), every horizon's scores and model card, the segments, the review index, the overview.
+        (and MiniLM), every horizon's scores and model card, the segments, the review index, the overview,
+        customer values and the analytics engine.
         Returns seconds per part; a part this workspace lacks is skipped, and its tool says so when asked."""
         ctx = self._context(self.settings)
         parts: dict[str, Callable[[], Any]] = {
@@ -100,6 +101,8 @@ class AgentSessionFactory:
             "segments": ctx.segment_of,
             "reviews": lambda: (ctx.reviewed_names(), ctx.review_index().search("warm-up")),
             "overview": ctx.overview,
+            "value": ctx.customer_values,  # CLV and churn risk (the at-risk list)
+            "analytics": lambda: ctx.run_query({"metrics": ["revenue"]}),  # DuckDB and the layer's views
         }
         took: dict[str, float] = {}
         for name, load in parts.items():

@@ -31,19 +31,25 @@ def is_analytics(route: str, parse: QueryParse, question: str) -> bool:
     t = question.lower()
     writing = re.search(r"\b(write|draft|create|compose|come up|generate|craft|make|prepare|design|ideas?|"
                         r"copy|subject lines?|slogans?)\b", t)
-    if "unheld" in parse.signals and (route not in ("write_campaign", "search_reviews", "summarize_reviews")
-                                      or (route == "write_campaign" and not writing)):
+    analytic = parse.signals & {"metric", "period", "filter", "threshold", "compare", "concentration", "rank"}
+    if "unheld" in parse.signals and (route not in ("write_campaign", "search_reviews", "summarize_reviews",
+                                                    "out_of_scope", "help")
+                                      or (route == "write_campaign" and not writing)
+                                      or (route in ("out_of_scope", "help") and analytic)):
         return True
     future = re.search(r"\b(will|going to|likely|likeliest|next|predict\w*|probab\w*|forecast\w*|expect\w*|"
-                       r"chance|soon|upcoming|coming|ahead|propensity|at[- ]risk|churn\w*|lapsing|slipping)\b", t)
-    if route in ("predict_buyers", "at_risk_customers", "segment_audience") and not future and \
+                       r"chance|soon|upcoming|coming|ahead|propensity|at[- ]risk|churn\w*|lapsing|slipping|project\w*|"
+                       r"outlook|recommend\w*|suggest\w*|reorder)\b", t)
+    if route == "segment_audience":
+        return bool(strong and counting)
+    if route in ("predict_buyers", "at_risk_customers", "forecast", "recommend_products") and not future and \
             parse.signals & {"metric", "period", "filter", "threshold", "compare", "concentration"}:
         return True
     if route == "list_segments" and "segment" not in t and "cluster" not in t and \
             parse.signals & {"metric", "period", "filter", "threshold", "compare", "concentration"}:
         return True
     if route in ("out_of_scope", "help"):
-        return bool(parse.signals & {"metric", "compare", "threshold", "concentration", "filter", "unheld"})
+        return bool(parse.signals & {"metric", "compare", "threshold", "concentration"})
     if route in ("at_risk_customers", "predict_buyers", "list_segments", "segment_audience"):
         return bool(strong and counting)
     return False
@@ -94,31 +100,35 @@ def decline_text(parse: QueryParse, vocab: Vocab) -> str:
     return "\n\n".join(parts)
 
 
-def _overview_equivalent(question: str, parse: QueryParse) -> dict | None:
-    """data_overview arguments when that fixed tool computes exactly what was asked (else None)."""
+def _overview_equivalent(question: str, parse: QueryParse, vocab: Vocab) -> dict | None:
+    """data_overview arguments when that fixed tool computes exactly what was asked over all data (else None).
+
+    Windows, filters, rankings (data_overview's top lists include fuel), thresholds and comparisons always go to
+    query_data, whose answer restates the resolved dates."""
     spec = parse.spec
-    if parse.problems or parse.ignored or parse.signals & {"compare", "threshold", "concentration", "filter", "rank",
-                                                           "superlative", "unheld"}:
+    if "metric" not in parse.signals and not spec.get("by") and not parse.windows and re.search(
+            r"\b(overview|summary|kpis?|dashboard|headline|key (business )?numbers|how is the business|"
+            r"how are we doing)\b", question.lower()) and not parse.signals & {"filter", "threshold", "compare"}:
+        return {}
+    if parse.windows or parse.ignored or parse.signals & {"compare", "threshold", "concentration", "filter", "rank",
+                                                          "rank_plural", "superlative", "unheld", "segment_filter"}:
         return None
-    old_metric, old_by, old_period = P.parse_metric(question), P.parse_by(question), P.parse_period(question)
-    if old_metric in ("top_products", "top_categories", "repeat_rate") and not parse.windows or (
-            old_metric in ("top_products", "top_categories") and old_period):
-        return {k: v for k, v in {"metric": old_metric, "period": old_period}.items() if v}
+    old_metric, old_by = P.parse_metric(question), P.parse_by(question)
+    if old_metric == "repeat_rate" and "repeat_customer_share" not in vocab.metrics and not spec.get("by"):
+        return {"metric": "repeat_rate"}
+    if "metric" not in parse.signals and not spec.get("by") and re.search(
+            r"\b(overview|summary|kpis?|dashboard|headline|key (business )?numbers|how is the business|"
+            r"how are we doing)\b", question.lower()):
+        return {}
+    if parse.problems:
+        return None
     metrics = spec.get("metrics") or []
     if len(metrics) != 1 or metrics[0] not in _OVERVIEW_METRICS:
         return None
     by = spec.get("by") or []
-    if len(by) > 1 or (by and by[0] not in ("month", "week", "category")) or (by or [None])[0] != (
-            old_by if old_by != "segment" else None):
+    if len(by) > 1 or (by and by[0] not in ("month", "week", "category")) or (by or [None])[0] != old_by:
         return None
-    if parse.windows:
-        w = parse.windows[0]
-        if w.text != old_period or not re.search(r"\d{4}", w.said):
-            return None
-    elif old_period:
-        return None
-    return {k: v for k, v in {"metric": _OVERVIEW_METRICS[metrics[0]], "by": by[0] if by else None,
-                              "period": old_period}.items() if v}
+    return {k: v for k, v in {"metric": _OVERVIEW_METRICS[metrics[0]], "by": by[0] if by else None}.items() if v}
 
 
 def analytics_plan(question: str, vocab: Vocab, parse: QueryParse | None = None) -> tuple[str, dict, str | None]:
@@ -127,7 +137,8 @@ def analytics_plan(question: str, vocab: Vocab, parse: QueryParse | None = None)
     if not vocab.metrics:
         return "clarify", {}, ("I can't answer data questions here: this workspace has no orders table yet. "
                                "Import orders first (mka ingest).")
-    if "segment_by" in parse.signals and not parse.problems and not parse.ignored and P.parse_by(question) == "segment":
+    if "segment_by" in parse.signals and not parse.problems and not parse.ignored and not parse.windows and \
+            not parse.signals & {"compare", "threshold", "concentration", "filter"}:
         metric = P.parse_metric(question) or "revenue"
         return "data_overview", {"metric": metric if metric in _OVERVIEW_METRICS.values() else "revenue",
                                  "by": "segment"}, None
@@ -135,9 +146,12 @@ def analytics_plan(question: str, vocab: Vocab, parse: QueryParse | None = None)
         parse.problems.append("I can't break this query down by segment yet (only revenue, orders, customers or "
                               "average basket per segment, with no other filter or period)")
         parse.blocking = True
+    old = _overview_equivalent(question, parse, vocab)
+    if old is not None:
+        return "data_overview", old, None
     if parse.blocking or parse.ignored or ("unheld" in parse.signals and "metric" not in parse.signals):
         return "clarify", {}, decline_text(parse, vocab)
-    old = _overview_equivalent(question, parse)
+    old = _overview_equivalent(question, parse, vocab)
     if old is not None:
         return "data_overview", old, None
     notes = [p[0].upper() + p[1:] + "." for p in parse.problems]

@@ -129,4 +129,5 @@ distinct unique individual separate respectively respective overall altogether c
 ago back recent recently lately latest newest oldest first second third fourth half quarter's month's year's week's
 mine ours theirs own owned lot lots bit few several various some both either neither other others another
 well very really quite much more most many something anything everything thing things stuff
-happen happened happening look looks looked like""".split())
+happen happened happening look looks looked like selling seller sellers performing performer performers
+popular brings bring""".split())

@@ -15,7 +15,7 @@ __all__ = [
     "normalize", "parse_horizon", "parse_top_k", "parse_min_probability", "parse_customer_id", "parse_ratings",
     "parse_dates", "parse_channel", "parse_tone", "parse_offer", "parse_metric", "parse_by", "parse_period",
     "match_segment", "match_name", "name_aliases", "parse_limit", "wants_each_segment", "NEGATIVE_WORDS", "POSITIVE_WORDS",
-    "parse_forecast_weeks", "parse_forecast_metric",
+    "parse_forecast_weeks", "parse_forecast_metric", "named_segment",
 ]
 
 NUMBER_WORDS = {"one": 1, "a": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
@@ -420,3 +420,28 @@ def parse_forecast_metric(q: str) -> str:
             r"\b(revenue|sales|turnover|spend)\b", t):
         return "customers"
     return "revenue"
+
+
+_NOT_A_NAME = {"each", "every", "all", "this", "that", "these", "those", "my", "our", "a", "an", "which", "what", "one",
+               "same", "new", "biggest", "largest", "best", "top", "first", "second", "third", "last", "any", "your",
+               "their", "its", "per", "by", "customer", "whole", "entire", "other", "another", "each customer",
+               "smallest", "most valuable", "highest", "lowest", "given", "specific", "certain", "single", "right"}
+
+
+def named_segment(q: str) -> str | None:
+    """A segment the question names ("the Bargain Hunters segment", "segment called X", "segment 9"), as written;
+    None when it names none. Whether it exists is for the caller to check."""
+    t = " ".join(str(q).replace("’", "'").split())
+    m = re.search(r"\b(?:segment|cluster)s?\s+(?:called|named)\s+[\"“']?([\w][\w' &+-]{1,40}?)[\"”']?(?=[?.!,]|$|\s+(?:with|for|in|"
+                  r"and|as|to|by|who|that|this|next|over)\b)", t, re.I) or \
+        re.search(r"\b(?:segment|cluster)\s*(?:id\s*)?#?\s*(\d+)\b", t, re.I) or \
+        re.search(r"\b(?:the|for|to|in|of|from|among)\s+[\"“']?([A-Za-z][\w' &+-]{1,40}?)[\"”']?\s+(?:segment|cluster)\b", t, re.I)
+    if not m:
+        return None
+    name = m.group(1).strip(" '\"")
+    words = name.lower().split()
+    if not words or name.lower() in _NOT_A_NAME or all(w in _NOT_A_NAME for w in words):
+        return None
+    if words[0] in ("the", "a", "an", "our", "my") and len(words) > 1:
+        name = " ".join(name.split()[1:])
+    return name

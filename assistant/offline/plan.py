@@ -17,6 +17,8 @@ __all__ = ["Plan", "Entities", "make_plan", "masked_question", "previous_call", 
 
 # routes the planner answers itself; every other route is the name of the tool it calls
 ANSWER_ROUTES = ("out_of_scope", "help", "clarify")
+_SEGMENT_ROUTES = ("predict_buyers", "segment_audience", "write_campaign", "recommend_products", "at_risk_customers",
+                   "forecast")
 FOLLOWUP_RE = re.compile(r"^\s*(and|what about|how about|same|now|ok|okay|also|instead|then|but|only|just|"
                          r"make it|do it|try|repeat)\b", re.I)
 _QUERY_STOP = set("""a an the of for in on at to and or is are was were be do does did what which who whom how why
@@ -268,6 +270,14 @@ def make_plan(question: str, router: Router, ent: Entities,
             r"summar|overall|themes?|digest|distribution|on average|average rating", q.lower()):
         route = "search_reviews"  # a star filter is a search: the summary takes no rating bounds
     args = build_args(route, q, ent)
+    if route in _SEGMENT_ROUTES and "segment" not in args:
+        named = P.named_segment(q)
+        if named is not None:  # a segment that does not exist: say so and list them, never a silent substitute
+            names = [str(p["name"]) for p in ent.profiles]
+            listed = ("; ".join(f"{p['segment_id']}: {p['name']}" for p in ent.profiles) if names else
+                      "none are fitted yet (run `mka segments`)")
+            return Plan("list_segments", {}, message=f"There is no such segment “{named}” in your data, so I can't "
+                        f"run {route.replace('_', ' ')} for it. The segments are: {listed}.")
     if route == "customer_value" and "customer_id" not in args:
         return Plan("at_risk_customers", {k: v for k, v in build_args("at_risk_customers", q, ent).items()},
                     message="No customer id in the question: here are the high-value customers at risk; give an id "

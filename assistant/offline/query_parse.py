@@ -69,7 +69,7 @@ class Vocab:
         """Every word the grammar knows (for spell correction)."""
         if self._words is None:
             w = set(FILLER)
-            for pat, _ in METRIC_PHRASES + DIM_PHRASES + UNHELD:
+            for pat, _ in METRIC_PHRASES + DIM_PHRASES:  # never corrected INTO data we do not hold
                 w.update(re.findall(r"[a-z]{3,}", pat))
             for key in self.value_index:
                 w.update(x for x in key.split() if len(x) >= 3 and x.isalpha())
@@ -124,17 +124,22 @@ class QueryParse:
 def spell_correct(q: str, vocab: Vocab) -> str:
     """Replace unknown words by the closest grammar word (same length class); others are left as written."""
     words = vocab.words
+    keep = _KNOWN_UNHELD
 
     def fix(m: re.Match) -> str:
         w = m.group(0)
         lw = w.lower()
-        if len(lw) < 4 or lw in words or _stem(lw) in words or lw.rstrip("s") in words:
+        if len(lw) < 4 or lw in words or _stem(lw) in words or lw.rstrip("s") in words or lw in keep:
             return w
         cutoff = 0.86 if len(lw) <= 5 else 0.8
-        hit = difflib.get_close_matches(lw, words, n=1, cutoff=cutoff)
+        hit = [h for h in difflib.get_close_matches(lw, words, n=3, cutoff=cutoff) if h[0] == lw[0]]
         return hit[0] if hit else w
 
     return re.sub(r"[A-Za-z]+", fix, q)
+
+
+_KNOWN_UNHELD = {w for pat, _ in UNHELD for w in re.findall(r"[a-z]{3,}", pat)} | {
+    "weather", "probability", "probabilities", "likely", "slipping", "paris", "london", "business", "company"}
 
 
 class _Text:
@@ -155,7 +160,8 @@ class _Text:
         return list(re.finditer(pat, self.work))
 
     def left(self) -> list[str]:
-        return re.findall(r"[a-z][a-z']+", re.sub(r"[^a-z' ]", " ", self.work))
+        words = re.findall(r"[a-z][a-z']+", re.sub(r"[^a-z' ]", " ", self.work))
+        return [re.sub(r"'(s|re|ve|d|ll|m)?$", "", w) for w in words]
 
 
 def _n(tok: str) -> float:
@@ -178,8 +184,10 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
     _periods(tx, vocab, spec, out)
     _customer_conditions(tx, spec, out)
     _rank(tx, spec, out)
+    filters: dict[str, list[str]] = {}
+    _match_values(tx, vocab, filters, min_words=2)  # "Loyal high-spend weekly regulars" before "spend" is a metric
     metrics = _metrics(tx, vocab, out)
-    _values(tx, vocab, spec, out)
+    _values(tx, vocab, spec, out, filters)
     _unknown_named(tx, vocab, out)
     by = _dims(tx, vocab, spec, out)
     if not metrics and "unheld" in out.signals:
@@ -406,19 +414,34 @@ def _metrics(tx: _Text, vocab: Vocab, out: QueryParse) -> list[str]:
     return names
 
 
-def _values(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse) -> None:
+def _values(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse, filters: dict[str, list[str]]) -> None:
     """Stored values named in the question become filters (the dimension word next to them is consumed too)."""
+    _match_values(tx, vocab, filters, min_words=1)
+    _attribute_numbers(tx, vocab, spec, out, filters)
+    flist = []
+    for dim, vals in filters.items():
+        if vocab.dimensions and dim not in vocab.dimensions:
+            if dim == "segment":
+                out.signals.add("segment_filter")
+            why = vocab.unavailable.get(dim, "is not a dimension of this workspace's data")
+            out.problems.append(f"I can't filter by {dim.replace('_', ' ')} here: it {why}")
+            continue
+        flist.append({"dimension": dim, "op": "equals" if len(vals) == 1 else "in", "values": vals})
+        out.signals.add("filter")
+    if flist:
+        spec["filters"] = flist
+
+
+def _match_values(tx: _Text, vocab: Vocab, filters: dict[str, list[str]], min_words: int) -> None:
     idx = vocab.value_index
     if not idx:
-        _attribute_numbers(tx, vocab, spec, out)
         return
-    filters: dict[str, list[str]] = {}
     toks = [(m.group(0), m.start(), m.end()) for m in re.finditer(r"[a-z0-9+]+", tx.work)]
     i = 0
     maxn = 6
     while i < len(toks):
         hit = None
-        for n in range(min(maxn, len(toks) - i), 0, -1):
+        for n in range(min(maxn, len(toks) - i), min_words - 1, -1):
             seg = toks[i:i + n]
             if any(tx.work[seg[k][2]:seg[k + 1][1]].strip(" ,/&-") for k in range(n - 1)):
                 continue  # never across a consumed span or punctuation other than light separators
@@ -444,17 +467,6 @@ def _values(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse) -> None:
             filters[dim].append(val)
         tx.take((start, end))
         i += n
-    _attribute_numbers(tx, vocab, spec, out, filters)
-    flist = []
-    for dim, vals in filters.items():
-        if vocab.dimensions and dim not in vocab.dimensions:
-            why = vocab.unavailable.get(dim, "is not a dimension of this workspace's data")
-            out.problems.append(f"I can't filter by {dim.replace('_', ' ')} here: it {why}")
-            continue
-        flist.append({"dimension": dim, "op": "equals" if len(vals) == 1 else "in", "values": vals})
-        out.signals.add("filter")
-    if flist:
-        spec["filters"] = flist
 
 
 _DIM_WORDS = {d: p for p, d in DIM_PHRASES}
@@ -566,6 +578,9 @@ def _dims(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse) -> list[str]:
                 continue  # "per day" etc. handled above; a bare "month" is not a breakdown
             metric_next = re.match(r"\s*(revenue|sales|spend|spending|orders|units|customers|baskets|"
                                    r"turnover|redemptions|growth|performance)\b", after)
+            if "superlative" in out.signals and "top" not in spec and re.search(r"(s|ies)$", word) and \
+                    not adverb and dim not in TIME_DIMS and re.search(r"\b(which|what)\s+(?:\w+\s+)?$", before):
+                spec["top"] = 10  # "which categories sell the most": a ranking, not the single best
             if adverb or cue or metric_next or (dim not in TIME_DIMS and "compare" in out.signals) or \
                     (sup and ("superlative" in out.signals or "rank" in out.signals)):
                 by.append((m.start(), dim))
@@ -620,7 +635,7 @@ def _finish(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse) -> None:
         elif "compare" not in spec and vocab.metrics:
             # "which month was highest" with no dimension word parsed: nothing to rank
             pass
-    if "top" in spec and not by and "concentration" not in spec:
+    if "top" in spec and not by and "concentration" not in spec and "segment_by" not in out.signals:
         # "top 5" with no dimension: the question ranks something we did not recognise
         out.problems.append("I can't tell what to rank: name a breakdown such as category, department, brand or month")
         out.blocking = True

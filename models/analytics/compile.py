@@ -1,17 +1,21 @@
-"""QuerySpec -> parameterised SQL over the engine's views. User values travel only as parameters."""
+"""QuerySpec -> parameterised SQL over the engine's views. User values travel only as parameters; the only
+numbers written into the SQL text are validated floats (quantiles) and the layer's own fragments."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .layer import PRODUCT_DIMENSIONS, Layer
-from .spec import QuerySpec
+from .layer import FACT_TIME, JOINS, PRODUCT_DIMENSIONS, Layer
+from .spec import CustomerCondition, Filter, QuerySpec
 
-__all__ = ["CompiledQuery", "compile_spec", "default_sort"]
+__all__ = ["CompiledQuery", "Context", "compile_spec", "compile_concentration", "compile_distribution",
+           "default_sort", "is_new_mode"]
 
 _PRODUCT = {d.name for d in PRODUCT_DIMENSIONS}
+_JOIN_ORDER = ("p", "c", "s", "cl", "fo", "r")
+_CALENDAR = ("day", "week", "month", "quarter", "year")
 
 
 @dataclass(frozen=True)
@@ -20,72 +24,269 @@ class CompiledQuery:
     params: list
 
 
+@dataclass(frozen=True)
+class Context:
+    """What the query resolved before compiling: the window, non-merchandise names, the last order date."""
+
+    window: tuple[pd.Timestamp, pd.Timestamp] | None = None  # [start, end)
+    non_merchandise: tuple[list[str], list[str]] | None = None  # (categories, departments) to leave out
+    anchor: pd.Timestamp | None = None  # the last order date (midnight); relative measures count from it
+    range_kinds: dict = field(default_factory=dict)  # dimension -> "number" | "text" for range filters
+
+
 def default_sort(spec: QuerySpec, layer: Layer) -> tuple[str, bool]:
-    """(column, descending): time order for a time breakdown, else the first metric, largest first."""
+    """(column, descending): time order for a time breakdown, else the first metric, largest first;
+    ``bottom`` flips the metric order (smallest first)."""
     if spec.sort:
-        return spec.sort, spec.descending
-    if spec.by and layer.dimensions[spec.by[0]].time:
+        col, desc = spec.sort, spec.descending
+    elif spec.by and layer.dimensions[spec.by[0]].time and spec.limit is None:
         return spec.by[0], False
-    return ("change" if spec.compare else spec.metrics[0]), True
+    else:
+        col, desc = ("change" if spec.compare else spec.metrics[0]), True
+    if spec.bottom is not None:
+        desc = not desc if spec.sort else False
+    return col, desc
 
 
-def compile_spec(spec: QuerySpec, layer: Layer, *, window: tuple[pd.Timestamp, pd.Timestamp] | None = None,
-                 non_merchandise: tuple[list[str], list[str]] | None = None,
-                 inactive_before: pd.Timestamp | None = None, order_and_limit: bool = True) -> CompiledQuery:
-    """The SQL for ``spec`` (already validated, filter values already resolved to stored values).
+def is_new_mode(spec: QuerySpec, layer: Layer, window) -> str:
+    """How new_customers is decided: "period" (first order in the row's period), "window" or "all"."""
+    if spec.by and spec.by[0] in _CALENDAR:
+        return "period"
+    return "window" if window is not None else "all"
 
-    ``window``: [start, end) on the fact timestamp; ``non_merchandise``: (categories, departments) to leave out;
-    ``inactive_before``: keep only customers whose last order is before this time.
-    """
-    fact = layer.metrics[spec.metrics[0]].fact
+
+def _p(ts: pd.Timestamp):
+    return pd.Timestamp(ts).to_pydatetime()
+
+
+def _measure_sql(measure: str, layer: Layer, alias: str) -> str:
+    ok = layer.order_key(alias)
+    return {"revenue": f"SUM({alias}.amount)", "orders": f"COUNT(DISTINCT {ok})", "line_items": "COUNT(*)",
+            "units": f"SUM(COALESCE({alias}.quantity, 1))",
+            "avg_basket": f"SUM({alias}.amount) / NULLIF(COUNT(DISTINCT {ok}), 0)",
+            "days_since_last_order": f"date_diff('day', CAST(max({alias}.timestamp) AS DATE), CAST(? AS DATE))",
+            "days_since_first_order": f"date_diff('day', CAST(min({alias}.timestamp) AS DATE), CAST(? AS DATE))",
+            }[measure]
+
+
+def _condition_sql(c: CustomerCondition, layer: Layer, ctx: Context) -> tuple[str, list]:
+    """``f.customer_id IN (...)`` for one customer-level condition, measured on orders."""
     params: list = []
-    select, group, order_cols = [], [], {}
-    for i, name in enumerate(spec.by):
-        d = layer.dimensions[name]
-        select.append(f'{d.sql} AS "{name}"')
-        group.append(str(i + 1))
-        if d.order_sql:
-            order_cols[name] = f"_order_{i}"
-            select.append(f"{d.order_sql} AS _order_{i}")
-    for m in spec.metrics:
-        select.append(f'{layer.metrics[m].sql.format(order_key=layer.order_key)} AS "{m}"')
-    used = set(spec.by) | {f.dimension for f in spec.filters}
-    need_p = bool(used & _PRODUCT) or bool(non_merchandise and (non_merchandise[0] or non_merchandise[1]))
-    need_c = any(layer.dimensions[d].needs and layer.dimensions[d].needs[0][0] == "customers" for d in used)
-    sql = f"SELECT {', '.join(select)}\nFROM {fact} f"
-    if need_p:
-        sql += "\nLEFT JOIN products p ON f.product_id = p.product_id"
-    if need_c:
-        sql += "\nLEFT JOIN customers c ON f.customer_id = c.customer_id"
-    where = []
-    if window is not None:
-        where.append("f.timestamp >= ? AND f.timestamp < ?")
-        params += [window[0].to_pydatetime(), window[1].to_pydatetime()]
+    relative = c.measure.startswith("days_since")
+    where = ""
+    if ctx.window is not None and not relative:
+        where = " WHERE o.timestamp >= ? AND o.timestamp < ?"
+    m = _measure_sql(c.measure, layer, "o")
+    if c.op in ("top_pct", "bottom_pct"):
+        if relative:
+            params.append(_p(ctx.anchor))
+        if where:
+            params += [_p(ctx.window[0]), _p(ctx.window[1])]
+        desc = "DESC" if c.op == "top_pct" else "ASC"
+        sql = (f"f.customer_id IN (SELECT customer_id FROM (SELECT o.customer_id, {m} AS v FROM orders o{where} "
+               f"GROUP BY o.customer_id) QUALIFY row_number() OVER (ORDER BY v {desc}, customer_id) "
+               f"<= ceil(count(*) OVER () * ? / 100.0))")
+        return sql, params + [float(c.value)]
+    if where:
+        params += [_p(ctx.window[0]), _p(ctx.window[1])]
+    anchor = [_p(ctx.anchor)] if relative else []
+    if c.op == "between":
+        having, hp = f"{m} >= ? AND {m} <= ?", anchor + [float(c.value[0])] + anchor + [float(c.value[1])]
+    else:
+        having, hp = f"{m} {c.op} ?", anchor + [float(c.value)]
+    return f"f.customer_id IN (SELECT o.customer_id FROM orders o{where} GROUP BY o.customer_id HAVING {having})", \
+        params + hp
+
+
+def _filter_sql(flt: Filter, layer: Layer, fact: str, ctx: Context) -> tuple[str, list]:
+    d = layer.dim_sql(flt.dimension, fact)
+    if flt.op in ("equals", "in"):
+        return f"list_contains(?, CAST({d} AS VARCHAR))", [list(flt.values)]
+    if flt.op == "not_in":
+        return f"NOT list_contains(?, COALESCE(CAST({d} AS VARCHAR), ''))", [list(flt.values)]
+    if flt.op == "contains":
+        return "(" + " OR ".join(f"contains(lower(CAST({d} AS VARCHAR)), ?)" for _ in flt.values) + ")", \
+            [v.lower() for v in flt.values]
+    number = ctx.range_kinds.get(flt.dimension) == "number"
+    expr = f"TRY_CAST({d} AS DOUBLE)" if number else f"CAST({d} AS VARCHAR)"
+    conv = float if number else str
+    parts, params = [], []
+    if flt.min is not None:
+        parts.append(f"{expr} >= ?")
+        params.append(conv(flt.min))
+    if flt.max is not None:
+        parts.append(f"{expr} <= ?")
+        params.append(conv(flt.max))
+    return "(" + " AND ".join(parts) + ")", params
+
+
+def _joins_for(spec: QuerySpec, layer: Layer, names, extra: tuple[str, ...] = ()) -> set[str]:
+    joins = set(extra)
+    for n in names:
+        j = layer.dimensions[n].join
+        if j:
+            joins.add(j)
+    return joins
+
+
+def _from_where(spec: QuerySpec, layer: Layer, ctx: Context, fact: str, extra_joins: tuple[str, ...] = (),
+                use_by: bool = True) -> tuple[str, list]:
+    """``FROM fact f <joins> WHERE ...`` and its parameters."""
+    names = (list(spec.by) if use_by else []) + [f.dimension for f in spec.filters]
+    joins = _joins_for(spec, layer, names, extra_joins)
+    nm = ctx.non_merchandise
+    if nm is not None and (nm[0] or nm[1]):
+        joins.add("p")
+    sql = f"FROM {fact} f" + "".join(f"\n{JOINS[j]}" for j in _JOIN_ORDER if j in joins)
+    where, params = [], []
+    if ctx.window is not None:
+        if fact == "campaigns":  # a campaign counts in a window it overlaps
+            where.append("f.start_date < ? AND f.end_date >= ?")
+            params += [_p(ctx.window[1]), _p(ctx.window[0])]
+        else:
+            ts = f"f.{FACT_TIME[fact]}"
+            where.append(f"{ts} >= ? AND {ts} < ?")
+            params += [_p(ctx.window[0]), _p(ctx.window[1])]
     for flt in spec.filters:
-        where.append(f"list_contains(?, CAST({layer.dimensions[flt.dimension].sql} AS VARCHAR))")
-        params.append(list(flt.values))
-    if non_merchandise is not None:
-        cats, depts = non_merchandise
+        s, p = _filter_sql(flt, layer, fact, ctx)
+        where.append(s)
+        params += p
+    if nm is not None:
+        cats, depts = nm
         if cats and layer.has("products", "category"):
             where.append("NOT list_contains(?, COALESCE(p.category, ''))")
             params.append(list(cats))
         if depts and layer.has("products", "department"):
             where.append("NOT list_contains(?, COALESCE(p.department, ''))")
             params.append(list(depts))
-    if inactive_before is not None:
+    if spec.inactive_days is not None:
         where.append("f.customer_id IN (SELECT customer_id FROM orders GROUP BY customer_id "
                      "HAVING max(timestamp) < ?)")
-        params.append(inactive_before.to_pydatetime())
+        params.append(_p(ctx.anchor + pd.Timedelta(days=1) - pd.Timedelta(days=spec.inactive_days)))
+    for c in spec.customer_conditions:
+        s, p = _condition_sql(c, layer, ctx)
+        where.append(s)
+        params += p
     if where:
         sql += "\nWHERE " + "\n  AND ".join(where)
-    if group:
-        sql += "\nGROUP BY " + ", ".join(group)
+    return sql, params
+
+
+def compile_spec(spec: QuerySpec, layer: Layer, ctx: Context = Context(), *, order_and_limit: bool = True) -> CompiledQuery:
+    """The SQL for ``spec`` (already validated, filter values already resolved to stored values)."""
+    fact = layer.fact_of(spec.metrics)
+    metric_joins = tuple(j for m in spec.metrics for j in layer.metrics[m].joins)
+    mode = is_new_mode(spec, layer, ctx.window)
+    sel_params: list = []
+    dims, select, order_cols = [], [], {}
+    for i, name in enumerate(spec.by):
+        d = layer.dimensions[name]
+        dims.append(f'"{name}"')
+        select.append(f'{layer.dim_sql(name, fact)} AS "{name}"')
+        if d.order_sql:
+            order_cols[name] = f"_order_{i}"
+            select.append(f"{d.order_sql.replace('{ts}', f'f.{FACT_TIME[fact]}')} AS _order_{i}")
+
+    def metric_sql(m: str) -> tuple[str, list]:
+        sql = layer.metrics[m].sql.replace("{order_key}", layer.order_key("f"))
+        if "{is_new}" not in sql:
+            return sql, []
+        if mode == "period":
+            return sql.replace("{is_new}", f"{layer.dim_sql(spec.by[0], fact, 'fo.first_ts')} = "
+                                           f"{layer.dim_sql(spec.by[0], fact)}"), []
+        if mode == "window":
+            n = sql.count("{is_new}")
+            return sql.replace("{is_new}", "fo.first_ts >= ?"), [_p(ctx.window[0])] * n
+        return sql.replace("{is_new}", "TRUE"), []
+
+    line_metrics = [m for m in spec.metrics if not layer.metrics[m].two_level]
+    for m in line_metrics:
+        s, p = metric_sql(m)
+        select.append(f'{s} AS "{m}"')
+        sel_params += p
+    base, base_params = _from_where(spec, layer, ctx, fact, metric_joins)
+    group = f"\nGROUP BY {', '.join(str(i + 1) for i in range(len(spec.by)))}" if spec.by else ""
+    ctes = [f"m AS (SELECT {', '.join(select)}\n{base}{group})" if select else "m AS (SELECT 1 AS _one)"]
+    params = sel_params + base_params
+    final = [f'm."{n}"' for n in spec.by] + [f"m.{c}" for c in order_cols.values()]
+    joins = ""
+    on = " AND ".join(f'm."{n}" IS NOT DISTINCT FROM {{a}}."{n}"' for n in spec.by) or "TRUE"
+    for m in spec.metrics:
+        if layer.metrics[m].two_level:  # repeat_customer_share: per (group, customer) first
+            inner = [f'{layer.dim_sql(n, fact)} AS "{n}"' for n in spec.by]
+            b2, p2 = _from_where(spec, layer, ctx, fact)
+            ctes.append(f"rp AS (SELECT {', '.join(dims + [''])}AVG(CASE WHEN n >= 2 THEN 1.0 ELSE 0.0 END) AS \"{m}\""
+                        f"\nFROM (SELECT {', '.join(inner + [''])}f.customer_id, COUNT(DISTINCT "
+                        f"{layer.order_key('f')}) AS n\n{b2}\nGROUP BY ALL)"
+                        + (f" GROUP BY {', '.join(dims)})" if dims else ")"))
+            params += p2
+            joins += f"\nLEFT JOIN rp ON {on.format(a='rp')}"
+            final.append(f'rp."{m}"')
+        else:
+            final.append(f'm."{m}"')
+    if spec.share_of_total:
+        tsel, tparams = [], []
+        for m in line_metrics:
+            s, p = metric_sql(m)
+            if "{is_new}" in layer.metrics[m].sql and mode == "period":
+                s, p = layer.metrics[m].sql.replace("{is_new}", "TRUE" if ctx.window is None else "fo.first_ts >= ?") \
+                    .replace("{order_key}", layer.order_key("f")), ([] if ctx.window is None else [_p(ctx.window[0])])
+            tsel.append(f'{s} AS "{m}"')
+            tparams += p
+        b3, p3 = _from_where(spec, layer, ctx, fact, metric_joins, use_by=False)
+        ctes.append(f"t AS (SELECT {', '.join(tsel)}\n{b3})")
+        params += tparams + p3
+        joins += "\nCROSS JOIN t"
+        final += [f'100.0 * m."{m}" / NULLIF(t."{m}", 0) AS "{m} % of total"' for m in line_metrics]
+    sql = "WITH " + ",\n".join(ctes) + f"\nSELECT {', '.join(final)}\nFROM m{joins}"
     if order_and_limit and spec.by:
         col, desc = default_sort(spec, layer)
+        if col == "share":
+            col = f"{line_metrics[0]} % of total"
         key = order_cols.get(col, f'"{col}"')
         sql += f"\nORDER BY {key} {'DESC' if desc else 'ASC'} NULLS LAST"
         sql += "".join(f', "{d}"' for d in spec.by if d != col)
-        if spec.top:
+        if spec.limit:
             sql += "\nLIMIT ?"
-            params.append(int(spec.top))
+            params.append(int(spec.limit))
     return CompiledQuery(sql, params)
+
+
+def _per_unit(spec: QuerySpec, layer: Layer, ctx: Context, measure: str, per: str) -> tuple[str, list]:
+    """``pc(key, v)``: the measure per customer (or per order), over the spec's window and filters."""
+    base, params = _from_where(spec, layer, ctx, "orders", use_by=False)
+    key = "f.customer_id" if per == "customer" else layer.order_key("f")
+    m = _measure_sql(measure, layer, "f")
+    pre = [_p(ctx.anchor)] if measure.startswith("days_since") else []
+    return f"pc AS (SELECT {key} AS k, {m} AS v\n{base}\nGROUP BY 1)", pre + params
+
+
+def compile_concentration(spec: QuerySpec, layer: Layer, ctx: Context) -> CompiledQuery:
+    c = spec.concentration
+    measure = c.measure or spec.metrics[0]
+    pc, params = _per_unit(spec, layer, ctx, measure, "customer")
+    sql = (f"WITH {pc},\nr AS (SELECT v, row_number() OVER (ORDER BY v DESC, k) AS rn, count(*) OVER () AS n, "
+           f"sum(v) OVER () AS total FROM pc),\nq AS (SELECT unnest(?::DOUBLE[]) AS top_pct)\n"
+           f'SELECT q.top_pct, count(r.v) AS customers, any_value(r.n) AS "customers in all", '
+           f'sum(r.v) AS "{measure}", any_value(r.total) AS "total {measure}", '
+           f'100.0 * sum(r.v) / NULLIF(any_value(r.total), 0) AS "{measure} share %"\n'
+           f"FROM q JOIN r ON r.rn <= ceil(r.n * q.top_pct / 100.0)\nGROUP BY q.top_pct ORDER BY q.top_pct")
+    return CompiledQuery(sql, params + [[float(p) for p in c.top_pct]])
+
+
+DEFAULT_QUANTILES = (0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 1.0)
+
+
+def compile_distribution(spec: QuerySpec, layer: Layer, ctx: Context) -> CompiledQuery:
+    d = spec.distribution
+    pc, params = _per_unit(spec, layer, ctx, d.measure, d.per)
+    if d.bins is None:
+        qs = ", ".join(repr(float(q)) for q in (d.quantiles or DEFAULT_QUANTILES))  # validated floats in [0, 1]
+        sql = (f"WITH {pc}\nSELECT unnest([{qs}]) AS quantile, unnest(quantile_cont(v, [{qs}])) AS value, "
+               f"count(*) AS n FROM pc")
+        return CompiledQuery(sql, params)
+    sql = (f"WITH {pc},\nb AS (SELECT min(v) AS lo, max(v) AS hi, count(*) AS n FROM pc)\n"
+           f"SELECT COALESCE(LEAST(CAST(floor((v - lo) * ? / NULLIF(hi - lo, 0)) AS BIGINT), ? - 1), 0) AS bin, "
+           f"count(*) AS count, any_value(lo) AS lo, any_value(hi) AS hi, any_value(n) AS n\n"
+           f"FROM pc, b WHERE v IS NOT NULL GROUP BY 1 ORDER BY 1")
+    return CompiledQuery(sql, params + [float(d.bins), int(d.bins)])

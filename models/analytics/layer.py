@@ -1,7 +1,10 @@
-"""The semantic layer: declared metrics and dimensions, each with a one-line definition and the columns it needs.
+"""The semantic layer: declared facts, joins, metrics and dimensions, each with a one-line definition and the
+columns it needs.
 
-SQL fragments use fixed aliases: ``f`` the fact table (orders, or coupon_redemptions), ``p`` products and ``c``
-customers (joined on product_id / customer_id, declared once here). No user text ever appears in them.
+SQL fragments use fixed aliases declared once in ``JOINS``: ``f`` the fact table (orders, coupon_redemptions or
+campaigns), ``p`` products, ``c`` customers, ``s`` segments, ``cl`` one row per campaign, ``fo`` each customer's
+first order, ``r`` the (customer, campaign) pairs that redeemed. ``{ts}`` is the fact's time column. No user text
+ever appears in them.
 """
 
 from __future__ import annotations
@@ -9,26 +12,50 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["Metric", "Dimension", "METRICS", "TIME_DIMENSIONS", "PRODUCT_DIMENSIONS", "Layer", "build_layer",
-           "NON_MERCHANDISE", "is_non_merchandise"]
+__all__ = ["Metric", "Dimension", "METRICS", "TIME_DIMENSIONS", "PRODUCT_DIMENSIONS", "CAMPAIGN_DIMENSIONS",
+           "FACT_TIME", "JOINS", "Layer", "build_layer", "NON_MERCHANDISE", "is_non_merchandise"]
 
 # fuel, gift cards, tickets/lottery, coupons and misc transactions are not merchandise (data-driven rule)
 NON_MERCHANDISE = re.compile(r"fuel|gasoline|\bgas\b|coupon|gift ?card|lottery|^tickets?$"
                              r"|^misc(ellaneous|\.)?( items| sales.*| trans.*)?$", re.IGNORECASE)
 
 
-def is_non_merchandise(name: object) -> bool:
-    return isinstance(name, str) and bool(NON_MERCHANDISE.search(name))
+def is_non_merchandise(name: object, extra: tuple[str, ...] | list[str] = ()) -> bool:
+    """The data-driven rule, plus the user's own list (exact names, any case) stored at ingest."""
+    if not isinstance(name, str):
+        return False
+    return bool(NON_MERCHANDISE.search(name)) or name.strip().lower() in {e.strip().lower() for e in extra}
+
+
+# the time column of each fact table
+FACT_TIME = {"orders": "timestamp", "coupon_redemptions": "timestamp", "campaigns": "start_date"}
+
+JOINS = {
+    "p": "LEFT JOIN products p ON f.product_id = p.product_id",
+    "c": "LEFT JOIN customers c ON f.customer_id = c.customer_id",
+    "s": "LEFT JOIN segments s ON f.customer_id = s.customer_id",
+    "cl": "LEFT JOIN (SELECT campaign_id, min(campaign_type) AS campaign_type FROM campaigns GROUP BY campaign_id) cl"
+          " ON f.campaign_id = cl.campaign_id",
+    "fo": "LEFT JOIN (SELECT customer_id, min(timestamp) AS first_ts FROM orders GROUP BY customer_id) fo"
+          " ON f.customer_id = fo.customer_id",
+    "r": "LEFT JOIN (SELECT DISTINCT customer_id, campaign_id FROM coupon_redemptions) r"
+         " ON f.customer_id = r.customer_id AND f.campaign_id = r.campaign_id",
+}
+_JOIN_TABLE = {"p": "products", "c": "customers", "s": "segments", "cl": "campaigns", "fo": "orders",
+               "r": "coupon_redemptions"}
 
 
 @dataclass(frozen=True)
 class Metric:
     name: str
-    sql: str  # an aggregate over the fact alias f; {order_key} is the basket key
+    sql: str  # an aggregate over the fact alias f; {order_key} is the basket key, {is_new} "first order in period"
     definition: str
     needs: tuple[tuple[str, str], ...]  # (table, column)
     fact: str = "orders"
     money: bool = False
+    additive: bool = True  # a sum or count: absent in a window means 0, and a share of the total makes sense
+    joins: tuple[str, ...] = ()
+    two_level: bool = False  # computed per (group, customer) first: repeat_customer_share
 
 
 @dataclass(frozen=True)
@@ -39,7 +66,12 @@ class Dimension:
     needs: tuple[tuple[str, str], ...]
     time: bool = False
     order_sql: str | None = None  # how to sort it when not by its label (weekday)
+    join: str | None = None  # the JOINS alias it reads
+    facts: tuple[str, ...] = ("orders",)
+    values_sql: str | None = None  # its distinct values without scanning the fact table
 
+
+_ALL_FACTS = tuple(FACT_TIME)
 
 METRICS: tuple[Metric, ...] = (
     Metric("revenue", "SUM(f.amount)", "net revenue: sum of line amounts, returns (negative amounts) subtracted",
@@ -50,11 +82,20 @@ METRICS: tuple[Metric, ...] = (
     Metric("customers", "COUNT(DISTINCT f.customer_id)", "number of distinct customers who bought",
            (("orders", "customer_id"),)),
     Metric("avg_basket", "SUM(f.amount) / NULLIF(COUNT(DISTINCT {order_key}), 0)",
-           "average basket: net revenue divided by the number of orders", (("orders", "amount"),), money=True),
+           "average basket: net revenue divided by the number of orders", (("orders", "amount"),), money=True,
+           additive=False),
     Metric("orders_per_customer", "COUNT(DISTINCT {order_key}) / NULLIF(COUNT(DISTINCT f.customer_id), 0)",
-           "orders divided by distinct customers", (("orders", "customer_id"),)),
+           "orders divided by distinct customers", (("orders", "customer_id"),), additive=False),
     Metric("revenue_per_customer", "SUM(f.amount) / NULLIF(COUNT(DISTINCT f.customer_id), 0)",
-           "net revenue divided by distinct customers", (("orders", "amount"),), money=True),
+           "net revenue divided by distinct customers", (("orders", "amount"),), money=True, additive=False),
+    Metric("repeat_customer_share", "", "share of the customers who bought (in the window / row) with 2 or more "
+           "orders there", (("orders", "customer_id"),), additive=False, two_level=True),
+    Metric("new_customers", "COUNT(DISTINCT CASE WHEN {is_new} THEN f.customer_id END)",
+           "customers whose first order ever (all data) falls in the window, or in the row's period",
+           (("orders", "customer_id"),), joins=("fo",)),
+    Metric("returning_customers", "COUNT(DISTINCT CASE WHEN NOT ({is_new}) THEN f.customer_id END)",
+           "customers who bought in the window (or the row's period) and had ordered before it",
+           (("orders", "customer_id"),), joins=("fo",)),
     Metric("discount", "SUM(f.discount)", "retailer discount given on the lines", (("orders", "discount"),), money=True),
     Metric("coupon_discount", "SUM(f.coupon_discount)", "coupon discount given on the lines",
            (("orders", "coupon_discount"),), money=True),
@@ -62,29 +103,55 @@ METRICS: tuple[Metric, ...] = (
            (("coupon_redemptions", "customer_id"),), fact="coupon_redemptions"),
     Metric("redeeming_customers", "COUNT(DISTINCT f.customer_id)", "distinct customers who redeemed a coupon",
            (("coupon_redemptions", "customer_id"),), fact="coupon_redemptions"),
+    Metric("campaign_reach", "COUNT(DISTINCT f.customer_id)", "distinct customers targeted by a campaign "
+           "(campaigns table)", (("campaigns", "customer_id"),), fact="campaigns"),
+    Metric("campaigns", "COUNT(DISTINCT f.campaign_id)", "number of distinct campaigns",
+           (("campaigns", "campaign_id"),), fact="campaigns"),
+    Metric("coupon_redemption_rate", "AVG(CASE WHEN r.customer_id IS NOT NULL THEN 1.0 ELSE 0.0 END)",
+           "share of (customer, campaign) targetings where the customer redeemed at least one coupon of that "
+           "campaign", (("campaigns", "campaign_id"), ("coupon_redemptions", "campaign_id")), fact="campaigns",
+           additive=False, joins=("r",)),
 )
 
-_TS = "f.timestamp"
 TIME_DIMENSIONS: tuple[Dimension, ...] = (
-    Dimension("day", f"strftime({_TS}, '%Y-%m-%d')", "calendar day (YYYY-MM-DD)", (), time=True),
-    Dimension("week", f"strftime(date_trunc('week', {_TS}), '%Y-%m-%d')", "week starting Monday (its date)", (),
-              time=True),
-    Dimension("month", f"strftime({_TS}, '%Y-%m')", "calendar month (YYYY-MM)", (), time=True),
-    Dimension("quarter", f"CAST(year({_TS}) AS VARCHAR) || '-Q' || CAST(quarter({_TS}) AS VARCHAR)",
-              "calendar quarter (YYYY-Qn)", (), time=True),
-    Dimension("year", f"CAST(year({_TS}) AS VARCHAR)", "calendar year", (), time=True),
-    Dimension("weekday", f"dayname({_TS})", "day of the week", (), time=True, order_sql=f"min(isodow({_TS}))"),
-    Dimension("hour", f"CAST(hour({_TS}) AS INTEGER)", "hour of the day (0-23)", (), time=True),
+    Dimension("day", "strftime({ts}, '%Y-%m-%d')", "calendar day (YYYY-MM-DD)", (), time=True, facts=_ALL_FACTS),
+    Dimension("week", "strftime(date_trunc('week', {ts}), '%Y-%m-%d')", "week starting Monday (its date)", (),
+              time=True, facts=_ALL_FACTS),
+    Dimension("month", "strftime({ts}, '%Y-%m')", "calendar month (YYYY-MM)", (), time=True, facts=_ALL_FACTS),
+    Dimension("quarter", "CAST(year({ts}) AS VARCHAR) || '-Q' || CAST(quarter({ts}) AS VARCHAR)",
+              "calendar quarter (YYYY-Qn)", (), time=True, facts=_ALL_FACTS),
+    Dimension("year", "CAST(year({ts}) AS VARCHAR)", "calendar year", (), time=True, facts=_ALL_FACTS),
+    Dimension("weekday", "dayname({ts})", "day of the week", (), time=True, order_sql="min(isodow({ts}))",
+              facts=_ALL_FACTS),
+    Dimension("hour", "CAST(hour({ts}) AS INTEGER)", "hour of the day (0-23)", (), time=True, facts=_ALL_FACTS),
 )
 
 PRODUCT_DIMENSIONS: tuple[Dimension, ...] = (
-    Dimension("department", "COALESCE(p.department, 'Unknown')", "product department", (("products", "department"),)),
-    Dimension("category", "COALESCE(p.category, 'Unknown')", "product category", (("products", "category"),)),
-    Dimension("brand", "COALESCE(p.brand, 'Unknown')", "product brand", (("products", "brand"),)),
-    Dimension("product", "COALESCE(p.name, f.product_id)", "product (its name)", (("products", "name"),)),
+    Dimension("department", "COALESCE(p.department, 'Unknown')", "product department", (("products", "department"),),
+              join="p", values_sql="SELECT DISTINCT COALESCE(department, 'Unknown') FROM products"),
+    Dimension("category", "COALESCE(p.category, 'Unknown')", "product category", (("products", "category"),),
+              join="p", values_sql="SELECT DISTINCT COALESCE(category, 'Unknown') FROM products"),
+    Dimension("brand", "COALESCE(p.brand, 'Unknown')", "product brand", (("products", "brand"),), join="p",
+              values_sql="SELECT DISTINCT COALESCE(brand, 'Unknown') FROM products"),
+    Dimension("product", "COALESCE(p.name, CAST(f.product_id AS VARCHAR))", "product (its name)",
+              (("products", "name"),), join="p",
+              values_sql="SELECT DISTINCT COALESCE(name, CAST(product_id AS VARCHAR)) FROM products"),
 )
 
-STORE = Dimension("store", "f.store_id", "store the order was placed in", (("orders", "store_id"),))
+STORE = Dimension("store", "CAST(f.store_id AS VARCHAR)", "store the order was placed in", (("orders", "store_id"),))
+
+CAMPAIGN_DIMENSIONS: tuple[Dimension, ...] = (
+    Dimension("campaign", "CAST(f.campaign_id AS VARCHAR)", "campaign (its id)", (("campaigns", "campaign_id"),),
+              facts=("coupon_redemptions", "campaigns"),
+              values_sql="SELECT DISTINCT CAST(campaign_id AS VARCHAR) FROM campaigns"),
+    Dimension("campaign_type", "COALESCE(cl.campaign_type, 'Unknown')", "campaign type",
+              (("campaigns", "campaign_type"),), join="cl", facts=("coupon_redemptions", "campaigns"),
+              values_sql="SELECT DISTINCT COALESCE(campaign_type, 'Unknown') FROM campaigns"),
+)
+
+SEGMENT = Dimension("segment", "COALESCE(s.segment, '(no segment)')", "customer segment (fitted segments)",
+                    (("segments", "segment"),), join="s", facts=_ALL_FACTS,
+                    values_sql="SELECT DISTINCT COALESCE(segment, '(no segment)') FROM segments")
 
 
 @dataclass(frozen=True)
@@ -99,20 +166,23 @@ class Layer:
     def has(self, table: str, column: str) -> bool:
         return column in self.columns.get(table, [])
 
-    @property
-    def order_key(self) -> str:
-        return "f.order_id" if self.has("orders", "order_id") else "(f.customer_id, f.timestamp)"
+    def order_key(self, alias: str = "f") -> str:
+        return f"{alias}.order_id" if self.has("orders", "order_id") else f"({alias}.customer_id, {alias}.timestamp)"
+
+    def dim_sql(self, name: str, fact: str, ts: str | None = None) -> str:
+        """The dimension's SQL on ``fact`` (``ts`` replaces the fact's time column, e.g. ``fo.first_ts``)."""
+        return self.dimensions[name].sql.replace("{ts}", ts or f"f.{FACT_TIME[fact]}")
+
+    def fact_of(self, metrics) -> str:
+        return self.metrics[metrics[0]].fact
 
 
-def _missing(needs: tuple[tuple[str, str], ...], columns: dict[str, list[str]], extra: tuple[str, ...] = ()) -> str | None:
+def _missing(needs: tuple[tuple[str, str], ...], columns: dict[str, list[str]]) -> str | None:
     for table, col in needs:
         if table not in columns:
             return f"needs the {table} table, which this workspace does not have"
         if col not in columns[table]:
             return f"needs the {table}.{col} column, which this workspace does not have"
-    for table in extra:
-        if table not in columns:
-            return f"needs the {table} table, which this workspace does not have"
     return None
 
 
@@ -120,16 +190,18 @@ def build_layer(columns: dict[str, list[str]]) -> Layer:
     """The layer for a workspace with these tables -> columns."""
     metrics, dims, unavailable = {}, {}, {}
     for m in METRICS:
-        needs = m.needs + ((m.fact, "timestamp"),) if m.fact == "coupon_redemptions" else m.needs
+        needs = m.needs + ((m.fact, FACT_TIME[m.fact]), (m.fact, "customer_id"))
         why = _missing(needs, columns)
         if why:
             unavailable[m.name] = why
         else:
             metrics[m.name] = m
-    for d in TIME_DIMENSIONS + PRODUCT_DIMENSIONS + (STORE,):
+    for d in TIME_DIMENSIONS + PRODUCT_DIMENSIONS + (STORE,) + CAMPAIGN_DIMENSIONS + (SEGMENT,):
         why = _missing(d.needs, columns)
         if d in PRODUCT_DIMENSIONS and not why and "product_id" not in columns.get("orders", []):
             why = "needs the orders.product_id column, which this workspace does not have"
+        if d.name == "segment" and why:
+            why = "needs fitted segments (run `mka segments` or `mka train`)"
         if why:
             unavailable[d.name] = why
         else:
@@ -138,5 +210,6 @@ def build_layer(columns: dict[str, list[str]]) -> Layer:
         if col == "customer_id" or col in dims or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", col):
             continue
         dims[col] = Dimension(col, f'CAST(c."{col}" AS VARCHAR)', f"customer attribute '{col}' (customers table)",
-                              (("customers", col),))
+                              (("customers", col),), join="c", facts=_ALL_FACTS,
+                              values_sql=f'SELECT DISTINCT CAST("{col}" AS VARCHAR) FROM customers')
     return Layer(metrics, dims, unavailable, columns)

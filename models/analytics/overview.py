@@ -6,14 +6,13 @@ full 1.47M-line Complete Journey). Revenue is net: returns (negative amounts) ar
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 
 from models.data.artifacts import read_artifact
 from models.data.errors import WorkspaceError
-from models.features import default_as_of
 from models.data.workspace import Workspace
+
+from .periods import resolve_period
 
 __all__ = ["overview", "data_query", "parse_period", "METRICS", "GROUPINGS", "SEGMENTS_FILE"]
 
@@ -103,40 +102,12 @@ def overview(ws: Workspace) -> dict:
     return out
 
 
-_RELATIVE = re.compile(r"^last_(\d+)_(day|week|month)s?$")
-
-
 def parse_period(period: str | None, first: pd.Timestamp, last: pd.Timestamp) -> tuple[pd.Timestamp, pd.Timestamp, str]:
-    """``(start, end_exclusive, label)`` for "2017", "2017-06", "2017-Q2", "2017-06-15", "2017-06-01..2017-06-30",
-    "last_30_days" / "last_4_weeks" / "last_3_months" (counted back from the last order, not from today), or None."""
-    if period is None or str(period).strip().lower() in ("", "all", "none"):
-        return first.normalize(), default_as_of(last), "all data"
-    p = str(period).strip().lower().replace(" ", "_")
-    end_of_data = default_as_of(last)
-    m = _RELATIVE.match(p)
-    if m:
-        n, unit = int(m.group(1)), m.group(2)
-        delta = {"day": pd.DateOffset(days=n), "week": pd.DateOffset(weeks=n), "month": pd.DateOffset(months=n)}[unit]
-        return end_of_data - delta, end_of_data, f"last {n} {unit}{'s' if n != 1 else ''} of data"
-    try:
-        if ".." in p:
-            a, b = p.split("..", 1)
-            return pd.Timestamp(a), pd.Timestamp(b) + pd.Timedelta(days=1), f"{a}..{b}"
-        if re.fullmatch(r"\d{4}", p):
-            return pd.Timestamp(f"{p}-01-01"), pd.Timestamp(f"{int(p) + 1}-01-01"), p
-        if re.fullmatch(r"\d{4}-q[1-4]", p):
-            q = pd.Period(p.upper(), freq="Q")
-            return q.start_time, (q + 1).start_time, p.upper()
-        if re.fullmatch(r"\d{4}-\d{2}", p):
-            mth = pd.Period(p, freq="M")
-            return mth.start_time, (mth + 1).start_time, p
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", p):
-            day = pd.Timestamp(p)
-            return day, day + pd.Timedelta(days=1), p
-    except ValueError:
-        pass
-    raise ValueError(f"period {period!r} not understood: use e.g. '2017', '2017-06', '2017-Q2', '2017-06-15', "
-                     f"'2017-06-01..2017-06-30', 'last_30_days', 'last_4_weeks', 'last_3_months' or leave it empty")
+    """``(start, end_exclusive, label)`` for any period models.analytics.periods understands ("2017", "2017-Q2",
+    "last_30_days", "last_quarter", "ytd"... counted back from the last order, not from today), or None (all data)."""
+    w = resolve_period(period, last, first)
+    label = w.label + (" of data" if w.label.startswith("last ") else "")
+    return w.start, w.end, label
 
 
 def _group_key(ws: Workspace, o: pd.DataFrame, by: str) -> tuple[pd.DataFrame, str]:

@@ -4,22 +4,34 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
+from dataclasses import replace
 from typing import Any, Mapping
 
 import pandas as pd
 
 from models.data.errors import WorkspaceError
 from models.data.workspace import Workspace
-from models.features import default_as_of
 
-from .compile import _PRODUCT, compile_spec, default_sort
+from .compile import (_PRODUCT, Context, compile_concentration, compile_distribution, compile_spec, default_sort,
+                      is_new_mode)
 from .engine import connect, table_columns
-from .layer import Layer, build_layer, is_non_merchandise
-from .spec import Filter, QueryError, QuerySpec, parse_window
+from .layer import JOINS, Layer, build_layer, is_non_merchandise
+from .periods import Window, resolve_period
+from .spec import Filter, QueryError, QuerySpec
 
-__all__ = ["run_query", "describe_layer", "QueryError", "QuerySpec"]
+__all__ = ["run_query", "describe_layer", "non_merchandise_override", "QueryError", "QuerySpec"]
 
 MAX_LISTED = 40
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_TIME_FORMS = {"day": (r"\d{4}-\d{2}-\d{2}", "YYYY-MM-DD"), "week": (r"\d{4}-\d{2}-\d{2}", "the Monday, YYYY-MM-DD"),
+               "month": (r"\d{4}-\d{2}", "YYYY-MM"), "quarter": (r"\d{4}-Q[1-4]", "YYYY-Qn"), "year": (r"\d{4}", "YYYY"),
+               "hour": (r"\d{1,2}", "0-23")}
+
+
+def non_merchandise_override(ws: Workspace) -> list[str]:
+    """The user's own non-merchandise names (categories or departments), stored in the manifest at ingest."""
+    return [str(v) for v in (ws.manifest().get("settings", {}) or {}).get("non_merchandise", [])]
 
 
 def describe_layer(ws: Workspace) -> dict[str, Any]:
@@ -30,24 +42,95 @@ def describe_layer(ws: Workspace) -> dict[str, Any]:
             "unavailable": dict(layer.unavailable)}
 
 
-def _fact_from(layer: Layer, fact: str, dim: str) -> str:
-    sql = f"FROM {fact} f"
-    needs = layer.dimensions[dim].needs
-    if needs and needs[0][0] == "products":
-        sql += " LEFT JOIN products p ON f.product_id = p.product_id"
-    if needs and needs[0][0] == "customers":
-        sql += " LEFT JOIN customers c ON f.customer_id = c.customer_id"
-    return sql
+def _stored_values(con, layer: Layer, fact: str, dim: str) -> list[str]:
+    d = layer.dimensions[dim]
+    if d.values_sql:
+        sql = f"SELECT * FROM ({d.values_sql}) t(v) WHERE v IS NOT NULL ORDER BY v"
+    else:
+        j = f" {JOINS[d.join]}" if d.join else ""
+        sql = (f"SELECT DISTINCT CAST({layer.dim_sql(dim, fact)} AS VARCHAR) AS v FROM {fact} f{j} "
+               f"WHERE v IS NOT NULL ORDER BY v")
+    return [r[0] for r in con.execute(sql).fetchall()]
 
 
-def _resolve_filters(con, layer: Layer, spec: QuerySpec, fact: str) -> tuple[Filter, ...]:
-    out = []
+def _listing(dim: str, stored: list[str]) -> str:
+    return ", ".join(stored[:MAX_LISTED]) + (f", ... ({len(stored)} in all)" if len(stored) > MAX_LISTED else "")
+
+
+def _money_text(v: Any) -> float:
+    """50000, "50000", "$50,000", "50K" -> 50000.0"""
+    if isinstance(v, (int, float)):
+        return float(v)
+    t = str(v).strip().lower().replace(",", "").replace("$", "")
+    mult = 1000.0 if t.endswith("k") else 1e6 if t.endswith("m") else 1.0
+    try:
+        return float(t.rstrip("km")) * mult
+    except ValueError:
+        raise QueryError(f"range bound {v!r} is not a number") from None
+
+
+def _band(v: str) -> tuple[float, float] | None:
+    """ "35-44" -> (35, 44), "65+" -> (65, inf), "Under 15K" -> (0, 15000), "50-74K" -> (50000, 74000)."""
+    t = v.strip().lower().replace(",", "").replace("$", "")
+    k = 1000.0 if t.endswith("k") or "k " in t or "k+" in t else 1.0
+    t = t.replace("k", "")
+    m = re.fullmatch(r"(?:under|less than|<)\s*(\d+(?:\.\d+)?)", t)
+    if m:
+        return 0.0, float(m.group(1)) * k
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(?:\+|and over|or more)", t)
+    if m:
+        return float(m.group(1)) * k, math.inf
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(?:-|to)\s*(\d+(?:\.\d+)?)", t)
+    if m:
+        return float(m.group(1)) * k, float(m.group(2)) * k
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)", t)
+    if m:
+        return float(m.group(1)) * k, float(m.group(1)) * k
+    return None
+
+
+def _resolve_filters(con, layer: Layer, spec: QuerySpec, fact: str) -> tuple[tuple[Filter, ...], dict, list[str]]:
+    out, kinds, notes = [], {}, []
     for f in spec.filters:
         d = layer.dimensions[f.dimension]
-        stored = [r[0] for r in con.execute(
-            f"SELECT DISTINCT CAST({d.sql} AS VARCHAR) AS v {_fact_from(layer, fact, f.dimension)} "
-            f"WHERE v IS NOT NULL ORDER BY v").fetchall()]
-        lower = {}
+        if d.time:
+            out.append(_time_filter(f))
+            kinds[f.dimension] = "number" if f.dimension == "hour" else "text"
+            continue
+        stored = _stored_values(con, layer, fact, f.dimension)
+        if f.op == "range":
+            bands = {v: _band(v) for v in stored}
+            numeric = all(re.fullmatch(r"-?\d+(\.\d+)?", v) for v in stored) and stored
+            lo = -math.inf if f.min is None else _money_text(f.min)
+            hi = math.inf if f.max is None else _money_text(f.max)
+            if numeric:
+                out.append(replace(f, min=None if f.min is None else lo, max=None if f.max is None else hi))
+                kinds[f.dimension] = "number"
+                continue
+            if sum(b is not None for b in bands.values()) >= max(1, len(stored) // 2):
+                hit = [v for v, b in bands.items() if b is not None and b[0] <= hi and b[1] >= lo]
+                if not hit:
+                    raise QueryError(f"no {f.dimension} band falls in the range {f.min}..{f.max}; "
+                                     f"{f.dimension} values: {_listing(f.dimension, stored)}")
+                partial = [v for v in hit if bands[v][0] < lo or bands[v][1] > hi]
+                if partial:
+                    notes.append(f"{f.dimension} is stored in bands: {', '.join(partial)} "
+                                 f"{'is' if len(partial) == 1 else 'are'} only partly inside the range and counted")
+                out.append(Filter(f.dimension, tuple(hit), "in"))
+                continue
+            out.append(f)
+            kinds[f.dimension] = "text"
+            continue
+        if f.op == "contains":
+            hits = [v for v in stored if any(x.strip().lower() in v.lower() for x in f.values)]
+            if not hits:
+                close = difflib.get_close_matches(f.values[0], stored, n=3, cutoff=0.5)
+                hint = f" (closest: {', '.join(close)})" if close else ""
+                raise QueryError(f"no {f.dimension} contains {' or '.join(map(repr, f.values))}{hint}; "
+                                 f"valid {f.dimension} values: {_listing(f.dimension, stored)}")
+            out.append(replace(f, values=tuple(x.strip() for x in f.values)))
+            continue
+        lower: dict[str, str] = {}
         for v in stored:
             lower.setdefault(v.lower(), v)
         values = []
@@ -57,23 +140,51 @@ def _resolve_filters(con, layer: Layer, spec: QuerySpec, fact: str) -> tuple[Fil
                 close = difflib.get_close_matches(v, stored, n=3, cutoff=0.5) or \
                     [s for s in stored if v.strip().lower() in s.lower()][:3]
                 hint = f" (closest: {', '.join(close)})" if close else ""
-                listed = ", ".join(stored[:MAX_LISTED]) + (f", ... ({len(stored)} in all)" if len(stored) > MAX_LISTED else "")
-                raise QueryError(f"no {f.dimension} called {v!r}{hint}; valid {f.dimension} values: {listed}")
+                raise QueryError(f"no {f.dimension} called {v!r}{hint}; valid {f.dimension} values: "
+                                 f"{_listing(f.dimension, stored)}")
             values.append(hit)
         out.append(Filter(f.dimension, tuple(values), f.op))
-    return tuple(out)
+    return tuple(out), kinds, notes
 
 
-def _non_merchandise(con, layer: Layer, spec: QuerySpec) -> tuple[list[str], list[str]] | None:
+def _time_filter(f: Filter) -> Filter:
+    name = f.dimension
+
+    def norm(v: Any) -> str:
+        t = str(v).strip()
+        if name == "weekday":
+            hit = [w for w in _WEEKDAYS if w.lower().startswith(t.lower()[:3])] if len(t) >= 3 else []
+            if not hit:
+                raise QueryError(f"no weekday called {v!r}; valid: {', '.join(_WEEKDAYS)}")
+            return hit[0]
+        if name == "quarter":
+            t = t.upper().replace("Q", "-Q").replace("--", "-")
+        pattern, form = _TIME_FORMS[name]
+        if not re.fullmatch(pattern, t):
+            raise QueryError(f"{name} value {v!r} not understood: write it as {form}")
+        return t
+
+    if f.op == "range":
+        if name == "weekday":
+            raise QueryError("weekday has no range; list the days with 'in'")
+        return replace(f, min=None if f.min is None else (float(f.min) if name == "hour" else norm(f.min)),
+                       max=None if f.max is None else (float(f.max) if name == "hour" else norm(f.max)))
+    if f.op == "contains":
+        return f
+    return replace(f, values=tuple(norm(v) for v in f.values))
+
+
+def _non_merchandise(con, layer: Layer, spec: QuerySpec, extra: list[str]) -> tuple[list[str], list[str]] | None:
     if spec.include_non_merchandise or not (set(spec.by) & _PRODUCT):
         return None
-    if any(f.dimension in _PRODUCT and all(is_non_merchandise(v) for v in f.values) for f in spec.filters):
+    if any(f.dimension in _PRODUCT and f.op in ("equals", "in") and all(is_non_merchandise(v, extra) for v in f.values)
+           for f in spec.filters):
         return None  # the user asked for those lines by name
     lists = []
     for col in ("category", "department"):
         if layer.has("products", col):
             vals = [r[0] for r in con.execute(f"SELECT DISTINCT {col} FROM products WHERE {col} IS NOT NULL").fetchall()]
-            lists.append(sorted(v for v in vals if is_non_merchandise(v)))
+            lists.append(sorted(v for v in vals if is_non_merchandise(v, extra)))
         else:
             lists.append([])
     return (lists[0], lists[1]) if lists[0] or lists[1] else None
@@ -86,20 +197,45 @@ def _clean(v: Any, money: bool) -> Any:
         return round(v, 2 if money else 4)
     if hasattr(v, "item"):
         return _clean(v.item(), money)
+    if isinstance(v, (pd.Timestamp,)):
+        return v.isoformat()
     return v
 
 
-def _fetch(con, spec: QuerySpec, layer: Layer, **kw) -> tuple[pd.DataFrame, str, list]:
-    q = compile_spec(spec, layer, **kw)
+def _fetch(con, q) -> pd.DataFrame:
     df = con.execute(q.sql, q.params).fetchdf()
-    return df.drop(columns=[c for c in df.columns if str(c).startswith("_order_")]), q.sql, q.params
+    return df.drop(columns=[c for c in df.columns if str(c).startswith("_order_")])
+
+
+def _needs_anchor(spec: QuerySpec) -> bool:
+    texts = [t for t in (spec.period, spec.start, spec.end) + tuple(spec.compare or ()) if t]
+    return bool(texts) or spec.inactive_days is not None \
+        or any(c.measure.startswith("days_since") for c in spec.customer_conditions) \
+        or (spec.distribution is not None and spec.distribution.measure.startswith("days_since"))
+
+
+def _window(spec: QuerySpec, first, last) -> Window | None:
+    try:
+        if spec.period:
+            return resolve_period(spec.period, last, first)
+        if spec.start or spec.end:
+            a = resolve_period(spec.start, last, first) if spec.start else None
+            b = resolve_period(spec.end, last, first) if spec.end else None
+            start = a.start if a else pd.Timestamp(first).normalize() if first is not None else pd.Timestamp("1900-01-01")
+            end = b.end if b else (pd.Timestamp(last).normalize() + pd.Timedelta(days=1)) if last is not None \
+                else pd.Timestamp("2200-01-01")
+            if end <= start:
+                raise QueryError(f"the window {spec.start} .. {spec.end} ends before it starts")
+            label = f"{a.label if a else 'the start'} to {b.label if b else 'the end of the data'}"
+            return Window(start, end, label, bool(b and b.partial))
+    except ValueError as exc:
+        raise QueryError(str(exc)) from None
+    return None
 
 
 def run_query(ws: Workspace, spec: QuerySpec | Mapping[str, Any]) -> dict[str, Any]:
-    """Rows for ``spec`` plus the restatement, the SQL and parameters, the definitions used and a chart kind.
-
-    Raises QueryError (unknown or unavailable names, values, periods) and WorkspaceError (no orders table).
-    """
+    """Rows for ``spec`` plus the restatement, the SQL and parameters, the definitions used, the resolved windows
+    and a chart kind. Raises QueryError (unknown or unavailable names, values, periods) and WorkspaceError."""
     if not isinstance(spec, QuerySpec):
         spec = QuerySpec.from_dict(spec)
     columns = table_columns(ws)
@@ -107,65 +243,92 @@ def run_query(ws: Workspace, spec: QuerySpec | Mapping[str, Any]) -> dict[str, A
         raise WorkspaceError(ws._missing_hint("orders"))
     layer = build_layer(columns)
     spec.validate(layer)
-    fact = layer.metrics[spec.metrics[0]].fact
+    fact = layer.fact_of(spec.metrics)
     con = connect(ws)
+    notes: list[str] = []
     try:
-        filters = _resolve_filters(con, layer, spec, fact)
-        spec = QuerySpec(**{**spec.__dict__, "filters": filters})
-        non_merch = _non_merchandise(con, layer, spec)
-        notes: list[str] = []
-        inactive_before = as_of = None
-        if spec.inactive_days is not None:
-            last = con.execute("SELECT max(timestamp) FROM orders").fetchone()[0]
-            as_of = default_as_of(pd.Timestamp(last))
-            inactive_before = as_of - pd.Timedelta(days=spec.inactive_days)
-        kw = {"non_merchandise": non_merch, "inactive_before": inactive_before}
+        first = last = None
+        if _needs_anchor(spec):
+            first, last = con.execute("SELECT min(timestamp), max(timestamp) FROM orders").fetchone()
+            if last is None:
+                raise QueryError("there are no orders, so no period can be resolved")
+            first, last = pd.Timestamp(first), pd.Timestamp(last)
+        filters, kinds, fnotes = _resolve_filters(con, layer, spec, fact)
+        notes += fnotes
+        spec = replace(spec, filters=filters)
+        non_merch = _non_merchandise(con, layer, spec, non_merchandise_override(ws))
+        anchor = None if last is None else last.normalize()
+        ctx = Context(None, non_merch, anchor, kinds)
+        windows: list[Window] = []
         if spec.compare:
-            (a0, a1, la), (b0, b1, lb) = parse_window(spec.compare[0]), parse_window(spec.compare[1])
-            da, sql, params = _fetch(con, spec, layer, window=(a0, a1), order_and_limit=False, **kw)
-            db, _, params_b = _fetch(con, spec, layer, window=(b0, b1), order_and_limit=False, **kw)
-            df = _compare(spec, da, db, la, lb)
-            params = params + ["-- second window:"] + params_b
+            try:
+                wa, wb = (resolve_period(t, last, first) for t in spec.compare)
+            except ValueError as exc:
+                raise QueryError(str(exc)) from None
+            windows = [wa, wb]
+            qa = compile_spec(spec, layer, replace(ctx, window=(wa.start, wa.end)), order_and_limit=False)
+            qb = compile_spec(spec, layer, replace(ctx, window=(wb.start, wb.end)), order_and_limit=False)
+            df = _compare(spec, layer, _fetch(con, qa), _fetch(con, qb), wa.label, wb.label)
+            sql, params = qa.sql + ";\n-- second window: the same query with the second window's dates", \
+                qa.params + ["-- second window:"] + qb.params
             col, desc = default_sort(spec, layer)
             col = {"change": f"{spec.metrics[0]} change", "pct_change": f"{spec.metrics[0]} % change"}.get(col, col)
             if spec.by:
                 df = df.sort_values(col, ascending=not desc, na_position="last", kind="stable")
-                if spec.top:
-                    df = df.head(spec.top)
-            window_label = f"{lb} vs {la}"
+                if spec.limit:
+                    df = df.head(spec.limit)
         else:
-            window = None
-            window_label = None
-            if spec.start or spec.end:
-                start = parse_window(spec.start)[0] if spec.start else pd.Timestamp("1900-01-01")
-                end = parse_window(spec.end)[1] if spec.end else pd.Timestamp("2200-01-01")
-                window = (start, end)
-                window_label = f"{spec.start or 'the start'} to {spec.end or 'the end of the data'}"
-            df, sql, params = _fetch(con, spec, layer, window=window, **kw)
+            w = _window(spec, first, last)
+            if w is not None:
+                windows = [w]
+                ctx = replace(ctx, window=(w.start, w.end))
+            if spec.concentration is not None:
+                q = compile_concentration(spec, layer, ctx)
+            elif spec.distribution is not None:
+                q = compile_distribution(spec, layer, ctx)
+            else:
+                q = compile_spec(spec, layer, ctx)
+            df = _fetch(con, q)
+            sql, params = q.sql, q.params
+            if spec.distribution is not None and spec.distribution.bins is not None:
+                df = _histogram(df, spec.distribution.bins)
     finally:
         con.close()
     money = {m for m in spec.metrics if layer.metrics[m].money}
-    rows = [{k: _clean(v, any(k == m or k.startswith(m + " ") for m in money) and "%" not in k)
+    if spec.concentration is not None and (spec.concentration.measure or spec.metrics[0]) == "revenue":
+        money |= {"revenue", "total revenue"}
+    if spec.distribution is not None and spec.distribution.measure in ("revenue", "avg_basket"):
+        money |= {"value", "low", "high"}
+    rows = [{k: _clean(v, k in money or any(k.startswith(m + " ") for m in money) and "%" not in k)
              for k, v in r.items()} for r in df.to_dict("records")]
-    if non_merch:
-        names = non_merch[0] + non_merch[1]
-        notes.append(f"non-merchandise lines (fuel, coupons, misc) are left out of this ranking: {', '.join(names)}")
-    elif not (set(spec.by) & _PRODUCT) and fact == "orders" and "revenue" in spec.metrics:
-        notes.append("revenue totals include every line (fuel, coupons and misc transactions too)")
-    if as_of is not None:
-        notes.append(f"inactive: last order before {inactive_before.date()} ({spec.inactive_days} days before "
-                     f"the as-of date {as_of.date()}, the day after the last order)")
+    notes += _notes(spec, layer, fact, non_merch, windows, anchor, ctx)
     time_first = bool(spec.by) and layer.dimensions[spec.by[0]].time
     definitions = {m: layer.metrics[m].definition for m in spec.metrics}
-    definitions.update({d: layer.dimensions[d].definition for d in dict.fromkeys(list(spec.by) + [f.dimension for f in spec.filters])})
+    definitions.update({d: layer.dimensions[d].definition
+                        for d in dict.fromkeys(list(spec.by) + [f.dimension for f in spec.filters])})
+    chart = "line" if time_first else "bar" if (spec.by or spec.distribution or spec.concentration) else "none"
     return {"rows": rows, "columns": list(df.columns), "n_rows": len(rows),
-            "restatement": _restate(spec, layer, window_label, non_merch),
-            "sql": sql, "params": [str(p) for p in params], "definitions": definitions,
-            "chart": "line" if time_first else "bar" if spec.by else "none",
-            "notes": notes, "spec": spec.to_dict(), "as_of": None if as_of is None else as_of.date().isoformat()}
+            "restatement": _restate(spec, layer, windows, non_merch),
+            "sql": sql, "params": [str(p) for p in params], "definitions": definitions, "chart": chart,
+            "notes": notes, "spec": spec.to_dict(), "windows": [w.to_dict() for w in windows],
+            "as_of": None if anchor is None else (anchor + pd.Timedelta(days=1)).date().isoformat()}
 
 
-def _compare(spec: QuerySpec, da: pd.DataFrame, db: pd.DataFrame, la: str, lb: str) -> pd.DataFrame:
+def _histogram(df: pd.DataFrame, bins: int) -> pd.DataFrame:
+    if df.empty:
+        return pd.DataFrame(columns=["bin", "low", "high", "count", "share"])
+    lo, hi, n = float(df["lo"].iloc[0]), float(df["hi"].iloc[0]), int(df["n"].iloc[0])
+    width = (hi - lo) / bins if hi > lo else 0.0
+    counts = dict(zip(df["bin"].astype(int), df["count"].astype(int)))
+    rows = []
+    for i in range(bins if width else 1):
+        a, b = lo + i * width, (lo + (i + 1) * width) if width else hi
+        c = counts.get(i, 0)
+        rows.append({"bin": f"{a:g}-{b:g}", "low": a, "high": b, "count": c, "share": c / n if n else None})
+    return pd.DataFrame(rows)
+
+
+def _compare(spec: QuerySpec, layer: Layer, da: pd.DataFrame, db: pd.DataFrame, la: str, lb: str) -> pd.DataFrame:
     by = list(spec.by)
     if by:
         df = da.merge(db, on=by, how="outer", suffixes=(" a", " b"))
@@ -175,8 +338,7 @@ def _compare(spec: QuerySpec, da: pd.DataFrame, db: pd.DataFrame, la: str, lb: s
     for m in spec.metrics:
         a = pd.to_numeric(df[f"{m} a"], errors="coerce").astype(float)
         b = pd.to_numeric(df[f"{m} b"], errors="coerce").astype(float)
-        if m in ("revenue", "orders", "customers", "units", "line_items", "discount", "coupon_discount",
-                 "coupon_redemptions", "redeeming_customers"):
+        if layer.metrics[m].additive:
             a, b = a.fillna(0.0), b.fillna(0.0)  # additive: absent in a window means none
         out[f"{m} {la}"] = a
         out[f"{m} {lb}"] = b
@@ -185,25 +347,93 @@ def _compare(spec: QuerySpec, da: pd.DataFrame, db: pd.DataFrame, la: str, lb: s
     return out.reset_index(drop=True)
 
 
-def _restate(spec: QuerySpec, layer: Layer, window_label: str | None, non_merch) -> str:
-    words = " and ".join(m.replace("_", " ") for m in spec.metrics)
-    text = words[0].upper() + words[1:]
-    if spec.by:
-        text += " by " + " and ".join(spec.by)
+def _notes(spec: QuerySpec, layer: Layer, fact: str, non_merch, windows: list[Window], anchor, ctx) -> list[str]:
+    notes = []
+    if non_merch:
+        parts = [f"{kind} {', '.join(names)}" for kind, names in (("categories", non_merch[0]),
+                                                                  ("departments", non_merch[1])) if names]
+        notes.append(f"non-merchandise lines (fuel, coupons, misc) are left out of this ranking: {'; '.join(parts)}")
+    elif not (set(spec.by) & _PRODUCT) and fact == "orders" and "revenue" in spec.metrics:
+        notes.append("revenue totals include every line (fuel, coupons and misc transactions too)")
+    for w in windows:
+        if w.partial:
+            notes.append(f"{w.label} runs only to the last order date, {w.last_day.date()}")
+    if windows or spec.inactive_days is not None or any(c.measure.startswith("days") for c in spec.customer_conditions):
+        if anchor is not None and any(w.label.startswith(("last ", "this ", "year", "quarter", "month", "week"))
+                                      for w in windows) or spec.inactive_days is not None:
+            notes.append(f"relative periods and recency count back from the last order date, {anchor.date()}")
+    if spec.inactive_days is not None:
+        cut = (anchor + pd.Timedelta(days=1) - pd.Timedelta(days=spec.inactive_days)).date()
+        notes.append(f"inactive: last order before {cut} (no order in the {spec.inactive_days} days up to "
+                     f"{anchor.date()})")
+    if any(layer.metrics[m].joins == ("fo",) for m in spec.metrics):
+        mode = is_new_mode(spec, layer, ctx.window if not spec.compare else (windows[0].start, windows[0].end))
+        notes.append({"period": f"new = first order ever in that {spec.by[0] if spec.by else ''}",
+                      "window": "new = first order ever inside the window; returning = ordered before it",
+                      "all": "without a window every customer is new: give a period"}[mode]
+                     + "; customers already buying when the data starts count as new in its first months")
+    if spec.customer_conditions:
+        notes.append("customer conditions are measured per customer over "
+                     + ("the window" if windows else "all data") + ", on all their order lines"
+                     + ("; days since are counted back from the last order date" if any(
+                         c.measure.startswith("days") for c in spec.customer_conditions) else ""))
+    if spec.concentration is not None:
+        notes.append("customers ranked by the measure over the window; ties broken by customer id; the top X% is "
+                     "rounded up to whole customers")
+    if fact == "campaigns" and windows:
+        notes.append("a campaign counts in a window it overlaps (start date to end date)")
+    return notes
+
+
+def _restate(spec: QuerySpec, layer: Layer, windows: list[Window], non_merch) -> str:
+    if spec.concentration is not None:
+        c = spec.concentration
+        m = c.measure or spec.metrics[0]
+        text = (f"Share of {m.replace('_', ' ')} from the top {', '.join(f'{p:g}%' for p in c.top_pct)} "
+                f"of customers")
+    elif spec.distribution is not None:
+        d = spec.distribution
+        text = (f"Distribution of {d.measure.replace('_', ' ')} per {d.per}"
+                + (f" ({d.bins}-bin histogram)" if d.bins else " (quantiles)"))
+    else:
+        words = " and ".join(m.replace("_", " ") for m in spec.metrics)
+        text = words[0].upper() + words[1:]
+        if spec.by:
+            text += " by " + " and ".join(spec.by)
     for f in spec.filters:
-        text += f", {f.dimension} = {f.values[0]}" if len(f.values) == 1 else f", {f.dimension} in {list(f.values)}"
+        if f.op == "range":
+            text += f", {f.dimension} from {f.min if f.min is not None else 'any'} to " \
+                    f"{f.max if f.max is not None else 'any'}"
+        elif f.op == "contains":
+            text += f", {f.dimension} containing {' or '.join(repr(v) for v in f.values)}"
+        elif f.op == "not_in":
+            text += f", {f.dimension} not in {list(f.values)}"
+        else:
+            text += f", {f.dimension} = {f.values[0]}" if len(f.values) == 1 else f", {f.dimension} in {list(f.values)}"
     if spec.inactive_days is not None:
         text += f", customers who have not bought for {spec.inactive_days} days"
-    if window_label:
-        text += f", {window_label}"
+    for c in spec.customer_conditions:
+        what = c.measure.replace("_", " ")
+        if c.op in ("top_pct", "bottom_pct"):
+            text += f", {c.op.split('_')[0]} {c.value:g}% of customers by {what}"
+        elif c.op == "between":
+            text += f", customers with {what} between {c.value[0]:g} and {c.value[1]:g}"
+        else:
+            text += f", customers with {what} {c.op} {c.value:g}"
+    if len(windows) == 2:
+        text += f", {windows[1].describe()} vs {windows[0].describe()}"
+    elif windows:
+        text += f", {windows[0].describe()}"
     else:
         text += ", all data"
+    if spec.share_of_total:
+        text += ", with each row's share of the total"
     if spec.by:
         col, desc = default_sort(spec, layer)
-        if spec.top:
-            text += f", top {spec.top} by {col}" if desc else f", bottom {spec.top} by {col}"
+        if spec.limit:
+            text += f", top {spec.limit} by {col}" if desc else f", bottom {spec.limit} by {col}"
         elif not layer.dimensions.get(col) or not layer.dimensions[col].time:
-            text += f", sorted by {col}" + (" (largest first)" if desc else "")
+            text += f", sorted by {col}" + (" (largest first)" if desc else " (smallest first)")
     if non_merch:
         text += "; non-merchandise (fuel, coupons, misc) excluded"
     return text
