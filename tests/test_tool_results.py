@@ -24,6 +24,7 @@ CALLS = [
     ("summarize_reviews", {}),
     ("write_campaign", {"segment": "loyal", "channel": "email", "offer": "10% off"}),
     ("write_campaign", {"segment": "lapsed", "channel": "sms", "tone": "playful"}),
+    ("write_campaign", {"audience": "at_risk", "channel": "email", "min_value_quantile": 0.5}),
     ("data_overview", {}),
     ("data_overview", {"metric": "revenue", "by": "month"}),
     ("query_data", {"metrics": ["revenue"], "by": ["month"]}),

@@ -160,3 +160,80 @@ def test_mka_value_and_churn_json(tmp_path):
     assert clv == sorted(clv, reverse=True)
     res = CliRunner().invoke(cli, ["churn", "-w", str(ws.path)])
     assert res.exit_code == 0 and "value at risk" in res.output
+
+
+def _simulate_window(n, r, alpha, a, b, T, t, seed=0):
+    """BG/NBD's generative story, customer by customer: (x, t_x) in (0, T] and purchases in (T, T + t]."""
+    rng = np.random.default_rng(seed)
+    lam = rng.gamma(r, 1 / alpha, n)
+    p = rng.beta(a, b, n)
+    x, t_x, after = np.zeros(n), np.zeros(n), np.zeros(n)
+    for i in range(n):
+        now = 0.0
+        while True:
+            now += rng.exponential(1 / lam[i])
+            if now > T + t:
+                break
+            if now <= T:
+                x[i] += 1
+                t_x[i] = now
+            else:
+                after[i] += 1
+            if rng.uniform() < p[i]:  # drops out just after this purchase
+                break
+    return x, t_x, np.full(n, T), after
+
+
+def test_bgnbd_window_predictions_match_a_simulation():
+    r, alpha, a, b, T, t = 0.8, 4.0, 0.8, 2.5, 30.0, 8.0
+    x, t_x, TT, after = _simulate_window(30000, r, alpha, a, b, T, t)
+    m = BetaGeoModel()
+    m.params_ = {"r": r, "alpha": alpha, "a": a, "b": b}  # the true parameters: no fitting noise
+    prob, expct = m.prob_purchase(t, x, t_x, TT), m.expected_purchases(t, x, t_x, TT)
+    bought = after > 0
+    assert prob.mean() == pytest.approx(bought.mean(), abs=0.01)
+    assert expct.mean() == pytest.approx(after.mean(), rel=0.03)
+    for lo, hi in ((0, 0), (1, 2), (3, 8)):  # and within groups of customers by their history
+        g = (x >= lo) & (x <= hi)
+        assert prob[g].mean() == pytest.approx(bought[g].mean(), abs=0.02), (lo, hi)
+        assert expct[g].mean() == pytest.approx(after[g].mean(), rel=0.08, abs=0.02), (lo, hi)
+    # the exact integral used where 2F1 fails agrees with the closed form where it works
+    q = m._expected_alive_quadrature(t, x[:500], TT[:500])
+    np.testing.assert_allclose(q, m.expected_purchases_alive(t, x[:500], TT[:500]), rtol=1e-4)
+
+
+def test_bgnbd_expected_purchases_stay_bounded_where_2f1_breaks_down():
+    # a fit seen on Complete Journey (a << 1, b large): 2F1 returned 5e24 purchases in 90 days for a
+    # 23-order customer four weeks in
+    m = BetaGeoModel()
+    m.params_ = {"r": 1.15989, "alpha": 0.89738, "a": 0.0801493, "b": 96.7255}
+    x, t_x, T = np.array([22.0, 5.0]), np.array([3.82, 15.0]), np.array([4.268, 20.0])
+    e = m.expected_purchases(90 / 7, x, t_x, T)
+    upper = (1.15989 + x) / (0.89738 + T) * 90 / 7
+    assert np.all(e <= upper) and np.all(e > 0.5 * upper * m.p_alive(x, t_x, T))
+
+
+def test_write_campaign_targets_the_at_risk_list(fake_ctx):
+    from tools import build_tools
+
+    tools = {t.name: t for t in build_tools(fake_ctx)}
+    risk = json.loads(tools["at_risk_customers"].invoke({"top_k": 500, "min_value_quantile": 0.5}))
+    r = json.loads(tools["write_campaign"].invoke({"audience": "at_risk", "channel": "email", "offer": "15% off",
+                                                   "min_value_quantile": 0.5}))
+    assert r["kind"] == "campaign" and r["audience"] == "at_risk", r
+    listed = [c["customer_id"] for c in risk["customers"]]
+    assert r["recipients"] == len(listed) > 0
+    sent = pd.read_csv(r["recipients_csv"], dtype={"customer_id": str})
+    assert sent["customer_id"].tolist() == listed  # exactly the at-risk list, in its order
+    facts = " ".join(r["facts_used"])
+    assert f"{len(listed):,} high-value customers (CLV ≥ {risk['value_threshold']:,.2f}, the top 50%" in facts
+    # the default (top 20%) has nobody overdue in this tiny workspace: an error that says so, no substitute
+    assert "nobody to win back" in json.loads(tools["write_campaign"].invoke({"audience": "at_risk"}))["error"]
+    med = np.median([c["days_since_last"] for c in risk["customers"]])
+    assert f"median {med:.0f} days since their last purchase" in facts
+    assert any("15% off" in json.dumps(v) for v in r["variants"])
+    # a segment campaign is unchanged, and an unknown audience is an error the model can act on
+    seg = json.loads(tools["write_campaign"].invoke({"segment": "loyal"}))
+    assert seg["audience"] == "segment" and seg["recipients_csv"] is None
+    assert "audience" in json.loads(tools["write_campaign"].invoke({"audience": "everyone"}))["error"]
+    assert "segment is required" in json.loads(tools["write_campaign"].invoke({}))["error"]

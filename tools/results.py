@@ -305,7 +305,8 @@ class CampaignTheme(TypedDict):
 
 @with_config(_CLOSED)
 class CampaignResult(TypedDict):
-    """write_campaign: copy variants for one segment and the facts and reviews they rest on."""
+    """write_campaign: copy variants for one segment (or the at-risk high-value list, ``audience="at_risk"``,
+    with its recipients in ``recipients_csv``) and the facts and reviews they rest on."""
 
     kind: Literal[ResultKind.CAMPAIGN]
     segment: str
@@ -318,6 +319,9 @@ class CampaignResult(TypedDict):
     review_themes: list[CampaignTheme]
     review_ids: list[str]
     generated_by: Literal["offline templates", "llm"]
+    audience: Literal["segment", "at_risk"]
+    recipients: int
+    recipients_csv: str | None
 
 
 # -- data overview -----------------------------------------------------------------------------------------

@@ -193,6 +193,8 @@ def _campaign(r: dict) -> str:
         lines.append("Facts used: " + "; ".join(r["facts_used"]))
     if r.get("review_ids"):
         lines.append("Reviews consulted: " + ", ".join(r["review_ids"][:8]))
+    if r.get("recipients_csv"):
+        lines.append(f"Recipients ({r.get('recipients')}): `{r['recipients_csv']}`")
     return "\n\n".join(lines)
 
 
@@ -276,7 +278,7 @@ def _forecast(r: dict) -> str:
     return "\n\n".join(parts)
 
 
-def _query(r: dict) -> str:
+def _query(r: dict, focus: Iterable[tuple[str, str]] = ()) -> str:
     rows = r.get("rows") or []
     spec = r.get("spec") or {}
     by = list(spec.get("by") or [])
@@ -289,14 +291,23 @@ def _query(r: dict) -> str:
             return str(v)
         if "% change" in col:
             return f"{v:+.1f}%"
-        if "%" in col or "share" in col or col.endswith("_rate") or col in ("repeat_customer_share",):
-            return f"{100 * v:.1f}%" if abs(v) <= 1.0 else f"{v:.1f}%"
-        if col.split(" ")[0] in money:
+        if "%" in col:
+            return f"{v:.1f}%"  # already in percent
+        if "share" in col or col.endswith("_rate") or col in ("repeat_customer_share",):
+            return f"{100 * v:.1f}%"  # a fraction
+        dist_money = (spec.get("distribution") or {}).get("measure") in ("revenue", "avg_basket")
+        if any(w in money for w in col.split(" ")) or (dist_money and col in ("value", "low", "high")):
             return _money(v)
         return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.2f}"
 
     parts = [f"**{r.get('restatement')}**"]
     cols = list(r.get("columns") or (rows[0].keys() if rows else []))
+    for dim, value in focus:  # the value a share question asked about, before the table
+        row = next((x for x in rows if str(x.get(dim, "")).lower() == str(value).lower()), None)
+        if row is None:
+            parts.append(f"{value}: no rows in this window.")
+        else:
+            parts.append(f"**{row.get(dim)}**: " + ", ".join(f"{c} **{fmt(c, row.get(c))}**" for c in cols if c != dim) + ".")
     if not rows:
         parts.append("No rows match this query.")
     elif not by and len(rows) == 1:
@@ -393,7 +404,8 @@ _BY_KIND = {ResultKind.PREDICTIONS: _predictions, ResultKind.CUSTOMER: _customer
             ResultKind.QUERY: _query}
 
 
-def compose_answer(results: list[tuple[str, dict, dict]], note: str | None = None) -> str:
+def compose_answer(results: list[tuple[str, dict, dict]], note: str | None = None,
+                   focus: Iterable[tuple[str, str]] = ()) -> str:
     """Markdown from ``[(tool_name, args, result)]`` in call order."""
     parts: list[str] = []
     errors = [(n, a, r) for n, a, r in results if is_error(r)]
@@ -409,6 +421,8 @@ def compose_answer(results: list[tuple[str, dict, dict]], note: str | None = Non
             parts.append(_segments(r, note))
         elif kind == ResultKind.CAMPAIGN:
             parts.append(_campaign(r))
+        elif kind == ResultKind.QUERY:
+            parts.append(_query(r, list(focus)))
         elif kind in _BY_KIND:
             parts.append(_BY_KIND[kind](r))
         else:

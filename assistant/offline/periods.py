@@ -144,16 +144,20 @@ def _one(text: str, last: pd.Timestamp, first: pd.Timestamp | None) -> tuple[Win
          lambda m: _year(int(m.group(1)), m.group(1), last)),
         (r"\b((?:19|20)\d{2})\b", lambda m: _year(int(m.group(1)), m.group(1), last)),
     ]
-    best = None
-    for pat, make in pats:
+    found = []
+    for k, (pat, make) in enumerate(pats):
         m = re.search(pat, t)
-        if m and (best is None or m.start() < best[1][0]):
-            best = (make(m), m.span())
-            if pat.startswith(r"\b(\d{4})-(\d{2})-(\d{2})\s*(?:"):  # explicit ranges win
+        if m:
+            found.append((m, make, k))
+            if k == 0:  # explicit date ranges win
                 break
-    if best is None:
+    if not found:
         return None, None
-    return best
+    first = min(found, key=lambda f: (f[0].start(), f[2]))
+    # "for june 2019": of the matches overlapping the first one, the one that reaches furthest ("june 2019")
+    over = [f for f in found if f[0].start() < first[0].end() and f[0].end() > first[0].start()]
+    m, make, _ = max(over, key=lambda f: (f[0].end(), -f[2]))
+    return make(m), m.span()
 
 
 def _bare_month(name: str, last: pd.Timestamp, first: pd.Timestamp | None) -> Window:

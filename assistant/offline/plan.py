@@ -90,6 +90,7 @@ class Plan:
     args: dict = field(default_factory=dict)
     each_segment: bool = False      # list_segments first, then `route` once per segment
     message: str | None = None      # for clarify / notes
+    focus: list = field(default_factory=list)  # (dimension, value) a share question asks about
 
     def tools(self) -> list[str]:
         """Every tool the plan calls, in order."""
@@ -187,6 +188,8 @@ def build_args(route: str, q: str, ent: Entities) -> dict:
             a["query"] = _summary_query(q, product)
     elif route == "write_campaign":
         a.update(segment=seg, channel=P.parse_channel(q), tone=P.parse_tone(q), offer=P.parse_offer(q))
+        if seg is None and AT_RISK_AUDIENCE_RE.search(q.lower()):
+            a["audience"] = "at_risk"  # a win-back campaign without a segment: the at-risk high-value list
     elif route == "data_overview":
         metric, by = P.parse_metric(q), P.parse_by(q)
         if metric == "customers" and by is None and not re.search(r"\b(how many|number of|count)\b", q.lower()):
@@ -213,6 +216,10 @@ def build_args(route: str, q: str, ent: Entities) -> dict:
     elif route == "at_risk_customers":
         a.update(segment=seg, top_k=P.parse_top_k(q))
     return {k: v for k, v in a.items() if v is not None}
+
+
+AT_RISK_AUDIENCE_RE = re.compile(r"\b(at[- ]risk|churn\w*|lapsing|slipping away|drifting away|gone quiet|"
+                                r"overdue|win[- ]?back|winback)\b")
 
 
 def _mask(q: str, ent: Entities) -> str:
@@ -252,6 +259,11 @@ def make_plan(question: str, router: Router, ent: Entities,
             tool, args, each = prev
             if tool == "query_data":
                 return _query_followup(q, args, ent)
+            if tool == "data_overview" and ent.vocab.metrics:
+                fparse = parse_query(q, ent.vocab)
+                if fparse.signals & {"filter", "compare", "threshold", "period", "rank", "superlative", "share",
+                                     "concentration", "distribution", "unheld"} or fparse.blocking or fparse.ignored:
+                    return _query_followup(q, _overview_spec(args), ent)
             new = build_args(tool, q, ent)
             if tool in ("search_reviews",):
                 new.pop("query", None)  # the old topic stays unless a new product/rating is named
@@ -263,7 +275,7 @@ def make_plan(question: str, router: Router, ent: Entities,
         parse = parse_query(q, ent.vocab)
         if is_analytics(route, parse, q):
             r, a, msg = analytics_plan(q, ent.vocab, parse)
-            return Plan(r, a, message=msg)
+            return Plan(r, a, message=msg, focus=list(parse.focus) if r == "query_data" else [])
     if route in ("out_of_scope", "help"):
         return Plan(route)
     if route == "summarize_reviews" and any(b is not None for b in P.parse_ratings(q)) and not re.search(
@@ -286,7 +298,8 @@ def make_plan(question: str, router: Router, ent: Entities,
         return Plan("clarify", message="Which customer? Give me a customer id (for example one from "
                     "\"who will buy this week?\") and I will explain their score.")
     each = False
-    if route == "write_campaign" and ("segment" not in args or P.wants_each_segment(q)):
+    if route == "write_campaign" and args.get("audience") != "at_risk" and (
+            "segment" not in args or P.wants_each_segment(q)):
         args.pop("segment", None)
         each = True
     if route == "segment_audience" and "segment" not in args:
@@ -319,6 +332,22 @@ def _query_followup(q: str, prev: dict, ent: Entities) -> Plan:
             spec.pop(k, None)
         spec.update({k: new[k] for k in ("start", "end", "compare") if k in new})
     notes = [p[0].upper() + p[1:] + "." for p in parse.problems]
+    v = ent.vocab
     if parse.windows:
         notes.append("Period: " + "; ".join(w.describe() for w in parse.windows) + ".")
+    elif not any(spec.get(k) for k in ("start", "end", "compare", "period")) and v.first is not None and v.last is not None:
+        notes.append(f"Period: all data ({v.first.date()} to {v.last.date()}).")
     return Plan("query_data", spec, message="\n\n".join(notes) or None)
+
+
+def _overview_spec(args: dict) -> dict:
+    """A data_overview call as the equivalent QuerySpec (for a follow-up that adds a filter, period, ranking...)."""
+    metric = {"average_basket": "avg_basket", "repeat_rate": "repeat_customer_share", "top_products": "revenue",
+              "top_categories": "revenue"}.get(args.get("metric") or "revenue", args.get("metric") or "revenue")
+    spec: dict = {"metrics": [metric]}
+    by = {"top_products": "product", "top_categories": "category"}.get(args.get("metric") or "", args.get("by"))
+    if by and by != "segment":
+        spec["by"] = [by]
+    if args.get("period"):
+        spec["start"] = spec["end"] = str(args["period"])
+    return spec

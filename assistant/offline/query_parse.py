@@ -76,7 +76,11 @@ class Vocab:
             w.update(MONTH_NAMES)
             for pat in _ATTR_WORDS.values():
                 w.update(re.findall(r"[a-z]{3,}", pat))
-            w.update(("earning", "earnings", "something", "anything", "everything", "aged", "older", "younger"))
+            w.update(("earning", "earnings", "something", "anything", "everything", "aged", "older", "younger",
+                      "median", "medians", "quartile", "quartiles", "quantile", "quantiles", "percentile",
+                      "percentiles", "decile", "deciles", "distribution", "distributed", "histogram", "spread",
+                      "share", "shares", "percentage", "proportion", "contribution", "contribute", "concentrated",
+                      "concentration", "pareto", "recency", "frequency", "campaign", "campaigns", "coupon", "coupons"))
             w.update(m.replace("_", " ") for m in list(self.metrics) + list(self.dimensions))
             self._words = w
         return self._words
@@ -183,10 +187,12 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
     _unheld(tx, out)
     _periods(tx, vocab, spec, out)
     _customer_conditions(tx, spec, out)
+    _distribution(tx, spec, out)
     _rank(tx, spec, out)
     filters: dict[str, list[str]] = {}
     _match_values(tx, vocab, filters, min_words=2)  # "Loyal high-spend weekly regulars" before "spend" is a metric
     metrics = _metrics(tx, vocab, out)
+    _share(tx, spec, out)
     _values(tx, vocab, spec, out, filters)
     _unknown_named(tx, vocab, out)
     by = _dims(tx, vocab, spec, out)
@@ -321,11 +327,66 @@ def _customer_conditions(tx: _Text, spec: dict, out: QueryParse) -> None:
         spec["concentration"] = {"top_pct": pcts[0] if len(pcts) == 1 else pcts}
         out.signals.add("concentration")
         tx.take(m.span())
+        for mm in tx.finditer(r"\b(concentrat\w+|pareto|contribut\w*|account(s|ed)? for|share|shares|"
+                              r"percent(age)?|proportion|generate[sd]?|bring in|brings? in|brought in)\b"):
+            tx.take(mm.span())
     elif tx.search(r"\b(concentrat\w+|pareto|80 ?/ ?20)\b"):
         m = tx.search(r"\b(concentrat\w+|pareto|80 ?/ ?20)\b")
         spec["concentration"] = {"top_pct": [1, 10, 20]}
         out.signals.add("concentration")
         tx.take(m.span())
+
+
+def _distribution(tx: _Text, spec: dict, out: QueryParse) -> None:
+    """"median basket value", "distribution of spend per customer", "quartiles of orders per household"."""
+    m = tx.search(r"\b(median|medians|quartiles?|quantiles?|percentiles?|deciles?|distribution|distributed|"
+                  r"histogram|spread|\d{1,2}(?:st|nd|rd|th) percentile)\b")
+    if not m:
+        return
+    word = m.group(0)
+    t = tx.work
+    per_order = re.search(r"\b(baskets?|order values?|orders? size|per (order|basket|transaction|trip|visit)|"
+                          r"transaction values?|ticket)\b", t) and not re.search(
+        r"\b(orders|baskets|visits|trips) per (customer|household|shopper)\b|\bper (customer|household|shopper)\b", t)
+    if re.search(r"\b(recency|days since (the )?last (order|purchase)|since they last)\b", t):
+        measure, per = "days_since_last_order", "customer"
+    elif re.search(r"\b(average basket|avg basket|aov) per (customer|household)\b", t):
+        measure, per = "avg_basket", "customer"
+    elif re.search(r"\b(number of orders|orders|visits|trips|purchases|frequency)\b", t) and not per_order:
+        measure, per = "orders", "customer"
+    elif re.search(r"\b(units|items)\b", t):
+        measure, per = "units", "order" if per_order else "customer"
+    else:
+        measure, per = "revenue", "order" if per_order else "customer"
+    d: dict[str, Any] = {"measure": measure, "per": per}
+    if word.startswith("median"):
+        d["quantiles"] = [0.5]
+    elif word.startswith("quartile"):
+        d["quantiles"] = [0.25, 0.5, 0.75]
+    elif word.startswith("decile"):
+        d["quantiles"] = [round(x / 10, 1) for x in range(1, 10)]
+    elif re.match(r"\d", word):
+        d["quantiles"] = [int(re.match(r"\d+", word).group(0)) / 100]
+    elif word == "histogram":
+        d["bins"] = 10
+    spec["distribution"] = d
+    out.signals.add("distribution")
+    tx.take(m.span())
+    for pat in (r"\b(basket|order|transaction|ticket)s?( size| value| values| amount)?\b", r"\bper (customer|household|"
+                r"shopper|buyer|order|basket|transaction)\b", r"\b(spend|spending|spent|revenue|sales|recency|days since "
+                r"(the )?last (order|purchase)|number of orders|orders|visits|frequency|units|items)\b"):
+        for mm in tx.finditer(pat):
+            tx.take(mm.span())
+
+
+def _share(tx: _Text, spec: dict, out: QueryParse) -> None:
+    """"share of revenue by department", "what % of sales comes from Meat", "contribution of each category"."""
+    m = tx.search(r"\b(share|shares|percent(age)?|proportion|contribution|contribute[sd]?|% of|pct of|mix)\b|%")
+    if not m or "concentration" in spec or "distribution" in spec:
+        return
+    spec["share_of_total"] = True
+    out.signals.add("share")
+    tx.take(m.span())
 
 
 def _rank(tx: _Text, spec: dict, out: QueryParse) -> None:
@@ -397,6 +458,8 @@ def _metrics(tx: _Text, vocab: Vocab, out: QueryParse) -> list[str]:
                                 "") + f". Metrics I can compute: {', '.join(sorted(vocab.metrics))}")
             continue
         names.append(name)
+    if "campaign_reach" in names and "customers" in names:
+        names = [n for n in names if n != "customers"]  # "how many customers did campaign 18 reach"
     # one table per query: keep the first metric's table
     coupon = {"coupon_redemptions", "redeeming_customers"}
     campaign = {"coupon_redemption_rate", "campaign_reach"}
@@ -571,9 +634,11 @@ def _dims(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse) -> list[str]:
             cue = re.search(r"\b(" + GROUP_CUES + r")\s+(?:the\s+|our\s+|a\s+|product\s+|customer\s+|[a-z]+\s+)?$",
                             before) or re.search(r"\b(" + GROUP_CUES + r")\s+$", before)
             after = tx.raw[m.end():m.end() + 40]
+            sup_before = re.search(r"\b(lowest|least|smallest|worst|weakest|fewest|slowest|highest|biggest|"
+                                   r"largest|best|strongest|busiest|top|bottom|leading)\s+(?:\w+\s+)?$", before)
             sup = re.match(r"\s*(?:\w+\s+){0,3}?(had|has|was|is|were|with|that|did|saw|made|brought|got|sold|"
                            r"performed|generated)\b", after)
-            if dim in TIME_DIMS and not adverb and not cue:
+            if dim in TIME_DIMS and not adverb and not cue and not (sup_before and "superlative" in out.signals):
                 tx.take(m.span())
                 continue  # "per day" etc. handled above; a bare "month" is not a breakdown
             metric_next = re.match(r"\s*(revenue|sales|spend|spending|orders|units|customers|baskets|"
@@ -581,7 +646,7 @@ def _dims(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse) -> list[str]:
             if "superlative" in out.signals and "top" not in spec and re.search(r"(s|ies)$", word) and \
                     not adverb and dim not in TIME_DIMS and re.search(r"\b(which|what)\s+(?:\w+\s+)?$", before):
                 spec["top"] = 10  # "which categories sell the most": a ranking, not the single best
-            if adverb or cue or metric_next or (dim not in TIME_DIMS and "compare" in out.signals) or \
+            if adverb or cue or sup_before or metric_next or (dim not in TIME_DIMS and "compare" in out.signals) or \
                     (sup and ("superlative" in out.signals or "rank" in out.signals)):
                 by.append((m.start(), dim))
             tx.take(m.span())
@@ -635,6 +700,12 @@ def _finish(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse) -> None:
         elif "compare" not in spec and vocab.metrics:
             # "which month was highest" with no dimension word parsed: nothing to rank
             pass
+    if "superlative" in out.signals and not by and "compare" not in spec and "concentration" not in spec and \
+            "distribution" not in spec and "segment_by" not in out.signals and "top" not in spec and \
+            spec.get("descending") is False:
+        out.problems.append("I can't tell what to rank from the lowest: name a breakdown such as category, "
+                            "department, brand or month")
+        out.blocking = True
     if "top" in spec and not by and "concentration" not in spec and "segment_by" not in out.signals:
         # "top 5" with no dimension: the question ranks something we did not recognise
         out.problems.append("I can't tell what to rank: name a breakdown such as category, department, brand or month")
@@ -652,6 +723,15 @@ def _finish(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse) -> None:
         spec.pop("descending", None)
     if by and ("top" in spec or "superlative" in out.signals) and not spec.get("sort") and "compare" not in spec:
         spec["sort"] = spec["metrics"][0]  # a ranking: by the metric, not in time order
+    if spec.get("share_of_total") and not spec.get("by") and spec.get("filters"):
+        f = spec["filters"][-1]
+        spec["filters"] = spec["filters"][:-1] or None
+        if spec["filters"] is None:
+            spec.pop("filters")
+        spec["by"] = [f["dimension"]]
+        out.focus = [(f["dimension"], v) for v in f["values"]]
+    elif spec.get("share_of_total") and not spec.get("by"):
+        spec.pop("share_of_total")  # a share of nothing: the plain total answers it
     if spec.get("descending") is True:
         spec.pop("descending")
     if "top" in spec and by and spec.get("sort") is None and "compare" in spec:

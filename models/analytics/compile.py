@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .layer import FACT_TIME, JOINS, PRODUCT_DIMENSIONS, Layer
+from .layer import FACT_TIME, JOINS, PRODUCT_DIMENSIONS, PRODUCT_ID, Layer
 from .spec import CustomerCondition, Filter, QuerySpec
 
 __all__ = ["CompiledQuery", "Context", "compile_spec", "compile_concentration", "compile_distribution",
            "default_sort", "is_new_mode"]
 
-_PRODUCT = {d.name for d in PRODUCT_DIMENSIONS}
+_PRODUCT = {d.name for d in PRODUCT_DIMENSIONS} | {PRODUCT_ID.name}
 _JOIN_ORDER = ("p", "c", "s", "cl", "fo", "r")
 _CALENDAR = ("day", "week", "month", "quarter", "year")
 
@@ -182,18 +182,17 @@ def compile_spec(spec: QuerySpec, layer: Layer, ctx: Context = Context(), *, ord
     for i, name in enumerate(spec.by):
         d = layer.dimensions[name]
         dims.append(f'"{name}"')
-        select.append(f'{layer.dim_sql(name, fact)} AS "{name}"')
+        select.append(f'{layer.group_sql(name, fact)} AS "{name}"')
         if d.order_sql:
             order_cols[name] = f"_order_{i}"
-            select.append(f"{d.order_sql.replace('{ts}', f'f.{FACT_TIME[fact]}')} AS _order_{i}")
 
     def metric_sql(m: str) -> tuple[str, list]:
         sql = layer.metrics[m].sql.replace("{order_key}", layer.order_key("f"))
         if "{is_new}" not in sql:
             return sql, []
         if mode == "period":
-            return sql.replace("{is_new}", f"{layer.dim_sql(spec.by[0], fact, 'fo.first_ts')} = "
-                                           f"{layer.dim_sql(spec.by[0], fact)}"), []
+            return sql.replace("{is_new}", f"{layer.group_sql(spec.by[0], fact, 'fo.first_ts')} = "
+                                           f"{layer.group_sql(spec.by[0], fact)}"), []
         if mode == "window":
             n = sql.count("{is_new}")
             return sql.replace("{is_new}", "fo.first_ts >= ?"), [_p(ctx.window[0])] * n
@@ -207,23 +206,24 @@ def compile_spec(spec: QuerySpec, layer: Layer, ctx: Context = Context(), *, ord
     base, base_params = _from_where(spec, layer, ctx, fact, metric_joins)
     group = f"\nGROUP BY {', '.join(str(i + 1) for i in range(len(spec.by)))}" if spec.by else ""
     ctes = [f"m AS (SELECT {', '.join(select)}\n{base}{group})" if select else "m AS (SELECT 1 AS _one)"]
-    params = sel_params + base_params
-    final = [f'm."{n}"' for n in spec.by] + [f"m.{c}" for c in order_cols.values()]
+    params = sel_params + base_params if select else []
+    final = [f'{layer.label(n, f"m.{chr(34)}{n}{chr(34)}")} AS "{n}"' for n in spec.by] + \
+        [f'm."{n}" AS {c}' for n, c in order_cols.items()]
     joins = ""
     on = " AND ".join(f'm."{n}" IS NOT DISTINCT FROM {{a}}."{n}"' for n in spec.by) or "TRUE"
+    two = [m for m in spec.metrics if layer.metrics[m].two_level]
+    if two:  # repeat_customer_share / repeat_customers: per (group, customer) first
+        inner = [f'{layer.group_sql(n, fact)} AS "{n}"' for n in spec.by]
+        b2, p2 = _from_where(spec, layer, ctx, fact)
+        ctes.append(f"rp AS (SELECT {', '.join(dims + [''])}AVG(CASE WHEN n >= 2 THEN 1.0 ELSE 0.0 END) AS "
+                    f"repeat_customer_share, CAST(SUM(CASE WHEN n >= 2 THEN 1 ELSE 0 END) AS BIGINT) AS repeat_customers"
+                    f"\nFROM (SELECT {', '.join(inner + [''])}f.customer_id, COUNT(DISTINCT "
+                    f"{layer.order_key('f')}) AS n\n{b2}\nGROUP BY ALL)"
+                    + (f" GROUP BY {', '.join(dims)})" if dims else ")"))
+        params += p2
+        joins += f"\nLEFT JOIN rp ON {on.format(a='rp')}"
     for m in spec.metrics:
-        if layer.metrics[m].two_level:  # repeat_customer_share: per (group, customer) first
-            inner = [f'{layer.dim_sql(n, fact)} AS "{n}"' for n in spec.by]
-            b2, p2 = _from_where(spec, layer, ctx, fact)
-            ctes.append(f"rp AS (SELECT {', '.join(dims + [''])}AVG(CASE WHEN n >= 2 THEN 1.0 ELSE 0.0 END) AS \"{m}\""
-                        f"\nFROM (SELECT {', '.join(inner + [''])}f.customer_id, COUNT(DISTINCT "
-                        f"{layer.order_key('f')}) AS n\n{b2}\nGROUP BY ALL)"
-                        + (f" GROUP BY {', '.join(dims)})" if dims else ")"))
-            params += p2
-            joins += f"\nLEFT JOIN rp ON {on.format(a='rp')}"
-            final.append(f'rp."{m}"')
-        else:
-            final.append(f'm."{m}"')
+        final.append(f'rp."{m}"' if m in two else f'm."{m}"')
     if spec.share_of_total:
         tsel, tparams = [], []
         for m in line_metrics:
@@ -246,7 +246,13 @@ def compile_spec(spec: QuerySpec, layer: Layer, ctx: Context = Context(), *, ord
         key = order_cols.get(col, f'"{col}"')
         sql += f"\nORDER BY {key} {'DESC' if desc else 'ASC'} NULLS LAST"
         sql += "".join(f', "{d}"' for d in spec.by if d != col)
-        if spec.limit:
+        if spec.limit and spec.top_per:  # the first N within each value of one dimension
+            part = ", ".join(f'"{d}"' for d in spec.by if d != col and d == spec.top_per)
+            sql = (f"SELECT * FROM ({sql}) q QUALIFY row_number() OVER (PARTITION BY {part} ORDER BY "
+                   f"{key.replace(chr(34), '') if key.startswith('_order') else key} {'DESC' if desc else 'ASC'} "
+                   f"NULLS LAST) <= ?\nORDER BY {part}, {key} {'DESC' if desc else 'ASC'} NULLS LAST")
+            params.append(int(spec.limit))
+        elif spec.limit:
             sql += "\nLIMIT ?"
             params.append(int(spec.limit))
     return CompiledQuery(sql, params)

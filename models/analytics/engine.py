@@ -39,6 +39,7 @@ def table_columns(ws: Workspace) -> dict[str, list[str]]:
 def connect(ws: Workspace) -> duckdb.DuckDBPyConnection:
     """A new in-memory connection with one view per workspace table (``orders``, ``products``...)."""
     con = duckdb.connect(":memory:")
+    con.execute("SET enable_progress_bar = false")  # no progress output on the terminal
     paths = []
     for name, info in ws.manifest().get("tables", {}).items():
         if not _IDENT.match(name):

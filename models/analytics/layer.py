@@ -13,18 +13,23 @@ import re
 from dataclasses import dataclass
 
 __all__ = ["Metric", "Dimension", "METRICS", "TIME_DIMENSIONS", "PRODUCT_DIMENSIONS", "CAMPAIGN_DIMENSIONS",
-           "FACT_TIME", "JOINS", "Layer", "build_layer", "NON_MERCHANDISE", "is_non_merchandise"]
+           "PRODUCT_ID", "FACT_TIME", "JOINS", "Layer", "build_layer", "NON_MERCHANDISE", "is_non_merchandise"]
 
 # fuel, gift cards, tickets/lottery, coupons and misc transactions are not merchandise (data-driven rule)
 NON_MERCHANDISE = re.compile(r"fuel|gasoline|\bgas\b|coupon|gift ?card|lottery|^tickets?$"
                              r"|^misc(ellaneous|\.)?( items| sales.*| trans.*)?$", re.IGNORECASE)
 
 
-def is_non_merchandise(name: object, extra: tuple[str, ...] | list[str] = ()) -> bool:
-    """The data-driven rule, plus the user's own list (exact names, any case) stored at ingest."""
+def is_non_merchandise(name: object, extra: tuple[str, ...] | list[str] = (),
+                       keep: tuple[str, ...] | list[str] = ()) -> bool:
+    """The data-driven rule, plus the user's override stored at ingest: ``extra`` names (exact, any case) are
+    non-merchandise too, ``keep`` names are merchandise even when the rule matches them."""
     if not isinstance(name, str):
         return False
-    return bool(NON_MERCHANDISE.search(name)) or name.strip().lower() in {e.strip().lower() for e in extra}
+    low = name.strip().lower()
+    if low in {k.strip().lower() for k in keep}:
+        return False
+    return bool(NON_MERCHANDISE.search(name)) or low in {e.strip().lower() for e in extra}
 
 
 # the time column of each fact table
@@ -66,6 +71,8 @@ class Dimension:
     needs: tuple[tuple[str, str], ...]
     time: bool = False
     order_sql: str | None = None  # how to sort it when not by its label (weekday)
+    group_sql: str | None = None  # a cheaper per-row grouping key ({ts}); label_sql turns it into the label
+    label_sql: str | None = None  # over the grouped value {v}
     join: str | None = None  # the JOINS alias it reads
     facts: tuple[str, ...] = ("orders",)
     values_sql: str | None = None  # its distinct values without scanning the fact table
@@ -90,6 +97,8 @@ METRICS: tuple[Metric, ...] = (
            "net revenue divided by distinct customers", (("orders", "amount"),), money=True, additive=False),
     Metric("repeat_customer_share", "", "share of the customers who bought (in the window / row) with 2 or more "
            "orders there", (("orders", "customer_id"),), additive=False, two_level=True),
+    Metric("repeat_customers", "", "customers with 2 or more orders in the window / row",
+           (("orders", "customer_id"),), two_level=True),
     Metric("new_customers", "COUNT(DISTINCT CASE WHEN {is_new} THEN f.customer_id END)",
            "customers whose first order ever (all data) falls in the window, or in the row's period",
            (("orders", "customer_id"),), joins=("fo",)),
@@ -113,16 +122,21 @@ METRICS: tuple[Metric, ...] = (
            additive=False, joins=("r",)),
 )
 
+_DAYS = "['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday']"
 TIME_DIMENSIONS: tuple[Dimension, ...] = (
-    Dimension("day", "strftime({ts}, '%Y-%m-%d')", "calendar day (YYYY-MM-DD)", (), time=True, facts=_ALL_FACTS),
+    Dimension("day", "strftime({ts}, '%Y-%m-%d')", "calendar day (YYYY-MM-DD)", (), time=True, facts=_ALL_FACTS,
+              group_sql="date_trunc('day', {ts})", label_sql="strftime({v}, '%Y-%m-%d')"),
     Dimension("week", "strftime(date_trunc('week', {ts}), '%Y-%m-%d')", "week starting Monday (its date)", (),
-              time=True, facts=_ALL_FACTS),
-    Dimension("month", "strftime({ts}, '%Y-%m')", "calendar month (YYYY-MM)", (), time=True, facts=_ALL_FACTS),
+              time=True, facts=_ALL_FACTS, group_sql="date_trunc('week', {ts})", label_sql="strftime({v}, '%Y-%m-%d')"),
+    Dimension("month", "strftime({ts}, '%Y-%m')", "calendar month (YYYY-MM)", (), time=True, facts=_ALL_FACTS,
+              group_sql="date_trunc('month', {ts})", label_sql="strftime({v}, '%Y-%m')"),
     Dimension("quarter", "CAST(year({ts}) AS VARCHAR) || '-Q' || CAST(quarter({ts}) AS VARCHAR)",
-              "calendar quarter (YYYY-Qn)", (), time=True, facts=_ALL_FACTS),
-    Dimension("year", "CAST(year({ts}) AS VARCHAR)", "calendar year", (), time=True, facts=_ALL_FACTS),
-    Dimension("weekday", "dayname({ts})", "day of the week", (), time=True, order_sql="min(isodow({ts}))",
-              facts=_ALL_FACTS),
+              "calendar quarter (YYYY-Qn)", (), time=True, facts=_ALL_FACTS, group_sql="date_trunc('quarter', {ts})",
+              label_sql="CAST(year({v}) AS VARCHAR) || '-Q' || CAST(quarter({v}) AS VARCHAR)"),
+    Dimension("year", "CAST(year({ts}) AS VARCHAR)", "calendar year", (), time=True, facts=_ALL_FACTS,
+              group_sql="year({ts})", label_sql="CAST({v} AS VARCHAR)"),
+    Dimension("weekday", "dayname({ts})", "day of the week", (), time=True, order_sql="{v}",
+              facts=_ALL_FACTS, group_sql="isodow({ts})", label_sql=_DAYS + "[{v}]"),
     Dimension("hour", "CAST(hour({ts}) AS INTEGER)", "hour of the day (0-23)", (), time=True, facts=_ALL_FACTS),
 )
 
@@ -137,6 +151,8 @@ PRODUCT_DIMENSIONS: tuple[Dimension, ...] = (
               (("products", "name"),), join="p",
               values_sql="SELECT DISTINCT COALESCE(name, CAST(product_id AS VARCHAR)) FROM products"),
 )
+PRODUCT_ID = Dimension("product_id", "CAST(f.product_id AS VARCHAR)", "product id (as in the orders)",
+                       (("orders", "product_id"),))
 
 STORE = Dimension("store", "CAST(f.store_id AS VARCHAR)", "store the order was placed in", (("orders", "store_id"),))
 
@@ -173,6 +189,16 @@ class Layer:
         """The dimension's SQL on ``fact`` (``ts`` replaces the fact's time column, e.g. ``fo.first_ts``)."""
         return self.dimensions[name].sql.replace("{ts}", ts or f"f.{FACT_TIME[fact]}")
 
+    def group_sql(self, name: str, fact: str, ts: str | None = None) -> str:
+        """The per-row grouping key (cheaper than the label where one is declared)."""
+        d = self.dimensions[name]
+        return d.group_sql.replace("{ts}", ts or f"f.{FACT_TIME[fact]}") if d.group_sql else self.dim_sql(name, fact, ts)
+
+    def label(self, name: str, value_sql: str) -> str:
+        """The label of a grouped value (itself when the dimension groups by its label)."""
+        d = self.dimensions[name]
+        return d.label_sql.replace("{v}", value_sql) if d.label_sql else value_sql
+
     def fact_of(self, metrics) -> str:
         return self.metrics[metrics[0]].fact
 
@@ -196,7 +222,7 @@ def build_layer(columns: dict[str, list[str]]) -> Layer:
             unavailable[m.name] = why
         else:
             metrics[m.name] = m
-    for d in TIME_DIMENSIONS + PRODUCT_DIMENSIONS + (STORE,) + CAMPAIGN_DIMENSIONS + (SEGMENT,):
+    for d in TIME_DIMENSIONS + PRODUCT_DIMENSIONS + (PRODUCT_ID, STORE) + CAMPAIGN_DIMENSIONS + (SEGMENT,):
         why = _missing(d.needs, columns)
         if d in PRODUCT_DIMENSIONS and not why and "product_id" not in columns.get("orders", []):
             why = "needs the orders.product_id column, which this workspace does not have"

@@ -218,6 +218,25 @@ class Workspace:
             manifest.setdefault("artifacts", {})[name] = dict(info)
             self._write_manifest(manifest)
 
+    # -- settings -----------------------------------------------------------------------------------
+    def settings(self) -> dict:
+        """User choices stored with the data (e.g. ``non_merchandise``: category/department names)."""
+        return dict(self.manifest().get("settings", {}) or {})
+
+    def set_setting(self, name: str, value) -> None:
+        """Store one setting in the manifest (``None`` removes it)."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        with self.write_lock():
+            manifest = self.manifest()
+            manifest.setdefault("tables", {})
+            settings = dict(manifest.get("settings", {}) or {})
+            if value is None:
+                settings.pop(name, None)
+            else:
+                settings[name] = value
+            manifest["settings"] = settings
+            self._write_manifest(manifest)
+
     def artifact_info(self, name: str) -> dict | None:
         return self.manifest().get("artifacts", {}).get(name)
 
