@@ -212,7 +212,10 @@ def run_case(engine: str, ws_path: Path, reps: int, only: list[int] | None) -> d
     cpu: dict[str, list[float]] = {SPECS[i][0]: [] for i in idx}
     load_s = None
     if engine == "duckdb":
+        from models.analytics import engine as duck
         from models.analytics.query import run_query
+
+        duck.LIMITS["memory_limit"] = os.environ.get("BENCH_DUCKDB_MEMORY", "8GB")  # shared 24 GiB machine
         from models.data.workspace import Workspace
 
         ws = Workspace(ws_path)
@@ -278,28 +281,44 @@ def main() -> None:
             t0 = time.perf_counter()
             p = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "BENCH_REPS": str(reps[k])})
             if p.returncode != 0:
-                results[(engine, k)] = {"error": (p.stderr or p.stdout)[-800:], "rc": p.returncode}
+                results[(engine, k)] = {"error": (p.stderr or p.stdout)[-800:], "rc": p.returncode, "reps": reps[k]}
                 print(f"[bench] {engine} {k}x failed rc={p.returncode}: {p.stderr[-400:]}", flush=True)
                 continue
             results[(engine, k)] = json.loads(p.stdout.strip().splitlines()[-1])
+            results[(engine, k)]["reps"] = reps[k]
+            (a.work / "results").mkdir(exist_ok=True)
+            (a.work / "results" / f"{engine}-{k}.json").write_text(json.dumps(results[(engine, k)]))
             print(f"[bench] {engine} {k}x done ({time.perf_counter() - t0:.0f}s)", flush=True)
-            _write(a.out, results, scales, reps, only)
-    _write(a.out, results, scales, reps, only)
+            _write(a.out, _all(a.work, results), only)
+    _write(a.out, _all(a.work, results), only)
 
 
-def _write(out: Path, results: dict, scales: list[int], reps: dict, only) -> None:
+def _all(work: Path, results: dict) -> dict:
+    """This run's cases plus those saved by earlier runs in the same work folder."""
+    out = {}
+    for f in sorted((work / "results").glob("*.json")) if (work / "results").is_dir() else []:
+        e, k = f.stem.split("-")
+        out[(e, int(k))] = json.loads(f.read_text())
+    out.update(results)
+    return out
+
+
+def _write(out: Path, results: dict, only) -> None:
+    scales = sorted({k for _, k in results})
+    reps = {k: max(r.get("reps", 0) for (e, kk), r in results.items() if kk == k) for k in scales}
     names = [SPECS[i][0] for i in (only if only is not None else range(len(SPECS)))]
     lines = ["# Analytics bench: semantic layer (DuckDB) vs pandas", "",
              f"Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}. Machine: {os.cpu_count()} CPU cores, "
              f"load average at the end {os.getloadavg()[0]:.1f} (shared with other agents; absolute times are "
              f"inflated accordingly).", "",
-             "Command: `flock /work/wt/bench.lock nice -n 10 python3 bench/analytics.py --source /work/wt/demo_full "
-             f"--scales {','.join(map(str, scales))} --reps {','.join(str(reps[k]) for k in scales)}`", "",
+             "Commands (same --work folder; each run adds its cases): `nice -n 10 python3 bench/analytics.py --scales 1 "
+             "--reps 5 --pandas-scales ''` (light, no lock), then `flock /work/wt/bench.lock nice -n 10 python3 "
+             "bench/analytics.py --scales 1,10,100 ...` for pandas 1× and the 10× / 100× cases", "",
              "DuckDB = `run_query` end to end (new connection, Parquet views, SQL, rows); pandas = the same question "
              "by hand on DataFrames already in memory (load time listed separately). Times in ms, p95 over the "
              "repetitions of each query (after one untimed warm-up); 'all' = p95 over every query run. Wall time "
              "suffers from the shared machine's load; CPU = process CPU time summed over threads (DuckDB uses "
-             "2 threads here), the better guide to an idle 2-core machine.", ""]
+             "2 threads here, memory_limit 8GB), the better guide to an idle 2-core machine.", ""]
     cols = [(e, k) for k in scales for e in ("duckdb", "pandas") if (e, k) in results and "times" in results[(e, k)]]
     head = "| query | " + " | ".join(f"{e} {k}× wall p95 | {e} {k}× CPU p95" for e, k in cols) + " |"
     lines += [head, "|" + "---|" * (1 + 2 * len(cols))]

@@ -32,6 +32,8 @@ CALLS = [
     ("forecast", {}),
     ("recommend_products", {"customer_id": "100", "k": 2}),
     ("recommend_products", {"segment": "loyal"}),
+    ("product_audience", {"product_or_category": "Cheese", "horizon_days": 30, "top_k": 3}),
+    ("product_audience", {"product_or_category": "chips"}),
     ("customer_value", {"customer_id": "103"}),
     ("at_risk_customers", {}),
     ("at_risk_customers", {"min_value_quantile": 0.5, "top_k": 3, "segment": "loyal"}),

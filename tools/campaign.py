@@ -141,6 +141,7 @@ def write_campaign_impl(ctx: ToolContext, segment: Optional[str] = None, channel
         if got is not None:
             variants, used = got
             generated_by = "llm"
+    personal = _personalise(ctx, profile, ch, variants, recipients_csv)
     return {
         "kind": ResultKind.CAMPAIGN,
         "segment": str(profile["name"]),
@@ -156,7 +157,31 @@ def write_campaign_impl(ctx: ToolContext, segment: Optional[str] = None, channel
         "audience": aud,
         "recipients": int(profile.get("size") or 0),
         "recipients_csv": recipients_csv,
+        "personalisation": personal,
     }
+
+
+def _personalise(ctx: ToolContext, profile: dict, channel: str, variants: list[dict],
+                 recipients_csv: str | None = None) -> dict:
+    """Each recipient's next-basket picks as merge fields (CSV); the email body gets the merge line. Recipients:
+    the at-risk list when there is one, else the segment's members."""
+    import pandas as pd
+
+    from .recommend import campaign_merge_fields
+
+    try:
+        if recipients_csv:
+            members = tuple(pd.read_csv(recipients_csv, dtype={"customer_id": str})["customer_id"].astype(str))
+        else:
+            members = tuple(sorted(c for c, s in ctx.segment_of().items() if s == profile["name"]))
+    except Exception as exc:  # no segment assignments saved: the copy stays generic
+        return {"unavailable": f"no segment members to personalise for: {exc}"}
+    pers = campaign_merge_fields(ctx, members, f"campaign_{profile['name']}_{channel}_merge", channel)
+    if "line" in pers and channel == "email":
+        for v in variants:
+            if isinstance(v.get("body"), str) and "{{pick_1}}" not in v["body"]:
+                v["body"] = v["body"].rstrip() + "\n\n" + pers["line"]
+    return pers
 
 
 def _used_theme(fact: str, brief: CampaignBrief) -> bool:

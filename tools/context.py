@@ -20,7 +20,7 @@ from models.analytics.query import describe_layer, run_query
 from models.data.atomic import atomic_path
 from models.data.workspace import Workspace
 from models.forecast.query import forecast
-from models.recommend.workspace import recommend
+from models.recommend.workspace import product_audience, recommend
 from models.predictor.scoring import model_card, score_customers, trained_horizons
 from models.reviews.index import ReviewIndex
 from models.reviews.passages import quote_review  # one fence for review text, re-exported for the tools
@@ -51,6 +51,7 @@ class ReadAPI:
     describe_layer: Callable[..., dict] = describe_layer
     forecast: Callable[..., dict] = forecast
     recommend: Callable[..., dict] = recommend
+    product_audience: Callable[..., dict] = product_audience
     customer_values: Callable[..., tuple] = customer_values
 
 
@@ -209,6 +210,10 @@ class ToolContext:
     def recommend(self, customer_ids: tuple[str, ...] | None, k: int) -> dict:
         return self._cached(("recommend", customer_ids, k), lambda: self.api.recommend(
             self.workspace, customer_ids=None if customer_ids is None else list(customer_ids), k=k))
+
+    def product_audience(self, query: str, horizon_days: int, top_k: int) -> dict:
+        return self._cached(("product_audience", query, horizon_days, top_k), lambda: self.api.product_audience(
+            self.workspace, query, horizon_days=horizon_days, top_k=top_k))
 
     # -- customer value ----------------------------------------------------------------------------
     def customer_values(self) -> tuple[pd.DataFrame, dict]:

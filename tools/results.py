@@ -25,7 +25,7 @@ __all__ = [
     "CustomerResult", "TopCategory", "SegmentProfile", "SegmentsResult", "AudienceMember", "AudienceResult",
     "ReviewFilters", "ReviewHit", "ReviewsResult", "ReviewQuote", "ReviewTheme", "RatingTrend",
     "ReviewSummaryResult", "CopyVariant", "CampaignTheme", "CampaignResult", "OverviewResult", "QueryResult", "ForecastPoint", "ForecastResult", "Pick",
-    "RecommendResult", "CustomerValueResult", "AtRiskCustomer", "AtRiskResult", "ErrorResult",
+    "RecommendResult", "ProductAudienceMember", "ProductAudienceResult", "CustomerValueResult", "AtRiskCustomer", "AtRiskResult", "ErrorResult",
     "ToolResult", "RESULT_SHAPES", "result_kind", "is_error", "validate_result", "result_schema", "declared_shape",
 ]
 
@@ -47,6 +47,7 @@ class ResultKind(StrEnum):
     QUERY = "query"
     FORECAST = "forecast"
     RECOMMEND = "recommend"
+    PRODUCT_AUDIENCE = "product_audience"
     CUSTOMER_VALUE = "customer_value"
     AT_RISK = "at_risk"
 
@@ -322,6 +323,7 @@ class CampaignResult(TypedDict):
     audience: Literal["segment", "at_risk"]
     recipients: int
     recipients_csv: str | None
+    personalisation: NotRequired[dict[str, Any]]
 
 
 # -- data overview -----------------------------------------------------------------------------------------
@@ -439,6 +441,42 @@ class RecommendResult(TypedDict):
     export_csv: str
 
 
+@with_config(_CLOSED)
+class ProductAudienceMember(TypedDict):
+    """One customer's probability of buying the target within the window, and their history of it."""
+
+    customer_id: str
+    probability: float
+    bought_before: int
+    days_since_last: float | None
+
+
+@with_config(_CLOSED)
+class ProductAudienceResult(TypedDict):
+    """product_audience: who will buy a category / department / named products within ``horizon_days``
+    (models.recommend.workspace.product_audience): the top customers, what the query resolved to, and the
+    backtest one window back (PR-AUC, lift) against "bought it before" and popularity; everyone in
+    ``export_csv``."""
+
+    kind: Literal[ResultKind.PRODUCT_AUDIENCE]
+    query: str
+    target: str
+    resolved_kind: str
+    resolved_label: str
+    n_products: int
+    horizon_days: int
+    as_of: str
+    model: str
+    customers: list[ProductAudienceMember]
+    n_customers: int
+    expected_buyers: float
+    base_rate: float
+    backtest: dict[str, Any]
+    backtest_line: str
+    notes: list[str]
+    export_csv: str
+
+
 # -- customer value and churn ------------------------------------------------------------------------------
 @with_config(_CLOSED)
 class CustomerValueResult(TypedDict):
@@ -520,7 +558,7 @@ class ErrorResult(TypedDict):
 
 ToolResult = Union[PredictionsResult, CustomerResult, SegmentsResult, AudienceResult, ReviewsResult,
                    ReviewSummaryResult, CampaignResult, OverviewResult, QueryResult, ForecastResult, RecommendResult,
-                   CustomerValueResult, AtRiskResult, ErrorResult]
+                   ProductAudienceResult, CustomerValueResult, AtRiskResult, ErrorResult]
 
 RESULT_SHAPES: dict[ResultKind, type] = {
     ResultKind.PREDICTIONS: PredictionsResult,
@@ -534,6 +572,7 @@ RESULT_SHAPES: dict[ResultKind, type] = {
     ResultKind.QUERY: QueryResult,
     ResultKind.FORECAST: ForecastResult,
     ResultKind.RECOMMEND: RecommendResult,
+    ResultKind.PRODUCT_AUDIENCE: ProductAudienceResult,
     ResultKind.CUSTOMER_VALUE: CustomerValueResult,
     ResultKind.AT_RISK: AtRiskResult,
 }

@@ -65,9 +65,10 @@ def _load_or_run_backtest(ws, quick: bool, rerun: bool) -> dict:
 
 
 @click.command("backtest")
-@click.option("--target", type=click.Choice(["predictor", "forecast", "clv", "churn"]), default="predictor",
-              show_default=True, help="The purchase predictor, the weekly sales forecast (`mka forecast`), customer "
-              "value (`mka value`) or churn risk (`mka churn`).")
+@click.option("--target", type=click.Choice(["predictor", "forecast", "clv", "churn", "next-basket"]),
+              default="predictor", show_default=True, help="The purchase predictor, the weekly sales forecast "
+              "(`mka forecast`), customer value (`mka value`), churn risk (`mka churn`) or the next-basket "
+              "recommender (`mka recommend`).")
 @click.option("--metric", type=click.Choice(["revenue", "orders", "customers"]), default="revenue",
               show_default=True, help="With --target forecast: the series to backtest.")
 @click.option("--by", type=click.Choice(["category", "department", "segment"]), default=None,
@@ -93,6 +94,10 @@ def backtest_cmd(ws, target: str, metric: str, by: str | None, horizon: int | No
         from .value import print_value_backtest
 
         return print_value_backtest(ws, target, rerun, quick, as_json)
+    if target == "next-basket":
+        from .recommend import print_next_basket_backtest
+
+        return print_next_basket_backtest(ws, rerun, as_json)
 
     bt = _load_or_run_backtest(ws, quick, rerun)
     available = list(bt.get("per_cutoff", {}))

@@ -10,7 +10,7 @@ import click
 
 from .common import csv_option, echo_json, json_option, user_errors, workspace_option, write_csv
 
-__all__ = ["COMMANDS", "recommend_cmd"]
+__all__ = ["COMMANDS", "recommend_cmd", "audience_cmd", "print_next_basket_backtest"]
 
 CSV_COLUMNS = ["customer_id", "rank", "product_id", "product_name", "score", "kind"]
 
@@ -21,7 +21,7 @@ CSV_COLUMNS = ["customer_id", "rank", "product_id", "product_name", "score", "ki
 @click.option("--all", "all_", is_flag=True, help="Every customer's picks (use with --csv).")
 @click.option("--k", type=click.IntRange(1, 20), default=10, show_default=True, help="Picks per customer.")
 @click.option("--backtest", "show_backtest", is_flag=True,
-              help="Show the next-basket backtest (G-TopFreq, P-TopFreq, TIFU-KNN) instead of picks.")
+              help="Show the next-basket backtest (G-TopFreq, P-TopFreq, GP-TopFreq, TIFU-KNN) instead of picks.")
 @click.option("--rerun", is_flag=True, help="With --backtest: run it again instead of reading the saved one.")
 @workspace_option
 @csv_option("Write one row per customer and pick: " + ", ".join(CSV_COLUMNS) + ".")
@@ -29,7 +29,7 @@ CSV_COLUMNS = ["customer_id", "rank", "product_id", "product_name", "score", "ki
 @user_errors
 def recommend_cmd(ws, customer: str | None, segment: str | None, all_: bool, k: int, csv_path: Path | None,
                   show_backtest: bool, rerun: bool, as_json: bool) -> None:
-    """What each customer will most likely buy next: the method (P-TopFreq or TIFU-KNN) chosen by a
+    """What each customer will most likely buy next: the method (GP-TopFreq or TIFU-KNN) chosen by a
     next-basket backtest, with its Recall@10 against the baselines."""
     from tools.recommend import backtest_line
 
@@ -38,7 +38,7 @@ def recommend_cmd(ws, customer: str | None, segment: str | None, all_: bool, k: 
     if len(chosen) != 1:
         raise click.UsageError("give exactly one of --customer ID, --segment S, --all or --backtest")
     if show_backtest:
-        return _backtest(ws, rerun, as_json)
+        return print_next_basket_backtest(ws, rerun, as_json)
     if segment is not None:
         return _segment(ws, segment, k, csv_path, as_json)
     from models.recommend.workspace import recommend
@@ -96,17 +96,19 @@ def _segment(ws, segment: str, k: int, csv_path: Path | None, as_json: bool) -> 
         click.echo("\n" + wrote)
 
 
-def _backtest(ws, rerun: bool, as_json: bool) -> None:
+def print_next_basket_backtest(ws, rerun: bool, as_json: bool) -> None:
+    """`mka recommend --backtest` and `mka backtest --target next-basket`: every method's Recall@10, NDCG@10,
+    PHR@10 and repeat / explore recall on the same cutoffs, the chosen one starred, its paired 95% CIs."""
     from models.data.artifacts import read_artifact
     from models.recommend.evaluate import backtest
-    from models.recommend.workspace import CARD_FILE, _orders
+    from models.recommend.workspace import BACKTEST_METHODS, CARD_FILE, _orders
 
     path = ws.artifact_path(CARD_FILE)
     if path.exists() and not rerun:
         card = read_artifact(path, lambda p: dict(json.loads(p.read_text("utf-8"))), what="recommender card")
         bt, source = card["backtest"], f"saved at the last fit ({card['as_of']})"
     else:
-        bt, source = backtest(_orders(ws)), "run now"
+        bt, source = backtest(_orders(ws), methods=BACKTEST_METHODS), "run now"
         card = {"method": None}
     if as_json:
         echo_json({**bt, "chosen": card.get("method"), "source": source})
@@ -129,4 +131,63 @@ def _backtest(ws, rerun: bool, as_json: bool) -> None:
                        f"{d['ci95'][1]:+.4f})")
 
 
-COMMANDS = [recommend_cmd]
+AUDIENCE_COLUMNS = ["customer_id", "probability", "bought_before", "days_since_last"]
+
+
+@click.command("audience")
+@click.option("--product", "product", default=None, help="Words of a product name, or a product id.")
+@click.option("--category", "category", default=None, help="A category or department name (e.g. Coffee).")
+@click.option("--horizon", type=click.IntRange(7, 365), default=30, show_default=True, help="Window in days.")
+@click.option("--top", "top", type=click.IntRange(1, 1000), default=100, show_default=True,
+              help="Customers to list (the CSV has everyone).")
+@workspace_option
+@csv_option("Write every customer: " + ", ".join(AUDIENCE_COLUMNS) + ".")
+@json_option
+@user_errors
+def audience_cmd(ws, product: str | None, category: str | None, horizon: int, top: int, csv_path: Path | None,
+                 as_json: bool) -> None:
+    """Who will buy a product or category within --horizon days ("who will buy coffee next month?"): each
+    customer's probability, with a backtest one window back against "bought it before" and popularity."""
+    if (product is None) == (category is None):
+        raise click.UsageError("give exactly one of --product or --category")
+    from models.recommend.workspace import product_audience
+    from tools.recommend import audience_backtest_line
+
+    query = category if category is not None else product
+    hint = "--category" if category is not None else "--product"
+    try:
+        res = product_audience(ws, query, horizon_days=horizon, top_k=top)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint=hint) from None
+    kind = res["resolved"]["kind"]
+    if category is not None and kind not in ("category", "department"):
+        raise click.BadParameter(f"{category!r} is not a category or department name (it matches "
+                                 f"{res['resolved']['label']}); use --product for product names", param_hint=hint)
+    rows = res["rows"][AUDIENCE_COLUMNS]
+    line = audience_backtest_line(res["backtest"], top)
+    wrote = write_csv(rows, csv_path, "customers")
+    if as_json:
+        echo_json(json.loads(json.dumps({
+            "target": res["target"], "as_of": res["as_of"], "horizon_days": horizon, "resolved": {
+                k: v for k, v in res["resolved"].items() if k != "product_ids"} | {
+                "n_products": len(res["resolved"]["product_ids"])}, "model": res["model"],
+            "base_rate": round(res["base_rate"], 4), "expected_buyers": round(float(rows["probability"].sum()), 1),
+            "backtest": res["backtest"], "backtest_line": line,
+            "customers": json.loads(rows.head(top).to_json(orient="records"))}, default=str)))
+        return
+    click.echo(f"Target: {res['target']} ({len(res['resolved']['product_ids'])} products; model: {res['model']})")
+    if res["resolved"].get("note"):
+        click.echo(res["resolved"]["note"])
+    click.echo(f"Expected buyers: {rows['probability'].sum():.0f} of {len(rows)} customers "
+               f"(base rate {res['base_rate']:.1%})")
+    click.echo(line)
+    click.echo("")
+    click.echo(f"{'customer':<12} {'P(buys)':>8} {'bought before':>13} {'last bought':>12}")
+    for r in rows.head(top).itertuples():
+        last = "never" if r.days_since_last != r.days_since_last else f"{r.days_since_last:.0f} d ago"
+        click.echo(f"{str(r.customer_id):<12} {r.probability:>8.1%} {r.bought_before:>13} {last:>12}")
+    if wrote:
+        click.echo("\n" + wrote)
+
+
+COMMANDS = [recommend_cmd, audience_cmd]

@@ -397,9 +397,27 @@ def _recommend(r: dict) -> str:
     return "\n\n".join(parts)
 
 
+def _product_audience(r: dict) -> str:
+    parts = [f"**Who will buy {r.get('resolved_label')} in the next {r.get('horizon_days')} days** (as of "
+             f"{r.get('as_of')}; {r.get('n_products')} products): about {r.get('expected_buyers')} of "
+             f"{r.get('n_customers')} customers are expected to (base rate {_pct(r.get('base_rate'))})."]
+    parts += [f"_{n}_" for n in r.get("notes") or []]
+    rows = [[c["customer_id"], _pct(c["probability"]), c["bought_before"],
+             "never" if c.get("days_since_last") is None else f"{c['days_since_last']:.0f} days ago"]
+            for c in (r.get("customers") or [])[:20]]
+    if rows:
+        parts.append(_table(["customer", "P(buys)", "baskets with it before", "last bought"], rows))
+    if r.get("backtest_line"):
+        parts.append(f"_{r['backtest_line']}_")
+    if r.get("export_csv"):
+        parts.append(f"Every customer's probability: `{r['export_csv']}`")
+    return "\n\n".join(parts)
+
+
 _BY_KIND = {ResultKind.PREDICTIONS: _predictions, ResultKind.CUSTOMER: _customer, ResultKind.AUDIENCE: _audience,
             ResultKind.REVIEWS: _reviews, ResultKind.REVIEW_SUMMARY: _review_summary, ResultKind.OVERVIEW: _overview,
             ResultKind.FORECAST: _forecast, ResultKind.RECOMMEND: _recommend,
+            ResultKind.PRODUCT_AUDIENCE: _product_audience,
             ResultKind.CUSTOMER_VALUE: _customer_value, ResultKind.AT_RISK: _at_risk,
             ResultKind.QUERY: _query}
 

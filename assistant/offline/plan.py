@@ -204,6 +204,11 @@ def build_args(route: str, q: str, ent: Entities) -> dict:
         a.update(customer_id=P.parse_customer_id(q), segment=seg, k=k if k is not None and k <= 20 else None)
         if a["customer_id"]:
             a["segment"] = None
+    elif route == "product_audience":
+        a["product_or_category"] = P.parse_audience_target(q, ent.aliases)
+        a["horizon_days"] = P.parse_horizon(q, (7, 14, 30, 60, 90, 180, 365))
+        k = P.parse_top_k(q)
+        a["top_k"] = k if k is not None and k <= 1000 else None
     elif route == "forecast":
         t, each = q.lower(), r"\b(by|per|each|every|across|split by|broken down by)\s+(product\s+)?"
         by = ("department" if re.search(each + r"departments?\b", t) else
@@ -297,6 +302,9 @@ def make_plan(question: str, router: Router, ent: Entities,
     if route == "explain_customer" and "customer_id" not in args:
         return Plan("clarify", message="Which customer? Give me a customer id (for example one from "
                     "\"who will buy this week?\") and I will explain their score.")
+    if route == "product_audience" and "product_or_category" not in args:
+        return Plan("clarify", message="Which product or category? For example \"who will buy coffee next "
+                    "month?\" (a category, a department or words of a product name).")
     each = False
     if route == "write_campaign" and args.get("audience") != "at_risk" and (
             "segment" not in args or P.wants_each_segment(q)):

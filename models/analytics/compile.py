@@ -129,6 +129,34 @@ def _joins_for(spec: QuerySpec, layer: Layer, names, extra: tuple[str, ...] = ()
     return joins
 
 
+def _where_parts(spec: QuerySpec, layer: Layer, ctx: Context, fact: str) -> list[tuple[str, list, bool]]:
+    """Each WHERE clause with its parameters, and whether it reads the products join ``p``."""
+    parts: list[tuple[str, list, bool]] = []
+    if ctx.window is not None:
+        if fact == "campaigns":  # a campaign counts in a window it overlaps
+            parts.append(("f.start_date < ? AND f.end_date >= ?", [_p(ctx.window[1]), _p(ctx.window[0])], False))
+        else:
+            ts = f"f.{FACT_TIME[fact]}"
+            parts.append((f"{ts} >= ? AND {ts} < ?", [_p(ctx.window[0]), _p(ctx.window[1])], False))
+    for flt in spec.filters:
+        s, p = _filter_sql(flt, layer, fact, ctx)
+        parts.append((s, p, layer.dimensions[flt.dimension].join == "p"))
+    nm = ctx.non_merchandise
+    if nm is not None:
+        cats, depts = nm
+        if cats and layer.has("products", "category"):
+            parts.append(("NOT list_contains(?, COALESCE(p.category, ''))", [list(cats)], True))
+        if depts and layer.has("products", "department"):
+            parts.append(("NOT list_contains(?, COALESCE(p.department, ''))", [list(depts)], True))
+    if spec.inactive_days is not None:
+        parts.append(("f.customer_id IN (SELECT customer_id FROM orders GROUP BY customer_id HAVING max(timestamp) < ?)",
+                      [_p(ctx.anchor + pd.Timedelta(days=1) - pd.Timedelta(days=spec.inactive_days))], False))
+    for c in spec.customer_conditions:
+        s, p = _condition_sql(c, layer, ctx)
+        parts.append((s, p, False))
+    return parts
+
+
 def _from_where(spec: QuerySpec, layer: Layer, ctx: Context, fact: str, extra_joins: tuple[str, ...] = (),
                 use_by: bool = True) -> tuple[str, list]:
     """``FROM fact f <joins> WHERE ...`` and its parameters."""
@@ -138,38 +166,44 @@ def _from_where(spec: QuerySpec, layer: Layer, ctx: Context, fact: str, extra_jo
     if nm is not None and (nm[0] or nm[1]):
         joins.add("p")
     sql = f"FROM {fact} f" + "".join(f"\n{JOINS[j]}" for j in _JOIN_ORDER if j in joins)
-    where, params = [], []
-    if ctx.window is not None:
-        if fact == "campaigns":  # a campaign counts in a window it overlaps
-            where.append("f.start_date < ? AND f.end_date >= ?")
-            params += [_p(ctx.window[1]), _p(ctx.window[0])]
-        else:
-            ts = f"f.{FACT_TIME[fact]}"
-            where.append(f"{ts} >= ? AND {ts} < ?")
-            params += [_p(ctx.window[0]), _p(ctx.window[1])]
-    for flt in spec.filters:
-        s, p = _filter_sql(flt, layer, fact, ctx)
-        where.append(s)
-        params += p
-    if nm is not None:
-        cats, depts = nm
-        if cats and layer.has("products", "category"):
-            where.append("NOT list_contains(?, COALESCE(p.category, ''))")
-            params.append(list(cats))
-        if depts and layer.has("products", "department"):
-            where.append("NOT list_contains(?, COALESCE(p.department, ''))")
-            params.append(list(depts))
-    if spec.inactive_days is not None:
-        where.append("f.customer_id IN (SELECT customer_id FROM orders GROUP BY customer_id "
-                     "HAVING max(timestamp) < ?)")
-        params.append(_p(ctx.anchor + pd.Timedelta(days=1) - pd.Timedelta(days=spec.inactive_days)))
-    for c in spec.customer_conditions:
-        s, p = _condition_sql(c, layer, ctx)
-        where.append(s)
-        params += p
-    if where:
-        sql += "\nWHERE " + "\n  AND ".join(where)
-    return sql, params
+    parts = _where_parts(spec, layer, ctx, fact)
+    if parts:
+        sql += "\nWHERE " + "\n  AND ".join(w for w, _, _ in parts)
+    return sql, [x for _, p, _ in parts for x in p]
+
+
+# metrics that add up over products: summed per product first, then joined to the (small) products table
+_SUMMABLE = {"revenue", "line_items", "units", "discount", "coupon_discount"}
+
+
+def _preaggregated(spec: QuerySpec, layer: Layer, ctx: Context, fact: str, metrics: list[str]) -> tuple[str, list] | None:
+    """The ``m`` CTE body for a product breakdown of summable metrics: aggregate the lines per product (and the
+    other dimensions) before the products join. None when it does not apply."""
+    names = list(spec.by) + [f.dimension for f in spec.filters]
+    product = [n for n in names if layer.dimensions[n].join == "p"]
+    nm = ctx.non_merchandise
+    if fact != "orders" or not metrics or not set(metrics) <= _SUMMABLE or not (product or (nm and (nm[0] or nm[1]))):
+        return None
+    other = [n for n in spec.by if layer.dimensions[n].join != "p"]
+    inner_joins = _joins_for(spec, layer, [n for n in names if layer.dimensions[n].join != "p"])
+    parts = _where_parts(spec, layer, ctx, fact)
+    inner_sel = ["f.product_id"] + [f'{layer.group_sql(n, fact)} AS "{n}"' for n in other] + \
+        [f'{layer.metrics[m].sql} AS "{m}"' for m in metrics]
+    inner = (f"SELECT {', '.join(inner_sel)}\nFROM {fact} f" + "".join(f"\n{JOINS[j]}" for j in _JOIN_ORDER
+                                                                      if j in inner_joins))
+    inner_where = [(w, p) for w, p, is_p in parts if not is_p]
+    if inner_where:
+        inner += "\nWHERE " + "\n  AND ".join(w for w, _ in inner_where)
+    inner += "\nGROUP BY ALL"
+    outer_sel = [f'{layer.group_sql(n, fact) if layer.dimensions[n].join == "p" else f"f.{chr(34)}{n}{chr(34)}"} '
+                 f'AS "{n}"' for n in spec.by] + [f'SUM(f."{m}") AS "{m}"' for m in metrics]
+    sql = f"SELECT {', '.join(outer_sel)}\nFROM ({inner}) f\n{JOINS['p']}"
+    outer_where = [(w, p) for w, p, is_p in parts if is_p]
+    if outer_where:
+        sql += "\nWHERE " + "\n  AND ".join(w for w, _ in outer_where)
+    if spec.by:
+        sql += f"\nGROUP BY {', '.join(str(i + 1) for i in range(len(spec.by)))}"
+    return sql, [x for _, p in inner_where for x in p] + [x for _, p in outer_where for x in p]
 
 
 def compile_spec(spec: QuerySpec, layer: Layer, ctx: Context = Context(), *, order_and_limit: bool = True) -> CompiledQuery:
@@ -203,10 +237,15 @@ def compile_spec(spec: QuerySpec, layer: Layer, ctx: Context = Context(), *, ord
         s, p = metric_sql(m)
         select.append(f'{s} AS "{m}"')
         sel_params += p
-    base, base_params = _from_where(spec, layer, ctx, fact, metric_joins)
-    group = f"\nGROUP BY {', '.join(str(i + 1) for i in range(len(spec.by)))}" if spec.by else ""
-    ctes = [f"m AS (SELECT {', '.join(select)}\n{base}{group})" if select else "m AS (SELECT 1 AS _one)"]
-    params = sel_params + base_params if select else []
+    pre = _preaggregated(spec, layer, ctx, fact, line_metrics) if not any(
+        layer.dimensions[n].order_sql for n in spec.by) else None
+    if pre is not None:
+        ctes, params = [f"m AS ({pre[0]})"], list(pre[1])
+    else:
+        base, base_params = _from_where(spec, layer, ctx, fact, metric_joins)
+        group = f"\nGROUP BY {', '.join(str(i + 1) for i in range(len(spec.by)))}" if spec.by else ""
+        ctes = [f"m AS (SELECT {', '.join(select)}\n{base}{group})" if select else "m AS (SELECT 1 AS _one)"]
+        params = sel_params + base_params if select else []
     final = [f'{layer.label(n, f"m.{chr(34)}{n}{chr(34)}")} AS "{n}"' for n in spec.by] + \
         [f'm."{n}" AS {c}' for n, c in order_cols.items()]
     joins = ""

@@ -7,7 +7,8 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from .baselines import Baskets, GTopFreq, make_method, to_baskets
+from .baselines import Baskets, GTopFreq, to_baskets
+from .methods import make_method
 from .evaluate import topk
 
 __all__ = ["Recommender", "REC_COLUMNS"]
@@ -35,11 +36,11 @@ class Recommender:
         self.row_of_ = pd.Index(b.customers)
         return self
 
-    def recommend(self, customer_ids: Iterable | None = None, k: int = 10, chunk: int = 512) -> pd.DataFrame:
-        ids = self.customers_ if customer_ids is None else np.asarray([str(c) for c in customer_ids])
+    def recommend(self, customer_ids: Iterable | None = None, k: int = 10, chunk: int = 1024) -> pd.DataFrame:
+        ids = self.customers_ if customer_ids is None else np.asarray([str(c) for c in customer_ids], dtype=object)
         rows = self.row_of_.get_indexer(ids)
-        out = []
         k = min(int(k), len(self.items_))
+        tops, vals = [], []
         for s in range(0, len(ids), chunk):
             r = rows[s:s + chunk]
             known = r >= 0
@@ -47,11 +48,15 @@ class Recommender:
             if known.any():
                 sc[known] = self.model_.scores(r[known])
             top = topk(sc, k)
-            score = np.take_along_axis(sc, top, axis=1)
-            for i, row in enumerate(r):
-                seen = (set(self.history_.indices[self.history_.indptr[row]:self.history_.indptr[row + 1]])
-                        if row >= 0 else set())
-                for rank, (col, v) in enumerate(zip(top[i], score[i]), start=1):
-                    out.append((ids[s + i], rank, self.items_[col], float(v),
-                                "repeat" if col in seen else "explore"))
-        return pd.DataFrame(out, columns=REC_COLUMNS)
+            tops.append(top)
+            vals.append(np.take_along_axis(sc, top, axis=1))
+        top = np.concatenate(tops) if tops else np.zeros((0, k), dtype=np.int64)
+        score = np.concatenate(vals) if vals else np.zeros((0, k))
+        rr = np.repeat(rows, k)
+        seen = np.zeros(len(rr), dtype=bool)
+        ok = rr >= 0
+        if ok.any():
+            seen[ok] = np.asarray(self.history_[rr[ok], top.ravel()[ok]]).ravel() > 0
+        return pd.DataFrame({"customer_id": np.repeat(ids, k), "rank": np.tile(np.arange(1, k + 1), len(ids)),
+                             "product_id": self.items_[top.ravel()], "score": score.ravel().astype(float),
+                             "kind": np.where(seen, "repeat", "explore")}, columns=REC_COLUMNS)
