@@ -98,17 +98,17 @@ def parse_as_of(ws: Workspace, value: Any) -> Any:
         raise click.BadParameter(str(exc), param_hint="--as-of") from None
 
 
-def csv_option(help: str) -> Callable[[Callable], Callable]:
+def csv_option(help: str, *, with_json: bool = False) -> Callable[[Callable], Callable]:
     """``--csv FILE`` for a command under ``workspace_option``: refused inside the workspace folder
-    (``check_csv_path``) and together with ``--json``; the command receives ``csv_path`` (a Path or None) and
-    writes it with ``write_csv``."""
+    (``check_csv_path``) and, unless ``with_json``, together with ``--json``; the command receives ``csv_path``
+    (a Path or None) and writes it with ``write_csv``."""
 
     def decorate(fn: Callable) -> Callable:
         @click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path), default=None, help=help)
         @functools.wraps(fn)
         def wrapper(*args: Any, ws: Workspace, csv_path: Path | None, **kwargs: Any) -> Any:
             check_csv_path(csv_path, ws)
-            if csv_path is not None and kwargs.get("as_json"):
+            if csv_path is not None and kwargs.get("as_json") and not with_json:
                 raise click.UsageError("use either --json or --csv, not both")
             return fn(*args, ws=ws, csv_path=csv_path, **kwargs)
 

@@ -141,7 +141,7 @@ AUDIENCE_COLUMNS = ["customer_id", "probability", "bought_before", "days_since_l
 @click.option("--top", "top", type=click.IntRange(1, 1000), default=100, show_default=True,
               help="Customers to list (the CSV has everyone).")
 @workspace_option
-@csv_option("Write every customer: " + ", ".join(AUDIENCE_COLUMNS) + ".")
+@csv_option("Write every customer: " + ", ".join(AUDIENCE_COLUMNS) + ".", with_json=True)
 @json_option
 @user_errors
 def audience_cmd(ws, product: str | None, category: str | None, horizon: int, top: int, csv_path: Path | None,
