@@ -237,3 +237,46 @@ def test_write_campaign_targets_the_at_risk_list(fake_ctx):
     assert seg["audience"] == "segment" and seg["recipients_csv"] is None
     assert "audience" in json.loads(tools["write_campaign"].invoke({"audience": "everyone"}))["error"]
     assert "segment is required" in json.loads(tools["write_campaign"].invoke({}))["error"]
+
+
+def test_lifecycle_stages_follow_their_rules():
+    from models.value.lifecycle import lifecycle_stages
+
+    v = pd.DataFrame({"p_alive": [0.9, 0.3, 0.95, 0.7, 1.0, 1.0, 1.0],
+                      "overdue_ratio": [0.5, 4.0, 2.5, 1.0, np.nan, np.nan, np.nan],
+                      "orders": [5, 5, 5, 5, 1, 1, 1], "days_since_last": [5, 80, 25, 10, 10, 40, 200],
+                      "mean_gap_days": [10, 20, 10, 10, np.nan, np.nan, np.nan]},
+                     index=pd.Index(list("abcdefg"), name="customer_id"))
+    # usual gap of repeat customers: median 10 days -> single orders lapse after 60 days, at risk after 30
+    assert lifecycle_stages(v).tolist() == ["active", "lapsed", "at risk", "at risk", "active", "at risk", "lapsed"]
+
+
+def test_segment_names_say_lapsed_when_most_customers_stopped_early(tmp_path):
+    """The issue's case: most customers bought only in their first weeks and never again; names must not all
+    say Active, and must be unique without counters."""
+    from models.segments.workspace import fit_workspace as fit_segments
+
+    rng = np.random.default_rng(5)
+    rows, start = [], pd.Timestamp("2023-01-01")
+    for c in range(300):
+        regular = c % 5 == 0
+        t = start + pd.Timedelta(days=float(rng.uniform(0, 20)))
+        stop = start + pd.Timedelta(days=365) if regular else t + pd.Timedelta(days=float(rng.uniform(0, 21)))
+        basket = rng.uniform(10, 200)
+        while t < stop:
+            rows.append({"customer_id": f"c{c}", "timestamp": t, "amount": float(basket * rng.uniform(0.5, 1.5))})
+            t += pd.Timedelta(days=float(rng.exponential(6 if regular else 8)) + 1)
+    ws = Workspace(tmp_path / "ws")
+    ws.ingest({"orders": pd.DataFrame(rows)})
+    out = fit_segments(ws, progress=False)
+    names = [p["name"] for p in out["profiles"]]
+    assert len({n.casefold() for n in names}) == len(names) and not any("#" in n for n in names), names
+    assert any(n.startswith("Lapsed") for n in names), names
+    for p in out["profiles"]:  # each status word follows the segment's lifecycle shares
+        if p["name"].startswith("Lapsed"):
+            assert p["share_lapsed"] >= 0.5
+        elif p["name"].startswith("At-risk"):
+            assert p["share_lapsed"] + p["share_at_risk"] >= 0.5 > p["share_lapsed"]
+        else:
+            assert p["share_lapsed"] + p["share_at_risk"] < 0.5
+    assert out["overall"]["share_lapsed"] > 0.5
