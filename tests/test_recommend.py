@@ -319,3 +319,41 @@ def test_write_campaign_personalises_each_member_with_their_picks(fake_ctx):
     assert all("{{pick_1}}" in v["body"] for v in out["variants"])
     sms = json.loads(tool.invoke({"segment": "loyal", "channel": "sms"}))
     assert all("{{" not in v["text"] for v in sms["variants"]) and sms["personalisation"]["line"]
+
+
+def test_sparse_top_k_picks_what_the_dense_scores_pick():
+    from models.recommend import GPTopFreq
+    from models.recommend.evaluate import sparse_topk, topk
+
+    b = to_baskets(_habitual(n=25, weeks=6, seed=3))
+    rows = np.arange(len(b.customers))
+    for model in (TIFUKNN(k=5).fit(b), GPTopFreq().fit(b)):
+        dense = model.scores(rows)
+        top, score = sparse_topk(model.sparse_scores(rows), 12, model.fill_)
+        want = topk(dense, 12)
+        np.testing.assert_allclose(np.take_along_axis(dense, top, axis=1)[:, :8],
+                                   np.take_along_axis(dense, want, axis=1)[:, :8])
+        assert (np.diff(score[:, :3], axis=1) <= 1e-7).all()  # best first (ties in any order)
+        assert all(len(set(r)) == 12 for r in top)  # filled by popularity, no repeats
+
+
+def test_a_generic_orders_file_says_which_parts_need_a_product_table_or_a_product_id(tmp_path):
+    from assistant.cli import cli
+    from models.data.workspace import Workspace
+
+    ws = _orders_only_workspace(tmp_path)  # customer, order, timestamp, product_id, amount: no products table
+    run = CliRunner()
+    out = run.invoke(cli, ["audience", "--category", "Coffee", "-w", str(ws.path)])
+    assert out.exit_code == 2 and "no products table" in out.output
+    out = run.invoke(cli, ["audience", "--product", "fav0", "--top", "3", "--json", "-w", str(ws.path)])
+    assert out.exit_code == 0, out.output
+    doc = json.loads(out.output)
+    assert doc["resolved"]["kind"] == "product_id" and {c["customer_id"] for c in doc["customers"]} <= {
+        f"c{i}" for i in range(0, 20, 6)}                      # fav0 buyers: c0, c6, c12, c18
+    plain = Workspace(tmp_path / "plain")
+    o = _habitual(n=5, weeks=4)[["customer_id", "order_id", "timestamp"]].drop_duplicates().assign(amount=5.0)
+    plain.ingest({"orders": o.astype({"customer_id": "string", "order_id": "string"})})
+    out = run.invoke(cli, ["audience", "--category", "Coffee", "-w", str(plain.path)])
+    assert out.exit_code == 2 and "no product_id column" in out.output
+    out = run.invoke(cli, ["recommend", "--customer", "c1", "-w", str(plain.path)])
+    assert out.exit_code == 2 and "product_id" in out.output

@@ -171,7 +171,7 @@ class ToolContext:
     def _load_vocabulary(self) -> dict:
         ws = self.workspace
         out: dict[str, Any] = {"metrics": {}, "dimensions": {}, "unavailable": {}, "values": {},
-                               "first_date": None, "last_date": None}
+                               "product_words": [], "first_date": None, "last_date": None}
         if not ws.has_table("orders"):
             return out
         out.update({k: dict(v) for k, v in self.api.describe_layer(ws).items()})
@@ -185,6 +185,9 @@ class ToolContext:
             for col in ("department", "category", "brand"):
                 if col in dims and col in prod.columns:
                     values[col] = sorted(str(v) for v in prod[col].dropna().unique())
+            if "product" in dims and "name" in prod.columns:
+                words = prod["name"].dropna().astype(str).str.lower().str.findall(r"[a-z]{3,}").explode().dropna()
+                out["product_words"] = sorted(set(words))
         if ws.has_table("customers"):
             cust = ws.read_table("customers")
             for col in cust.columns:

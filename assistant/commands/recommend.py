@@ -33,6 +33,9 @@ def recommend_cmd(ws, customer: str | None, segment: str | None, all_: bool, k: 
     next-basket backtest, with its Recall@10 against the baselines."""
     from tools.recommend import backtest_line
 
+    if "product_id" not in set(ws.table_info("orders")["columns"]):
+        raise click.UsageError("the orders table has no product_id column: product recommendations need one "
+                               "(every other command works on a customer/date/amount file)")
     chosen = [n for n, v in (("--customer", customer), ("--segment", segment), ("--all", all_), ("--backtest",
                                                                                                   show_backtest)) if v]
     if len(chosen) != 1:

@@ -133,4 +133,5 @@ mine ours theirs own owned lot lots bit few several various some both either nei
 well very really quite much more most many something anything everything thing things stuff
 happen happened happening look looks looked like selling seller sellers performing performer performers
 popular brings bring run ran running launch launched sent send account accounts accounted represent represents
-responsible make makes""".split())
+responsible make makes visit visited visiting average avg mean typical both
+aged old older younger olds earning earners""".split())

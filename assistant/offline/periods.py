@@ -190,7 +190,7 @@ def _span_months(m: re.Match, last: pd.Timestamp, first: pd.Timestamp | None) ->
     return w
 
 
-_VS = r"\s*(?:vs\.?|versus|(?:compared?|compares|stack up|stacks up)\s+(?:to|with|against)|against|over|and|to|with|or)\s*"
+_VS = r"\s*(?:vs\.?|versus|through|until|till|(?:compared?|compares|stack up|stacks up)\s+(?:to|with|against)|against|over|and|to|with|or)\s*"
 
 
 def parse_periods(text: str, last: pd.Timestamp | None, first: pd.Timestamp | None = None) -> PeriodParse:
@@ -231,7 +231,16 @@ def parse_periods(text: str, last: pd.Timestamp | None, first: pd.Timestamp | No
         j = re.match(_VS, rest)
         comparing = re.search(r"\b(vs\.?|versus|compar\w*|against|change|growth|grew|grow|difference|differ|"
                               r"increase|decrease|drop|declin\w*|up or down|rise|rose|fell)\b", t)
-        if j and comparing:
+        joiner = j.group(0).strip() if j else ""
+        ranged = joiner in ("to", "through", "until", "till") and not comparing
+        if j and ranged:
+            second, span2 = _one(rest[j.end():], last, first)
+            if second is not None and span2[0] == 0 and second.end >= first_w.start:
+                w = _range(first_w.start, second.end, f"{first_w.said} to {second.said}", last)
+                out.window = w
+                out.spans.append((span1[0], span1[1] + j.end() + span2[1]))
+                return _check(out, first, last)
+        if j and (comparing or joiner not in ("to", "through", "until", "till", "over", "with")):
             second, span2 = _one(rest[j.end():], last, first)
             if second is not None and span2[0] == 0:
                 # "Q2 2017" after "Q2": the first window may take its year from the second
@@ -243,7 +252,9 @@ def parse_periods(text: str, last: pd.Timestamp | None, first: pd.Timestamp | No
         out.spans.append(span1)
         # "since May" / "after March" / "before June": open windows
         pre = t[max(0, span1[0] - 8): span1[0] + 8]
-        if re.search(r"\b(since|after|from)\b", pre) and not re.search(r"\bto\b|\buntil\b", rest[:20]):
+        if ".." in first_w.text:
+            pass  # already a range ("from march through june", "last 30 days")
+        elif re.search(r"\b(since|after|from)\b", pre) and not re.search(r"\bto\b|\buntil\b", rest[:20]):
             out.window = Window(f"{first_w.start.date()}..{last.date()}", first_w.start, last,
                                 f"since {first_w.said}")
         elif re.search(r"\b(before|until|till|up to)\b", pre):

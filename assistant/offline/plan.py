@@ -18,6 +18,7 @@ __all__ = ["Plan", "Entities", "make_plan", "masked_question", "previous_call", 
 # routes the planner answers itself; every other route is the name of the tool it calls
 ANSWER_ROUTES = ("out_of_scope", "help", "clarify")
 _SEGMENT_ROUTES = ("predict_buyers", "segment_audience", "write_campaign", "recommend_products", "at_risk_customers",
+                   "product_audience",
                    "forecast")
 FOLLOWUP_RE = re.compile(r"^\s*(and|what about|how about|same|now|ok|okay|also|instead|then|but|only|just|"
                          r"make it|do it|try|repeat)\b", re.I)

@@ -39,6 +39,7 @@ class Vocab:
     values: dict[str, list[str]] = field(default_factory=dict)
     first: pd.Timestamp | None = None
     last: pd.Timestamp | None = None
+    product_words: frozenset = frozenset()  # words of product names (for "products whose name contains ...")
     _index: dict | None = field(default=None, repr=False)
     _words: set | None = field(default=None, repr=False)
 
@@ -48,7 +49,7 @@ class Vocab:
         ts = lambda v: pd.Timestamp(v) if v else None
         return cls(dict(d.get("metrics") or {}), dict(d.get("dimensions") or {}), dict(d.get("unavailable") or {}),
                    {k: list(v) for k, v in (d.get("values") or {}).items()}, ts(d.get("first_date")),
-                   ts(d.get("last_date")))
+                   ts(d.get("last_date")), frozenset(d.get("product_words") or ()))
 
     @property
     def value_index(self) -> dict[str, list[tuple[str, str]]]:
@@ -70,7 +71,13 @@ class Vocab:
         if self._words is None:
             w = set(FILLER)
             for pat, _ in METRIC_PHRASES + DIM_PHRASES:  # never corrected INTO data we do not hold
-                w.update(re.findall(r"[a-z]{3,}", pat))
+                lit = re.findall(r"[a-z]{3,}", pat)
+                w.update(lit)
+                w.update(x[:-1] for x in lit if x.endswith("s") and len(x) > 3)
+            w.update(("lowest", "least", "smallest", "worst", "weakest", "fewest", "slowest", "highest", "most",
+                      "biggest", "largest", "best", "strongest", "busiest", "quietest", "peak", "maximum", "minimum",
+                      "record", "popular", "leading", "growing", "grew", "growth", "increase", "decline", "dropped",
+                      "band", "bracket", "group", "kids", "children", "both", "split", "visit", "visited"))
             for key in self.value_index:
                 w.update(x for x in key.split() if len(x) >= 3 and x.isalpha())
             w.update(MONTH_NAMES)
@@ -119,16 +126,17 @@ class QueryParse:
     signals: set[str] = field(default_factory=set)      # what was recognised (compare, filter, rank, ...)
     ignored: list[str] = field(default_factory=list)    # words left over (named in the answer)
     focus: list[tuple[str, str]] = field(default_factory=list)  # (dimension, value) asked about in a share
+    corrections: dict = field(default_factory=dict)  # corrected word -> the word as written
 
     @property
     def confident(self) -> bool:
         return not self.problems and not self.ignored
 
 
-def spell_correct(q: str, vocab: Vocab) -> str:
+def spell_correct(q: str, vocab: Vocab, corrections: dict | None = None) -> str:
     """Replace unknown words by the closest grammar word (same length class); others are left as written."""
     words = vocab.words
-    keep = _KNOWN_UNHELD
+    keep = _KNOWN_UNHELD | vocab.product_words  # known words: left as written, never a correction target
 
     def fix(m: re.Match) -> str:
         w = m.group(0)
@@ -137,12 +145,15 @@ def spell_correct(q: str, vocab: Vocab) -> str:
             return w
         cutoff = 0.86 if len(lw) <= 5 else 0.8
         hit = [h for h in difflib.get_close_matches(lw, words, n=3, cutoff=cutoff) if h[0] == lw[0]]
+        if hit and corrections is not None:
+            corrections[hit[0]] = lw
         return hit[0] if hit else w
 
     return re.sub(r"[A-Za-z]+", fix, q)
 
 
-_KNOWN_UNHELD = {w for pat, _ in UNHELD for w in re.findall(r"[a-z]{3,}", pat)} | {
+_KNOWN_UNHELD = {w for pat, _ in UNHELD for w in re.findall(r"[a-z]{3,}", pat)}
+_KNOWN_UNHELD |= {w[:-1] for w in _KNOWN_UNHELD if w.endswith("s")} | {
     "weather", "probability", "probabilities", "likely", "slipping", "paris", "london", "business", "company"}
 
 
@@ -181,7 +192,7 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
     """The QuerySpec dict for ``question`` plus what could not be mapped."""
     out = QueryParse()
     q = re.sub(r"(?i)n[’']t\b", " not", str(question))
-    q = spell_correct(q, vocab)
+    q = spell_correct(q, vocab, out.corrections)
     tx = _Text(q)
     spec: dict[str, Any] = {}
     _unheld(tx, out)
@@ -217,7 +228,24 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
     out.spec = spec
     out.ignored = [w for w in tx.left() if w not in FILLER and _stem(w) not in FILLER and len(w) > 2
                    and w not in MONTH_NAMES and not _is_dim_word(w)]
+    _product_names(tx, vocab, spec, out)
+    out.ignored = [out.corrections.get(w, w) for w in out.ignored]  # name the user's own words
     return out
+
+
+def _product_names(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse) -> None:
+    """Left-over words that occur in product names ("kale", "coca cola") become a name-contains filter on
+    product, said so in the restatement; words that occur in no product name stay ignored (and are named)."""
+    if not out.ignored or not vocab.product_words or "product" not in vocab.dimensions:
+        return
+    if not all(w in vocab.product_words or _stem(w) in vocab.product_words for w in out.ignored):
+        return
+    phrase = " ".join(_stem(w) if w not in vocab.product_words else w for w in out.ignored)
+    spec.setdefault("filters", []).append({"dimension": "product", "op": "contains", "values": [phrase]})
+    out.signals.add("filter")
+    out.problems.append(f"\"{phrase}\" is not a department, category or brand, so I matched products whose name "
+                        f"contains \"{phrase}\"")
+    out.ignored = []
 
 
 def _is_dim_word(w: str) -> bool:
@@ -482,6 +510,10 @@ def _values(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse, filters: dict[
     _match_values(tx, vocab, filters, min_words=1)
     _attribute_numbers(tx, vocab, spec, out, filters)
     flist = []
+    kids = spec.pop("_kids", None)
+    if kids and "kids_count" in vocab.dimensions:
+        flist.append({"dimension": "kids_count", "op": kids[0], "values": kids[1]})
+        out.signals.add("filter")
     for dim, vals in filters.items():
         if vocab.dimensions and dim not in vocab.dimensions:
             if dim == "segment":
@@ -575,6 +607,26 @@ def _attribute_numbers(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse,
     """Numeric bands of customer attributes: "aged 35 to 54", "over 65", "income above 100K", "3+ kids"."""
     if filters is None:
         filters = {}
+    for dim in ("age", "income"):  # a band written as stored: "45-54", "65+", "50-74K"
+        for v in vocab.values.get(dim) or []:
+            if re.search(r"[-+k]", v.lower()):
+                m = re.search(r"(?<![\w$])\$?" + re.escape(v.lower()) + r"(?![\w+])", tx.work)
+                if m:
+                    filters.setdefault(dim, [])
+                    if v not in filters[dim]:
+                        filters[dim].append(v)
+                    tx.take(m.span())
+    kids = vocab.values.get("kids_count") or []
+    if "0" in kids:
+        m = tx.search(r"\b(without|with no|no|childless|zero)\s+(kids|children|child)\b|\bchildless\b")
+        m2 = tx.search(r"\b(with|have|having|has)\s+(kids|children|a child)\b|\bfamilies with (kids|children)\b|"
+                       r"\bparents\b")
+        if m:
+            spec.setdefault("_kids", ("equals", ["0"]))
+            tx.take(m.span())
+        elif m2:
+            spec.setdefault("_kids", ("not_in", ["0"]))
+            tx.take(m2.span())
     for dim, words in _ATTR_WORDS.items():
         vals = vocab.values.get(dim)
         if not vals:
@@ -723,6 +775,16 @@ def _finish(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse) -> None:
         spec.pop("descending", None)
     if by and ("top" in spec or "superlative" in out.signals) and not spec.get("sort") and "compare" not in spec:
         spec["sort"] = spec["metrics"][0]  # a ranking: by the metric, not in time order
+    multi = [f for f in spec.get("filters") or [] if len(f.get("values") or []) > 1 and f.get("op") in ("in", "equals")
+             and f["dimension"] not in ("age", "income")]
+    if multi and not spec.get("by") and "concentration" not in spec and "distribution" not in spec:
+        spec["by"] = [multi[0]["dimension"]]  # "national and private brands": one row each
+        by = spec["by"]
+    if re.search(r"\bboth\b", tx.raw) and ("compare" in spec or out.windows) and \
+            spec.get("metrics") == ["customers"]:
+        out.problems.append("I can't count customers who bought in both periods (an intersection); I can give the "
+                            "customers in each period")
+        out.blocking = True
     if spec.get("share_of_total") and not spec.get("by") and spec.get("filters"):
         f = spec["filters"][-1]
         spec["filters"] = spec["filters"][:-1] or None

@@ -145,6 +145,16 @@ class GPTopFreq(PTopFreq):
         # popularity is < 1e-3 of a single purchase: it breaks ties and fills, never outranks a repeat
         return self.own_[rows].toarray() + 1e-3 * self.pop_ / max(self.pop_.max(), 1e-12)
 
+    @property
+    def fill_(self) -> np.ndarray:
+        return np.argsort(-self.pop_, kind="stable")
+
+    def sparse_scores(self, rows: np.ndarray) -> sp.csr_matrix:
+        """``scores`` on the items the customer bought (the rest rank by popularity: ``fill_``)."""
+        S = self.own_[rows].tocsr()
+        S.data = S.data + 1e-3 * self.pop_[S.indices] / max(self.pop_.max(), 1e-12)
+        return S
+
 
 class ItemKNN:
     """Item-based collaborative filtering over customer × item purchase counts: shrunk cosine
@@ -217,16 +227,25 @@ class TIFUKNN:
         return self
 
     def scores(self, rows: np.ndarray) -> np.ndarray:
-        own = self.own_[rows].toarray()
+        return self.sparse_scores(rows).toarray() + 1e-9 * self.pop_
+
+    @property
+    def fill_(self) -> np.ndarray:
+        return np.argsort(-self.pop_, kind="stable")
+
+    def sparse_scores(self, rows: np.ndarray) -> sp.csr_matrix:
+        """``alpha * own + (1 - alpha) * neighbours``, stored entries only (+ the popularity tie-break)."""
+        own = self.own_[rows]
         if self.neighbours_.shape[1] == 0:
-            nb = np.zeros_like(own)
+            S = (self.alpha * own).tocsr()
         else:
             idx = self.neighbours_[rows]
             M = sp.csr_matrix((np.full(idx.size, 1.0 / idx.shape[1]),
                                (np.repeat(np.arange(len(rows)), idx.shape[1]), idx.ravel())),
                               shape=(len(rows), self.own_.shape[0]))
-            nb = (M @ self.own_).toarray()
-        return self.alpha * own + (1 - self.alpha) * nb + 1e-9 * self.pop_
+            S = (self.alpha * own + (1 - self.alpha) * (M @ self.own_)).tocsr()
+        S.data = S.data + 1e-9 * self.pop_[S.indices]
+        return S
 
 
 BASELINES = {"g-topfreq": GTopFreq, "p-topfreq": PTopFreq, "gp-topfreq": GPTopFreq, "item-knn": ItemKNN,

@@ -9,7 +9,7 @@ import pandas as pd
 
 from .baselines import Baskets, GTopFreq, to_baskets
 from .methods import make_method
-from .evaluate import topk
+from .evaluate import sparse_topk, topk
 
 __all__ = ["Recommender", "REC_COLUMNS"]
 
@@ -31,6 +31,7 @@ class Recommender:
             raise ValueError("no orders with a customer, a timestamp and a product_id to learn from")
         self.model_ = make_method(self.method, **(self.params or {})).fit(b)
         self.pop_ = GTopFreq().fit(b).pop_
+        self.fill_ = np.argsort(-self.pop_, kind="stable")  # a customer never seen: the most popular first
         self.customers_, self.items_ = b.customers, b.items
         self.history_ = b.history.tocsr()
         self.row_of_ = pd.Index(b.customers)
@@ -41,15 +42,20 @@ class Recommender:
         rows = self.row_of_.get_indexer(ids)
         k = min(int(k), len(self.items_))
         tops, vals = [], []
+        sparse = hasattr(self.model_, "sparse_scores")
         for s in range(0, len(ids), chunk):
             r = rows[s:s + chunk]
             known = r >= 0
-            sc = np.tile(self.pop_, (len(r), 1))
-            if known.any():
-                sc[known] = self.model_.scores(r[known])
-            top = topk(sc, k)
+            top = np.tile(self.fill_[:k], (len(r), 1))
+            score = np.tile(self.pop_[self.fill_[:k]], (len(r), 1))
+            if known.any() and sparse:
+                top[known], score[known] = sparse_topk(self.model_.sparse_scores(r[known]), k, self.fill_)
+            elif known.any():
+                sc = self.model_.scores(r[known])
+                top[known] = topk(sc, k)
+                score[known] = np.take_along_axis(sc, top[known], axis=1)
             tops.append(top)
-            vals.append(np.take_along_axis(sc, top, axis=1))
+            vals.append(score)
         top = np.concatenate(tops) if tops else np.zeros((0, k), dtype=np.int64)
         score = np.concatenate(vals) if vals else np.zeros((0, k))
         rr = np.repeat(rows, k)
