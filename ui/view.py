@@ -29,7 +29,7 @@ class Table:
 
 @dataclass
 class Chart:
-    kind: Literal["bar", "line"]
+    kind: Literal["bar", "line", "scatter"]
     data: pd.DataFrame
     x: str
     y: str
