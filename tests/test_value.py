@@ -280,3 +280,24 @@ def test_segment_names_say_lapsed_when_most_customers_stopped_early(tmp_path):
         else:
             assert p["share_lapsed"] + p["share_at_risk"] < 0.5
     assert out["overall"]["share_lapsed"] > 0.5
+
+
+def test_at_risk_view_has_a_value_by_risk_scatter(fake_ctx, tmp_path):
+    from tools import build_tools
+    from ui.render_value import render_at_risk
+
+    tools = {t.name: t for t in build_tools(fake_ctx)}
+    res = json.loads(tools["at_risk_customers"].invoke({"min_value_quantile": 0.3}))
+    assert res["customers"]
+    view = render_at_risk(res, tmp_path)
+    [sc] = [c for c in view.charts if c.kind == "scatter"]
+    assert (sc.x, sc.y, sc.color) == ("churn_risk", "clv", "overdue")
+    got = sc.data.set_index("customer_id")
+    for c in res["customers"]:  # one point per listed customer, at its own numbers
+        assert got.loc[c["customer_id"], "clv"] == pytest.approx(c["clv"])
+        assert got.loc[c["customer_id"], "churn_risk"] == pytest.approx(c["churn_risk"])
+        band = got.loc[c["customer_id"], "overdue"]
+        assert band == ("overdue 3× or more" if c["overdue_ratio"] >= 3 else
+                        "overdue 2–3×" if c["overdue_ratio"] >= 2 else "overdue 1–2×")
+    assert len(got) == len(res["customers"])
+    assert any("Backtest:" in card for card in view.cards)

@@ -123,9 +123,11 @@ class ToolContext:
         return self._cached("review_index", lambda: self.api.review_index(
             self.workspace.chroma_dir, **({"url": url} if url else {})))
 
-    def summarize_reviews(self, product: str | None = None, query: str | None = None) -> dict:
-        return self._cached(("summary", product, query), lambda: self.api.summarize_reviews(
-            self.workspace, product=product, query=query))
+    def summarize_reviews(self, product: str | None = None, query: str | None = None,
+                          intent: str | None = None) -> dict:
+        extra = {"intent": intent} if intent else {}
+        return self._cached(("summary", product, query, intent), lambda: self.api.summarize_reviews(
+            self.workspace, product=product, query=query, **extra))
 
     def reviewed_names(self) -> list[str]:
         """Category and product names that have reviews (what a review question can be about)."""

@@ -236,6 +236,7 @@ class ReviewsResult(TypedDict):
     no_match: NotRequired[bool]  # True: no retrieved review mentions the query's topic; reviews is empty
     message: NotRequired[str]  # "No review mentions …" when no_match
     nearest_topics: NotRequired[list[NearTopic]]  # when no_match: topics that do occur near the query
+    intent: NotRequired[str]  # "negative" / "positive": ranked by relevance and learned polarity (complaints/praise)
 
 
 @with_config(_OPEN)
@@ -250,8 +251,10 @@ class ReviewTheme(TypedDict):
     label: str
     key_phrases: list[str]
     count: int
+    share: NotRequired[float]  # count / reviews summarized
     mean_rating: float | None
     quotes: list[ReviewQuote]
+    trend: NotRequired[list[dict]]  # per period: n, mean_rating (as RatingTrend)
     review_ids: NotRequired[list[str]]
 
 
@@ -280,6 +283,8 @@ class ReviewSummaryResult(TypedDict):
     no_match: NotRequired[bool]  # True: no review mentions the query's topic; nothing summarized
     message: NotRequired[str]
     nearest_topics: NotRequired[list[NearTopic]]
+    intent: NotRequired[str]  # "negative" / "positive": only complaints / praise summarized
+    selection: NotRequired[str]  # how those reviews were chosen
 
 
 # -- campaign ----------------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ class Table:
 
 @dataclass
 class Chart:
-    kind: Literal["bar", "line"]
+    kind: Literal["bar", "line", "scatter"]
     data: pd.DataFrame
     x: str
     y: str

@@ -139,6 +139,9 @@ def _reviews(r: dict) -> str:
     revs = r.get("reviews") or []
     flt = _filters(r.get("filters") or {})
     head = f"**{len(revs)} reviews** matching “{r.get('query')}”" + (f" ({flt})" if flt else "") + "."
+    if r.get("intent") in ("negative", "positive"):
+        kind = "complaint" if r["intent"] == "negative" else "praise"
+        head += f" Ranked by relevance and by how much each reads like a {kind} (learned from the star ratings)."
     if not revs:
         return head + " Try a broader query or fewer filters."
     lines = [head, ""]
@@ -156,13 +159,19 @@ def _review_summary(r: dict) -> str:
         return _no_match(r)
     dist = r.get("rating_distribution") or {}
     subject = r.get("product") or "all products"
-    lines = [f"**Reviews of {subject}**: {r.get('n_reviews')} reviews, mean rating **{_f(r.get('mean_rating'))}★** "
-             f"(" + ", ".join(f"{k}★: {v}" for k, v in sorted(dist.items())) + ")."]
-    for t in (r.get("themes") or [])[:5]:
+    kind = {"negative": "Complaints in reviews", "positive": "Praise in reviews"}.get(r.get("intent") or "", "Reviews")
+    lines = [f"**{kind} of {subject}**: {r.get('n_reviews')} reviews, mean rating "
+             f"**{_f(r.get('mean_rating'))}★** (" + ", ".join(f"{k}★: {v}" for k, v in sorted(dist.items())) + ")."]
+    if r.get("selection"):
+        lines.append(f"_Chosen as: {r['selection']}._")
+    if r.get("themes"):
+        lines.append("Themes, most reviews first:")
+    for n, t in enumerate((r.get("themes") or [])[:5], 1):
         q = (t.get("quotes") or [])[:1]
         quote = f" — e.g. [{q[0].get('review_id')}] “{_unfence(q[0].get('text'), 160)}”" if q else ""
-        lines.append(f"- **{t.get('label')}** ({t.get('count')} reviews, mean {_f(t.get('mean_rating'), 1)}★; "
-                     f"{', '.join((t.get('key_phrases') or [])[:3])}){quote}")
+        share = f", {100 * t['share']:.0f}%" if t.get("share") is not None else ""
+        lines.append(f"{n}. **{t.get('label')}** ({t.get('count')} reviews{share}, mean "
+                     f"{_f(t.get('mean_rating'), 1)}★; {', '.join((t.get('key_phrases') or [])[:3])}){quote}")
     trend = r.get("trend") or []
     if len(trend) >= 2:
         lines.append(f"\nTrend: {trend[0].get('period')} mean {_f(trend[0].get('mean_rating'))}★ → "

@@ -9,11 +9,13 @@ ever appears in them.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
 __all__ = ["Metric", "Dimension", "METRICS", "TIME_DIMENSIONS", "PRODUCT_DIMENSIONS", "CAMPAIGN_DIMENSIONS",
-           "PRODUCT_ID", "FACT_TIME", "JOINS", "Layer", "build_layer", "NON_MERCHANDISE", "is_non_merchandise"]
+           "PRODUCT_ID", "FACT_TIME", "JOINS", "Layer", "build_layer", "NON_MERCHANDISE", "is_non_merchandise",
+           "MIN_REVIEWS_FOR_RATING"]
 
 # fuel, gift cards, tickets/lottery, coupons and misc transactions are not merchandise (data-driven rule)
 NON_MERCHANDISE = re.compile(r"fuel|gasoline|\bgas\b|coupon|gift ?card|lottery|^tickets?$"
@@ -33,7 +35,10 @@ def is_non_merchandise(name: object, extra: tuple[str, ...] | list[str] = (),
 
 
 # the time column of each fact table
-FACT_TIME = {"orders": "timestamp", "coupon_redemptions": "timestamp", "campaigns": "start_date"}
+FACT_TIME = {"orders": "timestamp", "coupon_redemptions": "timestamp", "campaigns": "start_date",
+             "reviews": "timestamp"}
+# "worst rated" needs enough reviews to mean anything: a group with fewer has no average rating (NULL, sorted last)
+MIN_REVIEWS_FOR_RATING = 5
 
 JOINS = {
     "p": "LEFT JOIN products p ON f.product_id = p.product_id",
@@ -79,6 +84,7 @@ class Dimension:
 
 
 _ALL_FACTS = tuple(FACT_TIME)
+_PRODUCT_FACTS = ("orders", "reviews")  # the facts with a product_id
 
 METRICS: tuple[Metric, ...] = (
     Metric("revenue", "SUM(f.amount)", "net revenue: sum of line amounts, returns (negative amounts) subtracted",
@@ -120,6 +126,14 @@ METRICS: tuple[Metric, ...] = (
            "share of (customer, campaign) targetings where the customer redeemed at least one coupon of that "
            "campaign", (("campaigns", "campaign_id"), ("coupon_redemptions", "campaign_id")), fact="campaigns",
            additive=False, joins=("r",)),
+    # reviews (issue 18): by product / category / month like any fact with a product_id and a timestamp
+    Metric("review_count", "COUNT(*)", "number of reviews (reviews table)", (("reviews", "rating"),), fact="reviews"),
+    Metric("avg_rating", f"CASE WHEN COUNT(f.rating) >= {MIN_REVIEWS_FOR_RATING} THEN AVG(f.rating) END",
+           f"mean star rating (1-5) of the reviews; a row with fewer than {MIN_REVIEWS_FOR_RATING} rated reviews "
+           "shows none (too few to rank as best or worst rated)", (("reviews", "rating"),), fact="reviews",
+           additive=False),
+    Metric("share_negative", "AVG(CASE WHEN f.rating <= 2 THEN 1.0 WHEN f.rating IS NOT NULL THEN 0.0 END)",
+           "share of the rated reviews with 1 or 2 stars", (("reviews", "rating"),), fact="reviews", additive=False),
 )
 
 _DAYS = "['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday']"
@@ -142,13 +156,16 @@ TIME_DIMENSIONS: tuple[Dimension, ...] = (
 
 PRODUCT_DIMENSIONS: tuple[Dimension, ...] = (
     Dimension("department", "COALESCE(p.department, 'Unknown')", "product department", (("products", "department"),),
-              join="p", values_sql="SELECT DISTINCT COALESCE(department, 'Unknown') FROM products"),
+              join="p", facts=_PRODUCT_FACTS,
+              values_sql="SELECT DISTINCT COALESCE(department, 'Unknown') FROM products"),
     Dimension("category", "COALESCE(p.category, 'Unknown')", "product category", (("products", "category"),),
-              join="p", values_sql="SELECT DISTINCT COALESCE(category, 'Unknown') FROM products"),
+              join="p", facts=_PRODUCT_FACTS,
+              values_sql="SELECT DISTINCT COALESCE(category, 'Unknown') FROM products"),
     Dimension("brand", "COALESCE(p.brand, 'Unknown')", "product brand", (("products", "brand"),), join="p",
+              facts=_PRODUCT_FACTS,
               values_sql="SELECT DISTINCT COALESCE(brand, 'Unknown') FROM products"),
     Dimension("product", "COALESCE(p.name, CAST(f.product_id AS VARCHAR))", "product (its name)",
-              (("products", "name"),), join="p",
+              (("products", "name"),), join="p", facts=_PRODUCT_FACTS,
               values_sql="SELECT DISTINCT COALESCE(name, CAST(product_id AS VARCHAR)) FROM products"),
 )
 PRODUCT_ID = Dimension("product_id", "CAST(f.product_id AS VARCHAR)", "product id (as in the orders)",
@@ -216,7 +233,8 @@ def build_layer(columns: dict[str, list[str]]) -> Layer:
     """The layer for a workspace with these tables -> columns."""
     metrics, dims, unavailable = {}, {}, {}
     for m in METRICS:
-        needs = m.needs + ((m.fact, FACT_TIME[m.fact]), (m.fact, "customer_id"))
+        who = () if m.fact == "reviews" else ((m.fact, "customer_id"),)  # a review file may name no reviewer
+        needs = m.needs + ((m.fact, FACT_TIME[m.fact]),) + who
         why = _missing(needs, columns)
         if why:
             unavailable[m.name] = why
@@ -224,8 +242,13 @@ def build_layer(columns: dict[str, list[str]]) -> Layer:
             metrics[m.name] = m
     for d in TIME_DIMENSIONS + PRODUCT_DIMENSIONS + (PRODUCT_ID, STORE) + CAMPAIGN_DIMENSIONS + (SEGMENT,):
         why = _missing(d.needs, columns)
-        if d in PRODUCT_DIMENSIONS and not why and "product_id" not in columns.get("orders", []):
-            why = "needs the orders.product_id column, which this workspace does not have"
+        if d in PRODUCT_DIMENSIONS and not why:
+            # on the facts that carry a product_id (orders, reviews): a review-only workspace still has products
+            facts = tuple(f for f in d.facts if "product_id" in columns.get(f, []))
+            if not facts:
+                why = "needs the orders.product_id column, which this workspace does not have"
+            else:
+                d = dataclasses.replace(d, facts=facts)
         if d.name == "segment" and why:
             why = "needs fitted segments (run `mka segments` or `mka train`)"
         if why:

@@ -277,9 +277,11 @@ def run_query(ws: Workspace, spec: QuerySpec | Mapping[str, Any]) -> dict[str, A
     if not isinstance(spec, QuerySpec):
         spec = QuerySpec.from_dict(spec)
     columns = table_columns(ws)
-    if "orders" not in columns:
-        raise WorkspaceError(ws._missing_hint("orders"))
     layer = build_layer(columns)
+    on_reviews = bool(spec.metrics) and all(getattr(layer.metrics.get(m), "fact", None) == "reviews"
+                                            for m in spec.metrics)
+    if "orders" not in columns and not on_reviews:  # review metrics need only the reviews table
+        raise WorkspaceError(ws._missing_hint("orders"))
     spec.validate(layer)
     fact = layer.fact_of(spec.metrics)
     con = connect(ws)
@@ -287,9 +289,10 @@ def run_query(ws: Workspace, spec: QuerySpec | Mapping[str, Any]) -> dict[str, A
     try:
         first = last = None
         if _needs_anchor(spec):
-            first, last = con.execute("SELECT min(timestamp), max(timestamp) FROM orders").fetchone()
+            anchor_table = "reviews" if on_reviews and "orders" not in columns else "orders"
+            first, last = con.execute(f"SELECT min(timestamp), max(timestamp) FROM {anchor_table}").fetchone()
             if last is None:
-                raise QueryError("there are no orders, so no period can be resolved")
+                raise QueryError(f"there are no {anchor_table}, so no period can be resolved")
             first, last = pd.Timestamp(first), pd.Timestamp(last)
         filters, kinds, fnotes = _resolve_filters(con, layer, spec, fact)
         notes += fnotes

@@ -35,10 +35,13 @@ import pandas as pd
 from models.embeddings import DEFAULT_BATCH_SIZE, EMBEDDING_DIM, MODEL_NAME, MiniLMEmbeddingFunction, embed
 from models.data.errors import WorkspaceError
 from models.features import default_as_of
-from models.reviews.ranking import FUSION, fuse
+from models.reviews.intent import NEGATIVE, POSITIVE
+from models.reviews.polarity import out_of_fold_negativity
+from models.reviews.ranking import FUSION, fuse, with_polarity
 from models.reviews.relevance import content_terms, is_about, topic_text
 from models.reviews.topics import nearest_topics
-from models.reviews.snapshot import SNAPSHOT_NAME, load_snapshot, save_snapshot
+from models.reviews.snapshot import (SNAPSHOT_NAME, POLARITY_NAME, load_polarity, load_snapshot, save_polarity,
+                                    save_snapshot)
 from models.reviews.passages import (MISSING_TS as _MISSING_TS, PASSAGE_TOKENS, PassageFilters as _Filters,
                               PassageTable as _Corpus, iso_date as _iso, passage_records, quote_review,
                               resolve_product, split_passages, to_unix as _to_unix)
@@ -101,6 +104,7 @@ class ReviewIndex:
         self._collection = None
         self._corpus: _Corpus | None = None
         self._stamp: tuple | None = None
+        self._polarity: tuple[Any, np.ndarray | None, dict] | None = None
 
     # -- chroma ----------------------------------------------------------------------------------------
     @property
@@ -306,11 +310,14 @@ class ReviewIndex:
 
     def search(self, query: str, product: str | None = None, min_rating: int | None = None,
                max_rating: int | None = None, since: Any = None, until: Any = None, k: int = 10,
-               mode: str | None = None, query_embedding: np.ndarray | None = None) -> list[dict]:
+               mode: str | None = None, query_embedding: np.ndarray | None = None,
+               intent: str | None = None) -> list[dict]:
         """The ``k`` reviews best matching ``query`` within the filters, one hit per review.
 
         ``mode``: "hybrid" (see models/review_ranking.py), "dense" or "bm25"; DEFAULT_MODE when None.
-        ``query_embedding`` lets batch callers pass a precomputed query vector.
+        ``query_embedding`` lets batch callers pass a precomputed query vector. ``intent`` "negative" / "positive"
+        (models/reviews/intent.py) re-ranks the most relevant reviews by their learned polarity
+        (models/reviews/ranking.py ``with_polarity``; hybrid and dense modes, when a polarity model could be fitted).
         """
         mode = mode or DEFAULT_MODE
         if mode not in MODES:
@@ -331,7 +338,41 @@ class ReviewIndex:
         else:
             final = fuse(scores)
             top = _top(final, k)
+        if intent in (NEGATIVE, POSITIVE) and mode != "bm25":
+            negativity = self.negativity(corpus)
+            if negativity is not None:
+                final = with_polarity(final, negativity, intent)
+                top = _top(final, k)
         return [self._hit(corpus, corpus.reviews[i], final[i]) for i in top]
+
+    def negativity(self, corpus: _Corpus | None = None) -> np.ndarray | None:
+        """Each review's held-out negativity (models/reviews/polarity.py), in ``corpus.reviews`` order; None when
+        the reviews hold too few 1-2 or 4-5 star ratings to learn from. Fitted once per index revision and kept
+        beside the snapshot (``mka_polarity.npz``)."""
+        return self._fit_polarity(corpus)[1]
+
+    def polarity_info(self) -> dict:
+        """The polarity model's held-out accuracy and counts (or why there is none)."""
+        return dict(self._fit_polarity()[2])
+
+    def _fit_polarity(self, corpus: _Corpus | None = None) -> tuple[Any, np.ndarray | None, dict]:
+        corpus = corpus or self._load_corpus()
+        if self._polarity is not None and self._polarity[0] == corpus.revision:
+            return self._polarity
+        got = load_polarity(self.path / POLARITY_NAME, corpus.revision, len(corpus.reviews))
+        if got is None:
+            rv = np.zeros((len(corpus.reviews), corpus.vecs.shape[1]), dtype=np.float64)
+            np.add.at(rv, corpus.passage_review, corpus.vecs)
+            rv /= np.maximum(np.linalg.norm(rv, axis=1, keepdims=True), 1e-12)
+            scores, info = out_of_fold_negativity(corpus.reviews, corpus.review_docs(), rv,
+                                                  corpus.rating[corpus.first_passage])
+            got = (scores, info)
+            if corpus.revision is not None and corpus.revision[1] is not None:
+                with contextlib.suppress(OSError):
+                    self.path.mkdir(parents=True, exist_ok=True)
+                    save_polarity(self.path / POLARITY_NAME, corpus.revision, scores, info)
+        self._polarity = (corpus.revision, got[0], got[1])
+        return self._polarity
 
     def review_scores(self, query: str, filters: _Filters | None = None, mode: str = "hybrid",
                       query_embedding: np.ndarray | None = None, corpus: _Corpus | None = None) -> dict:
@@ -425,6 +466,7 @@ def index_workspace(ws, progress: bool = True) -> dict:
     products = ws.read_table("products") if ws.has_table("products") else None
     index = workspace_index(ws)
     stats = index.upsert_reviews(reviews, products, progress=progress)
+    stats["polarity"] = index.polarity_info()  # fitted now so the first complaint query does not wait for it
     info = {**stats, "as_of": _as_of(ws), "data_hash": ws.data_hash(), "path": index.location,
             "server": index.url, "collection": COLLECTION, "default_mode": DEFAULT_MODE,
             "n_synthetic": int(reviews["synthetic"].fillna(False).astype(bool).sum()) if "synthetic" in reviews else 0}
