@@ -26,11 +26,13 @@ CSV_COLUMNS = ["customer_id", "rank", "product_id", "product_name", "score", "ki
 @click.option("--backtest", "show_backtest", is_flag=True,
               help="Show the next-basket backtest (G-TopFreq, P-TopFreq, GP-TopFreq, TIFU-KNN) instead of picks.")
 @click.option("--rerun", is_flag=True, help="With --backtest: run it again instead of reading the saved one.")
+@click.option("--level", type=click.Choice(["product", "category"]), default="product", show_default=True,
+              help="With --customer or --all: pick products, or categories (needs a products table).")
 @workspace_option
 @json_option
 @user_errors
 def recommend_cmd(ws, customer: str | None, segment: str | None, all_: bool, k: int, csv_path: Path | None,
-                  show_backtest: bool, rerun: bool, as_json: bool) -> None:
+                  show_backtest: bool, rerun: bool, level: str, as_json: bool) -> None:
     """What each customer will most likely buy next: the method (GP-TopFreq or TIFU-KNN) chosen by a
     next-basket backtest, with its Recall@10 against the baselines."""
     check_csv_path(csv_path, ws)
@@ -47,13 +49,19 @@ def recommend_cmd(ws, customer: str | None, segment: str | None, all_: bool, k: 
         return print_next_basket_backtest(ws, rerun, as_json)
     if segment is not None:
         return _segment(ws, segment, k, csv_path, as_json)
-    from models.recommend.workspace import recommend
+    from models.recommend.workspace import recommend, recommend_categories
 
+    if level == "category" and (segment is not None or show_backtest):
+        raise click.UsageError("--level category goes with --customer or --all")
+    pick = recommend_categories if level == "category" else recommend  # the same shape, categories as items
     if customer is not None:
         orders = ws.read_table("orders", columns=["customer_id"])
         if customer not in set(orders["customer_id"].astype(str)):
             raise click.BadParameter(f"customer {customer!r} has no orders in this workspace", param_hint="--customer")
-    res = recommend(ws, None if all_ else [customer], k=k)
+    try:
+        res = pick(ws, None if all_ else [customer], k=k)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
     rows = res["rows"][CSV_COLUMNS]
     line = backtest_line(res["method"], res["backtest"])
     if csv_path is not None:
@@ -62,7 +70,8 @@ def recommend_cmd(ws, customer: str | None, segment: str | None, all_: bool, k: 
         echo_json(json.loads(json.dumps({"method": res["method"], "as_of": res["as_of"], "source": res["source"],
                                          "backtest_line": line, "picks": rows.to_dict("records")}, default=str)))
         return
-    click.echo(f"Next-basket picks ({'all customers' if all_ else 'customer ' + customer}) — as of {res['as_of']}; "
+    click.echo(f"Next-basket {'category ' if level == 'category' else ''}picks "
+               f"({'all customers' if all_ else 'customer ' + customer}) — as of {res['as_of']}; "
                f"method {res['method']} ({res['source']})")
     click.echo(line)
     if not all_:
