@@ -70,9 +70,11 @@ def fit_workspace(ws, progress: bool = True, *, quick: bool = False) -> dict:
 
     say = (lambda m: print(m, flush=True)) if progress else (lambda m: None)
     t0 = time.perf_counter()
-    if "product_id" not in set(ws.table_info("orders")["columns"]):
-        # a plain customer/date/amount file: every other model still trains; say which part needs more columns
-        reason = "skipped: the orders table has no product_id column, and product recommendations need one"
+    if ("product_id" not in set(ws.table_info("orders")["columns"])
+            or ws.read_table("orders", columns=["product_id"])["product_id"].isna().all()):
+        # a plain customer/date/amount file (ingest adds an empty product_id): every other model still trains;
+        # say which part needs more columns
+        reason = "skipped: the orders table has no product_id values, and product recommendations need them"
         say(f"recommend: {reason}")
         return {"skipped": reason}
     orders = _orders(ws)
