@@ -9,6 +9,8 @@ its own process, so its peak RSS (ru_maxrss) is its own.
 
     python bench/analytics.py --source /work/wt/demo_full --work /tmp/bench_analytics --scales 1,10,100
     python bench/analytics.py ... --case duckdb:10      # one case (what the driver runs in a subprocess)
+
+A file WORK/only100 holding "0,1,2" limits the 100× cases to those spec indexes (the shared machine's time).
 """
 
 from __future__ import annotations
@@ -261,6 +263,9 @@ def main() -> None:
     only = [int(x) for x in a.only.split(",")] if a.only else None
     if a.case:
         engine, k = a.case.split(":")
+        sub = a.work / f"only{k}"
+        if only is None and sub.exists():  # a subset for the largest scale (time on the shared machine)
+            only = [int(x) for x in sub.read_text().split(",")]
         reps = int(os.environ.get("BENCH_REPS", "3"))
         print(json.dumps(run_case(engine, a.work / f"ws-{k}x", reps, only)))
         return

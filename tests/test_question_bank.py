@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
 import pytest
 
 from tests.question_bank import (ANSWERABLE, QUESTIONS, REFUSALS, BankData, Question, grade, markdown_table, one,
-                                 parse_numbers, run_bank, summarize)
+                                 parse_numbers, ranked, run_bank, summarize)
 
 # the target; the lead sets it to the measured number once the planner rewrite lands (and says the gap)
 ANSWER_ACCURACY_FLOOR = 0.95
@@ -82,6 +83,16 @@ def test_grading_rules(bank_data):
     value = f"${top.alternatives[0][0]:,.2f}"
     assert grade(rank, f"Top category: {top.name[0]} ({value}), then {top.rivals[0][0]}.", bank_data)[0] == "right"
     assert grade(rank, f"Top: {top.rivals[0][0]}; {top.name[0]} {value}.", bank_data)[0] == "wrong"
+    # a count shown as a whole number is exact (28 is 28, not "too coarse"); 27 or 28.4 is not 28
+    count = Question("c", "totals", "how many?", lambda d: one(28))
+    assert grade(count, "Customers, age = 45-54: **28**", bank_data)[0] == "right"
+    assert grade(count, "Customers: 27", bank_data)[0] == "wrong"
+    # a full date in the restatement names no month: "2017-01-01 to 2017-12-31" does not rank 2017-01 first
+    month = Question("m", "time series", "slowest month?",
+                     lambda d: ranked(pd.Series({"2017-02": 1.0, "2017-01": 2.0}), ascending=True))
+    assert grade(month, "Revenue by month (2017-01-01 to 2017-12-31): lowest **2017-02** with $1.00",
+                 bank_data)[0] == "right"
+    assert grade(month, "lowest 2017-01, then 2017-02 with $1.00", bank_data)[0] == "wrong"
 
 
 # ---------------------------------------------------------------------- the offline assistant on the bank

@@ -357,3 +357,17 @@ def test_a_generic_orders_file_says_which_parts_need_a_product_table_or_a_produc
     assert out.exit_code == 2 and "no product_id column" in out.output
     out = run.invoke(cli, ["recommend", "--customer", "c1", "-w", str(plain.path)])
     assert out.exit_code == 2 and "product_id" in out.output
+
+
+def test_category_level_picks_on_the_cli(tmp_path):
+    from assistant.cli import cli
+
+    ws = _audience_workspace(tmp_path)
+    run = CliRunner()
+    out = run.invoke(cli, ["recommend", "--customer", "c3", "--level", "category", "--k", "2", "--json",
+                           "-w", str(ws.path)])
+    assert out.exit_code == 0, out.output
+    assert [p["product_id"] for p in json.loads(out.output)["picks"]] == ["Milk", "Coffee"]  # c3 buys both
+    out = run.invoke(cli, ["recommend", "--customer", "c3", "--level", "category", "-w",
+                           str(_orders_only_workspace(tmp_path).path)])
+    assert out.exit_code == 2 and "category column" in out.output

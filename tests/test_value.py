@@ -301,3 +301,24 @@ def test_at_risk_view_has_a_value_by_risk_scatter(fake_ctx, tmp_path):
                         "overdue 2–3×" if c["overdue_ratio"] >= 2 else "overdue 1–2×")
     assert len(got) == len(res["customers"])
     assert any("Backtest:" in card for card in view.cards)
+
+
+def test_at_risk_reasons_carry_the_spend_trend_from_raw_orders(tmp_path):
+    ws = _generic_ws(tmp_path / "ws")
+    doc = at_risk(ws, min_value_quantile=0.5, top_k=50)
+    o = ws.read_table("orders")
+    as_of = pd.Timestamp(doc["as_of"])
+    checked = 0
+    for cid, r in doc["rows"].iterrows():
+        mine = o[o["customer_id"].astype(str) == str(cid)]
+        last = mine.loc[mine["timestamp"] >= as_of - pd.Timedelta(days=90), "amount"].sum()
+        prior = mine.loc[(mine["timestamp"] >= as_of - pd.Timedelta(days=180))
+                         & (mine["timestamp"] < as_of - pd.Timedelta(days=90)), "amount"].sum()
+        trend = [x for x in r["reasons"] if x.startswith("spent ")]
+        if prior > 0:
+            assert trend == [f"spent {last:,.2f} in the last 90 days against {prior:,.2f} in the 90 before "
+                             f"({last / prior - 1:+.0%})"]
+            checked += 1
+        else:
+            assert trend == []
+    assert checked > 0

@@ -14,11 +14,13 @@ import time
 import numpy as np
 import pandas as pd
 
+from models.data.artifacts import read_artifact
+
 from .evaluate import backtest
 from .recommender import Recommender
 
 __all__ = ["fit_workspace", "recommend", "choose_method", "RECS_FILE", "CARD_FILE", "SAVED_K", "CANDIDATES", "orders_for_recommend",
-           "resolve_products", "product_audience"]
+           "resolve_products", "product_audience", "category_orders", "recommend_categories"]
 
 RECS_FILE = "recommendations.parquet"
 CARD_FILE = "recommend.json"
@@ -68,9 +70,11 @@ def fit_workspace(ws, progress: bool = True, *, quick: bool = False) -> dict:
 
     say = (lambda m: print(m, flush=True)) if progress else (lambda m: None)
     t0 = time.perf_counter()
-    if "product_id" not in set(ws.table_info("orders")["columns"]):
-        # a plain customer/date/amount file: every other model still trains; say which part needs more columns
-        reason = "skipped: the orders table has no product_id column, and product recommendations need one"
+    if ("product_id" not in set(ws.table_info("orders")["columns"])
+            or ws.read_table("orders", columns=["product_id"])["product_id"].isna().all()):
+        # a plain customer/date/amount file (ingest adds an empty product_id): every other model still trains;
+        # say which part needs more columns
+        reason = "skipped: the orders table has no product_id values, and product recommendations need them"
         say(f"recommend: {reason}")
         return {"skipped": reason}
     orders = _orders(ws)
@@ -101,11 +105,12 @@ def recommend(ws, customer_ids=None, k: int = 10) -> dict:
     """{method, as_of, backtest, source, rows: customer_id, rank, product_id, product_name, score, kind}."""
     k = int(k)
     card_path, recs_path = ws.artifact_path(CARD_FILE), ws.artifact_path(RECS_FILE)
-    card = json.loads(card_path.read_text()) if card_path.exists() else None
+    card = read_artifact(card_path, lambda p: dict(json.loads(p.read_text("utf-8"))), what="recommender card") \
+        if card_path.exists() else None
     fresh = card is not None and recs_path.exists() and card.get("data_hash") == ws.data_hash() and k <= SAVED_K
     ids = None if customer_ids is None else [str(c) for c in customer_ids]
     if fresh:
-        recs = pd.read_parquet(recs_path)
+        recs = read_artifact(recs_path, pd.read_parquet, what="saved recommendations")
         recs = recs[recs["rank"] <= k]
         if ids is not None:
             known = set(recs["customer_id"].astype(str))
@@ -194,3 +199,27 @@ def product_audience(ws, query: str, horizon_days: int = 30, top_k: int = 100) -
             "as_of": as_of.date().isoformat(), "horizon_days": int(horizon_days), "resolved": res,
             "rows": rows, "top_k": int(top_k), "backtest": bt, "base_rate": model.base_rate_,
             "n_customers": int(len(rows)), "model": "logistic regression on the customer's history of it"}
+
+
+def category_orders(ws) -> pd.DataFrame:
+    """The orders with each product replaced by its category (needs a products table with one)."""
+    orders = _orders(ws)
+    if "category" not in orders:
+        raise ValueError("category-level picks need a products table with a category column")
+    out = orders[orders["category"].notna()].drop(columns=["product_id"])
+    return out.rename(columns={"category": "product_id"})
+
+
+def recommend_categories(ws, customer_ids=None, k: int = 10) -> dict:
+    """Next-basket picks at the category level, fitted now (categories are few, so this is seconds): the better
+    of GP-TopFreq and TIFU-KNN on a one-cutoff backtest. Same shape as ``recommend``; product_id and product_name
+    are the category."""
+    orders = category_orders(ws)
+    bt = backtest(orders, methods=BACKTEST_METHODS, n_cutoffs=1)
+    method = choose_method(bt)
+    ids = None if customer_ids is None else [str(c) for c in customer_ids]
+    recs = Recommender(method).fit(orders).recommend(ids, k=int(k))
+    recs.insert(3, "product_name", recs["product_id"].astype(str))
+    as_of = (pd.to_datetime(orders["timestamp"]).max().normalize() + pd.Timedelta(days=1)).date().isoformat()
+    return {"method": method, "as_of": as_of, "backtest": bt, "source": "fitted now at the category level",
+            "k": int(k), "rows": recs.reset_index(drop=True), "level": "category"}

@@ -39,6 +39,10 @@ def _reasons(row, threshold: float, q: float, segment: str | None) -> list[str]:
            f"expected value {row.clv:,.2f} over the coming year (top {1 - q:.0%} of customers start at "
            f"{threshold:,.2f})",
            f"{row.churn_risk:.0%} chance of no purchase in the next 30 days"]
+    last, prior = getattr(row, "spend_last_90d", None), getattr(row, "spend_prior_90d", None)
+    if last is not None and prior is not None and np.isfinite(last) and np.isfinite(prior) and prior > 0:
+        out.append(f"spent {last:,.2f} in the last 90 days against {prior:,.2f} in the 90 before "
+                   f"({last / prior - 1:+.0%})")
     if segment:
         out.append(f"segment: {segment}")
     return out

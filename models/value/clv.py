@@ -36,6 +36,13 @@ def customer_summary(orders: pd.DataFrame, as_of) -> pd.DataFrame:
     span = (g["last"] - g["first"]).dt.total_seconds() / 86400.0
     g["mean_gap_days"] = np.where(g["orders"] > 1, span / (g["orders"] - 1).clip(lower=1), np.nan)
     g["days_since_last"] = (cutoff - g["last"]).dt.total_seconds() / 86400.0
+    # spend trend: the last 90 days against the 90 before them
+    recent = per["ts"] >= cutoff - pd.Timedelta(days=90)
+    prior = (per["ts"] >= cutoff - pd.Timedelta(days=180)) & ~recent
+    for name, m in (("spend_last_90d", recent), ("spend_prior_90d", prior)):
+        s = per.loc[m].groupby("customer_id")["amount"].sum()
+        s.index = s.index.astype("string")
+        g[name] = s.reindex(g.index).fillna(0.0).to_numpy()
     g["x"] = (g["orders"] - 1).astype("float64")
     g["T"] = (cutoff - g["first"]).dt.total_seconds() / 86400.0 / WEEK
     g["t_x"] = np.clip(span / WEEK, 0, g["T"])
@@ -107,6 +114,9 @@ class CustomerValueModel:
         out["last_purchase"] = summary["last"].to_numpy()
         out["days_since_last"] = summary["days_since_last"].to_numpy()
         out["mean_gap_days"] = summary["mean_gap_days"].to_numpy()
+        for c in ("spend_last_90d", "spend_prior_90d"):
+            if c in summary.columns:
+                out[c] = summary[c].to_numpy()
         out["overdue_ratio"] = out["days_since_last"] / out["mean_gap_days"]
         alive = self.bgnbd_.p_alive(x, t_x, T)
         spend = self.gamma_gamma_.conditional_expected_spend(summary["orders"], summary["mean_order_value"])
