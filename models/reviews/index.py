@@ -37,7 +37,7 @@ from models.data.errors import WorkspaceError
 from models.features import default_as_of
 from models.reviews.intent import NEGATIVE, POSITIVE
 from models.reviews.polarity import out_of_fold_negativity
-from models.reviews.ranking import FUSION, fuse, with_polarity
+from models.reviews.ranking import FUSION, POLARITY_WEIGHT, fuse, with_polarity
 from models.reviews.relevance import content_terms, is_about, topic_text
 from models.reviews.topics import nearest_topics
 from models.reviews.readonly import CHROMA_DB, peek_revision, private_copy, unreadable
@@ -359,7 +359,7 @@ class ReviewIndex:
         else:
             final = fuse(scores)
             top = _top(final, k)
-        if intent in (NEGATIVE, POSITIVE) and mode != "bm25":
+        if intent in (NEGATIVE, POSITIVE) and mode != "bm25" and POLARITY_WEIGHT[intent] > 0:
             negativity = self.negativity(corpus)
             if negativity is not None:
                 final = with_polarity(final, negativity, intent)
