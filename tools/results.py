@@ -126,6 +126,8 @@ class CustomerResult(TypedDict):
     recent_orders: list[RecentOrder]
     reasons: list[str]
     stats: CustomerStats
+    stale_note: str | None  # set when the predictor is older than the data
+
 
 
 # -- segments ----------------------------------------------------------------------------------------------

@@ -49,6 +49,17 @@ def backend_label(session: Any, overrides: dict | None = None) -> str:
     return f"🔵 **LLM mode** — `{name}`" + (f" · model `{model}`" if model and model not in name else "")
 
 
+def private_export_dir() -> Path:
+    """A new 0700 folder for one browser session's downloads, inside Gradio's upload folder: Gradio serves a
+    file from there as it is, where it would otherwise copy it into its cache (``mka chat`` makes that cache a
+    private folder too, ``assistant.settings.private_ui_cache``)."""
+    from gradio.utils import get_upload_folder
+
+    root = Path(get_upload_folder())
+    root.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix="mka-ui-", dir=root))
+
+
 class _Holder:
     """Per-browser-session state: its chat session, its settings and its download folder."""
 
@@ -56,7 +67,7 @@ class _Holder:
         self.session = session
         self.overrides = overrides
         self.data_version = data_version
-        self.export_dir = Path(tempfile.mkdtemp(prefix="mka-ui-"))  # gradio serves files from the temp dir
+        self.export_dir = private_export_dir()
 
     def __deepcopy__(self, memo: dict) -> "_Holder":  # gradio may copy state; a session must not be cloned
         return self

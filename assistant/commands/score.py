@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .common import echo_json, json_option, user_errors, workspace_option
+from .common import echo_json, json_option, parse_as_of, user_errors, workspace_option
 
 __all__ = ["COMMANDS", "score_cmd"]
 
@@ -35,8 +35,6 @@ def score_cmd(ws, engine: str, master: str | None, orders_path: Path | None, as_
     """Score every customer with the trained predictor: customer_id, p_buy_<h>d, expected_orders_<h>d and
     expected_spend_<h>d for each trained horizon, as of a date, to Parquet in --out; and, when those models
     are trained, clv, p_alive, churn_risk_30d (value model) and top_picks (recommender)."""
-    import pandas as pd
-
     from models.data.errors import WorkspaceError
     from models.predictor.batch import write_scores
 
@@ -47,11 +45,8 @@ def score_cmd(ws, engine: str, master: str | None, orders_path: Path | None, as_
                              f"(or `mka demo`) first")
     if orders_path is None and not ws.has_table("orders"):
         raise WorkspaceError(f"workspace {ws.path} has no orders; pass --orders PATH or run `mka ingest`")
-    if as_of is not None:
-        try:
-            pd.Timestamp(as_of)
-        except ValueError:
-            raise click.BadParameter(f"{as_of!r} is not a date", param_hint="--as-of") from None
+    if orders_path is None:  # the range is the workspace's orders; an --orders file is checked by its scorer
+        as_of = parse_as_of(ws, as_of)
     orders = orders_path if orders_path is not None else ws.read_table("orders")
     products = ws.read_table("products") if ws.has_table("products") else None
     value, picks, extras = _extras(ws, no_value, n_picks)

@@ -54,6 +54,10 @@ def _table(headers: list[str], rows: list[list[Any]]) -> str:
     return "\n".join(out)
 
 
+def _stale(note: Any) -> str:
+    return f"⚠️ **{note}**\n\n" if note else ""
+
+
 def _model_line(card: dict) -> str:
     return (f"_Model: {card.get('target', 'purchase probability')}, as of {card.get('as_of', '?')}. "
             f"{backtest_line(card)}_")
@@ -66,6 +70,7 @@ def _predictions(r: dict) -> str:
             f"**{r.get('expected_buyers_total')}** of {r.get('n_scored')} scored customers to buy.")
     if r.get("min_probability") is not None:
         head += f" {r.get('n_matching')} have p_buy ≥ {_pct(r['min_probability'])}."
+    head = _stale((r.get("model_card") or {}).get("stale_note")) + head
     rows = [[c["customer_id"], _pct(c.get("p_buy"), 1), _money(c.get("expected_spend")), str(c.get("last_purchase") or "")[:10],
              c.get("segment") or "", "; ".join((c.get("reasons") or [])[:2])] for c in r.get("customers", [])]
     parts = [head, _table(["customer", "p_buy", "expected spend", "last purchase", "segment", "why"], rows)
@@ -85,6 +90,8 @@ def _customer(r: dict) -> str:
              f"first purchase {str(st.get('first_purchase'))[:10]}, last {str(st.get('last_purchase'))[:10]}"]
     if r.get("reasons"):
         lines.append("- Why: " + "; ".join(r["reasons"]))
+    if r.get("stale_note"):
+        lines.append(f"- ⚠️ **{r['stale_note']}**")
     if r.get("recent_orders"):
         lines.append("\nRecent orders:\n\n" + _table(["order", "date", "amount", "items"], [
             [o["order_id"], str(o["date"])[:16].replace("T", " "), _money(o["amount"]), o["items"]] for o in r["recent_orders"]]))

@@ -196,8 +196,8 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
     tx = _Text(q)
     spec: dict[str, Any] = {}
     _unheld(tx, out)
+    _customer_conditions(tx, spec, out)  # "no purchase in the past 30 days" is a threshold, not a window
     _periods(tx, vocab, spec, out)
-    _customer_conditions(tx, spec, out)
     _distribution(tx, spec, out)
     _rank(tx, spec, out)
     filters: dict[str, list[str]] = {}
@@ -509,6 +509,13 @@ def _values(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse, filters: dict[
     """Stored values named in the question become filters (the dimension word next to them is consumed too)."""
     _match_values(tx, vocab, filters, min_words=1)
     _attribute_numbers(tx, vocab, spec, out, filters)
+    if "weekday" in vocab.dimensions:  # "on saturdays", "weekends"
+        for m in tx.finditer(r"\b(mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|saturdays?|sundays?|weekends?)\b"):
+            w = m.group(0).rstrip("s")
+            names = ["Saturday", "Sunday"] if w == "weekend" else [w.title()]
+            filters.setdefault("weekday", [])
+            filters["weekday"] += [n for n in names if n not in filters["weekday"]]
+            tx.take(m.span())
     flist = []
     kids = spec.pop("_kids", None)
     if kids and "kids_count" in vocab.dimensions:
@@ -776,7 +783,7 @@ def _finish(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse) -> None:
     if by and ("top" in spec or "superlative" in out.signals) and not spec.get("sort") and "compare" not in spec:
         spec["sort"] = spec["metrics"][0]  # a ranking: by the metric, not in time order
     multi = [f for f in spec.get("filters") or [] if len(f.get("values") or []) > 1 and f.get("op") in ("in", "equals")
-             and f["dimension"] not in ("age", "income")]
+             and f["dimension"] not in ("age", "income", "weekday")]
     if multi and not spec.get("by") and "concentration" not in spec and "distribution" not in spec:
         spec["by"] = [multi[0]["dimension"]]  # "national and private brands": one row each
         by = spec["by"]

@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from models.data.artifacts import load_torch, read_artifact
 from models.predictor.estimator import PurchasePredictor
 
 __all__ = ["ENGINES", "score_part", "score_batch", "write_scores", "output_columns", "checkpoint_bytes",
@@ -61,11 +62,10 @@ def predictor_from_bytes(data: bytes) -> PurchasePredictor:
     key = hashlib.sha256(data).hexdigest()
     with _WORKER_LOCK:
         if key not in _WORKER_MODELS:
-            import torch
-
-            ck = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+            model = read_artifact("predictor.pt", lambda _: PurchasePredictor.from_checkpoint(
+                load_torch(io.BytesIO(data))), what="trained predictor")
             _WORKER_MODELS.clear()
-            _WORKER_MODELS[key] = PurchasePredictor.from_checkpoint(ck)
+            _WORKER_MODELS[key] = model
         return _WORKER_MODELS[key]
 
 

@@ -14,6 +14,8 @@ import time
 import numpy as np
 import pandas as pd
 
+from models.data.artifacts import read_artifact
+
 from .evaluate import backtest
 from .recommender import Recommender
 
@@ -68,9 +70,11 @@ def fit_workspace(ws, progress: bool = True, *, quick: bool = False) -> dict:
 
     say = (lambda m: print(m, flush=True)) if progress else (lambda m: None)
     t0 = time.perf_counter()
-    if "product_id" not in set(ws.table_info("orders")["columns"]):
-        # a plain customer/date/amount file: every other model still trains; say which part needs more columns
-        reason = "skipped: the orders table has no product_id column, and product recommendations need one"
+    if ("product_id" not in set(ws.table_info("orders")["columns"])
+            or ws.read_table("orders", columns=["product_id"])["product_id"].isna().all()):
+        # a plain customer/date/amount file (ingest adds an empty product_id): every other model still trains;
+        # say which part needs more columns
+        reason = "skipped: the orders table has no product_id values, and product recommendations need them"
         say(f"recommend: {reason}")
         return {"skipped": reason}
     orders = _orders(ws)
@@ -101,11 +105,12 @@ def recommend(ws, customer_ids=None, k: int = 10) -> dict:
     """{method, as_of, backtest, source, rows: customer_id, rank, product_id, product_name, score, kind}."""
     k = int(k)
     card_path, recs_path = ws.artifact_path(CARD_FILE), ws.artifact_path(RECS_FILE)
-    card = json.loads(card_path.read_text()) if card_path.exists() else None
+    card = read_artifact(card_path, lambda p: dict(json.loads(p.read_text("utf-8"))), what="recommender card") \
+        if card_path.exists() else None
     fresh = card is not None and recs_path.exists() and card.get("data_hash") == ws.data_hash() and k <= SAVED_K
     ids = None if customer_ids is None else [str(c) for c in customer_ids]
     if fresh:
-        recs = pd.read_parquet(recs_path)
+        recs = read_artifact(recs_path, pd.read_parquet, what="saved recommendations")
         recs = recs[recs["rank"] <= k]
         if ids is not None:
             known = set(recs["customer_id"].astype(str))

@@ -96,12 +96,13 @@ def fit_workspace(ws, progress: bool = True, *, as_of=None, save: bool | None = 
         "segments": [{"segment_id": p["segment_id"], "name": p["name"], "size": p["size"]} for p in profiles],
     }
     if save:
-        with atomic_path(ws.artifact_path(ASSIGN_FILE), suffix=".parquet") as tmp:
-            assignments.to_parquet(tmp, index=False)
-        atomic_write_text(ws.artifact_path(PROFILES_FILE), json.dumps(
-            {"as_of": summary["as_of"], "overall": overall, "segments": profiles}, indent=2, default=str))
-        with atomic_path(model_path, suffix=".joblib") as tmp:
-            joblib.dump(model, tmp)
-        ws.record_artifact("segments", {**summary, "files": [ASSIGN_FILE, PROFILES_FILE, MODEL_FILE]})
+        with ws.write_lock():  # one writer at a time (models/data/lock.py); each file replaced whole
+            with atomic_path(ws.artifact_path(ASSIGN_FILE), suffix=".parquet") as tmp:
+                assignments.to_parquet(tmp, index=False)
+            atomic_write_text(ws.artifact_path(PROFILES_FILE), json.dumps(
+                {"as_of": summary["as_of"], "overall": overall, "segments": profiles}, indent=2, default=str))
+            with atomic_path(model_path, suffix=".joblib") as tmp:
+                joblib.dump(model, tmp)
+            ws.record_artifact("segments", {**summary, "files": [ASSIGN_FILE, PROFILES_FILE, MODEL_FILE]})
         say(f"saved {model.k_} segments ({model.method_}, silhouette {model.silhouette_:.3f})")
     return {**summary, "saved": bool(save), "overall": overall, "profiles": profiles}
