@@ -62,10 +62,11 @@ def test_searches_ask_chroma_for_the_revision_only_after_a_write(ws, monkeypatch
 
 
 def test_a_fresh_stamp_is_not_trusted(ws, monkeypatch):
+    # as if the index had been written a moment ago: a write within the same mtime tick could hide behind it.
+    # Set before the first search: the fixture's copy keeps the files' old mtimes, which would settle at once
+    monkeypatch.setattr(review_index, "_STAMP_SETTLE_NS", 10**18)
     reader = ReviewIndex(ws.chroma_dir)
     reader.search("strings", k=3)
-    # as if the index had been written a moment ago: a write within the same mtime tick could hide behind it
-    monkeypatch.setattr(review_index, "_STAMP_SETTLE_NS", 10**18)
     asked = _count_revision_reads(reader, monkeypatch)
     reader.search("strings", k=3)
     reader.search("strings", k=3)
