@@ -52,7 +52,10 @@ def redact(text: Any, secrets: Iterable[Any] = ()) -> str:
 
 class _RedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 — bad %-args: left for the handler to report, as logging does
+            return True
         clean = redact(message)
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)

@@ -17,7 +17,7 @@ from pydantic import SecretStr
 from models.data.workspace import DEFAULT_WORKSPACE
 from models.runtime import DEFAULT_THREADS, EMBED_DTYPES
 
-__all__ = ["Settings", "DEFAULT_MODEL", "LIBRARY_FLAGS", "LIBRARY_DEFAULTS", "configure_process"]
+__all__ = ["Settings", "DEFAULT_MODEL", "LIBRARY_FLAGS", "LIBRARY_DEFAULTS", "configure_process", "private_ui_cache"]
 
 DEFAULT_MODEL = "gpt-4o-mini"
 _DTYPE_NAMES = {"fp32": "float32", "bf16": "bfloat16"}
@@ -130,6 +130,17 @@ class Settings:
 
     def with_(self, **changes: Any) -> "Settings":
         return replace(self, **changes)
+
+
+def private_ui_cache() -> str:
+    """Point Gradio's file cache (GRADIO_TEMP_DIR) at a new 0700 folder unless the user chose one: by default it
+    is a folder in /tmp shared by every user, where downloads (customer lists) would sit world-readable.
+    Called by `mka chat` before the app is built."""
+    import tempfile
+
+    if not os.environ.get("GRADIO_TEMP_DIR"):
+        os.environ["GRADIO_TEMP_DIR"] = tempfile.mkdtemp(prefix="mka-gradio-")
+    return os.environ["GRADIO_TEMP_DIR"]
 
 
 def configure_process(settings: Settings) -> None:

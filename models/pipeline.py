@@ -11,6 +11,7 @@ demo's ingest (``FIT_STEPS``) is what the Data tab re-runs when the data changes
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
@@ -38,7 +39,12 @@ class Step:
         unknown = sorted(set(options) - OPTIONS)
         if unknown:
             raise TypeError(f"unknown pipeline option(s) {', '.join(unknown)}; known: {', '.join(sorted(OPTIONS))}")
-        return self.fn(ws, progress=progress, **{k: v for k, v in options.items() if k in self.options})
+        # the workspace write lock (models/data/lock.py) from the first read to the last artifact recorded: the
+        # data cannot change under a fit, and a second writer (ingest, train, the Data tab) waits, then fails
+        # with "another mka process is writing"; readers never wait
+        lock = getattr(ws, "write_lock", None)
+        with lock() if callable(lock) else contextlib.nullcontext():
+            return self.fn(ws, progress=progress, **{k: v for k, v in options.items() if k in self.options})
 
 
 STEPS: tuple[Step, ...] = (

@@ -103,7 +103,8 @@ def fake_read_api(ws: Workspace) -> ReadAPI:
         def __init__(self, path):
             self.path = path
 
-        def search(self, query, product=None, min_rating=None, max_rating=None, since=None, until=None, k=10):
+        def search(self, query, product=None, min_rating=None, max_rating=None, since=None, until=None, k=10,
+                   intent=None):
             df = _match(reviews, product)
             if min_rating is not None:
                 df = df[df["rating"] >= min_rating]
@@ -120,7 +121,7 @@ def fake_read_api(ws: Workspace) -> ReadAPI:
                      "category": r.category, "rating": r.rating, "timestamp": r.timestamp.date().isoformat(),
                      "text": r.text, "score": float(r.score), "synthetic": True} for r in df.head(k).itertuples()]
 
-    def summarize_reviews(_ws, product=None, query=None):
+    def summarize_reviews(_ws, product=None, query=None, intent=None):
         df = _match(reviews, product)
         if df.empty:
             raise ValueError(f"no reviews match {product!r}")

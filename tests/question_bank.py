@@ -600,11 +600,14 @@ def parse_numbers(text: str) -> list[Shown]:
 
 def _matches(truth: float, shown: Shown) -> bool:
     t, x = abs(truth), abs(shown.value)
+    if t == round(t) and shown.half_unit == 0.5:
+        return x == t  # a count shown as a whole number is exact: it matches only itself
     if t > 0 and shown.half_unit > 0.01 * t:
         return False  # shown too coarsely to count as this number
     return abs(x - t) <= shown.half_unit * 1.001 + 1e-9 + 5e-5 * t
 
 
+_FULL_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 _EXCLUDING = re.compile(r"exclud|leav|left out|without|not includ|except|non-merchandise", re.IGNORECASE)
 
 
@@ -612,6 +615,8 @@ def _position(text_l: str, aliases: tuple[str, ...], skip_excluded: bool = False
     """Where the first of ``aliases`` is named; with ``skip_excluded``, a mention inside a note that the item
     was left out ("excluding fuel, Coupon/Misc Items") does not count."""
     best = None
+    # a full date ("2017-01-01" in "2017-01-01 to 2017-12-31") names no month: blank it, keeping positions
+    text_l = _FULL_DATE.sub(lambda m: " " * len(m.group()), text_l)
     for a in aliases:
         for m in re.finditer(r"(?<![\w])" + re.escape(a.lower()) + r"(?![\w])", text_l):
             if skip_excluded and _EXCLUDING.search(text_l[max(0, m.start() - 80):m.start()]):

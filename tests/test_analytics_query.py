@@ -318,6 +318,15 @@ def test_repeat_share_new_and_returning_customers(cj_ws, lines):
     want = (per >= 2).groupby(level=0).mean()
     got = {r["month"]: r["repeat_customer_share"] for r in res["rows"]}
     assert got.keys() == set(want.index) and all(got[m] == pytest.approx(v, abs=1e-4) for m, v in want.items())
+    res = run_query(cj_ws, {"metrics": ["repeat_customer_share", "repeat_customers"], "period": "2017-Q3"})
+    q3 = lines[lines.timestamp.dt.to_period("Q").astype(str) == "2017Q3"].groupby("customer_id")["order_id"].nunique()
+    assert res["rows"][0]["repeat_customers"] == int((q3 >= 2).sum())
+    assert res["rows"][0]["repeat_customer_share"] == pytest.approx((q3 >= 2).mean(), abs=1e-4)
+    res = run_query(cj_ws, {"metrics": ["revenue"], "by": ["month", "category"], "top": 2, "top_per": "month",
+                            "include_non_merchandise": True})
+    per = lines.groupby([month, "category"])["amount"].sum().reset_index()
+    want = per.sort_values(["timestamp", "amount"], ascending=[True, False]).groupby("timestamp").head(2)
+    assert [(r["month"], r["category"]) for r in res["rows"]] == list(zip(want.timestamp, want.category))
     first = lines.groupby("customer_id")["timestamp"].min().dt.to_period("Q").astype(str).str.replace("Q", "-Q")
     quarter = lines.timestamp.dt.to_period("Q").astype(str).str.replace("Q", "-Q")
     res = run_query(cj_ws, {"metrics": ["new_customers", "returning_customers"], "by": ["quarter"]})
@@ -416,3 +425,29 @@ def test_query_tool_takes_the_new_fields(fake_ctx):
     assert out["kind"] == "query" and out["n_rows"] == 1 and "revenue % of total" in out["columns"]
     out = json.loads(tool.invoke({"metrics": ["revenue"], "concentration": {"top_pct": 50}}))
     assert out["rows"][0]["top_pct"] == 50.0
+
+
+def test_non_merchandise_user_override_at_ingest(tmp_path, cj_small):
+    from assistant.cli import cli
+
+    ws = Workspace(tmp_path / "ws")
+    ws.ingest({"orders": cj_small["orders"], "products": cj_small["products"]})
+    runner = CliRunner()
+    r = runner.invoke(cli, ["ingest", "-w", str(ws.path), "--non-merch", "beef", "--merch", "Fuel", "--json"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output)["non_merchandise"]
+    assert out["non_merchandise"] == ["Beef"] and out["merchandise"] == ["Fuel"] and "Beef" in out["excluded"]
+    assert ws.settings()["non_merchandise"] == ["Beef"]
+    res = run_query(ws, {"metrics": ["revenue"], "by": ["category"]})
+    df = ws.read_table("orders").merge(ws.read_table("products"), on="product_id", how="left")
+    df = df.assign(category=df.category.fillna("Unknown"), department=df.department.fillna("Unknown"))
+    bad = [n for n in set(df.category) | set(df.department) if is_non_merchandise(n, ["Beef"], ["Fuel"])]
+    want = df[~df.category.isin(bad) & ~df.department.isin(bad)].groupby("category")["amount"].sum()
+    got = {r["category"]: r["revenue"] for r in res["rows"]}
+    assert "Beef" not in got and "Fuel" in got and set(got) == set(want.index)
+    assert all(got[k] == pytest.approx(v, abs=0.01) for k, v in want.items())
+    assert any("override" in n and "Beef" in n for n in res["notes"])
+    r = runner.invoke(cli, ["ingest", "-w", str(ws.path), "--non-merch", "Narnia"])
+    assert r.exit_code == 2 and "no category or department called 'Narnia'" in r.output
+    r = runner.invoke(cli, ["ingest", "-w", str(ws.path), "--non-merch", "none", "--merch", "none"])
+    assert r.exit_code == 0 and "non_merchandise" not in ws.settings()

@@ -210,12 +210,14 @@ VIEW_QUESTIONS = [
     ("revenue", "revenue by month"),
     ("at_risk", "which high-value customers are at risk of churning?"),
     ("forecast", "forecast revenue for the next 8 weeks"),
+    ("query", "revenue by department last quarter vs the quarter before"),
+    ("recommend", "what will customer {customer} buy next?"),
 ]
 LAYOUT_JS = (Path(__file__).parent / "browser_js" / "layout_check.js").read_text()
 
 
 @pytest.mark.parametrize("width", [1440, 1024])
-def test_tables_fit_the_chat_and_the_evidence_pane(browser, app_url, width):
+def test_tables_fit_the_chat_and_the_evidence_pane(browser, app_url, demo_workspace, width):
     """Reads the rendered DOM: no table cell (chat, evidence table, model card) narrower than its longest word,
     no header or cell text cut, no evidence table wider than its pane (a horizontal scroll hides columns)."""
     context = browser.new_context(viewport={"width": width, "height": 1000})
@@ -225,8 +227,9 @@ def test_tables_fit_the_chat_and_the_evidence_pane(browser, app_url, width):
         page.goto(app_url, wait_until="load")
         page.locator("#backend-indicator").get_by_text("Offline mode").wait_for()
         problems = {}
+        customer = str(demo_workspace.read_table("orders", columns=["customer_id"])["customer_id"].iloc[0])
         for n, (view, question) in enumerate(VIEW_QUESTIONS, start=1):
-            _ask(page, question)
+            _ask(page, question.format(customer=customer))
             _wait_answer(page, n)
             page.locator("#evidence-md, #evidence-table-1, #evidence-card").first.wait_for()
             page.wait_for_timeout(500)  # the Dataframe lays out its columns after the value arrives

@@ -61,3 +61,16 @@ def test_user_errors_exit_2(ws_path, tmp_path):
     missing = _run("reviews", "search", "x", "-w", str(tmp_path / "none"))
     assert missing.exit_code == 2 and "mka index" in missing.output
     assert _run("reviews", "search", "x", "-w", str(ws_path), "--min-rating", "9").exit_code == 2
+
+
+def test_search_abstains_and_summary_focus(ws_path):
+    out = json.loads(_run("reviews", "search", "lawn mower", "-w", str(ws_path), "--json").output)
+    assert out["no_match"] is True and out["reviews"] == [] and out["nearest_topics"]
+    text = _run("reviews", "search", "lawn mower", "-w", str(ws_path)).output
+    assert "No review mentions “lawn mower”" in text and out["nearest_topics"][0]["topic"] in text
+    neg = json.loads(_run("reviews", "search", "cheap cable", "-w", str(ws_path), "--json").output)
+    assert neg["intent"] == "negative" and neg["no_match"] is False
+    s = json.loads(_run("reviews", "summary", "-w", str(ws_path), "--focus", "complaints", "--json").output)
+    assert s["intent"] == "negative" and s["n_reviews"] > 0 and all(t["share"] > 0 for t in s["themes"])
+    table = _run("reviews", "summary", "-w", str(ws_path), "--focus", "complaints").output
+    assert "Complaints:" in table and s["themes"][0]["quotes"][0]["review_id"] in table

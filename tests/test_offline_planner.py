@@ -156,7 +156,9 @@ def test_specs_come_from_the_tool_schemas(all_tools, specs):
 
     assert tuple(specs) == TOOL_NAMES
     assert specs["predict_buyers"].defaults == {"horizon_days": 7, "top_k": 10, "segment": None, "min_probability": None}
-    assert specs["write_campaign"].required == {"segment"} and specs["write_campaign"].defaults["channel"] == "email"
+    # segment is optional since write_campaign can target the at-risk list (audience="at_risk") instead
+    assert specs["write_campaign"].required == set() and specs["write_campaign"].defaults["channel"] == "email"
+    assert specs["write_campaign"].defaults["segment"] is None and specs["write_campaign"].defaults["audience"] is None
     assert specs["list_segments"].defaults == {} and specs["explain_customer"].required == {"customer_id"}
     pb = specs["predict_buyers"]
     assert pb.accepts("horizon_days", 14) and not pb.accepts("horizon_days", "14") and not pb.accepts("horizon_days", True)

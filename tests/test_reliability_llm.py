@@ -153,6 +153,9 @@ def test_log_records_pass_through_the_redaction(caplog):
             log.exception("boom")
     assert "opaque-key-without-prefix" not in caplog.text and KEY not in caplog.text
     assert "endpoint said" in caplog.text
+    # a malformed call must not raise at the call site (logging reports it in the handler, as before)
+    record = logging.getLogRecordFactory()("mka.test", logging.WARNING, __file__, 1, "bad %s %s", ("one",), None)
+    assert record.msg == "bad %s %s"
 
 
 def test_llm_endpoint_error_is_redacted_even_when_built_by_hand():

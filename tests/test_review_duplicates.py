@@ -63,3 +63,32 @@ def test_amazon_file_with_repeated_reviews_ingests(tmp_path):
     path.write_text("\n".join(json.dumps(r) for r in (row, other, row)) + "\n")
     res = ingest_files(Workspace(tmp_path / "ws"), reviews=path, progress=False)
     assert res["duplicates_dropped"] == {"reviews": 1} and res["rows"]["reviews"] == 2
+
+
+def test_amazon_2018_format_ingests(tmp_path):
+    """The 2018 release's extra fields (style, vote as "1,204", image, verified), a review repeated across style
+    variants, one with only a summary and one with neither text nor summary all load."""
+    import gzip
+
+    rows = [
+        {"overall": 5.0, "verified": True, "reviewTime": "09 13, 2009", "reviewerID": "A1", "asin": "B001",
+         "style": {"Size:": " Small"}, "reviewerName": "Ann", "reviewText": "Great strings, bright tone.",
+         "summary": "Great", "unixReviewTime": 1252800000, "vote": "1,204"},
+        {"overall": 5.0, "verified": True, "reviewTime": "09 13, 2009", "reviewerID": "A1", "asin": "B001",
+         "style": {"Size:": " Large"}, "reviewerName": "Ann", "reviewText": "Great strings, bright tone.",
+         "summary": "Great", "unixReviewTime": 1252800000},
+        {"overall": 2.0, "verified": False, "reviewTime": "01 02, 2010", "reviewerID": "A2", "asin": "B001",
+         "summary": "Broke fast", "unixReviewTime": 1262390400, "image": ["https://example.invalid/y.jpg"]},
+        {"overall": 4.0, "verified": True, "reviewTime": "01 05, 2010", "reviewerID": "A3", "asin": "B002",
+         "reviewText": "Solid stand.", "summary": "Good", "unixReviewTime": 1262649600},
+        {"overall": 3.0, "verified": True, "reviewTime": "01 06, 2010", "reviewerID": "A4", "asin": "B002",
+         "unixReviewTime": 1262736000},
+    ]
+    path = tmp_path / "Musical_Instruments.json.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as fh:
+        fh.writelines(json.dumps(r) + "\n" for r in rows)
+    ws = Workspace(tmp_path / "ws")
+    res = ingest_files(ws, reviews=path, progress=False)
+    assert res["duplicates_dropped"] == {"reviews": 1}
+    got = ws.read_table("reviews").set_index("customer_id")
+    assert len(got) == 4 and got.loc["A2", "text"] == "Broke fast" and got.loc["A1", "rating"] == 5

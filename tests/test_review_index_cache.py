@@ -4,6 +4,7 @@ query embedding. Each must give exactly what the plain path gives, and follow wr
 
 from __future__ import annotations
 
+import inspect
 import shutil
 
 import numpy as np
@@ -31,12 +32,27 @@ def _add_banjo_review(ws) -> None:
                                               ws.read_table("products"), progress=False)
 
 
+def _count_revision_reads(reader, monkeypatch) -> list:
+    """Every read of the stored revision, by either path: Chroma's (a writable handle) or the read-only peek at
+    its SQLite file (a reader, since issue 17's read-only search). The list grows by one per read."""
+    asked: list = []
+    revision = reader._revision
+    monkeypatch.setattr(reader, "_revision", lambda coll: asked.append(1) or revision(coll))
+    peek = review_index.peek_revision
+
+    def counted_peek(*args, **kwargs):
+        if any(f.function == "_load_corpus" for f in inspect.stack()[1:3]):
+            asked.append(1)
+        return peek(*args, **kwargs)
+
+    monkeypatch.setattr(review_index, "peek_revision", counted_peek)
+    return asked
+
+
 def test_searches_ask_chroma_for_the_revision_only_after_a_write(ws, monkeypatch):
     monkeypatch.setattr(review_index, "_STAMP_SETTLE_NS", 0)  # trust a stamp at once instead of after 2 s
     reader = ReviewIndex(ws.chroma_dir)
-    asked = []
-    revision = reader._revision
-    monkeypatch.setattr(reader, "_revision", lambda coll: asked.append(1) or revision(coll))
+    asked = _count_revision_reads(reader, monkeypatch)
     for _ in range(3):
         reader.search("strings", k=3)
     assert len(asked) == 1
@@ -46,13 +62,12 @@ def test_searches_ask_chroma_for_the_revision_only_after_a_write(ws, monkeypatch
 
 
 def test_a_fresh_stamp_is_not_trusted(ws, monkeypatch):
+    # as if the index had been written a moment ago: a write within the same mtime tick could hide behind it.
+    # Set before the first search: the fixture's copy keeps the files' old mtimes, which would settle at once
+    monkeypatch.setattr(review_index, "_STAMP_SETTLE_NS", 10**18)
     reader = ReviewIndex(ws.chroma_dir)
     reader.search("strings", k=3)
-    # as if the index had been written a moment ago: a write within the same mtime tick could hide behind it
-    monkeypatch.setattr(review_index, "_STAMP_SETTLE_NS", 10**18)
-    asked = []
-    revision = reader._revision
-    monkeypatch.setattr(reader, "_revision", lambda coll: asked.append(1) or revision(coll))
+    asked = _count_revision_reads(reader, monkeypatch)
     reader.search("strings", k=3)
     reader.search("strings", k=3)
     assert len(asked) == 2

@@ -69,3 +69,47 @@ def test_theme_count_grows_with_size():
     sizes = [0, 3, 10, 50, 200, 5000]
     ks = [choose_n_themes(n) for n in sizes]
     assert ks[0] == 0 and ks[1] == 1 and ks == sorted(ks) and ks[-1] == 8
+
+
+def test_themes_are_ranked_with_share_and_trend(amazon_review_ws, reviews):
+    s = summarize_reviews(amazon_review_ws)
+    counts = [t["count"] for t in s["themes"]]
+    assert counts == sorted(counts, reverse=True)
+    assert sum(t["share"] for t in s["themes"]) == pytest.approx(1.0, abs=1e-3)
+    for t in s["themes"]:
+        assert t["share"] == pytest.approx(t["count"] / s["n_reviews"], abs=1e-4) and t["review_ids"]
+        assert sum(p["n"] for p in t["trend"]) == reviews.loc[t["review_ids"], "timestamp"].notna().sum()
+
+
+def test_complaint_summary_keeps_only_complaints(amazon_review_ws, reviews):
+    """150 real reviews hold too few 1-2 star ones to learn polarity from: the stars alone choose, and it says so."""
+    s = summarize_reviews(amazon_review_ws, intent="negative")
+    low = reviews.index[reviews["rating"] <= 2]
+    assert sorted(s["review_ids"]) == sorted(low) and s["intent"] == "negative" and "stars only" in s["selection"]
+    _check_evidence(s, reviews)
+    praise = summarize_reviews(amazon_review_ws, intent="positive")
+    assert set(praise["review_ids"]) == set(reviews.index[reviews["rating"] >= 4])
+
+
+def test_summary_tool_focus(fake_ctx):
+    from tools._common import ToolArgError
+    from tools.reviews import summarize_reviews_impl
+
+    seen = {}
+    real = fake_ctx.api.summarize_reviews
+
+    def spy(ws, product=None, query=None, intent=None):
+        seen.update(query=query, intent=intent)
+        return real(ws, product=product, query=query)
+
+    import dataclasses
+
+    fake_ctx.api = dataclasses.replace(fake_ctx.api, summarize_reviews=spy)
+    summarize_reviews_impl(fake_ctx, focus="complaints")
+    assert seen == {"query": None, "intent": "negative"}
+    summarize_reviews_impl(fake_ctx, query="complaints")  # names no topic: all complaints
+    assert seen == {"query": None, "intent": "negative"}
+    summarize_reviews_impl(fake_ctx, query="price", focus="praise")
+    assert seen == {"query": "price", "intent": "positive"}
+    with pytest.raises(ToolArgError):
+        summarize_reviews_impl(fake_ctx, focus="sideways")

@@ -97,19 +97,28 @@ def test_names_are_unique_and_deterministic(seg_ws):
 def test_clashing_names_get_qualified_until_unique(seg_ws):
     ws, result = seg_ws
     p = result["profiles"][0]
-    twins = [dict(p, segment_id=1), dict(p, segment_id=2), dict(p, segment_id=3, avg_basket=p["avg_basket"] * 3)]
+    twins = [dict(p, segment_id=1), dict(p, segment_id=2, size=p["size"] + 7),
+             dict(p, segment_id=3, avg_basket=p["avg_basket"] * 3)]
     named = name_segments(twins, result["overall"])
     names = [q["name"] for q in named]
     assert len(set(names)) == 3
-    assert "big baskets" in names[2] and "#1" in names[0] and "#2" in names[1]
+    # told apart by what differs in the data (size here), never by a counter
+    assert "big baskets" in names[2] and f"{p['size']:,} customers" in names[0]
+    assert f"{p['size'] + 7:,} customers" in names[1] and not any("#" in n for n in names)
 
 
 def test_name_rules_follow_the_profile(seg_ws):
     ws, result = seg_ws
     o = result["overall"]
-    p = dict(result["profiles"][0], recency_days_median=120.0, spend_mean=o["spend_mean"] * 2,
+    base = {k: v for k, v in result["profiles"][0].items() if not k.startswith("share_") or k in (
+        "share_customers", "share_revenue")}  # without lifecycle shares: the recency rules
+    p = dict(base, recency_days_median=120.0, spend_mean=o["spend_mean"] * 2,
              orders_per_week_median=0.1, orders_median=5, coupon_rate=0.0)
     assert name_segments([p], o)[0]["name"] == "Lapsed high-spend occasional shoppers"
+    # with lifecycle shares (P(alive) and overdue rules per customer) those decide the status word
+    assert name_segments([dict(p, share_lapsed=0.1, share_at_risk=0.2)], o)[0]["name"].startswith("Active ")
+    assert name_segments([dict(p, share_lapsed=0.2, share_at_risk=0.4)], o)[0]["name"].startswith("At-risk ")
+    assert name_segments([dict(p, share_lapsed=0.6, share_at_risk=0.1)], o)[0]["name"].startswith("Lapsed ")
     p.update(recency_days_median=1.0, tenure_days_median=20.0, spend_mean=o["spend_mean"] * 0.2, orders_median=1)
     assert name_segments([p], o)[0]["name"] == "New low-spend one-off buyers"
 

@@ -18,7 +18,7 @@ __all__ = ["build_tools", "ToolContext", "TOOL_NAMES"]
 
 TOOL_NAMES = ("predict_buyers", "explain_customer", "list_segments", "segment_audience", "search_reviews",
               "summarize_reviews", "write_campaign", "data_overview", "query_data", "forecast", "recommend_products",
-              "customer_value", "at_risk_customers")
+              "product_audience", "customer_value", "at_risk_customers")
 
 
 def build_tools(ctx: ToolContext) -> list[BaseTool]:

@@ -72,7 +72,9 @@ def safe_tool(fn: Callable[..., Mapping[str, Any]]) -> Callable[..., str]:
         except ImportError as exc:
             result = ErrorResult(error=f"this capability is not available in this installation ({exc})")
         except Exception as exc:  # a tool error is reported to the model, never raised into the agent loop
-            log.warning("tool %s failed: %s", fn.__name__, exc, exc_info=True)
+            # one line (no traceback on the terminal of `mka ask`); the traceback is there for debug logging
+            log.warning("tool %s failed: %s: %s", fn.__name__, type(exc).__name__, exc)
+            log.debug("tool %s traceback", fn.__name__, exc_info=True)
             result = ErrorResult(error=f"{type(exc).__name__}: {exc}")
         return json.dumps(jsonable(result), ensure_ascii=False)
 

@@ -90,19 +90,35 @@ def _llm_variants(ctx: ToolContext, fields: dict) -> tuple[list[dict], list[str]
     return variants, [str(x) for x in data.get("facts_used", [])]
 
 
-def write_campaign_impl(ctx: ToolContext, segment: str, channel: str = "email", tone: Optional[str] = None,
-                        offer: Optional[str] = None) -> CampaignResult:
-    if segment is None or str(segment).strip() == "":
-        raise ToolArgError("segment is required; call list_segments to see the names")
+AUDIENCES = ("segment", "at_risk")
+
+
+def write_campaign_impl(ctx: ToolContext, segment: Optional[str] = None, channel: str = "email",
+                        tone: Optional[str] = None, offer: Optional[str] = None,
+                        audience: Optional[str] = None, min_value_quantile: Optional[float] = None) -> CampaignResult:
+    aud = str(audience or "segment").strip().lower().replace("-", "_").replace(" ", "_")
+    if aud not in AUDIENCES:
+        raise ToolArgError(f"audience={audience!r}: use 'segment' (a segment's customers) or 'at_risk' (the "
+                           f"high-value customers at risk of churning)")
+    if aud == "segment" and (segment is None or str(segment).strip() == ""):
+        raise ToolArgError("segment is required; call list_segments to see the names (or audience='at_risk' for "
+                           "the high-value customers at risk of churning)")
     ch = str(channel or "email").strip().lower()
     ch = CHANNEL_ALIASES.get(ch, ch)
     if ch not in CHANNELS:
         raise ToolArgError(f"channel={channel!r} is not supported; use one of {list(CHANNELS)}")
-    try:
-        profile = ctx.find_segment(segment)
-    except ValueError as exc:
-        raise ToolArgError(str(exc)) from exc
-    facts = segment_facts(profile)
+    recipients_csv, audience_facts = None, []
+    if aud == "at_risk":
+        from .value import at_risk_audience
+
+        profile, audience_facts, recipients_csv = at_risk_audience(
+            ctx, segment=segment or None, min_value_quantile=0.8 if min_value_quantile is None else min_value_quantile)
+    else:
+        try:
+            profile = ctx.find_segment(segment)
+        except ValueError as exc:
+            raise ToolArgError(str(exc)) from exc
+    facts = audience_facts + segment_facts(profile)
     brief = CampaignBrief(profile, offer=offer, tone=tone)
     themes, review_ids = category_themes(ctx, brief.categories)
     brief.themes = [t for t in themes if (t.get("mean_rating") or 0) >= 4][:2]
@@ -125,6 +141,7 @@ def write_campaign_impl(ctx: ToolContext, segment: str, channel: str = "email", 
         if got is not None:
             variants, used = got
             generated_by = "llm"
+    personal = _personalise(ctx, profile, ch, variants, recipients_csv)
     return {
         "kind": ResultKind.CAMPAIGN,
         "segment": str(profile["name"]),
@@ -137,7 +154,34 @@ def write_campaign_impl(ctx: ToolContext, segment: str, channel: str = "email", 
         "review_themes": [{k: t[k] for k in ("category", "label", "count", "mean_rating")} for t in themes],
         "review_ids": review_ids,
         "generated_by": generated_by,
+        "audience": aud,
+        "recipients": int(profile.get("size") or 0),
+        "recipients_csv": recipients_csv,
+        "personalisation": personal,
     }
+
+
+def _personalise(ctx: ToolContext, profile: dict, channel: str, variants: list[dict],
+                 recipients_csv: str | None = None) -> dict:
+    """Each recipient's next-basket picks as merge fields (CSV); the email body gets the merge line. Recipients:
+    the at-risk list when there is one, else the segment's members."""
+    import pandas as pd
+
+    from .recommend import campaign_merge_fields
+
+    try:
+        if recipients_csv:
+            members = tuple(pd.read_csv(recipients_csv, dtype={"customer_id": str})["customer_id"].astype(str))
+        else:
+            members = tuple(sorted(c for c, s in ctx.segment_of().items() if s == profile["name"]))
+    except Exception as exc:  # no segment assignments saved: the copy stays generic
+        return {"unavailable": f"no segment members to personalise for: {exc}"}
+    pers = campaign_merge_fields(ctx, members, f"campaign_{profile['name']}_{channel}_merge", channel)
+    if "line" in pers and channel == "email":
+        for v in variants:
+            if isinstance(v.get("body"), str) and "{{pick_1}}" not in v["body"]:
+                v["body"] = v["body"].rstrip() + "\n\n" + pers["line"]
+    return pers
 
 
 def _used_theme(fact: str, brief: CampaignBrief) -> bool:
@@ -146,18 +190,25 @@ def _used_theme(fact: str, brief: CampaignBrief) -> bool:
 
 def make_campaign_tools(ctx: ToolContext) -> list[BaseTool]:
     @safe_tool
-    def write_campaign(segment: str, channel: str = "email", tone: Optional[str] = None,
-                       offer: Optional[str] = None) -> CampaignResult:
+    def write_campaign(segment: Optional[str] = None, channel: str = "email", tone: Optional[str] = None,
+                       offer: Optional[str] = None, audience: Optional[str] = None,
+                       min_value_quantile: Optional[float] = None) -> CampaignResult:
         """Write marketing copy for one customer segment, grounded in its profile (size, spend, recency, top
         categories) and in review themes of its categories. Returns several variants and the facts used.
-        For every segment, call list_segments first and then this tool once per segment.
+        For every segment, call list_segments first and then this tool once per segment. For a win-back
+        campaign to the high-value customers at risk of churning, pass audience="at_risk" (no segment needed;
+        a segment then narrows the list to that segment); the recipients come back as a CSV.
 
         Args:
             segment: segment name or id (see list_segments).
             channel: "email" (subject, preheader, body, cta), "sms" or "push" (short text).
             tone: optional voice, e.g. friendly, urgent, playful, premium, formal.
             offer: optional offer to feature exactly as given, e.g. "10% off"; none is invented.
+            audience: "segment" (default: the segment's customers) or "at_risk" (high-value customers who are
+                overdue, ranked by value at risk, as at_risk_customers lists them).
+            min_value_quantile: with audience="at_risk": the CLV quantile a customer must reach (default 0.8,
+                the top 20% by value).
         """
-        return write_campaign_impl(ctx, segment, channel, tone, offer)
+        return write_campaign_impl(ctx, segment, channel, tone, offer, audience, min_value_quantile)
 
     return [StructuredTool.from_function(write_campaign, parse_docstring=True)]

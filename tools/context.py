@@ -20,7 +20,7 @@ from models.analytics.query import describe_layer, run_query
 from models.data.atomic import atomic_path
 from models.data.workspace import Workspace
 from models.forecast.query import forecast
-from models.recommend.workspace import recommend
+from models.recommend.workspace import product_audience, recommend
 from models.predictor.scoring import model_card, score_customers, trained_horizons
 from models.reviews.index import ReviewIndex
 from models.reviews.passages import quote_review  # one fence for review text, re-exported for the tools
@@ -51,6 +51,7 @@ class ReadAPI:
     describe_layer: Callable[..., dict] = describe_layer
     forecast: Callable[..., dict] = forecast
     recommend: Callable[..., dict] = recommend
+    product_audience: Callable[..., dict] = product_audience
     customer_values: Callable[..., tuple] = customer_values
 
 
@@ -122,9 +123,11 @@ class ToolContext:
         return self._cached("review_index", lambda: self.api.review_index(
             self.workspace.chroma_dir, **({"url": url} if url else {})))
 
-    def summarize_reviews(self, product: str | None = None, query: str | None = None) -> dict:
-        return self._cached(("summary", product, query), lambda: self.api.summarize_reviews(
-            self.workspace, product=product, query=query))
+    def summarize_reviews(self, product: str | None = None, query: str | None = None,
+                          intent: str | None = None) -> dict:
+        extra = {"intent": intent} if intent else {}
+        return self._cached(("summary", product, query, intent), lambda: self.api.summarize_reviews(
+            self.workspace, product=product, query=query, **extra))
 
     def reviewed_names(self) -> list[str]:
         """Category and product names that have reviews (what a review question can be about)."""
@@ -170,7 +173,7 @@ class ToolContext:
     def _load_vocabulary(self) -> dict:
         ws = self.workspace
         out: dict[str, Any] = {"metrics": {}, "dimensions": {}, "unavailable": {}, "values": {},
-                               "first_date": None, "last_date": None}
+                               "product_words": [], "first_date": None, "last_date": None}
         if not ws.has_table("orders"):
             return out
         out.update({k: dict(v) for k, v in self.api.describe_layer(ws).items()})
@@ -184,6 +187,9 @@ class ToolContext:
             for col in ("department", "category", "brand"):
                 if col in dims and col in prod.columns:
                     values[col] = sorted(str(v) for v in prod[col].dropna().unique())
+            if "product" in dims and "name" in prod.columns:
+                words = prod["name"].dropna().astype(str).str.lower().str.findall(r"[a-z]{3,}").explode().dropna()
+                out["product_words"] = sorted(set(words))
         if ws.has_table("customers"):
             cust = ws.read_table("customers")
             for col in cust.columns:
@@ -209,6 +215,10 @@ class ToolContext:
     def recommend(self, customer_ids: tuple[str, ...] | None, k: int) -> dict:
         return self._cached(("recommend", customer_ids, k), lambda: self.api.recommend(
             self.workspace, customer_ids=None if customer_ids is None else list(customer_ids), k=k))
+
+    def product_audience(self, query: str, horizon_days: int, top_k: int) -> dict:
+        return self._cached(("product_audience", query, horizon_days, top_k), lambda: self.api.product_audience(
+            self.workspace, query, horizon_days=horizon_days, top_k=top_k))
 
     # -- customer value ----------------------------------------------------------------------------
     def customer_values(self) -> tuple[pd.DataFrame, dict]:

@@ -122,9 +122,10 @@ def explain_customer_impl(ctx: ToolContext, customer_id: str) -> CustomerResult:
                 .sort_values("date", ascending=False))
     recent: list[RecentOrder] = [{"order_id": str(oid), "date": r["date"], "amount": round(float(r["amount"]), 2),
                                   "items": int(r["items"])} for oid, r in by_order.head(5).iterrows()]
-    as_of = None
+    as_of, stale_note = None, None
     try:
-        as_of = ctx.model_card(horizons[0]).get("as_of")
+        card = ctx.model_card(horizons[0])
+        as_of, stale_note = card.get("as_of"), card.get("stale_note")
     except Exception:
         pass
     stats: CustomerStats = {
@@ -144,6 +145,7 @@ def explain_customer_impl(ctx: ToolContext, customer_id: str) -> CustomerResult:
         "recent_orders": recent,
         "reasons": reasons,
         "stats": stats,
+        "stale_note": stale_note,
     }
 
 

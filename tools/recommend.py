@@ -9,12 +9,16 @@ from langchain_core.tools import BaseTool, StructuredTool
 
 from ._common import ToolArgError, safe_tool
 from .context import ToolContext
-from .results import RecommendResult, ResultKind
+from .results import ProductAudienceResult, RecommendResult, ResultKind
 
-__all__ = ["make_recommend_tools", "recommend_products_impl", "backtest_line", "MAX_K"]
+__all__ = ["make_recommend_tools", "recommend_products_impl", "backtest_line", "MAX_K", "product_audience_impl",
+           "campaign_merge_fields", "MERGE_FIELDS",
+           "audience_backtest_line"]
 
 MAX_K = 20
 _NAMES = {"g-topfreq": "G-TopFreq (global popularity)", "p-topfreq": "P-TopFreq (own purchase frequency)",
+          "gp-topfreq": "GP-TopFreq (own purchase frequency, then popularity)", "item-knn": "item-kNN",
+          "transformer": "Transformer over baskets + TIFU-KNN",
           "tifu-knn": "TIFU-KNN (time-decayed own + nearest customers)"}
 
 
@@ -102,4 +106,115 @@ def make_recommend_tools(ctx: ToolContext) -> list[BaseTool]:
         """
         return recommend_products_impl(ctx, customer_id, segment, k)
 
-    return [StructuredTool.from_function(recommend_products, parse_docstring=True)]
+    @safe_tool
+    def product_audience(product_or_category: Optional[str] = None, horizon_days: Optional[int] = 30,
+                         top_k: Optional[int] = 100) -> ProductAudienceResult:
+        """Who will buy a product category, a department or named products within the next days: each
+        customer's probability, the most likely first, with a backtest against "bought it before" and
+        popularity. Use it for "who will buy coffee next month", "audience for Cheese", "which customers will
+        buy diapers". Who will buy anything at all is for predict_buyers; what one customer buys next is for
+        recommend_products.
+
+        Args:
+            product_or_category: a category (e.g. "Coffee"), a department, words of a product name, or an id.
+            horizon_days: the window in days, 7 to 365 (default 30; "next month" is 30).
+            top_k: how many customers to list, 1 to 1000 (default 100); the CSV has everyone.
+        """
+        return product_audience_impl(ctx, product_or_category, horizon_days, top_k)
+
+    return [StructuredTool.from_function(recommend_products, parse_docstring=True),
+            StructuredTool.from_function(product_audience, parse_docstring=True)]
+
+
+# -- product audiences -------------------------------------------------------------------------------------
+MAX_AUDIENCE = 1000
+
+
+def audience_backtest_line(bt: dict, top_k: int) -> str:
+    """The audience model's PR-AUC and lift one window back, beside "bought it before" and popularity."""
+    m = bt.get("methods") or {}
+    if "model" not in m:
+        return f"Backtest: {bt.get('error', 'not available')}."
+
+    def f(v, d=3):
+        return "-" if v is None else f"{v:.{d}f}"
+    mod, bb, pop = m["model"], m.get("bought_before", {}), m.get("popularity", {})
+    return (f"Backtest ({bt['window_days']}-day window from {bt['cutoff']}, {bt['n_customers']} customers, "
+            f"{bt['buyers']} bought): PR-AUC {f(mod.get('pr_auc'))} vs bought-it-before {f(bb.get('pr_auc'))} "
+            f"and popularity {f(pop.get('pr_auc'))}; lift in the top 10% {f(mod.get('lift_top10pct'), 2)}× "
+            f"(bought-it-before {f(bb.get('lift_top10pct'), 2)}×), top {top_k} "
+            f"{f(mod.get(f'lift_top{top_k}'), 2)}×.")
+
+
+def product_audience_impl(ctx: ToolContext, product_or_category: Optional[str], horizon_days: Optional[int] = 30,
+                          top_k: Optional[int] = 100) -> ProductAudienceResult:
+    query = str(product_or_category or "").strip()
+    if not query:
+        raise ToolArgError("name a product, a category or a department (e.g. 'Coffee')")
+    try:
+        horizon = int(30 if horizon_days is None else horizon_days)
+        top = int(100 if top_k is None else top_k)
+    except (TypeError, ValueError) as exc:
+        raise ToolArgError("horizon_days and top_k must be whole numbers") from exc
+    if not 7 <= horizon <= 365:
+        raise ToolArgError(f"horizon_days={horizon} must be from 7 to 365")
+    if not 1 <= top <= MAX_AUDIENCE:
+        raise ToolArgError(f"top_k={top} must be from 1 to {MAX_AUDIENCE}")
+    try:
+        res = ctx.product_audience(query, horizon, top)
+    except ValueError as exc:
+        raise ToolArgError(str(exc)) from exc
+    rows: pd.DataFrame = res["rows"]
+    resolved = res["resolved"]
+    notes = [n for n in [resolved.get("note")] if n]
+    if resolved["kind"] == "product_name":
+        notes.append(f"{query!r} is not a category or department name, so this is every product whose name "
+                     f"contains it")
+    path = ctx.export_csv(rows, f"audience_{query}_{horizon}d")
+    members = [{"customer_id": str(r["customer_id"]), "probability": float(r["probability"]),
+                "bought_before": int(r["bought_before"]),
+                "days_since_last": None if pd.isna(r["days_since_last"]) else float(r["days_since_last"])}
+               for r in rows.head(top).to_dict("records")]
+    return {"kind": ResultKind.PRODUCT_AUDIENCE, "query": query, "target": res["target"],
+            "resolved_kind": resolved["kind"], "resolved_label": resolved["label"],
+            "n_products": len(resolved["product_ids"]), "horizon_days": horizon, "as_of": res["as_of"],
+            "model": res["model"], "customers": members, "n_customers": res["n_customers"],
+            "expected_buyers": round(float(rows["probability"].sum()), 1), "base_rate": round(res["base_rate"], 4),
+            "backtest": res["backtest"], "backtest_line": audience_backtest_line(res["backtest"], top),
+            "notes": notes, "export_csv": path}
+
+
+# -- personalised campaigns ------------------------------------------------------------------------------
+MERGE_FIELDS = ("pick_1", "pick_2", "pick_3", "discover_1", "discover_2")
+MERGE_LINE = {"email": "Picked for you: {{pick_1}}, {{pick_2}} and {{pick_3}}. Something new to try: {{discover_1}}.",
+              "sms": "Your {{pick_1}} is waiting.", "push": "Time for {{pick_1}}?"}
+
+
+def campaign_merge_fields(ctx: ToolContext, customer_ids: tuple[str, ...], stem: str,
+                          channel: str = "email") -> dict:
+    """Each customer's next-basket picks as merge fields for an email tool: pick_1..3 (products they buy
+    again), discover_1..2 (new to them), in a CSV with one row per customer. {merge_fields, line, export_csv,
+    n_customers, example, method, backtest_line} or {unavailable: why}."""
+    if not customer_ids:
+        return {"unavailable": "the segment has no customers"}
+    try:
+        res = ctx.recommend(tuple(customer_ids), 20)
+    except (ValueError, FileNotFoundError, KeyError) as exc:
+        return {"unavailable": f"no product picks: {exc}"}
+    rows: pd.DataFrame = res["rows"].sort_values(["customer_id", "rank"])
+    rep = rows[rows["kind"] == "repeat"].groupby("customer_id")["product_name"].apply(list)
+    exp = rows[rows["kind"] == "explore"].groupby("customer_id")["product_name"].apply(list)
+    fallback = rows.groupby("customer_id")["product_name"].apply(list)
+    out = []
+    for c in customer_ids:
+        r, e, anyp = list(rep.get(c, [])), list(exp.get(c, [])), list(fallback.get(c, []))
+        picks = (r + [p for p in anyp if p not in r])[:3]
+        disc = [p for p in e if p not in picks][:2]
+        out.append({"customer_id": c, **{f"pick_{i + 1}": (picks[i] if i < len(picks) else "") for i in range(3)},
+                    **{f"discover_{i + 1}": (disc[i] if i < len(disc) else "") for i in range(2)}})
+    df = pd.DataFrame(out, columns=["customer_id", *MERGE_FIELDS])
+    path = ctx.export_csv(df, stem)
+    return {"merge_fields": list(MERGE_FIELDS), "line": MERGE_LINE.get(channel, MERGE_LINE["email"]),
+            "export_csv": path, "n_customers": int(len(df)), "example": out[0],
+            "method": _NAMES.get(res["method"], res["method"]),
+            "backtest_line": backtest_line(res["method"], res.get("backtest") or {})}

@@ -25,7 +25,7 @@ __all__ = [
     "CustomerResult", "TopCategory", "SegmentProfile", "SegmentsResult", "AudienceMember", "AudienceResult",
     "ReviewFilters", "ReviewHit", "ReviewsResult", "ReviewQuote", "ReviewTheme", "RatingTrend",
     "ReviewSummaryResult", "CopyVariant", "CampaignTheme", "CampaignResult", "OverviewResult", "QueryResult", "ForecastPoint", "ForecastResult", "Pick",
-    "RecommendResult", "CustomerValueResult", "AtRiskCustomer", "AtRiskResult", "ErrorResult",
+    "RecommendResult", "ProductAudienceMember", "ProductAudienceResult", "CustomerValueResult", "AtRiskCustomer", "AtRiskResult", "ErrorResult",
     "ToolResult", "RESULT_SHAPES", "result_kind", "is_error", "validate_result", "result_schema", "declared_shape",
 ]
 
@@ -47,6 +47,7 @@ class ResultKind(StrEnum):
     QUERY = "query"
     FORECAST = "forecast"
     RECOMMEND = "recommend"
+    PRODUCT_AUDIENCE = "product_audience"
     CUSTOMER_VALUE = "customer_value"
     AT_RISK = "at_risk"
 
@@ -125,6 +126,8 @@ class CustomerResult(TypedDict):
     recent_orders: list[RecentOrder]
     reasons: list[str]
     stats: CustomerStats
+    stale_note: str | None  # set when the predictor is older than the data
+
 
 
 # -- segments ----------------------------------------------------------------------------------------------
@@ -235,6 +238,7 @@ class ReviewsResult(TypedDict):
     no_match: NotRequired[bool]  # True: no retrieved review mentions the query's topic; reviews is empty
     message: NotRequired[str]  # "No review mentions …" when no_match
     nearest_topics: NotRequired[list[NearTopic]]  # when no_match: topics that do occur near the query
+    intent: NotRequired[str]  # "negative" / "positive": ranked by relevance and learned polarity (complaints/praise)
 
 
 @with_config(_OPEN)
@@ -249,8 +253,10 @@ class ReviewTheme(TypedDict):
     label: str
     key_phrases: list[str]
     count: int
+    share: NotRequired[float]  # count / reviews summarized
     mean_rating: float | None
     quotes: list[ReviewQuote]
+    trend: NotRequired[list[dict]]  # per period: n, mean_rating (as RatingTrend)
     review_ids: NotRequired[list[str]]
 
 
@@ -279,6 +285,8 @@ class ReviewSummaryResult(TypedDict):
     no_match: NotRequired[bool]  # True: no review mentions the query's topic; nothing summarized
     message: NotRequired[str]
     nearest_topics: NotRequired[list[NearTopic]]
+    intent: NotRequired[str]  # "negative" / "positive": only complaints / praise summarized
+    selection: NotRequired[str]  # how those reviews were chosen
 
 
 # -- campaign ----------------------------------------------------------------------------------------------
@@ -303,7 +311,8 @@ class CampaignTheme(TypedDict):
 
 @with_config(_CLOSED)
 class CampaignResult(TypedDict):
-    """write_campaign: copy variants for one segment and the facts and reviews they rest on."""
+    """write_campaign: copy variants for one segment (or the at-risk high-value list, ``audience="at_risk"``,
+    with its recipients in ``recipients_csv``) and the facts and reviews they rest on."""
 
     kind: Literal[ResultKind.CAMPAIGN]
     segment: str
@@ -316,6 +325,10 @@ class CampaignResult(TypedDict):
     review_themes: list[CampaignTheme]
     review_ids: list[str]
     generated_by: Literal["offline templates", "llm"]
+    audience: Literal["segment", "at_risk"]
+    recipients: int
+    recipients_csv: str | None
+    personalisation: NotRequired[dict[str, Any]]
 
 
 # -- data overview -----------------------------------------------------------------------------------------
@@ -433,6 +446,42 @@ class RecommendResult(TypedDict):
     export_csv: str
 
 
+@with_config(_CLOSED)
+class ProductAudienceMember(TypedDict):
+    """One customer's probability of buying the target within the window, and their history of it."""
+
+    customer_id: str
+    probability: float
+    bought_before: int
+    days_since_last: float | None
+
+
+@with_config(_CLOSED)
+class ProductAudienceResult(TypedDict):
+    """product_audience: who will buy a category / department / named products within ``horizon_days``
+    (models.recommend.workspace.product_audience): the top customers, what the query resolved to, and the
+    backtest one window back (PR-AUC, lift) against "bought it before" and popularity; everyone in
+    ``export_csv``."""
+
+    kind: Literal[ResultKind.PRODUCT_AUDIENCE]
+    query: str
+    target: str
+    resolved_kind: str
+    resolved_label: str
+    n_products: int
+    horizon_days: int
+    as_of: str
+    model: str
+    customers: list[ProductAudienceMember]
+    n_customers: int
+    expected_buyers: float
+    base_rate: float
+    backtest: dict[str, Any]
+    backtest_line: str
+    notes: list[str]
+    export_csv: str
+
+
 # -- customer value and churn ------------------------------------------------------------------------------
 @with_config(_CLOSED)
 class CustomerValueResult(TypedDict):
@@ -514,7 +563,7 @@ class ErrorResult(TypedDict):
 
 ToolResult = Union[PredictionsResult, CustomerResult, SegmentsResult, AudienceResult, ReviewsResult,
                    ReviewSummaryResult, CampaignResult, OverviewResult, QueryResult, ForecastResult, RecommendResult,
-                   CustomerValueResult, AtRiskResult, ErrorResult]
+                   ProductAudienceResult, CustomerValueResult, AtRiskResult, ErrorResult]
 
 RESULT_SHAPES: dict[ResultKind, type] = {
     ResultKind.PREDICTIONS: PredictionsResult,
@@ -528,6 +577,7 @@ RESULT_SHAPES: dict[ResultKind, type] = {
     ResultKind.QUERY: QueryResult,
     ResultKind.FORECAST: ForecastResult,
     ResultKind.RECOMMEND: RecommendResult,
+    ResultKind.PRODUCT_AUDIENCE: ProductAudienceResult,
     ResultKind.CUSTOMER_VALUE: CustomerValueResult,
     ResultKind.AT_RISK: AtRiskResult,
 }

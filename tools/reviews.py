@@ -10,7 +10,8 @@ from typing import Optional
 
 from langchain_core.tools import BaseTool, StructuredTool
 
-from models.reviews.relevance import any_mention
+from models.reviews.intent import query_polarity
+from models.reviews.relevance import any_mention, topic_text
 
 from ._common import REVIEW_NOTE, ToolArgError, check_rating, parse_date, safe_tool
 from .context import ToolContext, quote_review
@@ -38,7 +39,10 @@ def search_reviews_impl(ctx: ToolContext, query: str, product: Optional[str] = N
         raise ToolArgError(f"k={k} must be from 1 to 50")
     product = str(product).strip() if product not in (None, "") else None
     index = ctx.review_index()
-    hits = index.search(str(query), product=product, min_rating=lo, max_rating=hi, since=since_d, until=until_d, k=k)
+    # a complaint ("stopped working", "not worth it") or praise query ranks by relevance and learned polarity
+    intent = query_polarity(str(query))
+    hits = index.search(str(query), product=product, min_rating=lo, max_rating=hi, since=since_d, until=until_d, k=k,
+                        intent=intent)
     # abstention (models/reviews/relevance.py): unrelated reviews are not presented as matches
     check = topic_check(index, str(query), hits)
     no_match = check["no_match"]
@@ -59,6 +63,8 @@ def search_reviews_impl(ctx: ToolContext, query: str, product: Optional[str] = N
     out: ReviewsResult = {"kind": ResultKind.REVIEWS, "query": str(query), "filters": filters, "reviews": reviews,
                           "synthetic": any(bool(r.get("synthetic")) for r in reviews), "note": REVIEW_NOTE,
                           "no_match": no_match}
+    if intent:
+        out["intent"] = intent
     if no_match:
         out["message"] = no_match_message(str(query), check["nearest_topics"])
         out["nearest_topics"] = check["nearest_topics"]
@@ -84,11 +90,20 @@ def no_match_message(topic: str, nearest: list[dict] | None = None) -> str:
     return msg
 
 
-def summarize_reviews_impl(ctx: ToolContext, product: Optional[str] = None,
-                           query: Optional[str] = None) -> ReviewSummaryResult:
+_INTENTS = {"complaints": "negative", "negative": "negative", "praise": "positive", "positive": "positive"}
+
+
+def summarize_reviews_impl(ctx: ToolContext, product: Optional[str] = None, query: Optional[str] = None,
+                           focus: Optional[str] = None) -> ReviewSummaryResult:
     product = str(product).strip() if product not in (None, "") else None
     query = str(query).strip() if query not in (None, "") else None
-    summary = dict(ctx.summarize_reviews(product=product, query=query))
+    if focus not in (None, "") and str(focus).strip().lower() not in _INTENTS:
+        raise ToolArgError(f"focus={focus!r} must be 'complaints' or 'praise' (or left out)")
+    intent = _INTENTS.get(str(focus).strip().lower()) if focus not in (None, "") else None
+    intent = intent or (query_polarity(query) if query else None)
+    if query and intent and not topic_text(query):
+        query = None  # "complaints" names no topic: summarize all complaints
+    summary = dict(ctx.summarize_reviews(product=product, query=query, intent=intent))
     themes = []
     for t in summary.get("themes", []) or []:
         t = dict(t)
@@ -121,15 +136,18 @@ def make_review_tools(ctx: ToolContext) -> list[BaseTool]:
         return search_reviews_impl(ctx, query, product, min_rating, max_rating, since, until)
 
     @safe_tool
-    def summarize_reviews(product: Optional[str] = None, query: Optional[str] = None) -> ReviewSummaryResult:
-        """Summarize reviews: count, mean rating, rating distribution, trend over time, and themes with
-        key phrases and quoted examples (with review ids). Use for "what do reviews say about X overall".
+    def summarize_reviews(product: Optional[str] = None, query: Optional[str] = None,
+                          focus: Optional[str] = None) -> ReviewSummaryResult:
+        """Summarize reviews: count, mean rating, rating distribution, trend over time, and themes ranked by
+        count and share, with key phrases and quoted examples (with review ids). Use for "what do reviews say
+        about X overall" and "what do customers complain about most" (focus "complaints").
 
         Args:
             product: optional product or category name to summarize.
             query: optional topic to focus on, e.g. "price".
+            focus: optional "complaints" or "praise": only reviews that read as such.
         """
-        return summarize_reviews_impl(ctx, product, query)
+        return summarize_reviews_impl(ctx, product, query, focus)
 
     return [StructuredTool.from_function(search_reviews, parse_docstring=True),
             StructuredTool.from_function(summarize_reviews, parse_docstring=True)]

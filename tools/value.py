@@ -15,7 +15,7 @@ from ._common import ToolArgError, safe_tool
 from .context import ToolContext
 from .results import AtRiskCustomer, AtRiskResult, CustomerValueResult, ResultKind
 
-__all__ = ["make_value_tools", "customer_value_impl", "at_risk_impl"]
+__all__ = ["make_value_tools", "customer_value_impl", "at_risk_impl", "at_risk_audience"]
 
 MAX_TOP_K = 500
 
@@ -127,6 +127,32 @@ def at_risk_impl(ctx: ToolContext, min_value_quantile: Optional[float] = 0.8, to
             "n_high_value_one_order": summary["n_high_value_one_order"],
             "value_at_risk_total": _num(summary["value_at_risk_total"]), "customers": customers,
             "export_csv": ctx.export_csv(export, stem), "notes": notes, "backtest": _backtest(info)}
+
+
+def at_risk_audience(ctx: ToolContext, segment: Optional[str] = None, min_value_quantile: float = 0.8,
+                     ) -> tuple[dict, list[str], str]:
+    """(profile for write_campaign, facts saying who these customers are, recipients CSV) of the at-risk
+    high-value list (every listed customer, up to MAX_TOP_K)."""
+    from models.value.audience import AT_RISK_AUDIENCE, audience_profile
+
+    res = at_risk_impl(ctx, min_value_quantile, MAX_TOP_K, segment)
+    if not res["customers"]:
+        raise ToolArgError(f"no high-value customer is overdue as of {res['as_of']}: there is nobody to win back "
+                           f"(at_risk_customers shows the list and its definitions)")
+    values, info = ctx.customer_values()
+    ids = pd.Index([c["customer_id"] for c in res["customers"]])
+    try:
+        orders, products = ctx.orders(), ctx.products()
+    except Exception:  # a plain customer/date/amount file has no products: no categories to name
+        orders, products = None, None
+    name = AT_RISK_AUDIENCE + (f" in {res['segment']}" if res.get("segment") else "")
+    prof = audience_profile(values, ids, orders, products, name=name)
+    facts = [f"audience: {len(ids):,} high-value customers (CLV ≥ {res['value_threshold']:,.2f}, the top "
+             f"{1 - res['min_value_quantile']:.0%}) who are overdue against their own usual gap, as of {res['as_of']}",
+             f"median {prof['recency_days_median']:.0f} days since their last purchase against a usual gap of "
+             f"{prof['usual_gap_days_median']:.0f} days ({prof['overdue_ratio_median']:.1f}× overdue)",
+             f"value at risk {res['value_at_risk_total']:,.2f} (CLV × P(no purchase in the next 30 days))"]
+    return prof, facts, res["export_csv"]
 
 
 def make_value_tools(ctx: ToolContext) -> list[BaseTool]:

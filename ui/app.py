@@ -24,7 +24,7 @@ from assistant.redact import redact
 
 from .compact import NOWRAP_CSS
 from .data_tab import build_data_tab
-from .turn import N_BARS, N_LINES, N_TABLES, respond_turn, view_updates
+from .turn import N_BARS, N_LINES, N_SCATTERS, N_TABLES, respond_turn, view_updates
 from .warmup import Warmup
 
 __all__ = ["build_app", "launch_app", "backend_label", "check_connection", "N_TABLES", "N_BARS", "N_LINES"]
@@ -49,6 +49,17 @@ def backend_label(session: Any, overrides: dict | None = None) -> str:
     return f"🔵 **LLM mode** — `{name}`" + (f" · model `{model}`" if model and model not in name else "")
 
 
+def private_export_dir() -> Path:
+    """A new 0700 folder for one browser session's downloads, inside Gradio's upload folder: Gradio serves a
+    file from there as it is, where it would otherwise copy it into its cache (``mka chat`` makes that cache a
+    private folder too, ``assistant.settings.private_ui_cache``)."""
+    from gradio.utils import get_upload_folder
+
+    root = Path(get_upload_folder())
+    root.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix="mka-ui-", dir=root))
+
+
 class _Holder:
     """Per-browser-session state: its chat session, its settings and its download folder."""
 
@@ -56,7 +67,7 @@ class _Holder:
         self.session = session
         self.overrides = overrides
         self.data_version = data_version
-        self.export_dir = Path(tempfile.mkdtemp(prefix="mka-ui-"))  # gradio serves files from the temp dir
+        self.export_dir = private_export_dir()
 
     def __deepcopy__(self, memo: dict) -> "_Holder":  # gradio may copy state; a session must not be cloned
         return self
@@ -124,6 +135,8 @@ def _chat_tab() -> _ChatTab:
                              for i in range(N_BARS)]
                 evidence += [gr.LinePlot(visible=False, elem_id=f"evidence-line-{i + 1}", height=320)
                              for i in range(N_LINES)]
+                evidence += [gr.ScatterPlot(visible=False, elem_id=f"evidence-scatter-{i + 1}", height=320)
+                             for i in range(N_SCATTERS)]
                 evidence.append(gr.File(label="Download (CSV)", file_count="multiple", visible=False,
                                         interactive=False, elem_id="downloads"))
     return _ChatTab(chatbot, box, send, clear, evidence)

@@ -27,6 +27,7 @@ from .render_forecast import render_forecast
 from .render_query import render_query
 from .render_value import render_at_risk, render_customer_value
 from .render_recommend import render_recommend
+from .render_product_audience import render_product_audience
 from .render_text import render_campaign, render_overview, render_review_summary, render_reviews
 from .view import Chart, Table, View, csv_for_rows
 
@@ -58,6 +59,7 @@ _RENDERERS = {
     ResultKind.CUSTOMER_VALUE: render_customer_value,
     ResultKind.AT_RISK: render_at_risk,
     ResultKind.RECOMMEND: render_recommend,
+    ResultKind.PRODUCT_AUDIENCE: render_product_audience,
 }
 
 

@@ -99,6 +99,9 @@ def render_campaign(result: Mapping[str, Any], export_dir: Path) -> View:
     if result.get("review_ids"):
         blocks.append("**Reviews cited:** " + ", ".join(map(str, result["review_ids"])))
     view.markdown.append("\n\n".join(blocks))
+    csv = result.get("recipients_csv")
+    if csv and Path(str(csv)).exists():  # the at-risk audience: the recipients to send it to
+        view.downloads.append(Path(str(csv)))
     return view
 
 

@@ -8,13 +8,25 @@ from typing import Any, Mapping
 
 from .view import MAX_TABLE_ROWS, Chart, Table, View, download, frame, round_floats
 
-__all__ = ["render_customer_value", "render_at_risk"]
+__all__ = ["render_customer_value", "render_at_risk", "value_risk_scatter"]
 
 
 def _defs(result: Mapping[str, Any]) -> str:
     out = ("Definitions: " + "; ".join(result.get("definitions") or []) + f". Value model: {result.get('value_model')};"
            f" churn model: {result.get('churn_model')}; as of {result.get('as_of')}.")
     return " ".join([out] + [f"Backtest: {line}" for line in result.get("backtest") or []])
+
+
+def value_risk_scatter(rows: list[Mapping[str, Any]]) -> Chart:
+    """Value × risk: each listed customer at (churn risk, CLV), coloured by how overdue they are; the top right
+    holds the most value at risk."""
+    data = frame(rows, ["customer_id", "clv", "churn_risk", "overdue_ratio"])[
+        ["customer_id", "clv", "churn_risk", "overdue_ratio"]]
+    bands = [("overdue 3× or more" if (o or 0) >= 3 else "overdue 2–3×" if (o or 0) >= 2 else "overdue 1–2×")
+             for o in data["overdue_ratio"]]
+    return Chart("scatter", data.assign(overdue=bands), "churn_risk", "clv",
+                 "value × risk: CLV against P(no purchase in the next 30 days)", color="overdue",
+                 x_title="churn risk (P(no purchase in 30 days))", y_title="CLV (next 365 days)")
 
 
 def render_customer_value(result: Mapping[str, Any], export_dir: Path) -> View:
@@ -45,6 +57,7 @@ def render_at_risk(result: Mapping[str, Any], export_dir: Path) -> View:
         view.charts.append(Chart("bar", frame(rows, ["customer_id", "value_at_risk"]).head(20), "customer_id",
                                  "value_at_risk", "value at risk (CLV × churn risk)",
                                  sort=[str(r["customer_id"]) for r in rows[:20]]))
+        view.charts.append(value_risk_scatter(rows))
         path = download(result, rows, export_dir, "at_risk_customers")
         if path is not None:
             view.downloads.append(path)

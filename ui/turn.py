@@ -16,10 +16,10 @@ from .compact import column_widths, compact_markdown_tables, evidence_columns, h
 from .events import answer_chunks, iter_events
 from .render import Chart, View, render_tool_calls, step_message
 
-__all__ = ["respond_turn", "view_updates", "N_TABLES", "N_BARS", "N_LINES", "N_EVIDENCE"]
+__all__ = ["respond_turn", "view_updates", "N_TABLES", "N_BARS", "N_LINES", "N_SCATTERS", "N_EVIDENCE"]
 
-N_TABLES, N_BARS, N_LINES = 3, 2, 2
-N_EVIDENCE = 1 + N_TABLES + 1 + N_BARS + N_LINES + 1
+N_TABLES, N_BARS, N_LINES, N_SCATTERS = 3, 2, 2, 1
+N_EVIDENCE = 1 + N_TABLES + 1 + N_BARS + N_LINES + N_SCATTERS + 1
 
 
 def _chart_update(c: Chart) -> Any:
@@ -35,7 +35,7 @@ def _chart_update(c: Chart) -> Any:
 
 
 def view_updates(view: View | None) -> list[Any]:
-    """Map a view onto the fixed evidence slots (markdown, tables, bar charts, line charts, downloads)."""
+    """Map a view onto the fixed evidence slots (markdown, tables, bar, line and scatter charts, downloads)."""
     view = view or View()
     updates: list[Any] = [gr.update(value="\n\n".join(view.markdown), visible=bool(view.markdown))]
     for i in range(N_TABLES):
@@ -51,7 +51,7 @@ def view_updates(view: View | None) -> list[Any]:
         else:
             updates.append(gr.update(value=None, visible=False))
     updates.append(gr.update(value="\n\n".join(view.cards), visible=bool(view.cards)))
-    for kind, n in (("bar", N_BARS), ("line", N_LINES)):
+    for kind, n in (("bar", N_BARS), ("line", N_LINES), ("scatter", N_SCATTERS)):
         charts: list[Chart] = [c for c in view.charts if c.kind == kind]
         for i in range(n):
             if i < len(charts):

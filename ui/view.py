@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import shutil
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ class Table:
 
 @dataclass
 class Chart:
-    kind: Literal["bar", "line"]
+    kind: Literal["bar", "line", "scatter"]
     data: pd.DataFrame
     x: str
     y: str
@@ -116,13 +117,19 @@ def _safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_")[:60] or "export"
 
 
+def _private(path: Path) -> Path:
+    """Customer lists are for this user only: 0600 (the session's folder is 0700)."""
+    os.chmod(path, 0o600)
+    return path
+
+
 def csv_for_rows(rows: list[Mapping[str, Any]], export_dir: Path, stem: str) -> Path:
     """Write rows to ``export_dir/<stem>.csv`` (lists joined with '; ') and return the path."""
     export_dir.mkdir(parents=True, exist_ok=True)
     path = export_dir / f"{_safe_name(stem)}.csv"
     df = frame(rows)
     to_csv_safe(df, path, quoting=csv.QUOTE_MINIMAL)
-    return path
+    return _private(path)
 
 
 def download(result: Mapping[str, Any], rows: list[Mapping[str, Any]], export_dir: Path, stem: str) -> Path | None:
@@ -134,7 +141,7 @@ def download(result: Mapping[str, Any], rows: list[Mapping[str, Any]], export_di
         dest = export_dir / Path(src).name
         if Path(src).resolve() != dest.resolve():
             shutil.copyfile(src, dest)
-        return dest
+        return _private(dest)
     if not rows:
         return None
     return csv_for_rows(rows, export_dir, stem)

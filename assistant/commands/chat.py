@@ -144,7 +144,10 @@ def parse_auth(value: str | None) -> tuple[str, str] | None:
 @user_errors
 def chat(ws: Any, host: str, port: int, auth: str | None, base_url: str | None, model: str | None) -> None:
     """Open the chat app in your browser (tables, charts, review evidence, CSV downloads)."""
+    from assistant.settings import private_ui_cache
     from models.data.errors import WorkspaceError
+
+    private_ui_cache()  # before the app is built: Gradio reads its cache folder then
     from ui.app import build_app, launch_app
 
     settings = current_settings().updated({"base_url": base_url, "model": model, "workspace": ws.path,

@@ -17,7 +17,8 @@ from assistant.settings import Settings
 from models.data.errors import DataValidationError, WorkspaceError
 from models.data.workspace import DEFAULT_WORKSPACE, Workspace
 
-__all__ = ["workspace_option", "chroma_option", "json_option", "user_errors", "check_csv_path", "echo_json", "dumps_json", "json_safe", "current_settings", "EXIT_USER_ERROR"]
+__all__ = ["workspace_option", "chroma_option", "json_option", "user_errors", "check_csv_path", "csv_option", "write_csv", "parse_as_of", "echo_json",
+           "dumps_json", "json_safe", "current_settings", "EXIT_USER_ERROR"]
 
 EXIT_USER_ERROR = 2
 
@@ -75,6 +76,58 @@ def check_csv_path(csv_path: Path | None, ws: Workspace) -> None:
     if target == root or root in target.parents:
         raise click.UsageError(f"--csv {csv_path}: that is inside the workspace folder {ws.path}, whose files "
                                f"it could overwrite; write the CSV somewhere else (e.g. ./export.csv)")
+
+
+def parse_as_of(ws: Workspace, value: Any) -> Any:
+    """A ``--as-of`` value as a pandas Timestamp inside the data's range (None stays None); a value that is not
+    a date, or is before the first order or after the day after the last one, is a usage error (exit 2) that
+    gives the valid range."""
+    if value is None:
+        return None
+    import pandas as pd
+
+    from models.data.freshness import AsOfRangeError, check_as_of
+
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError, OverflowError):
+        raise click.BadParameter(f"{value!r} is not a date; expected YYYY-MM-DD", param_hint="--as-of") from None
+    try:
+        return check_as_of(ws, ts)
+    except AsOfRangeError as exc:
+        raise click.BadParameter(str(exc), param_hint="--as-of") from None
+
+
+def csv_option(help: str, *, with_json: bool = False) -> Callable[[Callable], Callable]:
+    """``--csv FILE`` for a command under ``workspace_option``: refused inside the workspace folder
+    (``check_csv_path``) and, unless ``with_json``, together with ``--json``; the command receives ``csv_path``
+    (a Path or None) and writes it with ``write_csv``."""
+
+    def decorate(fn: Callable) -> Callable:
+        @click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path), default=None, help=help)
+        @functools.wraps(fn)
+        def wrapper(*args: Any, ws: Workspace, csv_path: Path | None, **kwargs: Any) -> Any:
+            check_csv_path(csv_path, ws)
+            if csv_path is not None and kwargs.get("as_json") and not with_json:
+                raise click.UsageError("use either --json or --csv, not both")
+            return fn(*args, ws=ws, csv_path=csv_path, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def write_csv(frame: Any, csv_path: Path | None, what: str = "rows") -> str | None:
+    """Write ``frame`` to ``csv_path`` whole or not at all (a temp file renamed into place), formula cells
+    neutralised (``models.data.export``); returns the line that says where it went, or None without a path."""
+    if csv_path is None:
+        return None
+    from models.data.atomic import atomic_path
+    from models.data.export import to_csv_safe
+
+    with atomic_path(csv_path, suffix=".csv") as tmp:
+        to_csv_safe(frame, tmp)
+    return f"Wrote {len(frame):,} {what} to {csv_path}"
 
 
 def json_option(fn: Callable) -> Callable:

@@ -64,7 +64,9 @@ def print_overview(ov: dict) -> None:
     console.print(months)
 
     if ov["top_categories"]:
-        cats = Table(title="Top categories by revenue", title_justify="left")
+        cats = Table(title="Top categories by revenue" + (" (fuel, coupons and misc left out)"
+                                                          if ov.get("top_categories_note") else ""),
+                     title_justify="left")
         for col in ("category", "revenue", "share"):
             cats.add_column(col, justify="left" if col == "category" else "right")
         for c in ov["top_categories"]:
@@ -91,18 +93,28 @@ def print_overview(ov: dict) -> None:
 @click.option("--encoding", default=None, help="Text encoding of the files when not UTF-8 (e.g. latin-1, cp1252).")
 @click.option("--date-format", default=None, metavar="FORMAT",
               help="How the files write dates when ambiguous, e.g. %d/%m/%Y (day first) or %m/%d/%Y.")
+@click.option("--non-merch", "non_merch", default=None, metavar="NAMES",
+              help="Categories/departments that are not merchandise, beside the built-in rule (fuel, gift cards, "
+                   "lottery, coupons, misc), comma-separated, e.g. \"Fuel,Misc Transactions\"; 'none' clears it. "
+                   "Product rankings leave them out and say so.")
+@click.option("--merch", "merch", default=None, metavar="NAMES",
+              help="Categories/departments the built-in rule would leave out that ARE merchandise; 'none' clears it.")
 @workspace_option
 @json_option
 @user_errors
 def ingest_cmd(ws: Any, orders: Path | None, products: Path | None, customers: Path | None, reviews: Path | None,
                mapping: tuple[str, ...], allow_returns: bool, encoding: str | None, date_format: str | None,
-               as_json: bool) -> None:
+               non_merch: str | None, merch: str | None, as_json: bool) -> None:
     """Validate your files and add them to the workspace (all or nothing: a bad file changes nothing)."""
     from models.data.ingest import ingest_files
     from models.data.loaders import parse_mapping
 
+    if not any((orders, products, customers, reviews)) and non_merch is None and merch is None:
+        raise click.UsageError("give at least one of --orders, --products, --customers, --reviews "
+                               "(or --non-merch / --merch to set the non-merchandise override)")
     if not any((orders, products, customers, reviews)):
-        raise click.UsageError("give at least one of --orders, --products, --customers, --reviews")
+        _set_override(ws, non_merch, merch, as_json)
+        return
     try:
         maps = parse_mapping(mapping)
     except ValueError as exc:
@@ -110,10 +122,37 @@ def ingest_cmd(ws: Any, orders: Path | None, products: Path | None, customers: P
     result = ingest_files(ws, orders=orders, products=products, customers=customers, reviews=reviews,
                           mapping=maps, allow_returns=allow_returns, progress=not as_json, encoding=encoding,
                           date_format=date_format)
+    if non_merch is not None or merch is not None:
+        _set_override(ws, non_merch, merch, as_json, result)
+        return
     if as_json:
         echo_json(result)
     else:
         _print_ingest(result)
+
+
+def _names(text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    return [] if text.strip().lower() in ("", "none") else [t.strip() for t in text.split(",") if t.strip()]
+
+
+def _set_override(ws: Any, non_merch: str | None, merch: str | None, as_json: bool, ingested: dict | None = None) -> None:
+    from models.analytics.query import QueryError, set_non_merchandise
+
+    try:
+        out = set_non_merchandise(ws, _names(non_merch), _names(merch))
+    except QueryError as exc:
+        raise click.BadParameter(str(exc), param_hint="--non-merch/--merch") from None
+    if as_json:
+        echo_json({**({"ingested": ingested} if ingested is not None else {}), "non_merchandise": out})
+        return
+    if ingested is not None:
+        _print_ingest(ingested)
+    click.echo("Non-merchandise override stored: also excluded: " + (", ".join(out["non_merchandise"]) or "none")
+               + "; kept as merchandise: " + (", ".join(out["merchandise"]) or "none"))
+    if out["excluded"]:
+        click.echo("Product and category rankings now leave out: " + ", ".join(out["excluded"]))
 
 
 @click.command("overview")

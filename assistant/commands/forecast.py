@@ -7,8 +7,7 @@ from pathlib import Path
 
 import click
 
-from .common import check_csv_path, echo_json, json_option, user_errors, workspace_option
-from models.data.export import to_csv_safe
+from .common import csv_option, echo_json, json_option, user_errors, workspace_option, write_csv
 
 __all__ = ["COMMANDS", "forecast_cmd", "print_forecast_backtest", "backtest_line"]
 
@@ -45,22 +44,18 @@ def backtest_line(doc: dict) -> str:
 @click.option("--segment", default=None, help="Only this segment's customers (name; needs `mka segment`).")
 @click.option("--freq", type=click.Choice(["week", "day"]), default="week", show_default=True,
               help="Weekly series (default) or daily (fitted on demand; --horizon is then in days).")
-@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write every forecast row to this CSV file.")
 @workspace_option
+@csv_option("Write every forecast row to this CSV file.")
 @json_option
 @user_errors
 def forecast_cmd(ws, metric: str, by: str | None, horizon: int, segment: str | None, freq: str,
                  csv_path: Path | None, as_json: bool) -> None:
     """Forecast weekly revenue, orders or active customers with 80%/95% intervals, the model chosen by a
     rolling-origin backtest against naive and drift."""
-    check_csv_path(csv_path, ws)
     import pandas as pd
 
     from models.forecast.query import forecast
 
-    if as_json and csv_path:
-        raise click.UsageError("use either --json or --csv, not both")
     if segment is not None:
         segment = _segment_name(ws, segment)
     try:
@@ -68,11 +63,12 @@ def forecast_cmd(ws, metric: str, by: str | None, horizon: int, segment: str | N
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     doc["backtest_line"] = backtest_line(doc)
+    wrote = None
     if csv_path is not None:
         rows = pd.DataFrame(doc["forecasts"])
         rows.insert(0, "metric", metric)
         rows["model"] = doc["model"]
-        to_csv_safe(rows, csv_path)
+        wrote = write_csv(rows, csv_path)
     if as_json:
         echo_json(doc)
         return
@@ -97,8 +93,8 @@ def forecast_cmd(ws, metric: str, by: str | None, horizon: int, segment: str | N
                    f"{_money(metric, r['lo95']) + ' – ' + _money(metric, r['hi95']):>23}{hol}")
     if len(names) > SHOWN_SERIES:
         click.echo(f"... {len(names) - SHOWN_SERIES} more series" + ("" if csv_path else " (use --csv FILE)"))
-    if csv_path is not None:
-        click.echo(f"\nWrote {len(doc['forecasts'])} rows to {csv_path}")
+    if wrote:
+        click.echo("\n" + wrote)
 
 
 def _segment_name(ws, segment: str) -> str:

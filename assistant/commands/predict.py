@@ -7,8 +7,7 @@ from pathlib import Path
 
 import click
 
-from .common import check_csv_path, echo_json, json_option, user_errors, workspace_option
-from models.data.export import to_csv_safe
+from .common import csv_option, echo_json, json_option, parse_as_of, user_errors, workspace_option, write_csv
 
 __all__ = ["COMMANDS", "train_cmd", "backtest_cmd", "predict_cmd"]
 
@@ -46,7 +45,9 @@ def _fmt(v, nd: int = 3) -> str:
 def _load_or_run_backtest(ws, quick: bool, rerun: bool) -> dict:
     path = ws.artifact_path("backtest.json")
     if path.exists() and not rerun:
-        return json.loads(path.read_text("utf-8"))
+        from models.data.artifacts import read_artifact
+
+        return read_artifact(path, lambda p: dict(json.loads(p.read_text("utf-8"))), what="predictor backtest")
     import pandas as pd
 
     from models.features import default_as_of
@@ -64,9 +65,10 @@ def _load_or_run_backtest(ws, quick: bool, rerun: bool) -> dict:
 
 
 @click.command("backtest")
-@click.option("--target", type=click.Choice(["predictor", "forecast", "clv", "churn"]), default="predictor",
-              show_default=True, help="The purchase predictor, the weekly sales forecast (`mka forecast`), customer "
-              "value (`mka value`) or churn risk (`mka churn`).")
+@click.option("--target", type=click.Choice(["predictor", "forecast", "clv", "churn", "next-basket"]),
+              default="predictor", show_default=True, help="The purchase predictor, the weekly sales forecast "
+              "(`mka forecast`), customer value (`mka value`), churn risk (`mka churn`) or the next-basket "
+              "recommender (`mka recommend`).")
 @click.option("--metric", type=click.Choice(["revenue", "orders", "customers"]), default="revenue",
               show_default=True, help="With --target forecast: the series to backtest.")
 @click.option("--by", type=click.Choice(["category", "department", "segment"]), default=None,
@@ -92,6 +94,10 @@ def backtest_cmd(ws, target: str, metric: str, by: str | None, horizon: int | No
         from .value import print_value_backtest
 
         return print_value_backtest(ws, target, rerun, quick, as_json)
+    if target == "next-basket":
+        from .recommend import print_next_basket_backtest
+
+        return print_next_basket_backtest(ws, rerun, as_json)
 
     bt = _load_or_run_backtest(ws, quick, rerun)
     available = list(bt.get("per_cutoff", {}))
@@ -147,28 +153,20 @@ def backtest_cmd(ws, target: str, metric: str, by: str | None, horizon: int | No
 @click.option("--top", type=int, default=50, show_default=True, help="How many customers to list.")
 @click.option("--segment", default=None, help="Only customers in this segment (name or id; needs `mka segment`).")
 @click.option("--as-of", "as_of", default=None, help="Score as of this date (default: the model's as-of date).")
-@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the ranked customers to this CSV file.")
 @workspace_option
+@csv_option("Write the ranked customers to this CSV file.")
 @json_option
 @user_errors
 def predict_cmd(ws, horizon: int | None, top: int, segment: str | None, as_of: str | None, csv_path: Path | None,
                 as_json: bool) -> None:
     """Customers most likely to buy in the next HORIZON days, with reasons and the model's backtest line."""
-    check_csv_path(csv_path, ws)
     import pandas as pd
 
     from models.predictor.scoring import backtest_line, model_card, score_customers, trained_horizons
 
-    if as_json and csv_path:
-        raise click.UsageError("use either --json or --csv, not both")
     if top < 1:
         raise click.BadParameter("must be at least 1", param_hint="--top")
-    if as_of is not None:
-        try:
-            as_of = pd.Timestamp(as_of)
-        except ValueError:
-            raise click.BadParameter(f"{as_of!r} is not a date; expected YYYY-MM-DD", param_hint="--as-of") from None
+    as_of = parse_as_of(ws, as_of)
     if horizon is None:
         horizon = min(trained_horizons(ws))
     try:
@@ -185,13 +183,15 @@ def predict_cmd(ws, horizon: int | None, top: int, segment: str | None, as_of: s
     expected_buyers = float(scored["p_buy"].sum())
     shown = scored.head(top)
     line = backtest_line(card)
+    wrote = None
     if csv_path is not None:
         out = scored.assign(reasons=scored["reasons"].map(lambda r: "; ".join(r)))
         out.insert(1, "target", card["target"])
-        to_csv_safe(out, csv_path)
+        wrote = write_csv(out, csv_path)
     if as_json:
         echo_json({"target": card["target"], "horizon_days": horizon, "as_of": card["as_of"], "segment": seg_name,
                    "n_scored": n_scored, "expected_buyers_total": expected_buyers, "backtest_line": line,
+                   "stale": card.get("stale_note") is not None, "stale_note": card.get("stale_note"),
                    "model_card": card,
                    "customers": [{**r, "last_purchase": str(r["last_purchase"])} for r in shown.to_dict("records")]})
         return
@@ -200,16 +200,16 @@ def predict_cmd(ws, horizon: int | None, top: int, segment: str | None, as_of: s
     click.echo(line)
     for w in card.get("warnings", []):
         click.secho(f"Warning: {w}", fg="yellow")
-    if card["trained_on"].get("stale"):
-        click.secho("Warning: the data changed since training; run `mka train` to refresh the model.", fg="yellow")
+    if card.get("stale_note"):
+        click.secho(f"Warning: {card['stale_note']}", fg="yellow")
     click.echo(f"{n_scored} customers scored; expected buyers in the window: {expected_buyers:.0f}")
     click.echo("")
     click.echo(f"{'#':>3} {'customer':<12} {'p_buy':>6} {'exp.orders':>10} {'exp.spend':>9} {'last purchase':<13} reasons")
     for i, r in enumerate(shown.itertuples(index=False), 1):
         click.echo(f"{i:>3} {str(r.customer_id):<12} {r.p_buy:>6.3f} {r.expected_orders:>10.2f} "
                    f"{r.expected_spend:>9.2f} {str(pd.Timestamp(r.last_purchase).date()):<13} {'; '.join(r.reasons)}")
-    if csv_path is not None:
-        click.echo(f"\nWrote {n_scored} rows to {csv_path}")
+    if wrote:
+        click.echo("\n" + wrote)
 
 
 def _filter_segment(ws, scored, segment: str):

@@ -93,17 +93,31 @@ def search_cmd(ws: Any, query: str, product: str | None, min_rating: int | None,
                since: str | None, until: str | None, k: int, as_json: bool) -> None:
     """Reviews matching QUERY (meaning and words), one row per review."""
     from models.reviews.index import workspace_index
+    from models.reviews.intent import query_polarity
 
-    hits = workspace_index(ws).search(query, product=product, min_rating=min_rating, max_rating=max_rating,
-                                      since=since, until=until, k=k)
+    index = workspace_index(ws)
+    intent = query_polarity(query)  # complaints / praise rank by relevance and learned polarity
+    hits = index.search(query, product=product, min_rating=min_rating, max_rating=max_rating,
+                        since=since, until=until, k=k, intent=intent)
+    check = index.check_topic(query, hits[:8])  # abstain: no hit is about the topic
+    if check["no_match"]:
+        hits = []
     filters = {"product": product, "min_rating": min_rating, "max_rating": max_rating, "since": since,
                "until": until}
     if as_json:
-        echo_json({"query": query, "filters": {f: v for f, v in filters.items() if v is not None}, "reviews": hits})
+        echo_json({"query": query, "filters": {f: v for f, v in filters.items() if v is not None}, "reviews": hits,
+                   "intent": intent, "no_match": check["no_match"], "nearest_topics": check["nearest_topics"]})
         return
     from rich.table import Table
 
     console = _console()
+    if check["no_match"]:
+        near = ", ".join(f"“{t['topic']}”" for t in check["nearest_topics"])
+        console.print(f"No review mentions “{query}”." + (f" Nearest topics that do occur: {near}." if near else ""))
+        return
+    if intent:
+        console.print(f"Ranked by relevance and by how much each reads like a "
+                      f"{'complaint' if intent == 'negative' else 'praise'} (learned from the star ratings).")
     shown = ", ".join(f"{f}={v}" for f, v in filters.items() if v is not None)
     table = Table(title=f"Reviews for {query!r}" + (f" ({shown})" if shown else ""), title_justify="left")
     for col, kw in [("#", {"justify": "right"}), ("review id", {}), ("product", {}), ("rating", {"justify": "right"}),
@@ -123,22 +137,31 @@ def search_cmd(ws: Any, query: str, product: str | None, min_rating: int | None,
 @reviews_group.command("summary")
 @click.argument("query", required=False)
 @click.option("--product", "-p", help="Product id, name or category.")
+@click.option("--focus", type=click.Choice(["complaints", "praise"]),
+              help="Only reviews that read as complaints (or praise): their themes ranked by count and share.")
 @chroma_option
 @workspace_option
 @json_option
 @user_errors
 @_value_errors
-def summary_cmd(ws: Any, query: str | None, product: str | None, as_json: bool) -> None:
+def summary_cmd(ws: Any, query: str | None, product: str | None, focus: str | None, as_json: bool) -> None:
     """Rating distribution, trend and themes (with quoted review ids) for a product and/or QUERY."""
     from models.reviews.summary import summarize_reviews
 
-    s = summarize_reviews(ws, product=product, query=query)
+    intent = {"complaints": "negative", "praise": "positive"}.get(focus or "")
+    s = summarize_reviews(ws, product=product, query=query, intent=intent)
     if as_json:
         echo_json(s)
         return
     from rich.table import Table
 
     console = _console()
+    if s.get("no_match"):
+        near = ", ".join(f"“{t['topic']}”" for t in s.get("nearest_topics") or [])
+        console.print(f"No review mentions “{query}”." + (f" Nearest topics that do occur: {near}." if near else ""))
+        return
+    if s.get("selection"):
+        console.print(f"{focus.capitalize()}: {s['selection']}.")
     scope = " and ".join(x for x in (f"product {product!r}" if product else "", f"query {query!r}" if query else "")
                          if x) or "all reviews"
     if not s["n_reviews"]:
@@ -162,12 +185,12 @@ def summary_cmd(ws: Any, query: str | None, product: str | None, as_json: bool) 
             trend.add_row(t["period"], f"{t['n']:,}", f"{t['mean_rating']:.2f}")
         console.print(trend)
     themes = Table(title="Themes", title_justify="left", show_lines=True)
-    for col, kw in [("theme", {}), ("reviews", {"justify": "right"}), ("mean\nrating", {"justify": "right"}),
-                    ("what they say (review id, rating)", {"ratio": 1})]:
+    for col, kw in [("theme", {}), ("reviews", {"justify": "right"}), ("share", {"justify": "right"}),
+                    ("mean\nrating", {"justify": "right"}), ("what they say (review id, rating)", {"ratio": 1})]:
         themes.add_column(col, **kw)
     for t in s["themes"]:
         quotes = "\n".join(f"“{_short(q['text'], 140)}” ({q['review_id']}, {q['rating']}★)" for q in t["quotes"])
-        themes.add_row(t["label"], f"{t['count']:,}", f"{t['mean_rating']:.2f}", quotes)
+        themes.add_row(t["label"], f"{t['count']:,}", f"{t.get('share', 0):.0%}", f"{t['mean_rating']:.2f}", quotes)
     console.print(themes)
     if s["synthetic"]:
         console.print(f"[yellow]{SYNTHETIC_NOTE}[/]")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from assistant.commands.common import check_csv_path, echo_json, json_option, user_errors, workspace_option
+from assistant.commands.common import check_csv_path, echo_json, json_option, parse_as_of, user_errors, workspace_option
 from models.data.export import to_csv_safe
 
 __all__ = ["COMMANDS", "segments_cmd", "segment_members_cmd"]
@@ -21,6 +21,7 @@ def _current_segments(ws, refit: bool) -> tuple[list[dict], dict, str, bool]:
     """Profiles, overall numbers and as_of of the saved segments; (re)fits when asked, missing or stale."""
     import json
 
+    from models.data.artifacts import read_artifact
     from models.segments.store import PROFILES_FILE
     from models.segments.workspace import fit_workspace
 
@@ -30,7 +31,7 @@ def _current_segments(ws, refit: bool) -> tuple[list[dict], dict, str, bool]:
     if refit or stale or info is None or not path.exists():
         result = fit_workspace(ws, progress=False)
         return result["profiles"], result["overall"], result["as_of"], True
-    saved = json.loads(path.read_text("utf-8"))
+    saved = read_artifact(path, lambda p: dict(json.loads(p.read_text("utf-8"))), what="segment profiles")
     return saved["segments"], saved["overall"], saved["as_of"], False
 
 
@@ -91,6 +92,7 @@ def segments_cmd(ws, as_of: dt.datetime | None, refit: bool, as_json: bool) -> N
     from models.segments.workspace import fit_workspace
 
     if as_of is not None:
+        as_of = parse_as_of(ws, as_of)  # inside the orders' range, or exit 2 with the range
         try:
             result = fit_workspace(ws, progress=False, as_of=as_of, save=None)
         except ValueError as exc:  # e.g. no orders before the date

@@ -40,6 +40,10 @@ def is_analytics(route: str, parse: QueryParse, question: str) -> bool:
     future = re.search(r"\b(will|going to|likely|likeliest|next|predict\w*|probab\w*|forecast\w*|expect\w*|"
                        r"chance|soon|upcoming|coming|ahead|propensity|at[- ]risk|churn\w*|lapsing|slipping|project\w*|"
                        r"outlook|recommend\w*|suggest\w*|reorder)\b", t)
+    if route == "write_campaign" and not writing and not re.search(
+            r"\b(e-?mail|sms|text message|push|newsletter|message|promo\w*|offer\w*|win-?back|blast)\b", t) and \
+            parse.signals & {"metric", "threshold", "compare", "concentration"}:
+        return True  # "redemption rate by campaign type": a question about campaigns, not a request for copy
     if route == "segment_audience":
         return bool(strong and counting)
     if route in ("predict_buyers", "at_risk_customers", "forecast", "recommend_products") and not future and \
@@ -111,6 +115,7 @@ def _overview_equivalent(question: str, parse: QueryParse, vocab: Vocab) -> dict
             r"how are we doing)\b", question.lower()) and not parse.signals & {"filter", "threshold", "compare"}:
         return {}
     if parse.windows or parse.ignored or parse.signals & {"compare", "threshold", "concentration", "filter", "rank",
+                                                          "distribution", "share",
                                                           "rank_plural", "superlative", "unheld", "segment_filter"}:
         return None
     old_metric, old_by = P.parse_metric(question), P.parse_by(question)
@@ -159,12 +164,7 @@ def analytics_plan(question: str, vocab: Vocab, parse: QueryParse | None = None)
         anchor = f" (relative dates count back from your last order date, {vocab.last.date()})" if vocab.last is not None \
             and any(not re.search(r"\d{4}", w.said) for w in parse.windows) else ""
         notes.append("Period: " + "; ".join(w.describe() for w in parse.windows) + anchor + ".")
+    elif vocab.first is not None and vocab.last is not None and "inactive_days" not in parse.spec:
+        notes.append(f"Period: all data ({vocab.first.date()} to {vocab.last.date()}).")
     return "query_data", dict(parse.spec), "\n\n".join(notes) or None
 
-
-def by_segment_overview(parse: QueryParse) -> bool:
-    return (parse.spec.get("by") or [None])[0] == "segment"
-
-
-def analytics_args(spec: dict) -> dict[str, Any]:
-    return {k: v for k, v in spec.items() if v not in (None, [], {})}

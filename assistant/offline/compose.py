@@ -54,6 +54,10 @@ def _table(headers: list[str], rows: list[list[Any]]) -> str:
     return "\n".join(out)
 
 
+def _stale(note: Any) -> str:
+    return f"⚠️ **{note}**\n\n" if note else ""
+
+
 def _model_line(card: dict) -> str:
     return (f"_Model: {card.get('target', 'purchase probability')}, as of {card.get('as_of', '?')}. "
             f"{backtest_line(card)}_")
@@ -66,6 +70,7 @@ def _predictions(r: dict) -> str:
             f"**{r.get('expected_buyers_total')}** of {r.get('n_scored')} scored customers to buy.")
     if r.get("min_probability") is not None:
         head += f" {r.get('n_matching')} have p_buy ≥ {_pct(r['min_probability'])}."
+    head = _stale((r.get("model_card") or {}).get("stale_note")) + head
     rows = [[c["customer_id"], _pct(c.get("p_buy"), 1), _money(c.get("expected_spend")), str(c.get("last_purchase") or "")[:10],
              c.get("segment") or "", "; ".join((c.get("reasons") or [])[:2])] for c in r.get("customers", [])]
     parts = [head, _table(["customer", "p_buy", "expected spend", "last purchase", "segment", "why"], rows)
@@ -85,6 +90,8 @@ def _customer(r: dict) -> str:
              f"first purchase {str(st.get('first_purchase'))[:10]}, last {str(st.get('last_purchase'))[:10]}"]
     if r.get("reasons"):
         lines.append("- Why: " + "; ".join(r["reasons"]))
+    if r.get("stale_note"):
+        lines.append(f"- ⚠️ **{r['stale_note']}**")
     if r.get("recent_orders"):
         lines.append("\nRecent orders:\n\n" + _table(["order", "date", "amount", "items"], [
             [o["order_id"], str(o["date"])[:16].replace("T", " "), _money(o["amount"]), o["items"]] for o in r["recent_orders"]]))
@@ -139,6 +146,9 @@ def _reviews(r: dict) -> str:
     revs = r.get("reviews") or []
     flt = _filters(r.get("filters") or {})
     head = f"**{len(revs)} reviews** matching “{r.get('query')}”" + (f" ({flt})" if flt else "") + "."
+    if r.get("intent") in ("negative", "positive"):
+        kind = "complaint" if r["intent"] == "negative" else "praise"
+        head += f" Ranked by relevance and by how much each reads like a {kind} (learned from the star ratings)."
     if not revs:
         return head + " Try a broader query or fewer filters."
     lines = [head, ""]
@@ -156,13 +166,19 @@ def _review_summary(r: dict) -> str:
         return _no_match(r)
     dist = r.get("rating_distribution") or {}
     subject = r.get("product") or "all products"
-    lines = [f"**Reviews of {subject}**: {r.get('n_reviews')} reviews, mean rating **{_f(r.get('mean_rating'))}★** "
-             f"(" + ", ".join(f"{k}★: {v}" for k, v in sorted(dist.items())) + ")."]
-    for t in (r.get("themes") or [])[:5]:
+    kind = {"negative": "Complaints in reviews", "positive": "Praise in reviews"}.get(r.get("intent") or "", "Reviews")
+    lines = [f"**{kind} of {subject}**: {r.get('n_reviews')} reviews, mean rating "
+             f"**{_f(r.get('mean_rating'))}★** (" + ", ".join(f"{k}★: {v}" for k, v in sorted(dist.items())) + ")."]
+    if r.get("selection"):
+        lines.append(f"_Chosen as: {r['selection']}._")
+    if r.get("themes"):
+        lines.append("Themes, most reviews first:")
+    for n, t in enumerate((r.get("themes") or [])[:5], 1):
         q = (t.get("quotes") or [])[:1]
         quote = f" — e.g. [{q[0].get('review_id')}] “{_unfence(q[0].get('text'), 160)}”" if q else ""
-        lines.append(f"- **{t.get('label')}** ({t.get('count')} reviews, mean {_f(t.get('mean_rating'), 1)}★; "
-                     f"{', '.join((t.get('key_phrases') or [])[:3])}){quote}")
+        share = f", {100 * t['share']:.0f}%" if t.get("share") is not None else ""
+        lines.append(f"{n}. **{t.get('label')}** ({t.get('count')} reviews{share}, mean "
+                     f"{_f(t.get('mean_rating'), 1)}★; {', '.join((t.get('key_phrases') or [])[:3])}){quote}")
     trend = r.get("trend") or []
     if len(trend) >= 2:
         lines.append(f"\nTrend: {trend[0].get('period')} mean {_f(trend[0].get('mean_rating'))}★ → "
@@ -186,6 +202,8 @@ def _campaign(r: dict) -> str:
         lines.append("Facts used: " + "; ".join(r["facts_used"]))
     if r.get("review_ids"):
         lines.append("Reviews consulted: " + ", ".join(r["review_ids"][:8]))
+    if r.get("recipients_csv"):
+        lines.append(f"Recipients ({r.get('recipients')}): `{r['recipients_csv']}`")
     return "\n\n".join(lines)
 
 
@@ -269,7 +287,7 @@ def _forecast(r: dict) -> str:
     return "\n\n".join(parts)
 
 
-def _query(r: dict) -> str:
+def _query(r: dict, focus: Iterable[tuple[str, str]] = ()) -> str:
     rows = r.get("rows") or []
     spec = r.get("spec") or {}
     by = list(spec.get("by") or [])
@@ -282,14 +300,23 @@ def _query(r: dict) -> str:
             return str(v)
         if "% change" in col:
             return f"{v:+.1f}%"
-        if "%" in col or "share" in col or col.endswith("_rate") or col in ("repeat_customer_share",):
-            return f"{100 * v:.1f}%" if abs(v) <= 1.0 else f"{v:.1f}%"
-        if col.split(" ")[0] in money:
+        if "%" in col:
+            return f"{v:.1f}%"  # already in percent
+        if "share" in col or col.endswith("_rate") or col in ("repeat_customer_share",):
+            return f"{100 * v:.1f}%"  # a fraction
+        dist_money = (spec.get("distribution") or {}).get("measure") in ("revenue", "avg_basket")
+        if any(w in money for w in col.split(" ")) or (dist_money and col in ("value", "low", "high")):
             return _money(v)
         return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.2f}"
 
     parts = [f"**{r.get('restatement')}**"]
     cols = list(r.get("columns") or (rows[0].keys() if rows else []))
+    for dim, value in focus:  # the value a share question asked about, before the table
+        row = next((x for x in rows if str(x.get(dim, "")).lower() == str(value).lower()), None)
+        if row is None:
+            parts.append(f"{value}: no rows in this window.")
+        else:
+            parts.append(f"**{row.get(dim)}**: " + ", ".join(f"{c} **{fmt(c, row.get(c))}**" for c in cols if c != dim) + ".")
     if not rows:
         parts.append("No rows match this query.")
     elif not by and len(rows) == 1:
@@ -379,14 +406,33 @@ def _recommend(r: dict) -> str:
     return "\n\n".join(parts)
 
 
+def _product_audience(r: dict) -> str:
+    parts = [f"**Who will buy {r.get('resolved_label')} in the next {r.get('horizon_days')} days** (as of "
+             f"{r.get('as_of')}; {r.get('n_products')} products): about {r.get('expected_buyers')} of "
+             f"{r.get('n_customers')} customers are expected to (base rate {_pct(r.get('base_rate'))})."]
+    parts += [f"_{n}_" for n in r.get("notes") or []]
+    rows = [[c["customer_id"], _pct(c["probability"]), c["bought_before"],
+             "never" if c.get("days_since_last") is None else f"{c['days_since_last']:.0f} days ago"]
+            for c in (r.get("customers") or [])[:20]]
+    if rows:
+        parts.append(_table(["customer", "P(buys)", "baskets with it before", "last bought"], rows))
+    if r.get("backtest_line"):
+        parts.append(f"_{r['backtest_line']}_")
+    if r.get("export_csv"):
+        parts.append(f"Every customer's probability: `{r['export_csv']}`")
+    return "\n\n".join(parts)
+
+
 _BY_KIND = {ResultKind.PREDICTIONS: _predictions, ResultKind.CUSTOMER: _customer, ResultKind.AUDIENCE: _audience,
             ResultKind.REVIEWS: _reviews, ResultKind.REVIEW_SUMMARY: _review_summary, ResultKind.OVERVIEW: _overview,
             ResultKind.FORECAST: _forecast, ResultKind.RECOMMEND: _recommend,
+            ResultKind.PRODUCT_AUDIENCE: _product_audience,
             ResultKind.CUSTOMER_VALUE: _customer_value, ResultKind.AT_RISK: _at_risk,
             ResultKind.QUERY: _query}
 
 
-def compose_answer(results: list[tuple[str, dict, dict]], note: str | None = None) -> str:
+def compose_answer(results: list[tuple[str, dict, dict]], note: str | None = None,
+                   focus: Iterable[tuple[str, str]] = ()) -> str:
     """Markdown from ``[(tool_name, args, result)]`` in call order."""
     parts: list[str] = []
     errors = [(n, a, r) for n, a, r in results if is_error(r)]
@@ -402,6 +448,8 @@ def compose_answer(results: list[tuple[str, dict, dict]], note: str | None = Non
             parts.append(_segments(r, note))
         elif kind == ResultKind.CAMPAIGN:
             parts.append(_campaign(r))
+        elif kind == ResultKind.QUERY:
+            parts.append(_query(r, list(focus)))
         elif kind in _BY_KIND:
             parts.append(_BY_KIND[kind](r))
         else:

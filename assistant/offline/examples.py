@@ -148,6 +148,16 @@ EXAMPLES: dict[str, list[str]] = {
         "what should we offer this segment",
         "which products will household 18 reorder",
     ],
+    "product_audience": [
+        "who will buy coffee next month",
+        "which customers are likely to buy cheese",
+        "audience for soft drinks in the next 30 days",
+        "who is going to purchase diapers soon",
+        "find shoppers likely to buy frozen pizza",
+        "propensity to buy beer for every customer",
+        "which households will buy bananas next week",
+        "build a list of likely buyers of baby food",
+    ],
     "customer_value": [
         "lifetime value of customer 123",
         "what is household 42 worth to us",

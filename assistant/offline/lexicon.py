@@ -10,6 +10,7 @@ __all__ = ["METRIC_PHRASES", "DIM_PHRASES", "UNHELD", "FILLER", "GROUP_CUES", "T
 
 # (regex over the normalised question, metric). Longer, more specific phrases first: the first match wins a span.
 METRIC_PHRASES: list[tuple[str, str]] = [
+    (r"(number of|how many|count of|total) (marketing )?campaigns|campaign count", "campaigns"),
     (r"coupon redemption rates?|redemption rates?|share of (targeted )?customers who redeemed", "coupon_redemption_rate"),
     (r"campaign reach|reach(ed)?|customers? (were )?targeted|targeted customers|people targeted", "campaign_reach"),
     (r"(customers|households|shoppers|people) who redeemed( a)?( coupons?)?|redeeming (customers|households|shoppers)|"
@@ -36,7 +37,8 @@ METRIC_PHRASES: list[tuple[str, str]] = [
     (r"(number of |how many |count of |total )?(orders|baskets|transactions|purchases|trips|shopping trips|visits|"
      r"checkouts)|order count|basket count", "orders"),
     (r"(number of |how many |count of |total |distinct |unique |active )(customers|households|shoppers|buyers|"
-     r"clients)|customer count|household count|customers? (bought|shopped|purchased|ordered)", "customers"),
+     r"clients)|customer count|household count|customers? (bought|shopped|purchased|ordered)|"
+     r"(customers|households|shoppers|buyers) (who were |that were |who are |that are )?active", "customers"),
     (r"revenue|sales|turnover|takings|gmv|money|spend|spending|spent|(how much|what) did (we|they|customers|"
      r"households) (make|sell|earn|take)|(how much|what) (we|they) (made|sold|earned)|earn(ed|ings)?|"
      r"sold|sell|income from sales", "revenue"),
@@ -78,8 +80,11 @@ GROUP_CUES = (r"by|per|each|every|across|split by|broken down by|breakdown by|br
 # data no table of ours holds: (regex, plain words)
 UNHELD: list[tuple[str, str]] = [
     (r"ad(vertising)? spend|advertising (spend|costs?|budget)|marketing (spend|costs?|budget)|media spend|"
-     r"cost per (click|acquisition|lead)|cpc|cpa|cpm|roas|return on ad spend|ad budget", "advertising spend"),
-    (r"impressions|click[- ]?through( rates?)?|ctr|clicks|ad clicks|open rates?|email opens?|unsubscribes?|"
+     r"cost per (click|acquisition|lead)|cpc|cpa|cpm|roas|return on ad spend|ad budget|"
+     r"(customer )?acquisition costs?|cac|cost to acquire|campaign costs?|costs? of (the |our )?campaigns?",
+     "advertising or acquisition costs"),
+    (r"impressions|click[- ]?through( rates?)?|ctr|clicks|clicked|ad clicks|open rates?|email opens?|unsubscribes?|"
+     r"open(ed|s)? (our |the |an? |their )?(e-?mails?|newsletters?|messages?|mailers?|campaigns?)|"
      r"bounce rates?", "ad or email engagement (impressions, clicks, opens)"),
     (r"web(site)? (traffic|visits|visitors|sessions)|site (traffic|visits|visitors)|page ?views|sessions|"
      r"unique visitors|online traffic|app (installs|downloads|users)", "web or app traffic"),
@@ -130,4 +135,6 @@ ago back recent recently lately latest newest oldest first second third fourth h
 mine ours theirs own owned lot lots bit few several various some both either neither other others another
 well very really quite much more most many something anything everything thing things stuff
 happen happened happening look looks looked like selling seller sellers performing performer performers
-popular brings bring""".split())
+popular brings bring run ran running launch launched sent send account accounts accounted represent represents
+responsible make makes visit visited visiting average avg mean typical both
+aged old older younger olds earning earners move moves moved moving shift shifts shifted active""".split())

@@ -14,8 +14,9 @@ from models.predictor import DEFAULT_HORIZONS
 __all__ = [
     "normalize", "parse_horizon", "parse_top_k", "parse_min_probability", "parse_customer_id", "parse_ratings",
     "parse_dates", "parse_channel", "parse_tone", "parse_offer", "parse_metric", "parse_by", "parse_period",
-    "match_segment", "match_name", "name_aliases", "parse_limit", "wants_each_segment", "NEGATIVE_WORDS", "POSITIVE_WORDS",
-    "parse_forecast_weeks", "parse_forecast_metric", "named_segment",
+    "match_segment", "match_name", "parse_audience_target", "P_AUDIENCE", "name_aliases", "parse_limit",
+    "wants_each_segment", "NEGATIVE_WORDS", "POSITIVE_WORDS", "parse_forecast_weeks", "parse_forecast_metric",
+    "named_segment",
 ]
 
 NUMBER_WORDS = {"one": 1, "a": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
@@ -380,6 +381,33 @@ def name_aliases(names: Iterable[str]) -> dict[str, str]:
         elif len(owners) == 1:
             aliases[w] = next(iter(owners))
     return {a: c for a, c in aliases.items() if len(a) >= 3}
+
+
+# "who will buy coffee", "likely buyers of cheese", "audience for soft drinks": a product / category after the verb
+_NOT_A_PRODUCT = (r"(anything|something|again|next|this|that|in|within|soon|over|during|from|more|less|online|"
+                  r"today|tomorrow|the next|the coming|a lot|most|much|at|more than|between|our|us|it|them)")
+P_AUDIENCE = (r"\b(who|which (customers|shoppers|households|people|clients|buyers))\b(\s+[\w']+){0,4}?\s+"
+              r"(buy|purchase|order|want|get)s?\s+(?!" + _NOT_A_PRODUCT + r"\b)[a-z]|"
+              r"\b(buyers|purchasers|audience|propensity)\s+(of|for|to buy)\s+(?!" + _NOT_A_PRODUCT + r"\b)[a-z]")
+_TIME_WORDS = r"\b(next|this|in|within|over|during|soon|today|tomorrow|the coming|coming|by|for every|for each|" \
+              r"for all|in the|before|after)\b"
+
+
+def parse_audience_target(q: str, aliases: dict[str, str] | None = None) -> str | None:
+    """The product or category a product-audience question names: a known name, else the words after
+    "buy" / "buyers of" / "audience for" up to a time phrase ("who will buy frozen pizza next month" -> "frozen
+    pizza")."""
+    known = match_name(q, aliases or {})
+    if known:
+        return known
+    m = re.search(r"\b(?:buy|purchase|order|want|get|buyers of|purchasers of|audience for|propensity to buy)\s+"
+                  r"([a-z][a-z &'/-]{1,40})", q.lower())
+    if not m:
+        return None
+    words = re.split(_TIME_WORDS, m.group(1))[0].rstrip(" ?.!,")
+    lead = re.match(r"(some|any|the|a|an|our)\s+", words)
+    start = m.start(1) + (lead.end() if lead else 0)
+    return q[start:m.start(1) + len(words)].strip(" ?.!,") or None  # as written (names keep their case)
 
 
 def match_name(q: str, candidates: Iterable[str] | dict[str, str]) -> str | None:

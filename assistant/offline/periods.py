@@ -144,16 +144,20 @@ def _one(text: str, last: pd.Timestamp, first: pd.Timestamp | None) -> tuple[Win
          lambda m: _year(int(m.group(1)), m.group(1), last)),
         (r"\b((?:19|20)\d{2})\b", lambda m: _year(int(m.group(1)), m.group(1), last)),
     ]
-    best = None
-    for pat, make in pats:
+    found = []
+    for k, (pat, make) in enumerate(pats):
         m = re.search(pat, t)
-        if m and (best is None or m.start() < best[1][0]):
-            best = (make(m), m.span())
-            if pat.startswith(r"\b(\d{4})-(\d{2})-(\d{2})\s*(?:"):  # explicit ranges win
+        if m:
+            found.append((m, make, k))
+            if k == 0:  # explicit date ranges win
                 break
-    if best is None:
+    if not found:
         return None, None
-    return best
+    first = min(found, key=lambda f: (f[0].start(), f[2]))
+    # "for june 2019": of the matches overlapping the first one, the one that reaches furthest ("june 2019")
+    over = [f for f in found if f[0].start() < first[0].end() and f[0].end() > first[0].start()]
+    m, make, _ = max(over, key=lambda f: (f[0].end(), -f[2]))
+    return make(m), m.span()
 
 
 def _bare_month(name: str, last: pd.Timestamp, first: pd.Timestamp | None) -> Window:
@@ -186,7 +190,7 @@ def _span_months(m: re.Match, last: pd.Timestamp, first: pd.Timestamp | None) ->
     return w
 
 
-_VS = r"\s*(?:vs\.?|versus|(?:compared?|compares|stack up|stacks up)\s+(?:to|with|against)|against|over|and|to|with|or)\s*"
+_VS = r"\s*(?:vs\.?|versus|through|until|till|(?:compared?|compares|stack up|stacks up)\s+(?:to|with|against)|against|over|and|to|with|or)\s*"
 
 
 def parse_periods(text: str, last: pd.Timestamp | None, first: pd.Timestamp | None = None) -> PeriodParse:
@@ -227,7 +231,16 @@ def parse_periods(text: str, last: pd.Timestamp | None, first: pd.Timestamp | No
         j = re.match(_VS, rest)
         comparing = re.search(r"\b(vs\.?|versus|compar\w*|against|change|growth|grew|grow|difference|differ|"
                               r"increase|decrease|drop|declin\w*|up or down|rise|rose|fell)\b", t)
-        if j and comparing:
+        joiner = j.group(0).strip() if j else ""
+        ranged = joiner in ("to", "through", "until", "till") and not comparing
+        if j and ranged:
+            second, span2 = _one(rest[j.end():], last, first)
+            if second is not None and span2[0] == 0 and second.end >= first_w.start:
+                w = _range(first_w.start, second.end, f"{first_w.said} to {second.said}", last)
+                out.window = w
+                out.spans.append((span1[0], span1[1] + j.end() + span2[1]))
+                return _check(out, first, last)
+        if j and (comparing or joiner not in ("to", "through", "until", "till", "over", "with")):
             second, span2 = _one(rest[j.end():], last, first)
             if second is not None and span2[0] == 0:
                 # "Q2 2017" after "Q2": the first window may take its year from the second
@@ -239,7 +252,9 @@ def parse_periods(text: str, last: pd.Timestamp | None, first: pd.Timestamp | No
         out.spans.append(span1)
         # "since May" / "after March" / "before June": open windows
         pre = t[max(0, span1[0] - 8): span1[0] + 8]
-        if re.search(r"\b(since|after|from)\b", pre) and not re.search(r"\bto\b|\buntil\b", rest[:20]):
+        if ".." in first_w.text:
+            pass  # already a range ("from march through june", "last 30 days")
+        elif re.search(r"\b(since|after|from)\b", pre) and not re.search(r"\bto\b|\buntil\b", rest[:20]):
             out.window = Window(f"{first_w.start.date()}..{last.date()}", first_w.start, last,
                                 f"since {first_w.said}")
         elif re.search(r"\b(before|until|till|up to)\b", pre):

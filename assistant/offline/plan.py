@@ -18,6 +18,7 @@ __all__ = ["Plan", "Entities", "make_plan", "masked_question", "previous_call", 
 # routes the planner answers itself; every other route is the name of the tool it calls
 ANSWER_ROUTES = ("out_of_scope", "help", "clarify")
 _SEGMENT_ROUTES = ("predict_buyers", "segment_audience", "write_campaign", "recommend_products", "at_risk_customers",
+                   "product_audience",
                    "forecast")
 FOLLOWUP_RE = re.compile(r"^\s*(and|what about|how about|same|now|ok|okay|also|instead|then|but|only|just|"
                          r"make it|do it|try|repeat)\b", re.I)
@@ -90,6 +91,7 @@ class Plan:
     args: dict = field(default_factory=dict)
     each_segment: bool = False      # list_segments first, then `route` once per segment
     message: str | None = None      # for clarify / notes
+    focus: list = field(default_factory=list)  # (dimension, value) a share question asks about
 
     def tools(self) -> list[str]:
         """Every tool the plan calls, in order."""
@@ -187,6 +189,8 @@ def build_args(route: str, q: str, ent: Entities) -> dict:
             a["query"] = _summary_query(q, product)
     elif route == "write_campaign":
         a.update(segment=seg, channel=P.parse_channel(q), tone=P.parse_tone(q), offer=P.parse_offer(q))
+        if seg is None and AT_RISK_AUDIENCE_RE.search(q.lower()):
+            a["audience"] = "at_risk"  # a win-back campaign without a segment: the at-risk high-value list
     elif route == "data_overview":
         metric, by = P.parse_metric(q), P.parse_by(q)
         if metric == "customers" and by is None and not re.search(r"\b(how many|number of|count)\b", q.lower()):
@@ -201,6 +205,11 @@ def build_args(route: str, q: str, ent: Entities) -> dict:
         a.update(customer_id=P.parse_customer_id(q), segment=seg, k=k if k is not None and k <= 20 else None)
         if a["customer_id"]:
             a["segment"] = None
+    elif route == "product_audience":
+        a["product_or_category"] = P.parse_audience_target(q, ent.aliases)
+        a["horizon_days"] = P.parse_horizon(q, (7, 14, 30, 60, 90, 180, 365))
+        k = P.parse_top_k(q)
+        a["top_k"] = k if k is not None and k <= 1000 else None
     elif route == "forecast":
         t, each = q.lower(), r"\b(by|per|each|every|across|split by|broken down by)\s+(product\s+)?"
         by = ("department" if re.search(each + r"departments?\b", t) else
@@ -213,6 +222,10 @@ def build_args(route: str, q: str, ent: Entities) -> dict:
     elif route == "at_risk_customers":
         a.update(segment=seg, top_k=P.parse_top_k(q))
     return {k: v for k, v in a.items() if v is not None}
+
+
+AT_RISK_AUDIENCE_RE = re.compile(r"\b(at[- ]risk|churn\w*|lapsing|slipping away|drifting away|gone quiet|"
+                                r"overdue|win[- ]?back|winback)\b")
 
 
 def _mask(q: str, ent: Entities) -> str:
@@ -252,6 +265,11 @@ def make_plan(question: str, router: Router, ent: Entities,
             tool, args, each = prev
             if tool == "query_data":
                 return _query_followup(q, args, ent)
+            if tool == "data_overview" and ent.vocab.metrics:
+                fparse = parse_query(q, ent.vocab)
+                if fparse.signals & {"filter", "compare", "threshold", "period", "rank", "superlative", "share",
+                                     "concentration", "distribution", "unheld"} or fparse.blocking or fparse.ignored:
+                    return _query_followup(q, _overview_spec(args), ent)
             new = build_args(tool, q, ent)
             if tool in ("search_reviews",):
                 new.pop("query", None)  # the old topic stays unless a new product/rating is named
@@ -263,7 +281,7 @@ def make_plan(question: str, router: Router, ent: Entities,
         parse = parse_query(q, ent.vocab)
         if is_analytics(route, parse, q):
             r, a, msg = analytics_plan(q, ent.vocab, parse)
-            return Plan(r, a, message=msg)
+            return Plan(r, a, message=msg, focus=list(parse.focus) if r == "query_data" else [])
     if route in ("out_of_scope", "help"):
         return Plan(route)
     if route == "summarize_reviews" and any(b is not None for b in P.parse_ratings(q)) and not re.search(
@@ -285,8 +303,12 @@ def make_plan(question: str, router: Router, ent: Entities,
     if route == "explain_customer" and "customer_id" not in args:
         return Plan("clarify", message="Which customer? Give me a customer id (for example one from "
                     "\"who will buy this week?\") and I will explain their score.")
+    if route == "product_audience" and "product_or_category" not in args:
+        return Plan("clarify", message="Which product or category? For example \"who will buy coffee next "
+                    "month?\" (a category, a department or words of a product name).")
     each = False
-    if route == "write_campaign" and ("segment" not in args or P.wants_each_segment(q)):
+    if route == "write_campaign" and args.get("audience") != "at_risk" and (
+            "segment" not in args or P.wants_each_segment(q)):
         args.pop("segment", None)
         each = True
     if route == "segment_audience" and "segment" not in args:
@@ -319,6 +341,22 @@ def _query_followup(q: str, prev: dict, ent: Entities) -> Plan:
             spec.pop(k, None)
         spec.update({k: new[k] for k in ("start", "end", "compare") if k in new})
     notes = [p[0].upper() + p[1:] + "." for p in parse.problems]
+    v = ent.vocab
     if parse.windows:
         notes.append("Period: " + "; ".join(w.describe() for w in parse.windows) + ".")
+    elif not any(spec.get(k) for k in ("start", "end", "compare", "period")) and v.first is not None and v.last is not None:
+        notes.append(f"Period: all data ({v.first.date()} to {v.last.date()}).")
     return Plan("query_data", spec, message="\n\n".join(notes) or None)
+
+
+def _overview_spec(args: dict) -> dict:
+    """A data_overview call as the equivalent QuerySpec (for a follow-up that adds a filter, period, ranking...)."""
+    metric = {"average_basket": "avg_basket", "repeat_rate": "repeat_customer_share", "top_products": "revenue",
+              "top_categories": "revenue"}.get(args.get("metric") or "revenue", args.get("metric") or "revenue")
+    spec: dict = {"metrics": [metric]}
+    by = {"top_products": "product", "top_categories": "category"}.get(args.get("metric") or "", args.get("by"))
+    if by and by != "segment":
+        spec["by"] = [by]
+    if args.get("period"):
+        spec["start"] = spec["end"] = str(args["period"])
+    return spec

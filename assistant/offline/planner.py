@@ -117,7 +117,7 @@ class OfflinePlanner(BaseChatModel):
             dropped += nxt.dropped
         # the same argument left out of every per-segment call is named once
         notes.append(left_out_text({(t, a, repr(v)): (t, a, v) for t, a, v in dropped}.values()))
-        return AIMessage(content="\n\n".join([compose_answer(results, note=plan.message)] + [n for n in notes if n]))
+        return AIMessage(content="\n\n".join([compose_answer(results, note=plan.message, focus=plan.focus)] + [n for n in notes if n]))
 
 
 def _calls(calls: list[tuple[str, dict]]) -> AIMessage:

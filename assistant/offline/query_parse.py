@@ -39,6 +39,7 @@ class Vocab:
     values: dict[str, list[str]] = field(default_factory=dict)
     first: pd.Timestamp | None = None
     last: pd.Timestamp | None = None
+    product_words: frozenset = frozenset()  # words of product names (for "products whose name contains ...")
     _index: dict | None = field(default=None, repr=False)
     _words: set | None = field(default=None, repr=False)
 
@@ -48,7 +49,7 @@ class Vocab:
         ts = lambda v: pd.Timestamp(v) if v else None
         return cls(dict(d.get("metrics") or {}), dict(d.get("dimensions") or {}), dict(d.get("unavailable") or {}),
                    {k: list(v) for k, v in (d.get("values") or {}).items()}, ts(d.get("first_date")),
-                   ts(d.get("last_date")))
+                   ts(d.get("last_date")), frozenset(d.get("product_words") or ()))
 
     @property
     def value_index(self) -> dict[str, list[tuple[str, str]]]:
@@ -70,13 +71,23 @@ class Vocab:
         if self._words is None:
             w = set(FILLER)
             for pat, _ in METRIC_PHRASES + DIM_PHRASES:  # never corrected INTO data we do not hold
-                w.update(re.findall(r"[a-z]{3,}", pat))
+                lit = re.findall(r"[a-z]{3,}", pat)
+                w.update(lit)
+                w.update(x[:-1] for x in lit if x.endswith("s") and len(x) > 3)
+            w.update(("lowest", "least", "smallest", "worst", "weakest", "fewest", "slowest", "highest", "most",
+                      "biggest", "largest", "best", "strongest", "busiest", "quietest", "peak", "maximum", "minimum",
+                      "record", "popular", "leading", "growing", "grew", "growth", "increase", "decline", "dropped",
+                      "band", "bracket", "group", "kids", "children", "both", "split", "visit", "visited"))
             for key in self.value_index:
                 w.update(x for x in key.split() if len(x) >= 3 and x.isalpha())
             w.update(MONTH_NAMES)
             for pat in _ATTR_WORDS.values():
                 w.update(re.findall(r"[a-z]{3,}", pat))
-            w.update(("earning", "earnings", "something", "anything", "everything", "aged", "older", "younger"))
+            w.update(("earning", "earnings", "something", "anything", "everything", "aged", "older", "younger",
+                      "median", "medians", "quartile", "quartiles", "quantile", "quantiles", "percentile",
+                      "percentiles", "decile", "deciles", "distribution", "distributed", "histogram", "spread",
+                      "share", "shares", "percentage", "proportion", "contribution", "contribute", "concentrated",
+                      "concentration", "pareto", "recency", "frequency", "campaign", "campaigns", "coupon", "coupons"))
             w.update(m.replace("_", " ") for m in list(self.metrics) + list(self.dimensions))
             self._words = w
         return self._words
@@ -115,16 +126,17 @@ class QueryParse:
     signals: set[str] = field(default_factory=set)      # what was recognised (compare, filter, rank, ...)
     ignored: list[str] = field(default_factory=list)    # words left over (named in the answer)
     focus: list[tuple[str, str]] = field(default_factory=list)  # (dimension, value) asked about in a share
+    corrections: dict = field(default_factory=dict)  # corrected word -> the word as written
 
     @property
     def confident(self) -> bool:
         return not self.problems and not self.ignored
 
 
-def spell_correct(q: str, vocab: Vocab) -> str:
+def spell_correct(q: str, vocab: Vocab, corrections: dict | None = None) -> str:
     """Replace unknown words by the closest grammar word (same length class); others are left as written."""
     words = vocab.words
-    keep = _KNOWN_UNHELD
+    keep = _KNOWN_UNHELD | vocab.product_words  # known words: left as written, never a correction target
 
     def fix(m: re.Match) -> str:
         w = m.group(0)
@@ -133,12 +145,15 @@ def spell_correct(q: str, vocab: Vocab) -> str:
             return w
         cutoff = 0.86 if len(lw) <= 5 else 0.8
         hit = [h for h in difflib.get_close_matches(lw, words, n=3, cutoff=cutoff) if h[0] == lw[0]]
+        if hit and corrections is not None:
+            corrections[hit[0]] = lw
         return hit[0] if hit else w
 
     return re.sub(r"[A-Za-z]+", fix, q)
 
 
-_KNOWN_UNHELD = {w for pat, _ in UNHELD for w in re.findall(r"[a-z]{3,}", pat)} | {
+_KNOWN_UNHELD = {w for pat, _ in UNHELD for w in re.findall(r"[a-z]{3,}", pat)}
+_KNOWN_UNHELD |= {w[:-1] for w in _KNOWN_UNHELD if w.endswith("s")} | {
     "weather", "probability", "probabilities", "likely", "slipping", "paris", "london", "business", "company"}
 
 
@@ -177,16 +192,18 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
     """The QuerySpec dict for ``question`` plus what could not be mapped."""
     out = QueryParse()
     q = re.sub(r"(?i)n[’']t\b", " not", str(question))
-    q = spell_correct(q, vocab)
+    q = spell_correct(q, vocab, out.corrections)
     tx = _Text(q)
     spec: dict[str, Any] = {}
     _unheld(tx, out)
+    _customer_conditions(tx, spec, out)  # "no purchase in the past 30 days" is a threshold, not a window
     _periods(tx, vocab, spec, out)
-    _customer_conditions(tx, spec, out)
+    _distribution(tx, spec, out)
     _rank(tx, spec, out)
     filters: dict[str, list[str]] = {}
     _match_values(tx, vocab, filters, min_words=2)  # "Loyal high-spend weekly regulars" before "spend" is a metric
     metrics = _metrics(tx, vocab, out)
+    _share(tx, spec, out)
     _values(tx, vocab, spec, out, filters)
     _unknown_named(tx, vocab, out)
     by = _dims(tx, vocab, spec, out)
@@ -211,7 +228,24 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
     out.spec = spec
     out.ignored = [w for w in tx.left() if w not in FILLER and _stem(w) not in FILLER and len(w) > 2
                    and w not in MONTH_NAMES and not _is_dim_word(w)]
+    _product_names(tx, vocab, spec, out)
+    out.ignored = [out.corrections.get(w, w) for w in out.ignored]  # name the user's own words
     return out
+
+
+def _product_names(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse) -> None:
+    """Left-over words that occur in product names ("kale", "coca cola") become a name-contains filter on
+    product, said so in the restatement; words that occur in no product name stay ignored (and are named)."""
+    if not out.ignored or not vocab.product_words or "product" not in vocab.dimensions:
+        return
+    if not all(w in vocab.product_words or _stem(w) in vocab.product_words for w in out.ignored):
+        return
+    phrase = " ".join(_stem(w) if w not in vocab.product_words else w for w in out.ignored)
+    spec.setdefault("filters", []).append({"dimension": "product", "op": "contains", "values": [phrase]})
+    out.signals.add("filter")
+    out.problems.append(f"\"{phrase}\" is not a department, category or brand, so I matched products whose name "
+                        f"contains \"{phrase}\"")
+    out.ignored = []
 
 
 def _is_dim_word(w: str) -> bool:
@@ -321,11 +355,66 @@ def _customer_conditions(tx: _Text, spec: dict, out: QueryParse) -> None:
         spec["concentration"] = {"top_pct": pcts[0] if len(pcts) == 1 else pcts}
         out.signals.add("concentration")
         tx.take(m.span())
+        for mm in tx.finditer(r"\b(concentrat\w+|pareto|contribut\w*|account(s|ed)? for|share|shares|"
+                              r"percent(age)?|proportion|generate[sd]?|bring in|brings? in|brought in)\b"):
+            tx.take(mm.span())
     elif tx.search(r"\b(concentrat\w+|pareto|80 ?/ ?20)\b"):
         m = tx.search(r"\b(concentrat\w+|pareto|80 ?/ ?20)\b")
         spec["concentration"] = {"top_pct": [1, 10, 20]}
         out.signals.add("concentration")
         tx.take(m.span())
+
+
+def _distribution(tx: _Text, spec: dict, out: QueryParse) -> None:
+    """"median basket value", "distribution of spend per customer", "quartiles of orders per household"."""
+    m = tx.search(r"\b(median|medians|quartiles?|quantiles?|percentiles?|deciles?|distribution|distributed|"
+                  r"histogram|spread|\d{1,2}(?:st|nd|rd|th) percentile)\b")
+    if not m:
+        return
+    word = m.group(0)
+    t = tx.work
+    per_order = re.search(r"\b(baskets?|order values?|orders? size|per (order|basket|transaction|trip|visit)|"
+                          r"transaction values?|ticket)\b", t) and not re.search(
+        r"\b(orders|baskets|visits|trips) per (customer|household|shopper)\b|\bper (customer|household|shopper)\b", t)
+    if re.search(r"\b(recency|days since (the )?last (order|purchase)|since they last)\b", t):
+        measure, per = "days_since_last_order", "customer"
+    elif re.search(r"\b(average basket|avg basket|aov) per (customer|household)\b", t):
+        measure, per = "avg_basket", "customer"
+    elif re.search(r"\b(number of orders|orders|visits|trips|purchases|frequency)\b", t) and not per_order:
+        measure, per = "orders", "customer"
+    elif re.search(r"\b(units|items)\b", t):
+        measure, per = "units", "order" if per_order else "customer"
+    else:
+        measure, per = "revenue", "order" if per_order else "customer"
+    d: dict[str, Any] = {"measure": measure, "per": per}
+    if word.startswith("median"):
+        d["quantiles"] = [0.5]
+    elif word.startswith("quartile"):
+        d["quantiles"] = [0.25, 0.5, 0.75]
+    elif word.startswith("decile"):
+        d["quantiles"] = [round(x / 10, 1) for x in range(1, 10)]
+    elif re.match(r"\d", word):
+        d["quantiles"] = [int(re.match(r"\d+", word).group(0)) / 100]
+    elif word == "histogram":
+        d["bins"] = 10
+    spec["distribution"] = d
+    out.signals.add("distribution")
+    tx.take(m.span())
+    for pat in (r"\b(basket|order|transaction|ticket)s?( size| value| values| amount)?\b", r"\bper (customer|household|"
+                r"shopper|buyer|order|basket|transaction)\b", r"\b(spend|spending|spent|revenue|sales|recency|days since "
+                r"(the )?last (order|purchase)|number of orders|orders|visits|frequency|units|items)\b"):
+        for mm in tx.finditer(pat):
+            tx.take(mm.span())
+
+
+def _share(tx: _Text, spec: dict, out: QueryParse) -> None:
+    """"share of revenue by department", "what % of sales comes from Meat", "contribution of each category"."""
+    m = tx.search(r"\b(share|shares|percent(age)?|proportion|contribution|contribute[sd]?|% of|pct of|mix)\b|%")
+    if not m or "concentration" in spec or "distribution" in spec:
+        return
+    spec["share_of_total"] = True
+    out.signals.add("share")
+    tx.take(m.span())
 
 
 def _rank(tx: _Text, spec: dict, out: QueryParse) -> None:
@@ -397,6 +486,8 @@ def _metrics(tx: _Text, vocab: Vocab, out: QueryParse) -> list[str]:
                                 "") + f". Metrics I can compute: {', '.join(sorted(vocab.metrics))}")
             continue
         names.append(name)
+    if "campaign_reach" in names and "customers" in names:
+        names = [n for n in names if n != "customers"]  # "how many customers did campaign 18 reach"
     # one table per query: keep the first metric's table
     coupon = {"coupon_redemptions", "redeeming_customers"}
     campaign = {"coupon_redemption_rate", "campaign_reach"}
@@ -418,7 +509,18 @@ def _values(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse, filters: dict[
     """Stored values named in the question become filters (the dimension word next to them is consumed too)."""
     _match_values(tx, vocab, filters, min_words=1)
     _attribute_numbers(tx, vocab, spec, out, filters)
+    if "weekday" in vocab.dimensions:  # "on saturdays", "weekends"
+        for m in tx.finditer(r"\b(mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|saturdays?|sundays?|weekends?)\b"):
+            w = m.group(0).rstrip("s")
+            names = ["Saturday", "Sunday"] if w == "weekend" else [w.title()]
+            filters.setdefault("weekday", [])
+            filters["weekday"] += [n for n in names if n not in filters["weekday"]]
+            tx.take(m.span())
     flist = []
+    kids = spec.pop("_kids", None)
+    if kids and "kids_count" in vocab.dimensions:
+        flist.append({"dimension": "kids_count", "op": kids[0], "values": kids[1]})
+        out.signals.add("filter")
     for dim, vals in filters.items():
         if vocab.dimensions and dim not in vocab.dimensions:
             if dim == "segment":
@@ -512,6 +614,26 @@ def _attribute_numbers(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse,
     """Numeric bands of customer attributes: "aged 35 to 54", "over 65", "income above 100K", "3+ kids"."""
     if filters is None:
         filters = {}
+    for dim in ("age", "income"):  # a band written as stored: "45-54", "65+", "50-74K"
+        for v in vocab.values.get(dim) or []:
+            if re.search(r"[-+k]", v.lower()):
+                m = re.search(r"(?<![\w$])\$?" + re.escape(v.lower()) + r"(?![\w+])", tx.work)
+                if m:
+                    filters.setdefault(dim, [])
+                    if v not in filters[dim]:
+                        filters[dim].append(v)
+                    tx.take(m.span())
+    kids = vocab.values.get("kids_count") or []
+    if "0" in kids:
+        m = tx.search(r"\b(without|with no|no|childless|zero)\s+(kids|children|child)\b|\bchildless\b")
+        m2 = tx.search(r"\b(with|have|having|has)\s+(kids|children|a child)\b|\bfamilies with (kids|children)\b|"
+                       r"\bparents\b")
+        if m:
+            spec.setdefault("_kids", ("equals", ["0"]))
+            tx.take(m.span())
+        elif m2:
+            spec.setdefault("_kids", ("not_in", ["0"]))
+            tx.take(m2.span())
     for dim, words in _ATTR_WORDS.items():
         vals = vocab.values.get(dim)
         if not vals:
@@ -571,9 +693,11 @@ def _dims(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse) -> list[str]:
             cue = re.search(r"\b(" + GROUP_CUES + r")\s+(?:the\s+|our\s+|a\s+|product\s+|customer\s+|[a-z]+\s+)?$",
                             before) or re.search(r"\b(" + GROUP_CUES + r")\s+$", before)
             after = tx.raw[m.end():m.end() + 40]
+            sup_before = re.search(r"\b(lowest|least|smallest|worst|weakest|fewest|slowest|highest|biggest|"
+                                   r"largest|best|strongest|busiest|top|bottom|leading)\s+(?:\w+\s+)?$", before)
             sup = re.match(r"\s*(?:\w+\s+){0,3}?(had|has|was|is|were|with|that|did|saw|made|brought|got|sold|"
                            r"performed|generated)\b", after)
-            if dim in TIME_DIMS and not adverb and not cue:
+            if dim in TIME_DIMS and not adverb and not cue and not (sup_before and "superlative" in out.signals):
                 tx.take(m.span())
                 continue  # "per day" etc. handled above; a bare "month" is not a breakdown
             metric_next = re.match(r"\s*(revenue|sales|spend|spending|orders|units|customers|baskets|"
@@ -581,7 +705,7 @@ def _dims(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse) -> list[str]:
             if "superlative" in out.signals and "top" not in spec and re.search(r"(s|ies)$", word) and \
                     not adverb and dim not in TIME_DIMS and re.search(r"\b(which|what)\s+(?:\w+\s+)?$", before):
                 spec["top"] = 10  # "which categories sell the most": a ranking, not the single best
-            if adverb or cue or metric_next or (dim not in TIME_DIMS and "compare" in out.signals) or \
+            if adverb or cue or sup_before or metric_next or (dim not in TIME_DIMS and "compare" in out.signals) or \
                     (sup and ("superlative" in out.signals or "rank" in out.signals)):
                 by.append((m.start(), dim))
             tx.take(m.span())
@@ -635,6 +759,12 @@ def _finish(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse) -> None:
         elif "compare" not in spec and vocab.metrics:
             # "which month was highest" with no dimension word parsed: nothing to rank
             pass
+    if "superlative" in out.signals and not by and "compare" not in spec and "concentration" not in spec and \
+            "distribution" not in spec and "segment_by" not in out.signals and "top" not in spec and \
+            spec.get("descending") is False:
+        out.problems.append("I can't tell what to rank from the lowest: name a breakdown such as category, "
+                            "department, brand or month")
+        out.blocking = True
     if "top" in spec and not by and "concentration" not in spec and "segment_by" not in out.signals:
         # "top 5" with no dimension: the question ranks something we did not recognise
         out.problems.append("I can't tell what to rank: name a breakdown such as category, department, brand or month")
@@ -652,6 +782,25 @@ def _finish(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse) -> None:
         spec.pop("descending", None)
     if by and ("top" in spec or "superlative" in out.signals) and not spec.get("sort") and "compare" not in spec:
         spec["sort"] = spec["metrics"][0]  # a ranking: by the metric, not in time order
+    multi = [f for f in spec.get("filters") or [] if len(f.get("values") or []) > 1 and f.get("op") in ("in", "equals")
+             and f["dimension"] not in ("age", "income", "weekday")]
+    if multi and not spec.get("by") and "concentration" not in spec and "distribution" not in spec:
+        spec["by"] = [multi[0]["dimension"]]  # "national and private brands": one row each
+        by = spec["by"]
+    if re.search(r"\bboth\b", tx.raw) and ("compare" in spec or out.windows) and \
+            spec.get("metrics") == ["customers"]:
+        out.problems.append("I can't count customers who bought in both periods (an intersection); I can give the "
+                            "customers in each period")
+        out.blocking = True
+    if spec.get("share_of_total") and not spec.get("by") and spec.get("filters"):
+        f = spec["filters"][-1]
+        spec["filters"] = spec["filters"][:-1] or None
+        if spec["filters"] is None:
+            spec.pop("filters")
+        spec["by"] = [f["dimension"]]
+        out.focus = [(f["dimension"], v) for v in f["values"]]
+    elif spec.get("share_of_total") and not spec.get("by"):
+        spec.pop("share_of_total")  # a share of nothing: the plain total answers it
     if spec.get("descending") is True:
         spec.pop("descending")
     if "top" in spec and by and spec.get("sort") is None and "compare" in spec:

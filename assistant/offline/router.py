@@ -15,7 +15,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .examples import EXAMPLES
-from .parsing import NEGATIVE_WORDS, parse_customer_id, parse_metric
+from .parsing import NEGATIVE_WORDS, P_AUDIENCE, parse_customer_id, parse_metric
 
 __all__ = ["Router", "cue_scores", "TOP_N", "MIN_SCORE"]
 
@@ -54,6 +54,7 @@ _CUES: list[tuple[str, str, float]] = [
                            r"\b(buy|purchase|order|get|want) next\b(?!\s+(weeks?|months?|quarters?|years?|fortnight|days?|\d|few|couple|"
                            r"\w+ (days|weeks|months)))|\bnext[- ]basket\b|\bproduct (picks|"
                            r"recommendations?)\b|\breorder\b", 0.55),
+    ("product_audience", P_AUDIENCE, 0.55),
     ("data_overview", r"\b(revenue|sales|turnover|kpis?|aov|average basket|basket size|repeat rate|"
                       r"best[- ]?sellers?|top (products|categories)|by month|per month|monthly|weekly|"
                       r"by category|how many orders)\b", 0.20),

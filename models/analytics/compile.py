@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .layer import FACT_TIME, JOINS, PRODUCT_DIMENSIONS, Layer
+from .layer import FACT_TIME, JOINS, PRODUCT_DIMENSIONS, PRODUCT_ID, Layer
 from .spec import CustomerCondition, Filter, QuerySpec
 
 __all__ = ["CompiledQuery", "Context", "compile_spec", "compile_concentration", "compile_distribution",
            "default_sort", "is_new_mode"]
 
-_PRODUCT = {d.name for d in PRODUCT_DIMENSIONS}
+_PRODUCT = {d.name for d in PRODUCT_DIMENSIONS} | {PRODUCT_ID.name}
 _JOIN_ORDER = ("p", "c", "s", "cl", "fo", "r")
 _CALENDAR = ("day", "week", "month", "quarter", "year")
 
@@ -129,6 +129,34 @@ def _joins_for(spec: QuerySpec, layer: Layer, names, extra: tuple[str, ...] = ()
     return joins
 
 
+def _where_parts(spec: QuerySpec, layer: Layer, ctx: Context, fact: str) -> list[tuple[str, list, bool]]:
+    """Each WHERE clause with its parameters, and whether it reads the products join ``p``."""
+    parts: list[tuple[str, list, bool]] = []
+    if ctx.window is not None:
+        if fact == "campaigns":  # a campaign counts in a window it overlaps
+            parts.append(("f.start_date < ? AND f.end_date >= ?", [_p(ctx.window[1]), _p(ctx.window[0])], False))
+        else:
+            ts = f"f.{FACT_TIME[fact]}"
+            parts.append((f"{ts} >= ? AND {ts} < ?", [_p(ctx.window[0]), _p(ctx.window[1])], False))
+    for flt in spec.filters:
+        s, p = _filter_sql(flt, layer, fact, ctx)
+        parts.append((s, p, layer.dimensions[flt.dimension].join == "p"))
+    nm = ctx.non_merchandise
+    if nm is not None:
+        cats, depts = nm
+        if cats and layer.has("products", "category"):
+            parts.append(("NOT list_contains(?, COALESCE(p.category, ''))", [list(cats)], True))
+        if depts and layer.has("products", "department"):
+            parts.append(("NOT list_contains(?, COALESCE(p.department, ''))", [list(depts)], True))
+    if spec.inactive_days is not None:
+        parts.append(("f.customer_id IN (SELECT customer_id FROM orders GROUP BY customer_id HAVING max(timestamp) < ?)",
+                      [_p(ctx.anchor + pd.Timedelta(days=1) - pd.Timedelta(days=spec.inactive_days))], False))
+    for c in spec.customer_conditions:
+        s, p = _condition_sql(c, layer, ctx)
+        parts.append((s, p, False))
+    return parts
+
+
 def _from_where(spec: QuerySpec, layer: Layer, ctx: Context, fact: str, extra_joins: tuple[str, ...] = (),
                 use_by: bool = True) -> tuple[str, list]:
     """``FROM fact f <joins> WHERE ...`` and its parameters."""
@@ -138,115 +166,150 @@ def _from_where(spec: QuerySpec, layer: Layer, ctx: Context, fact: str, extra_jo
     if nm is not None and (nm[0] or nm[1]):
         joins.add("p")
     sql = f"FROM {fact} f" + "".join(f"\n{JOINS[j]}" for j in _JOIN_ORDER if j in joins)
-    where, params = [], []
-    if ctx.window is not None:
-        if fact == "campaigns":  # a campaign counts in a window it overlaps
-            where.append("f.start_date < ? AND f.end_date >= ?")
-            params += [_p(ctx.window[1]), _p(ctx.window[0])]
-        else:
-            ts = f"f.{FACT_TIME[fact]}"
-            where.append(f"{ts} >= ? AND {ts} < ?")
-            params += [_p(ctx.window[0]), _p(ctx.window[1])]
-    for flt in spec.filters:
-        s, p = _filter_sql(flt, layer, fact, ctx)
-        where.append(s)
-        params += p
-    if nm is not None:
-        cats, depts = nm
-        if cats and layer.has("products", "category"):
-            where.append("NOT list_contains(?, COALESCE(p.category, ''))")
-            params.append(list(cats))
-        if depts and layer.has("products", "department"):
-            where.append("NOT list_contains(?, COALESCE(p.department, ''))")
-            params.append(list(depts))
-    if spec.inactive_days is not None:
-        where.append("f.customer_id IN (SELECT customer_id FROM orders GROUP BY customer_id "
-                     "HAVING max(timestamp) < ?)")
-        params.append(_p(ctx.anchor + pd.Timedelta(days=1) - pd.Timedelta(days=spec.inactive_days)))
-    for c in spec.customer_conditions:
-        s, p = _condition_sql(c, layer, ctx)
-        where.append(s)
-        params += p
-    if where:
-        sql += "\nWHERE " + "\n  AND ".join(where)
-    return sql, params
+    parts = _where_parts(spec, layer, ctx, fact)
+    if parts:
+        sql += "\nWHERE " + "\n  AND ".join(w for w, _, _ in parts)
+    return sql, [x for _, p, _ in parts for x in p]
+
+
+# metrics that add up over products: summed per product first, then joined to the (small) products table
+_SUMMABLE = {"revenue", "line_items", "units", "discount", "coupon_discount"}
+
+
+def _preaggregated(spec: QuerySpec, layer: Layer, ctx: Context, fact: str, metrics: list[str]) -> tuple[str, list] | None:
+    """The ``m`` CTE body for a product breakdown of summable metrics: aggregate the lines per product (and the
+    other dimensions) before the products join. None when it does not apply."""
+    names = list(spec.by) + [f.dimension for f in spec.filters]
+    product = [n for n in names if layer.dimensions[n].join == "p"]
+    nm = ctx.non_merchandise
+    if fact != "orders" or not metrics or not set(metrics) <= _SUMMABLE or not (product or (nm and (nm[0] or nm[1]))):
+        return None
+    other = [n for n in spec.by if layer.dimensions[n].join != "p"]
+    inner_joins = _joins_for(spec, layer, [n for n in names if layer.dimensions[n].join != "p"])
+    parts = _where_parts(spec, layer, ctx, fact)
+    inner_sel = ["f.product_id"] + [f'{layer.group_sql(n, fact)} AS "{n}"' for n in other] + \
+        [f'{layer.metrics[m].sql} AS "{m}"' for m in metrics]
+    inner = (f"SELECT {', '.join(inner_sel)}\nFROM {fact} f" + "".join(f"\n{JOINS[j]}" for j in _JOIN_ORDER
+                                                                      if j in inner_joins))
+    inner_where = [(w, p) for w, p, is_p in parts if not is_p]
+    if inner_where:
+        inner += "\nWHERE " + "\n  AND ".join(w for w, _ in inner_where)
+    inner += "\nGROUP BY ALL"
+    outer_sel = [f'{layer.group_sql(n, fact) if layer.dimensions[n].join == "p" else f"f.{chr(34)}{n}{chr(34)}"} '
+                 f'AS "{n}"' for n in spec.by] + [f'SUM(f."{m}") AS "{m}"' for m in metrics]
+    sql = f"SELECT {', '.join(outer_sel)}\nFROM ({inner}) f\n{JOINS['p']}"
+    outer_where = [(w, p) for w, p, is_p in parts if is_p]
+    if outer_where:
+        sql += "\nWHERE " + "\n  AND ".join(w for w, _ in outer_where)
+    if spec.by:
+        sql += f"\nGROUP BY {', '.join(str(i + 1) for i in range(len(spec.by)))}"
+    return sql, [x for _, p in inner_where for x in p] + [x for _, p in outer_where for x in p]
 
 
 def compile_spec(spec: QuerySpec, layer: Layer, ctx: Context = Context(), *, order_and_limit: bool = True) -> CompiledQuery:
     """The SQL for ``spec`` (already validated, filter values already resolved to stored values)."""
     fact = layer.fact_of(spec.metrics)
-    metric_joins = tuple(j for m in spec.metrics for j in layer.metrics[m].joins)
     mode = is_new_mode(spec, layer, ctx.window)
     sel_params: list = []
     dims, select, order_cols = [], [], {}
     for i, name in enumerate(spec.by):
         d = layer.dimensions[name]
         dims.append(f'"{name}"')
-        select.append(f'{layer.dim_sql(name, fact)} AS "{name}"')
+        select.append(f'{layer.group_sql(name, fact)} AS "{name}"')
         if d.order_sql:
             order_cols[name] = f"_order_{i}"
-            select.append(f"{d.order_sql.replace('{ts}', f'f.{FACT_TIME[fact]}')} AS _order_{i}")
 
     def metric_sql(m: str) -> tuple[str, list]:
         sql = layer.metrics[m].sql.replace("{order_key}", layer.order_key("f"))
         if "{is_new}" not in sql:
             return sql, []
         if mode == "period":
-            return sql.replace("{is_new}", f"{layer.dim_sql(spec.by[0], fact, 'fo.first_ts')} = "
-                                           f"{layer.dim_sql(spec.by[0], fact)}"), []
+            return sql.replace("{is_new}", f"{layer.group_sql(spec.by[0], fact, 'fo.first_ts')} = "
+                                           f"{layer.group_sql(spec.by[0], fact)}"), []
         if mode == "window":
             n = sql.count("{is_new}")
             return sql.replace("{is_new}", "fo.first_ts >= ?"), [_p(ctx.window[0])] * n
         return sql.replace("{is_new}", "TRUE"), []
 
-    line_metrics = [m for m in spec.metrics if not layer.metrics[m].two_level]
+    nr = [m for m in spec.metrics if layer.metrics[m].joins == ("fo",)]  # new / returning: per (group, customer)
+    line_metrics = [m for m in spec.metrics if not layer.metrics[m].two_level and m not in nr]
+    metric_joins = tuple(j for m in line_metrics for j in layer.metrics[m].joins)
     for m in line_metrics:
         s, p = metric_sql(m)
         select.append(f'{s} AS "{m}"')
         sel_params += p
-    base, base_params = _from_where(spec, layer, ctx, fact, metric_joins)
-    group = f"\nGROUP BY {', '.join(str(i + 1) for i in range(len(spec.by)))}" if spec.by else ""
-    ctes = [f"m AS (SELECT {', '.join(select)}\n{base}{group})" if select else "m AS (SELECT 1 AS _one)"]
-    params = sel_params + base_params
-    final = [f'm."{n}"' for n in spec.by] + [f"m.{c}" for c in order_cols.values()]
+    pre = _preaggregated(spec, layer, ctx, fact, line_metrics) if not any(
+        layer.dimensions[n].order_sql for n in spec.by) else None
+    if pre is not None:
+        ctes, params = [f"m AS ({pre[0]})"], list(pre[1])
+    else:
+        base, base_params = _from_where(spec, layer, ctx, fact, metric_joins)
+        group = f"\nGROUP BY {', '.join(str(i + 1) for i in range(len(spec.by)))}" if spec.by else ""
+        ctes = [f"m AS (SELECT {', '.join(select)}\n{base}{group})" if select else "m AS (SELECT 1 AS _one)"]
+        params = sel_params + base_params if select else []
+    final = [f'{layer.label(n, f"m.{chr(34)}{n}{chr(34)}")} AS "{n}"' for n in spec.by] + \
+        [f'm."{n}" AS {c}' for n, c in order_cols.items()]
     joins = ""
     on = " AND ".join(f'm."{n}" IS NOT DISTINCT FROM {{a}}."{n}"' for n in spec.by) or "TRUE"
-    for m in spec.metrics:
-        if layer.metrics[m].two_level:  # repeat_customer_share: per (group, customer) first
-            inner = [f'{layer.dim_sql(n, fact)} AS "{n}"' for n in spec.by]
-            b2, p2 = _from_where(spec, layer, ctx, fact)
-            ctes.append(f"rp AS (SELECT {', '.join(dims + [''])}AVG(CASE WHEN n >= 2 THEN 1.0 ELSE 0.0 END) AS \"{m}\""
-                        f"\nFROM (SELECT {', '.join(inner + [''])}f.customer_id, COUNT(DISTINCT "
-                        f"{layer.order_key('f')}) AS n\n{b2}\nGROUP BY ALL)"
-                        + (f" GROUP BY {', '.join(dims)})" if dims else ")"))
-            params += p2
-            joins += f"\nLEFT JOIN rp ON {on.format(a='rp')}"
-            final.append(f'rp."{m}"')
+    two = [m for m in spec.metrics if layer.metrics[m].two_level]
+    if two:  # repeat_customer_share / repeat_customers: per (group, customer) first
+        inner = [f'{layer.group_sql(n, fact)} AS "{n}"' for n in spec.by]
+        b2, p2 = _from_where(spec, layer, ctx, fact)
+        ctes.append(f"rp AS (SELECT {', '.join(dims + [''])}AVG(CASE WHEN n >= 2 THEN 1.0 ELSE 0.0 END) AS "
+                    f"repeat_customer_share, CAST(SUM(CASE WHEN n >= 2 THEN 1 ELSE 0 END) AS BIGINT) AS repeat_customers"
+                    f"\nFROM (SELECT {', '.join(inner + [''])}f.customer_id, COUNT(DISTINCT "
+                    f"{layer.order_key('f')}) AS n\n{b2}\nGROUP BY ALL)"
+                    + (f" GROUP BY {', '.join(dims)})" if dims else ")"))
+        params += p2
+        joins += f"\nLEFT JOIN rp ON {on.format(a='rp')}"
+    if nr:  # the customers of each group first, then their first order: a small join instead of one per line
+        inner = [f'{layer.group_sql(n, fact)} AS "{n}"' for n in spec.by]
+        b4, p4 = _from_where(spec, layer, ctx, fact)
+        if mode == "period":
+            cond, cp = f'{layer.group_sql(spec.by[0], fact, "fo.first_ts")} = g."{spec.by[0]}"', []
+        elif mode == "window":
+            cond, cp = "fo.first_ts >= ?", [_p(ctx.window[0])]
         else:
-            final.append(f'm."{m}"')
+            cond, cp = "TRUE", []
+        ctes.append(f"nr AS (SELECT {', '.join(dims + [''])}COUNT(*) FILTER (WHERE {cond}) AS new_customers, "
+                    f"COUNT(*) FILTER (WHERE NOT ({cond})) AS returning_customers\n"
+                    f"FROM (SELECT {', '.join(inner + [''])}f.customer_id\n{b4}\nGROUP BY ALL) g\n"
+                    f"LEFT JOIN (SELECT customer_id, min(timestamp) AS first_ts FROM orders GROUP BY customer_id) fo "
+                    f"ON g.customer_id = fo.customer_id" + (f"\nGROUP BY {', '.join(dims)})" if dims else ")"))
+        params += cp + cp + p4
+        joins += f"\nLEFT JOIN nr ON {on.format(a='nr')}"
+    for m in spec.metrics:
+        final.append(f'rp."{m}"' if m in two else f'nr."{m}"' if m in nr else f'm."{m}"')
     if spec.share_of_total:
         tsel, tparams = [], []
-        for m in line_metrics:
+        for m in line_metrics + nr:
             s, p = metric_sql(m)
             if "{is_new}" in layer.metrics[m].sql and mode == "period":
                 s, p = layer.metrics[m].sql.replace("{is_new}", "TRUE" if ctx.window is None else "fo.first_ts >= ?") \
                     .replace("{order_key}", layer.order_key("f")), ([] if ctx.window is None else [_p(ctx.window[0])])
             tsel.append(f'{s} AS "{m}"')
             tparams += p
-        b3, p3 = _from_where(spec, layer, ctx, fact, metric_joins, use_by=False)
+        b3, p3 = _from_where(spec, layer, ctx, fact, metric_joins + (("fo",) if nr else ()), use_by=False)
         ctes.append(f"t AS (SELECT {', '.join(tsel)}\n{b3})")
         params += tparams + p3
         joins += "\nCROSS JOIN t"
-        final += [f'100.0 * m."{m}" / NULLIF(t."{m}", 0) AS "{m} % of total"' for m in line_metrics]
+        final += [f'100.0 * {"nr" if m in nr else "m"}."{m}" / NULLIF(t."{m}", 0) AS "{m} % of total"'
+                  for m in line_metrics + nr]
     sql = "WITH " + ",\n".join(ctes) + f"\nSELECT {', '.join(final)}\nFROM m{joins}"
     if order_and_limit and spec.by:
         col, desc = default_sort(spec, layer)
         if col == "share":
-            col = f"{line_metrics[0]} % of total"
+            col = f"{(line_metrics + nr)[0]} % of total"
         key = order_cols.get(col, f'"{col}"')
         sql += f"\nORDER BY {key} {'DESC' if desc else 'ASC'} NULLS LAST"
         sql += "".join(f', "{d}"' for d in spec.by if d != col)
-        if spec.limit:
+        if spec.limit and spec.top_per:  # the first N within each value of one dimension
+            part = ", ".join(f'"{d}"' for d in spec.by if d != col and d == spec.top_per)
+            sql = (f"SELECT * FROM ({sql}) q QUALIFY row_number() OVER (PARTITION BY {part} ORDER BY "
+                   f"{key.replace(chr(34), '') if key.startswith('_order') else key} {'DESC' if desc else 'ASC'} "
+                   f"NULLS LAST) <= ?\nORDER BY {part}, {key} {'DESC' if desc else 'ASC'} NULLS LAST")
+            params.append(int(spec.limit))
+        elif spec.limit:
             sql += "\nLIMIT ?"
             params.append(int(spec.limit))
     return CompiledQuery(sql, params)

@@ -11,7 +11,10 @@ import duckdb
 
 from models.data.workspace import Workspace
 
-__all__ = ["connect", "table_columns", "SEGMENTS_FILE"]
+__all__ = ["connect", "table_columns", "SEGMENTS_FILE", "LIMITS"]
+
+# DuckDB resource limits for every connection, set by the caller (a bench, a server); None = DuckDB's defaults
+LIMITS: dict[str, str | int | None] = {"memory_limit": None, "threads": None}
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -39,6 +42,11 @@ def table_columns(ws: Workspace) -> dict[str, list[str]]:
 def connect(ws: Workspace) -> duckdb.DuckDBPyConnection:
     """A new in-memory connection with one view per workspace table (``orders``, ``products``...)."""
     con = duckdb.connect(":memory:")
+    con.execute("SET enable_progress_bar = false")  # no progress output on the terminal
+    if LIMITS.get("memory_limit"):
+        con.execute("SET memory_limit = ?", [str(LIMITS["memory_limit"])])
+    if LIMITS.get("threads"):
+        con.execute("SET threads = ?", [int(LIMITS["threads"])])
     paths = []
     for name, info in ws.manifest().get("tables", {}).items():
         if not _IDENT.match(name):

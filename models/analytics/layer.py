@@ -9,26 +9,36 @@ ever appears in them.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
 __all__ = ["Metric", "Dimension", "METRICS", "TIME_DIMENSIONS", "PRODUCT_DIMENSIONS", "CAMPAIGN_DIMENSIONS",
-           "FACT_TIME", "JOINS", "Layer", "build_layer", "NON_MERCHANDISE", "is_non_merchandise"]
+           "PRODUCT_ID", "FACT_TIME", "JOINS", "Layer", "build_layer", "NON_MERCHANDISE", "is_non_merchandise",
+           "MIN_REVIEWS_FOR_RATING"]
 
 # fuel, gift cards, tickets/lottery, coupons and misc transactions are not merchandise (data-driven rule)
 NON_MERCHANDISE = re.compile(r"fuel|gasoline|\bgas\b|coupon|gift ?card|lottery|^tickets?$"
                              r"|^misc(ellaneous|\.)?( items| sales.*| trans.*)?$", re.IGNORECASE)
 
 
-def is_non_merchandise(name: object, extra: tuple[str, ...] | list[str] = ()) -> bool:
-    """The data-driven rule, plus the user's own list (exact names, any case) stored at ingest."""
+def is_non_merchandise(name: object, extra: tuple[str, ...] | list[str] = (),
+                       keep: tuple[str, ...] | list[str] = ()) -> bool:
+    """The data-driven rule, plus the user's override stored at ingest: ``extra`` names (exact, any case) are
+    non-merchandise too, ``keep`` names are merchandise even when the rule matches them."""
     if not isinstance(name, str):
         return False
-    return bool(NON_MERCHANDISE.search(name)) or name.strip().lower() in {e.strip().lower() for e in extra}
+    low = name.strip().lower()
+    if low in {k.strip().lower() for k in keep}:
+        return False
+    return bool(NON_MERCHANDISE.search(name)) or low in {e.strip().lower() for e in extra}
 
 
 # the time column of each fact table
-FACT_TIME = {"orders": "timestamp", "coupon_redemptions": "timestamp", "campaigns": "start_date"}
+FACT_TIME = {"orders": "timestamp", "coupon_redemptions": "timestamp", "campaigns": "start_date",
+             "reviews": "timestamp"}
+# "worst rated" needs enough reviews to mean anything: a group with fewer has no average rating (NULL, sorted last)
+MIN_REVIEWS_FOR_RATING = 5
 
 JOINS = {
     "p": "LEFT JOIN products p ON f.product_id = p.product_id",
@@ -66,12 +76,15 @@ class Dimension:
     needs: tuple[tuple[str, str], ...]
     time: bool = False
     order_sql: str | None = None  # how to sort it when not by its label (weekday)
+    group_sql: str | None = None  # a cheaper per-row grouping key ({ts}); label_sql turns it into the label
+    label_sql: str | None = None  # over the grouped value {v}
     join: str | None = None  # the JOINS alias it reads
     facts: tuple[str, ...] = ("orders",)
     values_sql: str | None = None  # its distinct values without scanning the fact table
 
 
 _ALL_FACTS = tuple(FACT_TIME)
+_PRODUCT_FACTS = ("orders", "reviews")  # the facts with a product_id
 
 METRICS: tuple[Metric, ...] = (
     Metric("revenue", "SUM(f.amount)", "net revenue: sum of line amounts, returns (negative amounts) subtracted",
@@ -90,6 +103,8 @@ METRICS: tuple[Metric, ...] = (
            "net revenue divided by distinct customers", (("orders", "amount"),), money=True, additive=False),
     Metric("repeat_customer_share", "", "share of the customers who bought (in the window / row) with 2 or more "
            "orders there", (("orders", "customer_id"),), additive=False, two_level=True),
+    Metric("repeat_customers", "", "customers with 2 or more orders in the window / row",
+           (("orders", "customer_id"),), two_level=True),
     Metric("new_customers", "COUNT(DISTINCT CASE WHEN {is_new} THEN f.customer_id END)",
            "customers whose first order ever (all data) falls in the window, or in the row's period",
            (("orders", "customer_id"),), joins=("fo",)),
@@ -111,32 +126,50 @@ METRICS: tuple[Metric, ...] = (
            "share of (customer, campaign) targetings where the customer redeemed at least one coupon of that "
            "campaign", (("campaigns", "campaign_id"), ("coupon_redemptions", "campaign_id")), fact="campaigns",
            additive=False, joins=("r",)),
+    # reviews (issue 18): by product / category / month like any fact with a product_id and a timestamp
+    Metric("review_count", "COUNT(*)", "number of reviews (reviews table)", (("reviews", "rating"),), fact="reviews"),
+    Metric("avg_rating", f"CASE WHEN COUNT(f.rating) >= {MIN_REVIEWS_FOR_RATING} THEN AVG(f.rating) END",
+           f"mean star rating (1-5) of the reviews; a row with fewer than {MIN_REVIEWS_FOR_RATING} rated reviews "
+           "shows none (too few to rank as best or worst rated)", (("reviews", "rating"),), fact="reviews",
+           additive=False),
+    Metric("share_negative", "AVG(CASE WHEN f.rating <= 2 THEN 1.0 WHEN f.rating IS NOT NULL THEN 0.0 END)",
+           "share of the rated reviews with 1 or 2 stars", (("reviews", "rating"),), fact="reviews", additive=False),
 )
 
+_DAYS = "['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday']"
 TIME_DIMENSIONS: tuple[Dimension, ...] = (
-    Dimension("day", "strftime({ts}, '%Y-%m-%d')", "calendar day (YYYY-MM-DD)", (), time=True, facts=_ALL_FACTS),
+    Dimension("day", "strftime({ts}, '%Y-%m-%d')", "calendar day (YYYY-MM-DD)", (), time=True, facts=_ALL_FACTS,
+              group_sql="date_trunc('day', {ts})", label_sql="strftime({v}, '%Y-%m-%d')"),
     Dimension("week", "strftime(date_trunc('week', {ts}), '%Y-%m-%d')", "week starting Monday (its date)", (),
-              time=True, facts=_ALL_FACTS),
-    Dimension("month", "strftime({ts}, '%Y-%m')", "calendar month (YYYY-MM)", (), time=True, facts=_ALL_FACTS),
+              time=True, facts=_ALL_FACTS, group_sql="date_trunc('week', {ts})", label_sql="strftime({v}, '%Y-%m-%d')"),
+    Dimension("month", "strftime({ts}, '%Y-%m')", "calendar month (YYYY-MM)", (), time=True, facts=_ALL_FACTS,
+              group_sql="date_trunc('month', {ts})", label_sql="strftime({v}, '%Y-%m')"),
     Dimension("quarter", "CAST(year({ts}) AS VARCHAR) || '-Q' || CAST(quarter({ts}) AS VARCHAR)",
-              "calendar quarter (YYYY-Qn)", (), time=True, facts=_ALL_FACTS),
-    Dimension("year", "CAST(year({ts}) AS VARCHAR)", "calendar year", (), time=True, facts=_ALL_FACTS),
-    Dimension("weekday", "dayname({ts})", "day of the week", (), time=True, order_sql="min(isodow({ts}))",
-              facts=_ALL_FACTS),
+              "calendar quarter (YYYY-Qn)", (), time=True, facts=_ALL_FACTS, group_sql="date_trunc('quarter', {ts})",
+              label_sql="CAST(year({v}) AS VARCHAR) || '-Q' || CAST(quarter({v}) AS VARCHAR)"),
+    Dimension("year", "CAST(year({ts}) AS VARCHAR)", "calendar year", (), time=True, facts=_ALL_FACTS,
+              group_sql="year({ts})", label_sql="CAST({v} AS VARCHAR)"),
+    Dimension("weekday", "dayname({ts})", "day of the week", (), time=True, order_sql="{v}",
+              facts=_ALL_FACTS, group_sql="isodow({ts})", label_sql=_DAYS + "[{v}]"),
     Dimension("hour", "CAST(hour({ts}) AS INTEGER)", "hour of the day (0-23)", (), time=True, facts=_ALL_FACTS),
 )
 
 PRODUCT_DIMENSIONS: tuple[Dimension, ...] = (
     Dimension("department", "COALESCE(p.department, 'Unknown')", "product department", (("products", "department"),),
-              join="p", values_sql="SELECT DISTINCT COALESCE(department, 'Unknown') FROM products"),
+              join="p", facts=_PRODUCT_FACTS,
+              values_sql="SELECT DISTINCT COALESCE(department, 'Unknown') FROM products"),
     Dimension("category", "COALESCE(p.category, 'Unknown')", "product category", (("products", "category"),),
-              join="p", values_sql="SELECT DISTINCT COALESCE(category, 'Unknown') FROM products"),
+              join="p", facts=_PRODUCT_FACTS,
+              values_sql="SELECT DISTINCT COALESCE(category, 'Unknown') FROM products"),
     Dimension("brand", "COALESCE(p.brand, 'Unknown')", "product brand", (("products", "brand"),), join="p",
+              facts=_PRODUCT_FACTS,
               values_sql="SELECT DISTINCT COALESCE(brand, 'Unknown') FROM products"),
     Dimension("product", "COALESCE(p.name, CAST(f.product_id AS VARCHAR))", "product (its name)",
-              (("products", "name"),), join="p",
+              (("products", "name"),), join="p", facts=_PRODUCT_FACTS,
               values_sql="SELECT DISTINCT COALESCE(name, CAST(product_id AS VARCHAR)) FROM products"),
 )
+PRODUCT_ID = Dimension("product_id", "CAST(f.product_id AS VARCHAR)", "product id (as in the orders)",
+                       (("orders", "product_id"),))
 
 STORE = Dimension("store", "CAST(f.store_id AS VARCHAR)", "store the order was placed in", (("orders", "store_id"),))
 
@@ -173,6 +206,16 @@ class Layer:
         """The dimension's SQL on ``fact`` (``ts`` replaces the fact's time column, e.g. ``fo.first_ts``)."""
         return self.dimensions[name].sql.replace("{ts}", ts or f"f.{FACT_TIME[fact]}")
 
+    def group_sql(self, name: str, fact: str, ts: str | None = None) -> str:
+        """The per-row grouping key (cheaper than the label where one is declared)."""
+        d = self.dimensions[name]
+        return d.group_sql.replace("{ts}", ts or f"f.{FACT_TIME[fact]}") if d.group_sql else self.dim_sql(name, fact, ts)
+
+    def label(self, name: str, value_sql: str) -> str:
+        """The label of a grouped value (itself when the dimension groups by its label)."""
+        d = self.dimensions[name]
+        return d.label_sql.replace("{v}", value_sql) if d.label_sql else value_sql
+
     def fact_of(self, metrics) -> str:
         return self.metrics[metrics[0]].fact
 
@@ -190,16 +233,22 @@ def build_layer(columns: dict[str, list[str]]) -> Layer:
     """The layer for a workspace with these tables -> columns."""
     metrics, dims, unavailable = {}, {}, {}
     for m in METRICS:
-        needs = m.needs + ((m.fact, FACT_TIME[m.fact]), (m.fact, "customer_id"))
+        who = () if m.fact == "reviews" else ((m.fact, "customer_id"),)  # a review file may name no reviewer
+        needs = m.needs + ((m.fact, FACT_TIME[m.fact]),) + who
         why = _missing(needs, columns)
         if why:
             unavailable[m.name] = why
         else:
             metrics[m.name] = m
-    for d in TIME_DIMENSIONS + PRODUCT_DIMENSIONS + (STORE,) + CAMPAIGN_DIMENSIONS + (SEGMENT,):
+    for d in TIME_DIMENSIONS + PRODUCT_DIMENSIONS + (PRODUCT_ID, STORE) + CAMPAIGN_DIMENSIONS + (SEGMENT,):
         why = _missing(d.needs, columns)
-        if d in PRODUCT_DIMENSIONS and not why and "product_id" not in columns.get("orders", []):
-            why = "needs the orders.product_id column, which this workspace does not have"
+        if d in PRODUCT_DIMENSIONS and not why:
+            # on the facts that carry a product_id (orders, reviews): a review-only workspace still has products
+            facts = tuple(f for f in d.facts if "product_id" in columns.get(f, []))
+            if not facts:
+                why = "needs the orders.product_id column, which this workspace does not have"
+            else:
+                d = dataclasses.replace(d, facts=facts)
         if d.name == "segment" and why:
             why = "needs fitted segments (run `mka segments` or `mka train`)"
         if why:

@@ -1,7 +1,8 @@
 """What is in the workspace, and simple business numbers over it (revenue, orders, baskets, repeat rate...).
 
-Pure pandas over the ingested tables, reading only the columns a question needs (a second or less on the
-full 1.47M-line Complete Journey). Revenue is net: returns (negative amounts) are subtracted.
+Every number comes from the semantic layer on DuckDB (models.analytics.query.run_query), so the overview, the old
+``data_query`` and ``query_data`` share one definition of each metric. Revenue is net: returns (negative amounts)
+are subtracted. Category and product rankings leave non-merchandise lines (fuel, coupons, misc) out and say so.
 """
 
 from __future__ import annotations
@@ -11,88 +12,65 @@ import pandas as pd
 from models.data.errors import WorkspaceError
 from models.data.workspace import Workspace
 
+from .engine import SEGMENTS_FILE, connect, table_columns
 from .periods import resolve_period
+from .query import run_query
+from .spec import QueryError
 
 __all__ = ["overview", "data_query", "parse_period", "METRICS", "GROUPINGS", "SEGMENTS_FILE"]
 
 METRICS = ("revenue", "orders", "customers", "average_basket", "repeat_rate", "top_products", "top_categories")
 GROUPINGS = ("month", "week", "category", "segment")
-SEGMENTS_FILE = "segments.parquet"
 TOP_N = 10
+_NON_MERCH_NOTE = "non-merchandise lines (fuel, coupons, misc) are left out of this ranking"
 
 
 def _money(x: float) -> float:
     return round(float(x), 2)
 
 
-def _orders(ws: Workspace, columns: list[str]) -> pd.DataFrame:
-    have = set(ws.table_info("orders")["columns"])
-    return ws.read_table("orders", columns=[c for c in columns if c in have])
-
-
-def _products(ws: Workspace) -> pd.DataFrame | None:
-    if not ws.has_table("products"):
-        return None
-    have = set(ws.table_info("products")["columns"])
-    return ws.read_table("products", columns=[c for c in ("product_id", "name", "category") if c in have])
-
-
-def _with_category(ws: Workspace, orders: pd.DataFrame) -> pd.DataFrame:
-    products = _products(ws)
-    if products is None or "category" not in products.columns or "product_id" not in orders.columns:
-        raise WorkspaceError(f"workspace {ws.path} has no product categories: ingest a products file with a "
-                             f"category column (`mka ingest --products FILE`)")
-    cat = products.set_index("product_id")["category"]
-    return orders.assign(category=orders["product_id"].map(cat).fillna("Unknown").astype("string"))
-
-
-def _period_key(ts: pd.Series, unit: str) -> pd.Categorical:
-    """Month ("2017-06") or Monday-week ("2017-06-05") labels as a categorical: formatting each distinct
-    period once instead of every row keeps this fast on millions of rows."""
-    days = ts.to_numpy().astype("datetime64[D]")
-    if unit == "month":
-        start = days.astype("datetime64[M]")
-    else:  # 1970-01-01 was a Thursday: weekday (Monday=0) = (days + 3) % 7
-        start = days - ((days.astype("int64") + 3) % 7).astype("timedelta64[D]")
-    codes, uniques = pd.factorize(start, sort=True)
-    return pd.Categorical.from_codes(codes, [str(u) for u in uniques])
-
-
-def _revenue_by_category(ws: Workspace, orders: pd.DataFrame, top: int) -> list[dict]:
-    # sum per product first, then map the (few) products to categories: far cheaper than mapping every line
-    per_product = orders.groupby("product_id", observed=True, dropna=False)["amount"].sum().reset_index()
-    rev = (_with_category(ws, per_product).groupby("category", observed=True)["amount"].sum()
-           .sort_values(ascending=False, kind="stable"))
-    total = float(orders["amount"].sum())
-    return [{"category": str(c), "revenue": _money(v), "share": round(float(v) / total, 4) if total else None}
-            for c, v in rev.head(top).items()]
+def _ranking_note(res: dict) -> str | None:
+    return next((n for n in res.get("notes", []) if n.startswith(_NON_MERCH_NOTE)), None)
 
 
 def overview(ws: Workspace) -> dict:
     """Customers, orders, line items, revenue, date range, revenue by month, top categories, returns."""
-    o = _orders(ws, ["customer_id", "order_id", "timestamp", "amount", "product_id", "is_return"])
-    returns = o["is_return"] if "is_return" in o.columns else o["amount"] < 0
-    month = pd.Series(_period_key(o["timestamp"], "month"), index=o.index, name="month")
-    by_month = o.groupby(month, observed=True).agg(revenue=("amount", "sum"), orders=("order_id", "nunique"),
-                                    customers=("customer_id", "nunique"))
+    head = run_query(ws, {"metrics": ["customers", "orders", "line_items", "revenue"]})["rows"][0]
+    months = run_query(ws, {"metrics": ["revenue", "orders", "customers"], "by": ["month"]})["rows"]
+    total = float(head["revenue"] or 0.0)
     top_categories: list[dict] = []
+    note = None
     try:
-        top_categories = _revenue_by_category(ws, o, TOP_N)
-    except WorkspaceError:
+        res = run_query(ws, {"metrics": ["revenue"], "by": ["category"], "top": TOP_N})
+        note = _ranking_note(res)
+        top_categories = [{"category": str(r["category"]), "revenue": r["revenue"],
+                           "share": round(float(r["revenue"]) / total, 4) if total else None} for r in res["rows"]]
+    except QueryError:
         pass  # an orders-only workspace has no categories; the overview says so by an empty list
+    has_return = "is_return" in ws.table_info("orders")["columns"]
+    con = connect(ws)
+    try:
+        first, last, n_ret, amt_ret = con.execute(
+            "SELECT min(timestamp), max(timestamp), "
+            + ("count(*) FILTER (WHERE is_return)" if has_return else "count(*) FILTER (WHERE amount < 0)")
+            + ", COALESCE(sum(amount) FILTER (WHERE amount < 0), 0) FROM orders").fetchone()
+    finally:
+        con.close()
     out = {
-        "customers": int(o["customer_id"].nunique()),
-        "orders": int(o["order_id"].nunique()),
-        "line_items": int(len(o)),
-        "revenue": _money(o["amount"].sum()),
-        "date_range": [o["timestamp"].min().date().isoformat(), o["timestamp"].max().date().isoformat()],
-        "revenue_by_month": [{"month": m, "revenue": _money(r.revenue), "orders": int(r.orders),
-                              "customers": int(r.customers)} for m, r in by_month.iterrows()],
+        "customers": int(head["customers"]),
+        "orders": int(head["orders"]),
+        "line_items": int(head["line_items"]),
+        "revenue": _money(total),
+        "date_range": [pd.Timestamp(first).date().isoformat(), pd.Timestamp(last).date().isoformat()],
+        "revenue_by_month": [{"month": m["month"], "revenue": m["revenue"], "orders": int(m["orders"]),
+                              "customers": int(m["customers"])} for m in months],
         "top_categories": top_categories,
-        "returns": {"rows": int(returns.sum()), "amount": _money(o.loc[o["amount"] < 0, "amount"].sum())},
+        "returns": {"rows": int(n_ret), "amount": _money(amt_ret)},
         "tables": {name: {"rows": info["rows"], "source": info.get("source", "")}
                    for name, info in sorted(ws.manifest().get("tables", {}).items())},
     }
+    if note:
+        out["top_categories_note"] = note
     if ws.has_table("reviews"):
         r = ws.read_table("reviews", columns=["rating"] + (["synthetic"] if "synthetic" in
                                                            ws.table_info("reviews")["columns"] else []))
@@ -109,80 +87,65 @@ def parse_period(period: str | None, first: pd.Timestamp, last: pd.Timestamp) ->
     return w.start, w.end, label
 
 
-def _group_key(ws: Workspace, o: pd.DataFrame, by: str) -> tuple[pd.DataFrame, str]:
-    if by == "month":
-        return o.assign(month=_period_key(o["timestamp"], "month")), "month"
-    if by == "week":  # weeks start on Monday, labelled by that date
-        return o.assign(week=_period_key(o["timestamp"], "week")), "week"
-    if by == "category":
-        return o if "category" in o.columns else _with_category(ws, o), "category"
-    path = ws.artifact_path(SEGMENTS_FILE)
-    if not path.exists():
+def _window(ws: Workspace, period: str | None) -> tuple[pd.Timestamp, pd.Timestamp, str]:
+    con = connect(ws)
+    try:
+        first, last = con.execute("SELECT min(timestamp), max(timestamp) FROM orders").fetchone()
+    finally:
+        con.close()
+    return parse_period(period, pd.Timestamp(first), pd.Timestamp(last))
+
+
+def _dim(ws: Workspace, by: str | None) -> list[str]:
+    if by is None:
+        return []
+    if by == "segment" and not ws.artifact_path(SEGMENTS_FILE).exists():
         raise WorkspaceError(f"no segments in workspace {ws.path} yet: fit them first (`mka demo` does, or "
                              f"models.segments.workspace.fit_workspace) and ask again")
-    seg = pd.read_parquet(path, columns=["customer_id", "segment"]).set_index("customer_id")["segment"]
-    return o.assign(segment=o["customer_id"].map(seg).fillna("(no segment)").astype("string")), "segment"
+    return [by]
 
 
-def _value(g: pd.DataFrame, metric: str) -> float:
-    if metric == "revenue":
-        return _money(g["amount"].sum())
-    if metric == "orders":
-        return int(g["order_id"].nunique())
-    if metric == "customers":
-        return int(g["customer_id"].nunique())
-    if metric == "average_basket":
-        n = g["order_id"].nunique()
-        return _money(g["amount"].sum() / n) if n else 0.0
-    per_customer = g.groupby("customer_id", observed=True)["order_id"].nunique()
-    return round(float((per_customer >= 2).mean()), 4) if len(per_customer) else 0.0
+def _run(ws: Workspace, spec: dict) -> dict:
+    try:
+        return run_query(ws, spec)
+    except QueryError as exc:
+        msg = str(exc)
+        if "category" in msg and "not available" in msg:
+            raise WorkspaceError(f"workspace {ws.path} has no product categories: ingest a products file with a "
+                                 f"category column (`mka ingest --products FILE`)") from None
+        raise ValueError(msg) from None
 
 
-def _grouped(o: pd.DataFrame, key: str, metric: str) -> pd.DataFrame:
-    g = o.groupby(key, observed=True, sort=True)
-    if metric == "revenue":
-        return g["amount"].sum().round(2).rename("revenue").reset_index()
-    if metric == "orders":
-        return g["order_id"].nunique().rename("orders").reset_index()
-    if metric == "customers":
-        return g["customer_id"].nunique().rename("customers").reset_index()
-    if metric == "average_basket":
-        df = pd.DataFrame({"revenue": g["amount"].sum(), "orders": g["order_id"].nunique()})
-        df["average_basket"] = (df["revenue"] / df["orders"]).round(2)
-        return df.reset_index()[[key, "average_basket", "orders"]]
-    repeat = o.groupby([key, "customer_id"], observed=True)["order_id"].nunique() >= 2
-    per = repeat.groupby(level=0, observed=True)
-    df = pd.DataFrame({"customers": per.size(), "repeat_customers": per.sum().astype(int)})
-    df["repeat_rate"] = (df["repeat_customers"] / df["customers"]).round(4)
-    return df.reset_index()[[key, "repeat_rate", "repeat_customers", "customers"]]
-
-
-def _top(ws: Workspace, o: pd.DataFrame, item: str, key: str | None) -> list[dict]:
-    if item == "category" and "category" not in o.columns:
-        o = _with_category(ws, o)
-    keys = ([key] if key else []) + [item]
-    agg = o.groupby(keys, observed=True).agg(revenue=("amount", "sum"), orders=("order_id", "nunique"),
-                                             customers=("customer_id", "nunique")).reset_index()
-    total = o.groupby(key, observed=True)["amount"].sum() if key else pd.Series({None: o["amount"].sum()})
-    agg["share"] = (agg["revenue"] / (agg[key].map(total).astype("float64") if key else total.iloc[0])).round(4)
-    agg = agg.sort_values(keys[:-1] + ["revenue"], ascending=[True] * (len(keys) - 1) + [False], kind="stable")
-    agg = agg.groupby(key, observed=True).head(5) if key else agg.head(TOP_N)
-    if item == "product_id":
-        products = _products(ws)
-        if products is not None:
-            info = products.set_index("product_id")
-            for col in ("name", "category"):
-                if col in info.columns:
-                    agg[col] = agg["product_id"].map(info[col])
-    agg["revenue"] = agg["revenue"].round(2)
-    return _records(agg)
-
-
-def _records(df: pd.DataFrame) -> list[dict]:
-    out = []
-    for rec in df.to_dict(orient="records"):
-        out.append({k: (None if pd.isna(v) else v.item() if hasattr(v, "item") else v) for k, v in rec.items()})
-    return out
+def _top(ws: Workspace, item: str, by: list[str], window: dict) -> tuple[list[dict], str | None]:
+    cols = table_columns(ws)  # the layer's view of the tables, no file opened
+    has_products = "products" in cols
+    if item == "category":
+        dims = ["category"]
+    else:
+        dims = ["product_id"] + [d for d in ("product", "category") if has_products and d in cols["products"]
+                                 or (d == "product" and has_products and "name" in cols["products"])]
+    spec = {"metrics": ["revenue", "orders", "customers"], "by": by + dims, **window,
+            "top": 5 if by else TOP_N, **({"top_per": by[0]} if by else {})}
+    res = _run(ws, spec)
+    totals = _run(ws, {"metrics": ["revenue"], "by": by, **window})["rows"]
+    total = {(r[by[0]] if by else None): r["revenue"] for r in totals}
+    rows = []
+    for r in res["rows"]:
+        t = total.get(r[by[0]] if by else None) or 0.0
+        row = {k: r[k] for k in by}
+        if item == "category":
+            row["category"] = r["category"]
+        else:
+            row["product_id"] = r["product_id"]
+        row.update(revenue=r["revenue"], orders=int(r["orders"]), customers=int(r["customers"]),
+                   share=round(float(r["revenue"]) / t, 4) if t else None)
+        if item != "category":
+            if "product" in r:
+                row["name"] = r["product"]
+            if "category" in r:
+                row["category"] = r["category"]
+        rows.append(row)
+    return rows, _ranking_note(res)
 
 
 def data_query(ws: Workspace, metric: str, by: str | None = None, period: str | None = None) -> dict:
@@ -197,30 +160,50 @@ def data_query(ws: Workspace, metric: str, by: str | None = None, period: str | 
     by = None if by in (None, "", "none") else str(by).strip().lower()
     if by is not None and by not in GROUPINGS:
         raise ValueError(f"unknown grouping {by!r}: use one of {', '.join(GROUPINGS)} (or none)")
-    o = _orders(ws, ["customer_id", "order_id", "timestamp", "amount", "product_id"])
-    start, end, label = parse_period(period, o["timestamp"].min(), o["timestamp"].max())
-    o = o[(o["timestamp"] >= start) & (o["timestamp"] < end)]
+    if not ws.has_table("orders"):
+        raise WorkspaceError(ws._missing_hint("orders"))
+    start, end, label = _window(ws, period)
     date_range = [start.date().isoformat(), (end - pd.Timedelta(days=1)).date().isoformat()]
-    if o.empty:
+    window = {"start": date_range[0], "end": date_range[1]}
+    dims = _dim(ws, by)
+    if by == "category" or metric == "top_categories":
+        cols = table_columns(ws)
+        if "category" not in cols.get("products", []) or "product_id" not in cols.get("orders", []):
+            raise WorkspaceError(f"workspace {ws.path} has no product categories: ingest a products file with a "
+                                 f"category column (`mka ingest --products FILE`)")
+    n = _run(ws, {"metrics": ["orders"], **window})["rows"][0]["orders"]
+    if not n:
         return {"metric": metric, "by": by, "period": label, "date_range": date_range, "value": None, "rows": [],
                 "summary": f"No orders in {label} ({date_range[0]} to {date_range[1]})."}
-    key = None
-    if by is not None:
-        o, key = _group_key(ws, o, by)
     if metric in ("top_products", "top_categories"):
-        item = "product_id" if metric == "top_products" else "category"
-        rows = _top(ws, o, item, key)
+        item = "product" if metric == "top_products" else "category"
+        rows, note = _top(ws, item, dims, window)
         value = None
         first = rows[0] if rows else {}
         name = first.get("name") or first.get("category") or first.get("product_id")
-        summary = (f"Top {'products' if item == 'product_id' else 'categories'} by revenue in {label}"
-                   + (f" per {by}" if by else "") + (f": #1 {name} (${first['revenue']:,.2f})." if first else "."))
-    else:
-        value = _value(o, metric)
-        rows = _records(_grouped(o, key, metric)) if key else [{metric: value}]
-        shown = (f"{value:.1%}" if metric == "repeat_rate" else f"${value:,.2f}" if metric in
-                 ("revenue", "average_basket") else f"{value:,}")
-        summary = f"{metric.replace('_', ' ').capitalize()} in {label} ({date_range[0]} to {date_range[1]}): {shown}"
-        summary += f", {len(rows)} {by} groups." if key else "."
+        summary = (f"Top {'products' if item == 'product' else 'categories'} by revenue in {label}"
+                   + (f" per {by}" if by else "") + (f": #1 {name} (${first['revenue']:,.2f})." if first else ".")
+                   + (f" Fuel, coupons and misc lines are left out ({note.split(': ', 1)[-1]})." if note else ""))
+        return {"metric": metric, "by": by, "period": label, "date_range": date_range, "value": value, "rows": rows,
+                "summary": summary}
+    layer_metrics = {"revenue": ["revenue"], "orders": ["orders"], "customers": ["customers"],
+                     "average_basket": ["avg_basket", "orders"],
+                     "repeat_rate": ["repeat_customer_share", "repeat_customers", "customers"]}[metric]
+    head = _run(ws, {"metrics": layer_metrics[:1], **window})["rows"][0]
+    value = head[layer_metrics[0]]
+    if metric == "average_basket":
+        value = value if value is not None else 0.0
+    rows = [{metric: value}]
+    if dims:
+        grouped = _run(ws, {"metrics": layer_metrics, "by": dims, **window, "sort": dims[0], "descending": False,
+                            "include_non_merchandise": True})["rows"]
+        rename = {"avg_basket": "average_basket", "repeat_customer_share": "repeat_rate"}
+        rows = [{k if k not in rename else rename[k]: (int(v) if k in ("orders", "customers", "repeat_customers")
+                                                       and v is not None else v) for k, v in r.items()}
+                for r in grouped]
+    shown = (f"{value:.1%}" if metric == "repeat_rate" else f"${value:,.2f}" if metric in
+             ("revenue", "average_basket") else f"{value:,}")
+    summary = f"{metric.replace('_', ' ').capitalize()} in {label} ({date_range[0]} to {date_range[1]}): {shown}"
+    summary += f", {len(rows)} {by} groups." if dims else "."
     return {"metric": metric, "by": by, "period": label, "date_range": date_range, "value": value, "rows": rows,
             "summary": summary}

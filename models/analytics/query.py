@@ -20,7 +20,7 @@ from .layer import JOINS, Layer, build_layer, is_non_merchandise
 from .periods import Window, resolve_period
 from .spec import Filter, QueryError, QuerySpec
 
-__all__ = ["run_query", "describe_layer", "non_merchandise_override", "QueryError", "QuerySpec"]
+__all__ = ["run_query", "describe_layer", "non_merchandise_override", "set_non_merchandise", "QueryError", "QuerySpec"]
 
 MAX_LISTED = 40
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -29,9 +29,46 @@ _TIME_FORMS = {"day": (r"\d{4}-\d{2}-\d{2}", "YYYY-MM-DD"), "week": (r"\d{4}-\d{
                "hour": (r"\d{1,2}", "0-23")}
 
 
-def non_merchandise_override(ws: Workspace) -> list[str]:
-    """The user's own non-merchandise names (categories or departments), stored in the manifest at ingest."""
-    return [str(v) for v in (ws.manifest().get("settings", {}) or {}).get("non_merchandise", [])]
+def non_merchandise_override(ws: Workspace) -> tuple[list[str], list[str]]:
+    """The user's override of the non-merchandise rule, stored in the manifest at ingest (`mka ingest --non-merch /
+    --merch`): (names that are non-merchandise too, names that are merchandise although the rule matches them)."""
+    settings = ws.settings()
+    return ([str(v) for v in settings.get("non_merchandise", []) or []],
+            [str(v) for v in settings.get("merchandise", []) or []])
+
+
+def set_non_merchandise(ws: Workspace, non_merch: list[str] | None = None, merch: list[str] | None = None) -> dict:
+    """Store the override (names of categories or departments; checked against the products table when there is
+    one). Returns {"non_merchandise", "merchandise", "excluded"}: the stored lists and what rankings now leave out."""
+    known: dict[str, str] = {}
+    if ws.has_table("products"):
+        have = set(ws.table_info("products")["columns"])
+        cols = [c for c in ("category", "department") if c in have]
+        if cols:
+            p = ws.read_table("products", columns=cols)
+            for c in cols:
+                for v in p[c].dropna().astype(str).unique():
+                    known.setdefault(v.lower(), v)
+    out = {}
+    for key, names in (("non_merchandise", non_merch), ("merchandise", merch)):
+        if names is None:
+            continue
+        clean = []
+        for n in names:
+            n = str(n).strip()
+            if not n:
+                continue
+            if known and n.lower() not in known:
+                close = difflib.get_close_matches(n, list(known.values()), n=3, cutoff=0.5) or \
+                    [v for v in known.values() if n.lower() in v.lower()][:3]
+                hint = f" (closest: {', '.join(close)})" if close else ""
+                raise QueryError(f"no category or department called {n!r}{hint}")
+            clean.append(known.get(n.lower(), n))
+        ws.set_setting(key, clean or None)
+        out[key] = clean
+    extra, keep = non_merchandise_override(ws)
+    excluded = sorted({v for v in known.values() if is_non_merchandise(v, extra, keep)})
+    return {"non_merchandise": extra, "merchandise": keep, "excluded": excluded}
 
 
 def describe_layer(ws: Workspace) -> dict[str, Any]:
@@ -174,17 +211,18 @@ def _time_filter(f: Filter) -> Filter:
     return replace(f, values=tuple(norm(v) for v in f.values))
 
 
-def _non_merchandise(con, layer: Layer, spec: QuerySpec, extra: list[str]) -> tuple[list[str], list[str]] | None:
+def _non_merchandise(con, layer: Layer, spec: QuerySpec, override) -> tuple[list[str], list[str]] | None:
+    extra, keep = override
     if spec.include_non_merchandise or not (set(spec.by) & _PRODUCT):
         return None
-    if any(f.dimension in _PRODUCT and f.op in ("equals", "in") and all(is_non_merchandise(v, extra) for v in f.values)
-           for f in spec.filters):
+    if any(f.dimension in _PRODUCT and f.op in ("equals", "in")
+           and all(is_non_merchandise(v, extra, keep) for v in f.values) for f in spec.filters):
         return None  # the user asked for those lines by name
     lists = []
     for col in ("category", "department"):
         if layer.has("products", col):
             vals = [r[0] for r in con.execute(f"SELECT DISTINCT {col} FROM products WHERE {col} IS NOT NULL").fetchall()]
-            lists.append(sorted(v for v in vals if is_non_merchandise(v, extra)))
+            lists.append(sorted(v for v in vals if is_non_merchandise(v, extra, keep)))
         else:
             lists.append([])
     return (lists[0], lists[1]) if lists[0] or lists[1] else None
@@ -239,9 +277,11 @@ def run_query(ws: Workspace, spec: QuerySpec | Mapping[str, Any]) -> dict[str, A
     if not isinstance(spec, QuerySpec):
         spec = QuerySpec.from_dict(spec)
     columns = table_columns(ws)
-    if "orders" not in columns:
-        raise WorkspaceError(ws._missing_hint("orders"))
     layer = build_layer(columns)
+    on_reviews = bool(spec.metrics) and all(getattr(layer.metrics.get(m), "fact", None) == "reviews"
+                                            for m in spec.metrics)
+    if "orders" not in columns and not on_reviews:  # review metrics need only the reviews table
+        raise WorkspaceError(ws._missing_hint("orders"))
     spec.validate(layer)
     fact = layer.fact_of(spec.metrics)
     con = connect(ws)
@@ -249,14 +289,16 @@ def run_query(ws: Workspace, spec: QuerySpec | Mapping[str, Any]) -> dict[str, A
     try:
         first = last = None
         if _needs_anchor(spec):
-            first, last = con.execute("SELECT min(timestamp), max(timestamp) FROM orders").fetchone()
+            anchor_table = "reviews" if on_reviews and "orders" not in columns else "orders"
+            first, last = con.execute(f"SELECT min(timestamp), max(timestamp) FROM {anchor_table}").fetchone()
             if last is None:
-                raise QueryError("there are no orders, so no period can be resolved")
+                raise QueryError(f"there are no {anchor_table}, so no period can be resolved")
             first, last = pd.Timestamp(first), pd.Timestamp(last)
         filters, kinds, fnotes = _resolve_filters(con, layer, spec, fact)
         notes += fnotes
         spec = replace(spec, filters=filters)
-        non_merch = _non_merchandise(con, layer, spec, non_merchandise_override(ws))
+        override = non_merchandise_override(ws)
+        non_merch = _non_merchandise(con, layer, spec, override)
         anchor = None if last is None else last.normalize()
         ctx = Context(None, non_merch, anchor, kinds)
         windows: list[Window] = []
@@ -302,6 +344,10 @@ def run_query(ws: Workspace, spec: QuerySpec | Mapping[str, Any]) -> dict[str, A
     rows = [{k: _clean(v, k in money or any(k.startswith(m + " ") for m in money) and "%" not in k)
              for k, v in r.items()} for r in df.to_dict("records")]
     notes += _notes(spec, layer, fact, non_merch, windows, anchor, ctx)
+    if non_merch and (override[0] or override[1]):
+        notes.append("non-merchandise = the rule (fuel, gas, coupons, gift cards, lottery/tickets, misc) plus your "
+                     "override set at ingest" + (f"; also excluded: {', '.join(override[0])}" if override[0] else "")
+                     + (f"; kept as merchandise: {', '.join(override[1])}" if override[1] else ""))
     time_first = bool(spec.by) and layer.dimensions[spec.by[0]].time
     definitions = {m: layer.metrics[m].definition for m in spec.metrics}
     definitions.update({d: layer.dimensions[d].definition
@@ -432,6 +478,8 @@ def _restate(spec: QuerySpec, layer: Layer, windows: list[Window], non_merch) ->
         col, desc = default_sort(spec, layer)
         if spec.limit:
             text += f", top {spec.limit} by {col}" if desc else f", bottom {spec.limit} by {col}"
+            if spec.top_per:
+                text += f" per {spec.top_per}"
         elif not layer.dimensions.get(col) or not layer.dimensions[col].time:
             text += f", sorted by {col}" + (" (largest first)" if desc else " (smallest first)")
     if non_merch:

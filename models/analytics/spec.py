@@ -159,6 +159,7 @@ class QuerySpec:
     descending: bool = True
     top: int | None = None
     bottom: int | None = None
+    top_per: str | None = None  # with top/bottom: the first N within each value of this dimension (one of by)
     share_of_total: bool = False
     inactive_days: int | None = None  # only customers whose last order is >= N days before the last order date
     customer_conditions: tuple[CustomerCondition, ...] = ()
@@ -190,7 +191,7 @@ class QuerySpec:
             if len(c) != 2:
                 raise QueryError("compare takes two periods, e.g. ['2017-Q2', '2017-Q3'] or '2017-Q2:2017-Q3'")
             kw["compare"] = (str(c[0]).strip(), str(c[1]).strip())
-        for key in ("period", "start", "end", "sort"):
+        for key in ("period", "start", "end", "sort", "top_per"):
             if key in kw:
                 kw[key] = str(kw[key]).strip() or None
         for key in ("top", "bottom", "inactive_days"):
@@ -243,6 +244,12 @@ class QuerySpec:
             raise QueryError("give top or bottom, not both")
         if self.limit is not None and not 1 <= self.limit <= MAX_TOP:
             raise QueryError(f"top/bottom must be between 1 and {MAX_TOP}")
+        if self.top_per is not None:
+            if self.top_per not in self.by or len(self.by) < 2:
+                raise QueryError(f"top_per names the dimension to rank within; it must be one of by (with at least "
+                                 f"two dimensions), got {self.top_per!r}")
+            if self.limit is None:
+                raise QueryError("top_per needs top or bottom (how many per group)")
         if self.inactive_days is not None and self.inactive_days < 0:
             raise QueryError("inactive_days must be >= 0")
         for c in self.customer_conditions:

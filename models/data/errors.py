@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-__all__ = ["DataValidationError", "WorkspaceError", "NotFittedError"]
+__all__ = ["DataValidationError", "WorkspaceError", "ArtifactError", "NotFittedError"]
 
 
 def __getattr__(name: str):
@@ -83,3 +83,8 @@ class DataValidationError(ValueError):
 
 class WorkspaceError(RuntimeError):
     """The workspace is missing something a command needs (e.g. no orders ingested, model not trained)."""
+
+
+class ArtifactError(WorkspaceError):
+    """A fitted artifact (model, scores, card) or the review index is unreadable: corrupt, cut short or written
+    by another version. The message names the file and the command that rebuilds it."""

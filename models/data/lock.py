@@ -17,13 +17,19 @@ from typing import Callable
 
 from models.data.errors import WorkspaceError
 
-__all__ = ["WorkspaceLock", "DEFAULT_LOCK_TIMEOUT_S", "LOCK_NAME"]
+__all__ = ["WorkspaceLock", "DEFAULT_LOCK_TIMEOUT_S", "LOCK_NAME", "held_here"]
 
 DEFAULT_LOCK_TIMEOUT_S = 60.0
 LOCK_NAME = ".lock"
 
 _held: dict[str, int] = {}  # resolved lock path -> depth held by this process (re-entrant within a process)
 _held_guard = threading.RLock()
+
+
+def held_here(ws_path: str | os.PathLike) -> bool:
+    """Whether this process holds the write lock of ``ws_path`` now (any thread). Never waits: a reader asks
+    this while another thread may hold the lock for minutes (a dict read is atomic)."""
+    return _held.get(str((Path(ws_path) / LOCK_NAME).resolve()), 0) > 0
 
 
 class WorkspaceLock:

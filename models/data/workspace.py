@@ -17,7 +17,7 @@ import pandas as pd
 
 from models.data.atomic import atomic_path, atomic_write_text
 from models.data.errors import WorkspaceError
-from models.data.lock import DEFAULT_LOCK_TIMEOUT_S, WorkspaceLock
+from models.data.lock import DEFAULT_LOCK_TIMEOUT_S, WorkspaceLock, held_here
 from models.data.schema import EXTRA_TABLES, SCHEMA_VERSION, TABLES
 
 __all__ = ["Workspace", "DEFAULT_WORKSPACE", "frame_hash"]
@@ -51,6 +51,7 @@ class Workspace:
     def __init__(self, path: str | Path = DEFAULT_WORKSPACE, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT_S,
                  chroma_url: str | None = None) -> None:
         self.path = Path(path)
+        self._opened = False
         self.lock_timeout = float(lock_timeout)
         self.chroma_url = chroma_url or None
 
@@ -87,6 +88,9 @@ class Workspace:
 
     # -- manifest -----------------------------------------------------------------------------------
     def manifest(self) -> dict:
+        if not self._opened:
+            self._opened = True
+            self._clean_on_open()
         if not self.manifest_path.exists():
             return {"schema_version": SCHEMA_VERSION, "tables": {}, "artifacts": {}}
         try:
@@ -176,6 +180,21 @@ class Workspace:
                 self._collect_garbage(new_tables)
         return status
 
+    def _clean_on_open(self) -> None:
+        """Temp files a killed writer left (a hidden ``.name.XXXX.tmp`` beside a table, artifact or snapshot) are
+        removed the first time this workspace is read, when no writer is running: the lock is free (taken without
+        waiting) and not held by this process, whose own writes may be in flight."""
+        dirs = [d for d in (self.data_dir, self.artifacts_dir, self.chroma_dir) if d.is_dir()]
+        stale = [f for d in dirs for f in d.glob(".*.tmp")]
+        if not stale or held_here(self.path):
+            return
+        try:
+            with WorkspaceLock(self.path, timeout=0):
+                for f in stale:
+                    f.unlink(missing_ok=True)
+        except (WorkspaceError, OSError):
+            pass  # a writer is at work (its temp files are live) or the folder is read-only: leave them
+
     def _clean_stale_tmp(self) -> None:
         # under the write lock no other writer is mid-write, so a temp table file is left from a killed run
         if self.data_dir.is_dir():
@@ -197,6 +216,25 @@ class Workspace:
             manifest = self.manifest()
             manifest.setdefault("tables", {})
             manifest.setdefault("artifacts", {})[name] = dict(info)
+            self._write_manifest(manifest)
+
+    # -- settings -----------------------------------------------------------------------------------
+    def settings(self) -> dict:
+        """User choices stored with the data (e.g. ``non_merchandise``: category/department names)."""
+        return dict(self.manifest().get("settings", {}) or {})
+
+    def set_setting(self, name: str, value) -> None:
+        """Store one setting in the manifest (``None`` removes it)."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        with self.write_lock():
+            manifest = self.manifest()
+            manifest.setdefault("tables", {})
+            settings = dict(manifest.get("settings", {}) or {})
+            if value is None:
+                settings.pop(name, None)
+            else:
+                settings[name] = value
+            manifest["settings"] = settings
             self._write_manifest(manifest)
 
     def artifact_info(self, name: str) -> dict | None:

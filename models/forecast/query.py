@@ -11,6 +11,7 @@ from collections import OrderedDict
 
 import pandas as pd
 
+from models.data.artifacts import read_artifact
 from models.data.errors import WorkspaceError
 
 from .backtest import backtest_panel, settings_for
@@ -40,7 +41,7 @@ def load_card(ws) -> dict | None:
     key = ("card", str(path.resolve()), path.stat().st_mtime_ns)
     with _LOCK:
         if key not in _CACHE:
-            _CACHE[key] = json.loads(path.read_text("utf-8"))
+            _CACHE[key] = read_artifact(path, lambda p: dict(json.loads(p.read_text("utf-8"))), what="forecast card")
             while len(_CACHE) > 8:
                 _CACHE.popitem(last=False)
         return _CACHE[key]
@@ -54,8 +55,9 @@ def _saved(ws, metric: str, by: str | None, horizon: int) -> tuple[dict, pd.Data
     if not card or "error" in card:
         return None
     flt = [("metric", "==", metric), ("by", "==", by or "")]
-    fc = pd.read_parquet(ws.artifact_path(FORECAST_FILE), filters=flt)
-    hist = pd.read_parquet(ws.artifact_path(HISTORY_FILE), filters=flt)
+    fc = read_artifact(ws.artifact_path(FORECAST_FILE), lambda p: pd.read_parquet(p, filters=flt), what="forecast")
+    hist = read_artifact(ws.artifact_path(HISTORY_FILE), lambda p: pd.read_parquet(p, filters=flt),
+                         what="forecast history")
     return dict(card, as_of=doc["as_of"], source=f"saved by `mka train` ({'quick' if doc.get('quick') else 'full'} "
                 f"backtest)"), fc, hist
 

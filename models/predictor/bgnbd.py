@@ -81,23 +81,50 @@ class BetaGeoModel:
         odds = np.where(x > 0, np.exp(np.clip(np.log(a) - np.log(b + np.maximum(x, 1) - 1) + log_ratio, -700, 700)), 0.0)
         return 1.0 / (1.0 + odds)
 
-    def expected_purchases(self, t: float, x, t_x, T) -> np.ndarray:
-        """E[purchases in (T, T + t]] given the history; ``t`` in weeks."""
+    def expected_purchases_alive(self, t: float, x, T) -> np.ndarray:
+        """E[purchases in (T, T + t] | alive at T]; ``t`` in weeks. Closed form through 2F1; where that fails
+        numerically (non-finite, or outside its bounds 0 ≤ E ≤ E[λ | data]·t, as it can for heavy buyers with
+        a short history when a < 1) the exact one-dimensional integral over the dropout probability instead."""
         p = self._check()
         r, alpha, a, b = p["r"], p["alpha"], p["a"], p["b"]
-        x, t_x, T = (np.asarray(v, dtype=np.float64) for v in (x, t_x, T))
+        x, T = (np.asarray(v, dtype=np.float64) for v in (x, T))
         z = t / (alpha + T + t)
-        # NaN/overflow from an extreme 2F1 is caught by the fallback below, so numpy need not warn
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             # Pfaff transform of 2F1(r+x, b+x; a+b+x-1; z): stays finite for heavy buyers (large x)
             hyp = special.hyp2f1(a + b - 1 - r, b + x, a + b + x - 1, z / (z - 1))
             e = (a + b + x - 1) / (a - 1) * (1.0 - (1.0 - z) ** (r - b) * hyp)
-        # a == 1 exactly (or a numerically failed 2F1): fall back to the observed rate
-        e = np.where(np.isfinite(e), e, x / np.maximum(T, 1e-9) * t)
-        return np.clip(e * self.p_alive(x, t_x, T), 0, None)
+        upper = (r + x) / (alpha + T) * t  # the purchase rate's posterior mean × t: dropout only lowers it
+        bad = ~np.isfinite(e) | (e < -1e-9) | (e > upper * (1 + 1e-6) + 1e-9)
+        if bad.any():
+            e = np.where(bad, 0.0, e)
+            e[bad] = self._expected_alive_quadrature(t, np.broadcast_to(x, e.shape)[bad],
+                                                     np.broadcast_to(T, e.shape)[bad])
+        return np.clip(e, 0.0, upper)
+
+    def _expected_alive_quadrature(self, t: float, x: np.ndarray, T: np.ndarray, n: int = 96) -> np.ndarray:
+        """E_p[(1 − ((α+T)/(α+T+p·t))^(r+x)) / p] with p ~ Beta(a, b + x): given alive, λ | data ~
+        Gamma(r + x, α + T) and p | data ~ Beta(a, b + x), independent. Integrated over p's quantiles
+        (p = F⁻¹(v), v uniform) with Gauss-Legendre nodes in v: the integrand is bounded and smooth there."""
+        p = self._check()
+        r, alpha, a, b = p["r"], p["alpha"], p["a"], p["b"]
+        v, w = np.polynomial.legendre.leggauss(n)
+        v, w = (v + 1) / 2, w / 2
+        ux, inv = np.unique(np.asarray(x, dtype=np.float64), return_inverse=True)
+        q = np.clip(special.betaincinv(a, b + ux[:, None], v[None, :]), 1e-300, 1.0)[inv]  # per distinct x
+        x = ux[inv][:, None]
+        T = np.asarray(T, dtype=np.float64)[:, None]
+        f = -np.expm1(-(r + x) * np.log1p(q * t / (alpha + T))) / q
+        return f @ w
+
+    def expected_purchases(self, t: float, x, t_x, T) -> np.ndarray:
+        """E[purchases in (T, T + t]] given the history; ``t`` in weeks."""
+        return np.clip(self.expected_purchases_alive(t, x, T) * self.p_alive(x, t_x, T), 0, None)
 
     def prob_purchase(self, t: float, x, t_x, T) -> np.ndarray:
-        """P(>= 1 purchase in (T, T + t]): alive × Poisson with the expected count given alive."""
-        alive = np.clip(self.p_alive(x, t_x, T), 1e-12, 1.0)
-        e = self.expected_purchases(t, x, t_x, T)
-        return alive * (1.0 - np.exp(-e / alive))
+        """P(>= 1 purchase in (T, T + t]): alive × P(a Poisson purchase in the window), exactly — a customer
+        drops out only just after a purchase, so the first one in the window comes before any dropout."""
+        p = self._check()
+        r, alpha = p["r"], p["alpha"]
+        x, T = (np.asarray(v, dtype=np.float64) for v in (x, T))
+        none = np.exp(-(r + x) * np.log1p(t / (alpha + T)))
+        return self.p_alive(x, t_x, T) * (1.0 - none)

@@ -16,6 +16,7 @@ import pandas as pd
 import torch
 from sklearn.base import BaseEstimator
 
+from models.data.artifacts import load_torch, read_artifact
 from models.data.atomic import atomic_path
 from models.data.errors import NotFittedError
 from models.features import features_at, week_columns
@@ -208,7 +209,8 @@ class PurchasePredictor(BaseEstimator):
         path = Path(path)
         if not path.exists():
             raise FileNotFoundError(f"{path}: no trained predictor; run `mka train` first")
-        return cls.from_checkpoint(torch.load(path, map_location="cpu", weights_only=True), source=str(path))
+        return read_artifact(path, lambda p: cls.from_checkpoint(load_torch(p), source=str(p)),
+                             what="trained predictor")
 
     @classmethod
     def from_checkpoint(cls, ck: dict, source: str = "checkpoint") -> "PurchasePredictor":

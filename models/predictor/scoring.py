@@ -13,6 +13,7 @@ from collections import OrderedDict
 import numpy as np
 import pandas as pd
 
+from models.data.freshness import check_as_of, staleness_note
 from models.data.errors import WorkspaceError
 from models.predictor.card import backtest_card, backtest_line, target_text
 from models.runtime import limit_threads
@@ -48,11 +49,8 @@ def load_predictor(ws) -> PurchasePredictor:
     key = (str(path.resolve()), path.stat().st_mtime_ns)
     with _LOCK:
         if key not in _MODELS:
-            try:
-                _MODELS[key] = PurchasePredictor.load(path)
-            except (RuntimeError, KeyError, TypeError) as exc:  # saved by another version of the model code
-                raise WorkspaceError(f"{path}: the trained predictor does not match this version of mka "
-                                     f"({str(exc).splitlines()[0][:120]}); retrain with `mka train`") from exc
+            # a corrupt file or one saved by another version: ArtifactError "... retrain with `mka train`"
+            _MODELS[key] = PurchasePredictor.load(path)
             while len(_MODELS) > 4:
                 _MODELS.popitem(last=False)
         return _MODELS[key]
@@ -204,7 +202,8 @@ def score_customers(ws, horizon_days: int = 7, as_of=None, reasons: bool | int =
     (for everyone, or for the ``reasons`` likeliest buyers when it is an int)."""
     est = load_predictor(ws)
     est._check_horizon(horizon_days)
-    as_of = pd.Timestamp(as_of) if as_of is not None else pd.Timestamp(est.as_of_)
+    # a cutoff outside the orders is refused with the valid range (AsOfRangeError, a ValueError)
+    as_of = check_as_of(ws, as_of) if as_of is not None else pd.Timestamp(est.as_of_)
     return score_frame(est, _features(ws, est, as_of), as_of, horizon_days, reasons=reasons)
 
 
@@ -227,5 +226,7 @@ def model_card(ws, horizon_days: int = 7) -> dict:
         "horizons": list(est.horizons_),
         "as_of": str(pd.Timestamp(est.as_of_).date()),
         "trained_on": training,
+        # every answer from this card says so when the model is older than the data (issue 17)
+        "stale_note": staleness_note(ws, est.data_hash_, est.as_of_, what="purchase predictor"),
         **card,
     }

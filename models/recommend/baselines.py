@@ -2,10 +2,14 @@
 
 - ``GTopFreq``: the most popular products overall (same list for everyone).
 - ``PTopFreq``: each customer's own most frequently bought products, padded with G-TopFreq (GP-TopFreq).
+- ``GPTopFreq``: P-TopFreq with ties and the rest of the list filled by global popularity.
+- ``ItemKNN``: item-based kNN: the customer's purchase frequencies times the cosine item-item similarity (each
+  item's ``k`` most similar items; an item is its own nearest neighbour, so repeats count).
 - ``TIFUKNN``: Hu et al. (SIGIR 2020): a time-decayed personal item vector (baskets grouped, decay within and
   across groups) blended with the mean vector of the k nearest customers: ``alpha * own + (1-alpha) * neighbours``.
 
-Every method exposes ``fit(baskets)`` and ``scores(rows)`` -> a dense (len(rows) × n_items) score block.
+Every method exposes ``fit(baskets)`` and ``scores(rows)`` -> a dense (len(rows) × n_items) score block
+(``models.recommend.methods`` names them all, the Transformer included).
 """
 
 from __future__ import annotations
@@ -16,7 +20,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-__all__ = ["Baskets", "to_baskets", "GTopFreq", "PTopFreq", "TIFUKNN", "METHODS", "make_method"]
+__all__ = ["Baskets", "to_baskets", "drop_last", "last_baskets", "GTopFreq", "PTopFreq", "GPTopFreq", "ItemKNN",
+           "TIFUKNN", "BASELINES"]
 
 
 @dataclass
@@ -30,6 +35,8 @@ class Baskets:
     basket_user: np.ndarray     # customer row of each basket
     basket_rank_from_end: np.ndarray  # 0 = the customer's most recent basket
     n_baskets: np.ndarray       # baskets per customer row
+    basket_day: np.ndarray | None = None   # each basket's time in days (float), for time gaps
+    item_group: np.ndarray | None = None   # each item's category (str) when the orders carry one, else None
 
     @property
     def history(self) -> sp.csr_matrix:
@@ -42,8 +49,9 @@ class Baskets:
 
 def to_baskets(orders: pd.DataFrame, items: np.ndarray | None = None) -> Baskets:
     """One basket per order (``order_id``) or, without it, per customer and day. ``items``: a fixed item
-    vocabulary (rows with other products are dropped)."""
-    df = orders[["customer_id", "timestamp", "product_id"] + (["order_id"] if "order_id" in orders else [])]
+    vocabulary (rows with other products are dropped). A ``category`` column, when there, becomes
+    ``item_group`` (the back-off of rare products)."""
+    df = orders[["customer_id", "timestamp", "product_id"] + [c for c in ("order_id", "category") if c in orders]]
     df = df.dropna(subset=["customer_id", "product_id", "timestamp"])
     cust = df["customer_id"].astype(str).to_numpy()
     prod = df["product_id"].astype(str).to_numpy()
@@ -56,6 +64,11 @@ def to_baskets(orders: pd.DataFrame, items: np.ndarray | None = None) -> Baskets
         col = pd.Index(items).get_indexer(prod)
     items = np.asarray(items, dtype=object)
     keep = col >= 0
+    group = None
+    if "category" in df:
+        cat = df["category"].astype(object).where(df["category"].notna(), "").astype(str).to_numpy()
+        group = np.full(len(items), "", dtype=object)
+        group[col[keep]] = cat[keep]
     cust, col, key, ts = cust[keep], col[keep], key[keep], ts.to_numpy()[keep]
     urow, customers = pd.factorize(cust, sort=True)
     customers = np.asarray(customers, dtype=object)
@@ -74,8 +87,25 @@ def to_baskets(orders: pd.DataFrame, items: np.ndarray | None = None) -> Baskets
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     pos[order] = np.arange(nb) - np.repeat(starts, counts)
     rank_from_end = counts[buser] - 1 - pos
+    day = (pd.to_datetime(bts) - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)
     return Baskets(customers=customers, items=np.asarray(items), B=B, basket_user=buser,
-                   basket_rank_from_end=rank_from_end, n_baskets=counts)
+                   basket_rank_from_end=rank_from_end, n_baskets=counts,
+                   basket_day=np.asarray(day, dtype=np.float64), item_group=group)
+
+
+def drop_last(b: Baskets) -> Baskets:
+    """The same customers and items without each customer's most recent basket (an inner validation split)."""
+    keep = b.basket_rank_from_end > 0
+    return Baskets(customers=b.customers, items=b.items, B=b.B[np.flatnonzero(keep)], basket_user=b.basket_user[keep],
+                   basket_rank_from_end=b.basket_rank_from_end[keep] - 1, n_baskets=np.maximum(b.n_baskets - 1, 0),
+                   basket_day=None if b.basket_day is None else b.basket_day[keep], item_group=b.item_group)
+
+
+def last_baskets(b: Baskets) -> dict[int, np.ndarray]:
+    """customer row -> item columns of its most recent basket."""
+    rows = np.flatnonzero(b.basket_rank_from_end == 0)
+    B = b.B[rows].tocsr()
+    return {int(u): B.indices[B.indptr[i]:B.indptr[i + 1]] for i, u in enumerate(b.basket_user[rows])}
 
 
 class GTopFreq:
@@ -92,7 +122,7 @@ class GTopFreq:
 
 
 class PTopFreq:
-    """Personal frequency (share of the customer's baskets with the item), ties and padding by popularity."""
+    """Personal frequency (share of the customer's baskets with the item); nothing else (ties: column order)."""
 
     name = "P-TopFreq"
 
@@ -103,8 +133,63 @@ class PTopFreq:
         return self
 
     def scores(self, rows: np.ndarray) -> np.ndarray:
+        return self.own_[rows].toarray()
+
+
+class GPTopFreq(PTopFreq):
+    """GP-TopFreq: personal frequency first, ties and the rest of the list by global popularity."""
+
+    name = "GP-TopFreq"
+
+    def scores(self, rows: np.ndarray) -> np.ndarray:
         # popularity is < 1e-3 of a single purchase: it breaks ties and fills, never outranks a repeat
         return self.own_[rows].toarray() + 1e-3 * self.pop_ / max(self.pop_.max(), 1e-12)
+
+    @property
+    def fill_(self) -> np.ndarray:
+        return np.argsort(-self.pop_, kind="stable")
+
+    def sparse_scores(self, rows: np.ndarray) -> sp.csr_matrix:
+        """``scores`` on the items the customer bought (the rest rank by popularity: ``fill_``)."""
+        S = self.own_[rows].tocsr()
+        S.data = S.data + 1e-3 * self.pop_[S.indices] / max(self.pop_.max(), 1e-12)
+        return S
+
+
+class ItemKNN:
+    """Item-based collaborative filtering over customer × item purchase counts: shrunk cosine
+    ``co / (sqrt(n_i n_j) + shrink)`` (so items bought by one or two customers are not each other's perfect
+    match), each item's ``k`` most similar items, and the item itself at similarity 1."""
+
+    name = "item-kNN"
+
+    def __init__(self, k: int = 50, shrink: float = 10.0, chunk: int = 1024) -> None:
+        self.k, self.shrink, self.chunk = k, shrink, chunk
+
+    def fit(self, b: Baskets) -> "ItemKNN":
+        self.pop_ = GTopFreq().fit(b).pop_
+        H = b.history.astype(np.float64)
+        self.own_ = (sp.diags(1.0 / np.maximum(b.n_baskets, 1)) @ H).tocsr()
+        X = (H > 0).astype(np.float64).T.tocsr()  # items × customers
+        norms = np.sqrt(np.asarray(X.sum(axis=1)).ravel())
+        XT = X.T.tocsr()
+        n = X.shape[0]
+        k = min(self.k, n)
+        rows, cols, vals = [], [], []
+        for s in range(0, n, self.chunk):
+            S = (X[s:s + self.chunk] @ XT).toarray()
+            S /= norms[s:s + S.shape[0], None] * norms[None, :] + self.shrink
+            S[np.arange(S.shape[0]), np.arange(s, s + S.shape[0])] = 1.0  # an item is its own best match
+            top = np.argpartition(-S, k - 1, axis=1)[:, :k]
+            v = np.take_along_axis(S, top, axis=1)
+            r = np.repeat(np.arange(s, s + S.shape[0]), k)
+            ok = v.ravel() > 0
+            rows.append(r[ok]), cols.append(top.ravel()[ok]), vals.append(v.ravel()[ok])
+        self.sim_ = sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n, n))
+        return self
+
+    def scores(self, rows: np.ndarray) -> np.ndarray:
+        return (self.own_[rows] @ self.sim_).toarray() + 1e-9 * self.pop_
 
 
 class TIFUKNN:
@@ -142,23 +227,26 @@ class TIFUKNN:
         return self
 
     def scores(self, rows: np.ndarray) -> np.ndarray:
-        own = self.own_[rows].toarray()
+        return self.sparse_scores(rows).toarray() + 1e-9 * self.pop_
+
+    @property
+    def fill_(self) -> np.ndarray:
+        return np.argsort(-self.pop_, kind="stable")
+
+    def sparse_scores(self, rows: np.ndarray) -> sp.csr_matrix:
+        """``alpha * own + (1 - alpha) * neighbours``, stored entries only (+ the popularity tie-break)."""
+        own = self.own_[rows]
         if self.neighbours_.shape[1] == 0:
-            nb = np.zeros_like(own)
+            S = (self.alpha * own).tocsr()
         else:
             idx = self.neighbours_[rows]
             M = sp.csr_matrix((np.full(idx.size, 1.0 / idx.shape[1]),
                                (np.repeat(np.arange(len(rows)), idx.shape[1]), idx.ravel())),
                               shape=(len(rows), self.own_.shape[0]))
-            nb = (M @ self.own_).toarray()
-        return self.alpha * own + (1 - self.alpha) * nb + 1e-9 * self.pop_
+            S = (self.alpha * own + (1 - self.alpha) * (M @ self.own_)).tocsr()
+        S.data = S.data + 1e-9 * self.pop_[S.indices]
+        return S
 
 
-METHODS = {"g-topfreq": GTopFreq, "p-topfreq": PTopFreq, "tifu-knn": TIFUKNN}
-
-
-def make_method(name: str, **params):
-    key = name.strip().lower()
-    if key not in METHODS:
-        raise ValueError(f"unknown method {name!r}; expected one of {', '.join(METHODS)}")
-    return METHODS[key](**params)
+BASELINES = {"g-topfreq": GTopFreq, "p-topfreq": PTopFreq, "gp-topfreq": GPTopFreq, "item-knn": ItemKNN,
+             "tifu-knn": TIFUKNN}

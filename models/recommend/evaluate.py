@@ -7,12 +7,15 @@ the last order.
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pandas as pd
 
-from .baselines import Baskets, make_method, to_baskets
+from .baselines import Baskets, to_baskets
+from .methods import make_method
 
-__all__ = ["split_at", "topk", "basket_metrics", "evaluate_method", "backtest", "cutoffs_for"]
+__all__ = ["split_at", "topk", "sparse_topk", "basket_metrics", "evaluate_method", "backtest", "cutoffs_for"]
 
 
 def split_at(orders: pd.DataFrame, cutoff: pd.Timestamp) -> tuple[pd.DataFrame, dict[str, set]]:
@@ -45,6 +48,36 @@ def topk(scores: np.ndarray, k: int) -> np.ndarray:
     return np.take_along_axis(part, order, axis=1)
 
 
+def sparse_topk(S, k: int, fill: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's k best columns of a sparse score matrix (best first) and their scores, without a dense
+    rows × items block: the stored entries are packed into a rows × (most entries in a row) array. A row with
+    fewer than k stored entries is filled with ``fill`` (column indices, best first) it does not hold yet,
+    scored 0."""
+    S = S.tocsr()
+    if not S.has_canonical_format:
+        S.sum_duplicates()
+    n, k = S.shape[0], min(k, S.shape[1])
+    lens = np.diff(S.indptr)
+    width = max(int(lens.max()) if n else 0, k)
+    vals = np.full((n, width), np.inf, dtype=np.float32)   # negated scores: argpartition takes the smallest
+    r = np.repeat(np.arange(n, dtype=np.int32), lens)
+    c = np.arange(len(S.data), dtype=np.int64) - np.repeat(S.indptr[:-1], lens)
+    flat = r.astype(np.int64) * width + c
+    vals.ravel()[flat] = -S.data
+    part = np.argpartition(vals, k - 1, axis=1)[:, :k]
+    pv = np.take_along_axis(vals, part, axis=1)
+    order = np.argsort(pv, axis=1, kind="stable")
+    part = np.take_along_axis(part, order, axis=1)
+    pos = np.minimum(part + S.indptr[:-1, None], max(len(S.indices) - 1, 0))
+    top = S.indices[pos].astype(np.int64) if len(S.indices) else np.zeros((n, k), dtype=np.int64)
+    score = (S.data[pos] if len(S.data) else np.zeros((n, k))).astype(np.float64)
+    for i in np.flatnonzero(lens < k):  # few rows: fill from the fallback order
+        have = set(top[i, :lens[i]].tolist())
+        extra = [j for j in fill[: k + lens[i]] if j not in have][: k - lens[i]]
+        top[i, lens[i]:], score[i, lens[i]:] = extra, 0.0
+    return top, score
+
+
 def basket_metrics(recs: list, target: set, seen: set, k: int) -> dict[str, float]:
     """One customer's Recall@k, NDCG@k, PHR@k, and repeat / explore recall (NaN when it has none)."""
     top = list(recs)[:k]
@@ -60,26 +93,35 @@ def basket_metrics(recs: list, target: set, seen: set, k: int) -> dict[str, floa
             "recall_explore": len(topset & exp) / len(exp) if exp else np.nan}
 
 
-def _per_customer(method: str, b: Baskets, target: dict, k: int, params: dict) -> pd.DataFrame:
+def _per_customer(method: str, b: Baskets, target: dict, ks, params: dict) -> tuple[pd.DataFrame, object, float]:
+    """Per-customer metrics at every k in ``ks`` (the first k's unsuffixed), the fitted model, fit seconds."""
+    t0 = time.process_time()  # CPU seconds of this process (all its threads): wall time on a shared host is noise
     model = make_method(method, **params.get(method, {})).fit(b)
+    fit_s = time.process_time() - t0
     row_of = {c: i for i, c in enumerate(b.customers)}
     custs = [c for c in target if c in row_of]
     rows = np.array([row_of[c] for c in custs], dtype=np.int64)
     H = b.history.tocsr()
     out = []
-    for s in range(0, len(rows), 512):
-        r = rows[s:s + 512]
-        top = topk(model.scores(r), k)
+    kmax = max(ks)
+    for s in range(0, len(rows), 1024):
+        r = rows[s:s + 1024]
+        top = (sparse_topk(model.sparse_scores(r), kmax, model.fill_)[0] if hasattr(model, "sparse_scores")
+               else topk(model.scores(r), kmax))
         for i, row in enumerate(r):
             c = custs[s + i]
             seen = set(b.items[H.indices[H.indptr[row]:H.indptr[row + 1]]])
-            out.append({"customer_id": c, **basket_metrics(list(b.items[top[i]]), target[c], seen, k)})
-    return pd.DataFrame(out)
+            recs = list(b.items[top[i]])
+            rec = {"customer_id": c, **basket_metrics(recs, target[c], seen, ks[0])}
+            for k in ks[1:]:
+                rec.update({f"{m}@{k}": v for m, v in basket_metrics(recs, target[c], seen, k).items()})
+            out.append(rec)
+    return pd.DataFrame(out), model, fit_s
 
 
 def evaluate_method(method: str, orders: pd.DataFrame, cutoff, k: int = 10, params: dict | None = None) -> dict:
     train, target = split_at(orders, pd.Timestamp(cutoff))
-    pc = _per_customer(method, to_baskets(train), target, k, params or {})
+    pc = _per_customer(method, to_baskets(train), target, (k,), params or {})[0]
     return {c: float(pc[c].mean()) for c in pc.columns if c != "customer_id"} | {"n_customers": len(pc)}
 
 
@@ -89,24 +131,36 @@ def cutoffs_for(orders: pd.DataFrame, n_cutoffs: int = 3, step_days: int = 28) -
 
 
 def backtest(orders: pd.DataFrame, methods=("g-topfreq", "p-topfreq", "tifu-knn"), k: int = 10,
-             n_cutoffs: int = 3, step_days: int = 28, params: dict | None = None) -> dict:
-    """Every method on the same cutoffs and customers: mean metrics, and for each method the paired 95% CI of
-    its per-customer Recall@k difference against each other method."""
+             n_cutoffs: int = 3, step_days: int = 28, params: dict | None = None, ks: tuple = (),
+             timings: bool = False) -> dict:
+    """Every method on the same cutoffs and customers: mean metrics (at ``k`` and every extra k in ``ks``), and
+    for each method the paired 95% CI of its per-customer Recall@k difference against each other method.
+    ``timings``: also the fit CPU seconds per method (summed over cutoffs; off by default, so results repeat)."""
     cuts = cutoffs_for(orders, n_cutoffs, step_days)
+    ks = (k,) + tuple(x for x in ks if x != k)
     per: dict[str, list[pd.DataFrame]] = {m: [] for m in methods}
+    fit_s: dict[str, float] = {m: 0.0 for m in methods}
+    notes: dict[str, list] = {}
     for cut in cuts:
         train, target = split_at(orders, cut)
         if not target or train.empty:
             continue
         b = to_baskets(train)
         for m in methods:
-            per[m].append(_per_customer(m, b, target, k, params or {}).assign(cutoff=cut.date().isoformat()))
+            df, model, sec = _per_customer(m, b, target, ks, params or {})
+            per[m].append(df.assign(cutoff=cut.date().isoformat()))
+            fit_s[m] += sec
+            if hasattr(model, "mix_"):
+                notes.setdefault(m, []).append({"cutoff": cut.date().isoformat(), "mix": model.mix_,
+                                                "inner_recall@10_by_mix": model.mix_recall_})
     frames = {m: pd.concat(v, ignore_index=True) for m, v in per.items() if v}
     if not frames:
         return {"error": "no customer has baskets both before and after a cutoff: too little history",
                 "cutoffs": [c.date().isoformat() for c in cuts]}
     cols = ["recall", "ndcg", "phr", "recall_repeat", "recall_explore"]
-    scores = {m: {f"{c}@{k}": _mean(df[c]) for c in cols} | {"n": len(df)} for m, df in frames.items()}
+    scores = {m: {f"{c}@{k}": _mean(df[c]) for c in cols}
+              | {f"{c}@{x}": _mean(df[f"{c}@{x}"]) for x in ks[1:] for c in cols} | {"n": len(df)}
+              for m, df in frames.items()}
     paired: dict[str, dict] = {}
     for a in frames:
         for b in frames:
@@ -116,9 +170,14 @@ def backtest(orders: pd.DataFrame, methods=("g-topfreq", "p-topfreq", "tifu-knn"
             se = float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else float("nan")
             paired.setdefault(a, {})[b] = {"diff": _mean(pd.Series(d)),
                                            "ci95": [_num(d.mean() - 1.96 * se), _num(d.mean() + 1.96 * se)]}
-    return {"k": k, "cutoffs": sorted({c for df in frames.values() for c in df["cutoff"]}),
-            "target": "each customer's first basket on or after the cutoff", "methods": scores,
-            "paired_recall_diff": paired, "n_customers": int(len(next(iter(frames.values()))))}
+    out = {"k": k, "cutoffs": sorted({c for df in frames.values() for c in df["cutoff"]}),
+           "target": "each customer's first basket on or after the cutoff", "methods": scores,
+           "paired_recall_diff": paired, "n_customers": int(len(next(iter(frames.values()))))}
+    if notes:
+        out["model_notes"] = notes
+    if timings:
+        out["fit_seconds"] = {m: round(v, 1) for m, v in fit_s.items()}
+    return out
 
 
 def _num(v) -> float | None:

@@ -7,8 +7,9 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from .baselines import Baskets, GTopFreq, make_method, to_baskets
-from .evaluate import topk
+from .baselines import Baskets, GTopFreq, to_baskets
+from .methods import make_method
+from .evaluate import sparse_topk, topk
 
 __all__ = ["Recommender", "REC_COLUMNS"]
 
@@ -30,28 +31,38 @@ class Recommender:
             raise ValueError("no orders with a customer, a timestamp and a product_id to learn from")
         self.model_ = make_method(self.method, **(self.params or {})).fit(b)
         self.pop_ = GTopFreq().fit(b).pop_
+        self.fill_ = np.argsort(-self.pop_, kind="stable")  # a customer never seen: the most popular first
         self.customers_, self.items_ = b.customers, b.items
         self.history_ = b.history.tocsr()
         self.row_of_ = pd.Index(b.customers)
         return self
 
-    def recommend(self, customer_ids: Iterable | None = None, k: int = 10, chunk: int = 512) -> pd.DataFrame:
-        ids = self.customers_ if customer_ids is None else np.asarray([str(c) for c in customer_ids])
+    def recommend(self, customer_ids: Iterable | None = None, k: int = 10, chunk: int = 1024) -> pd.DataFrame:
+        ids = self.customers_ if customer_ids is None else np.asarray([str(c) for c in customer_ids], dtype=object)
         rows = self.row_of_.get_indexer(ids)
-        out = []
         k = min(int(k), len(self.items_))
+        tops, vals = [], []
+        sparse = hasattr(self.model_, "sparse_scores")
         for s in range(0, len(ids), chunk):
             r = rows[s:s + chunk]
             known = r >= 0
-            sc = np.tile(self.pop_, (len(r), 1))
-            if known.any():
-                sc[known] = self.model_.scores(r[known])
-            top = topk(sc, k)
-            score = np.take_along_axis(sc, top, axis=1)
-            for i, row in enumerate(r):
-                seen = (set(self.history_.indices[self.history_.indptr[row]:self.history_.indptr[row + 1]])
-                        if row >= 0 else set())
-                for rank, (col, v) in enumerate(zip(top[i], score[i]), start=1):
-                    out.append((ids[s + i], rank, self.items_[col], float(v),
-                                "repeat" if col in seen else "explore"))
-        return pd.DataFrame(out, columns=REC_COLUMNS)
+            top = np.tile(self.fill_[:k], (len(r), 1))
+            score = np.tile(self.pop_[self.fill_[:k]], (len(r), 1))
+            if known.any() and sparse:
+                top[known], score[known] = sparse_topk(self.model_.sparse_scores(r[known]), k, self.fill_)
+            elif known.any():
+                sc = self.model_.scores(r[known])
+                top[known] = topk(sc, k)
+                score[known] = np.take_along_axis(sc, top[known], axis=1)
+            tops.append(top)
+            vals.append(score)
+        top = np.concatenate(tops) if tops else np.zeros((0, k), dtype=np.int64)
+        score = np.concatenate(vals) if vals else np.zeros((0, k))
+        rr = np.repeat(rows, k)
+        seen = np.zeros(len(rr), dtype=bool)
+        ok = rr >= 0
+        if ok.any():
+            seen[ok] = np.asarray(self.history_[rr[ok], top.ravel()[ok]]).ravel() > 0
+        return pd.DataFrame({"customer_id": np.repeat(ids, k), "rank": np.tile(np.arange(1, k + 1), len(ids)),
+                             "product_id": self.items_[top.ravel()], "score": score.ravel().astype(float),
+                             "kind": np.where(seen, "repeat", "explore")}, columns=REC_COLUMNS)

@@ -35,10 +35,14 @@ import pandas as pd
 from models.embeddings import DEFAULT_BATCH_SIZE, EMBEDDING_DIM, MODEL_NAME, MiniLMEmbeddingFunction, embed
 from models.data.errors import WorkspaceError
 from models.features import default_as_of
-from models.reviews.ranking import FUSION, fuse
+from models.reviews.intent import NEGATIVE, POSITIVE
+from models.reviews.polarity import out_of_fold_negativity
+from models.reviews.ranking import FUSION, POLARITY_WEIGHT, fuse, with_polarity
 from models.reviews.relevance import content_terms, is_about, topic_text
 from models.reviews.topics import nearest_topics
-from models.reviews.snapshot import SNAPSHOT_NAME, load_snapshot, save_snapshot
+from models.reviews.readonly import CHROMA_DB, peek_revision, private_copy, unreadable
+from models.reviews.snapshot import (SNAPSHOT_NAME, POLARITY_NAME, load_polarity, load_snapshot, save_polarity,
+                                    save_snapshot)
 from models.reviews.passages import (MISSING_TS as _MISSING_TS, PASSAGE_TOKENS, PassageFilters as _Filters,
                               PassageTable as _Corpus, iso_date as _iso, passage_records, quote_review,
                               resolve_product, split_passages, to_unix as _to_unix)
@@ -53,7 +57,7 @@ MODES = ("hybrid", "dense", "bm25")
 # the other half (bench/results/reviews.md). Hybrid also finds reviews sharing no word with the query.
 DEFAULT_MODE = "hybrid"
 _REVISION_KEY = "mka_revision"
-_CHROMA_DB = "chroma.sqlite3"
+_CHROMA_DB = CHROMA_DB
 _STAMP_SETTLE_NS = 2_000_000_000
 _passage_records = passage_records  # the name tests and older callers use
 
@@ -99,8 +103,10 @@ class ReviewIndex:
             parse_chroma_url(self.url)  # a malformed URL fails here, not at the first search
         self._client = None
         self._collection = None
+        self._writable = False
         self._corpus: _Corpus | None = None
         self._stamp: tuple | None = None
+        self._polarity: tuple[Any, np.ndarray | None, dict] | None = None
 
     # -- chroma ----------------------------------------------------------------------------------------
     @property
@@ -108,13 +114,25 @@ class ReviewIndex:
         """Where the collection lives: the server URL or the local folder."""
         return self.url or str(self.path)
 
-    def _connect(self):
+    def _connect(self, writable: bool = True):
+        """A client. A local reader gets Chroma opened on a private copy of the folder
+        (``models.reviews.readonly``): opening Chroma writes to its files, and a search must not."""
         import chromadb
         from chromadb.config import Settings
 
         if not self.url:
-            self.path.mkdir(parents=True, exist_ok=True)
-            return chromadb.PersistentClient(path=str(self.path), settings=Settings(anonymized_telemetry=False))
+            if writable:
+                self.path.mkdir(parents=True, exist_ok=True)
+                where = self.path
+            else:
+                if not (self.path / CHROMA_DB).exists():
+                    raise WorkspaceError(f"no review index at {self.path}: run `mka index` first")
+                peek_revision(self.path, COLLECTION, _REVISION_KEY)  # corrupt: ArtifactError, not Chroma's 60 lines
+                where = private_copy(self.path, self, skip=(SNAPSHOT_NAME, POLARITY_NAME))
+            try:
+                return chromadb.PersistentClient(path=str(where), settings=Settings(anonymized_telemetry=False))
+            except Exception as exc:  # noqa: BLE001 — whatever Chroma raises on a damaged folder
+                raise unreadable(self.path, exc) from None
         host, port, ssl = parse_chroma_url(self.url)
         try:  # the client checks the tenant and database on the server, so an unreachable server fails here
             return chromadb.HttpClient(host=host, port=port, ssl=ssl, settings=Settings(anonymized_telemetry=False))
@@ -124,11 +142,13 @@ class ReviewIndex:
                                  f"--chroma-url / MKA_CHROMA_URL to use the workspace's own index") from exc
 
     def _open(self, create: bool = False):
-        if self._collection is not None:
+        """The collection; ``create`` (a writer): the index itself, made if missing; else read-only."""
+        if self._collection is not None and (self._writable or not create or self.url):
             return self._collection
         if not create and not self.url and not self.path.exists():
             raise WorkspaceError(f"no review index at {self.path}: run `mka index` first")
-        self._client = self._connect()
+        self._client = self._connect(writable=create)
+        self._writable = create
         if create:
             self._collection = self._client.get_or_create_collection(
                 COLLECTION, embedding_function=MiniLMEmbeddingFunction(), configuration={"hnsw": {"space": "cosine"}})
@@ -142,7 +162,8 @@ class ReviewIndex:
     def count(self) -> int:
         """Number of passages in the index (0 when there is no index yet)."""
         try:
-            return int(self._open().count())
+            peeked = None if self.url else peek_revision(self.path, COLLECTION, _REVISION_KEY)
+            return int(peeked[0]) if peeked is not None else int(self._open().count())
         except WorkspaceError:
             if self.url and self._client is None:  # the server is unreachable: that is not an empty index
                 raise
@@ -178,18 +199,22 @@ class ReviewIndex:
         return tuple(stamp)
 
     def _load_corpus(self) -> _Corpus:
-        coll = self._open()
-        # Asking Chroma for the revision costs tens of ms per search; an unchanged stamp of its files proves
+        if not self.url and not self.path.exists():
+            raise WorkspaceError(f"no review index at {self.path}: run `mka index` first")
+        # Asking for the revision costs tens of ms per search; an unchanged stamp of Chroma's files proves
         # nothing was written since the last check. Stamped before the revision is read, so a write in between
         # changes the stamp and is caught on the next search.
         stamp = self._store_stamp()
         if self._corpus is not None and stamp and stamp == self._stamp:
             return self._corpus
-        key = self._revision(coll)
+        # a local index: read-only from its SQLite file when the layout is known; else Chroma (a private copy)
+        key = None if self.url or self._writable else peek_revision(self.path, COLLECTION, _REVISION_KEY)
+        if key is None:
+            key = self._revision(self._open())
         if self._corpus is None or key != self._corpus.revision:
             self._corpus = load_snapshot(self.path / SNAPSHOT_NAME, key)
             if self._corpus is None:
-                self._corpus = self._read_collection(coll, key)
+                self._corpus = self._read_collection(self._open(), key)
                 if key[1] is not None:  # without a revision token a stale snapshot could not be told apart
                     with contextlib.suppress(OSError):  # no snapshot only means the next process reads Chroma too
                         self.path.mkdir(parents=True, exist_ok=True)
@@ -306,11 +331,14 @@ class ReviewIndex:
 
     def search(self, query: str, product: str | None = None, min_rating: int | None = None,
                max_rating: int | None = None, since: Any = None, until: Any = None, k: int = 10,
-               mode: str | None = None, query_embedding: np.ndarray | None = None) -> list[dict]:
+               mode: str | None = None, query_embedding: np.ndarray | None = None,
+               intent: str | None = None) -> list[dict]:
         """The ``k`` reviews best matching ``query`` within the filters, one hit per review.
 
         ``mode``: "hybrid" (see models/review_ranking.py), "dense" or "bm25"; DEFAULT_MODE when None.
-        ``query_embedding`` lets batch callers pass a precomputed query vector.
+        ``query_embedding`` lets batch callers pass a precomputed query vector. ``intent`` "negative" / "positive"
+        (models/reviews/intent.py) re-ranks the most relevant reviews by their learned polarity
+        (models/reviews/ranking.py ``with_polarity``; hybrid and dense modes, when a polarity model could be fitted).
         """
         mode = mode or DEFAULT_MODE
         if mode not in MODES:
@@ -331,7 +359,41 @@ class ReviewIndex:
         else:
             final = fuse(scores)
             top = _top(final, k)
+        if intent in (NEGATIVE, POSITIVE) and mode != "bm25" and POLARITY_WEIGHT[intent] > 0:
+            negativity = self.negativity(corpus)
+            if negativity is not None:
+                final = with_polarity(final, negativity, intent)
+                top = _top(final, k)
         return [self._hit(corpus, corpus.reviews[i], final[i]) for i in top]
+
+    def negativity(self, corpus: _Corpus | None = None) -> np.ndarray | None:
+        """Each review's held-out negativity (models/reviews/polarity.py), in ``corpus.reviews`` order; None when
+        the reviews hold too few 1-2 or 4-5 star ratings to learn from. Fitted once per index revision and kept
+        beside the snapshot (``mka_polarity.npz``)."""
+        return self._fit_polarity(corpus)[1]
+
+    def polarity_info(self) -> dict:
+        """The polarity model's held-out accuracy and counts (or why there is none)."""
+        return dict(self._fit_polarity()[2])
+
+    def _fit_polarity(self, corpus: _Corpus | None = None) -> tuple[Any, np.ndarray | None, dict]:
+        corpus = corpus or self._load_corpus()
+        if self._polarity is not None and self._polarity[0] == corpus.revision:
+            return self._polarity
+        got = load_polarity(self.path / POLARITY_NAME, corpus.revision, len(corpus.reviews))
+        if got is None:
+            rv = np.zeros((len(corpus.reviews), corpus.vecs.shape[1]), dtype=np.float64)
+            np.add.at(rv, corpus.passage_review, corpus.vecs)
+            rv /= np.maximum(np.linalg.norm(rv, axis=1, keepdims=True), 1e-12)
+            scores, info = out_of_fold_negativity(corpus.reviews, corpus.review_docs(), rv,
+                                                  corpus.rating[corpus.first_passage])
+            got = (scores, info)
+            if corpus.revision is not None and corpus.revision[1] is not None:
+                with contextlib.suppress(OSError):
+                    self.path.mkdir(parents=True, exist_ok=True)
+                    save_polarity(self.path / POLARITY_NAME, corpus.revision, scores, info)
+        self._polarity = (corpus.revision, got[0], got[1])
+        return self._polarity
 
     def review_scores(self, query: str, filters: _Filters | None = None, mode: str = "hybrid",
                       query_embedding: np.ndarray | None = None, corpus: _Corpus | None = None) -> dict:
@@ -420,11 +482,17 @@ def workspace_index(ws, **kwargs: Any) -> ReviewIndex:
 
 def index_workspace(ws, progress: bool = True) -> dict:
     """Upsert the workspace's reviews table into its review index (``workspace_index``) and note it in the
-    manifest."""
+    manifest, under the workspace write lock (one writer at a time; the reviews cannot change while indexed)."""
+    with ws.write_lock():
+        return _index_workspace(ws, progress)
+
+
+def _index_workspace(ws, progress: bool) -> dict:
     reviews = ws.read_table("reviews")
     products = ws.read_table("products") if ws.has_table("products") else None
     index = workspace_index(ws)
     stats = index.upsert_reviews(reviews, products, progress=progress)
+    stats["polarity"] = index.polarity_info()  # fitted now so the first complaint query does not wait for it
     info = {**stats, "as_of": _as_of(ws), "data_hash": ws.data_hash(), "path": index.location,
             "server": index.url, "collection": COLLECTION, "default_mode": DEFAULT_MODE,
             "n_synthetic": int(reviews["synthetic"].fillna(False).astype(bool).sum()) if "synthetic" in reviews else 0}

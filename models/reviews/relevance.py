@@ -14,6 +14,7 @@ the topic to a hit's best passage is known, the rule is (``is_about``)::
     about = cosine >= DENSE_ALONE
             or (more than half of the words  and  cosine >= DENSE_WITH_WORDS)
             or (every word                   and  cosine >= DENSE_ALL_WORDS)
+            or the text says the topic word for word ("ignore previous instructions" inside a long review)
 
 Calibration (bench/reviews_quality.py, real Amazon Musical Instruments reviews, 2,000 known-item queries = a
 review's own summary line, each against 50 random other reviews): cosines of random query-review pairs have
@@ -99,5 +100,9 @@ def is_about(query: str, texts: Sequence[str], cosines: Sequence[float] | None =
     shared = [sum(t in set(analyze(str(x or ""))) for t in terms) for x in texts]
     if cosines is None:
         return [n > len(terms) / 2 for n in shared]
+    phrase = topic_text(query).lower()
+    said = re.compile(r"\b" + re.escape(phrase) + r"\b") if phrase else None
     return [c >= DENSE_ALONE or (n > len(terms) / 2 and c >= DENSE_WITH_WORDS)
-            or (n == len(terms) and c >= DENSE_ALL_WORDS) for n, c in zip(shared, cosines)]
+            or (n == len(terms) and c >= DENSE_ALL_WORDS)
+            or bool(said and said.search(" ".join(str(x or "").lower().split())))  # says the topic word for word
+            for n, c, x in zip(shared, cosines, texts)]

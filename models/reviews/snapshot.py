@@ -19,9 +19,10 @@ import numpy as np
 from models.data.atomic import atomic_path
 from models.reviews.passages import PassageTable
 
-__all__ = ["save_snapshot", "load_snapshot", "SNAPSHOT_NAME"]
+__all__ = ["save_snapshot", "load_snapshot", "SNAPSHOT_NAME", "save_polarity", "load_polarity", "POLARITY_NAME"]
 
 SNAPSHOT_NAME = "mka_passages.npz"
+POLARITY_NAME = "mka_polarity.npz"  # the review polarity scores (models/reviews/polarity.py) at one revision
 _FORMAT = 1
 _TEXT = ("ids", "docs", "review_id", "product_id", "product_name", "category")
 _ARRAYS = ("passage", "rating", "timestamp", "synthetic", "vecs")
@@ -60,3 +61,27 @@ def load_snapshot(path: Path, revision: Any) -> PassageTable | None:
         return None
     columns = {name: np.array(values, dtype=object) for name, values in text.items() if name != "docs"}
     return PassageTable(docs=text["docs"], **columns, **arrays, revision=revision)
+
+
+def save_polarity(path: Path, revision: Any, scores: np.ndarray | None, info: dict) -> None:
+    """Per-review negativity (or none, with why) taken at ``revision``, written atomically."""
+    arrays = {"revision": np.array(_stamp(revision)), "info": np.array(json.dumps(info)),
+              "scores": np.asarray(scores if scores is not None else [], dtype=np.float64),
+              "has_scores": np.array(scores is not None)}
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        np.savez(fh, **arrays)
+
+
+def load_polarity(path: Path, revision: Any, n_reviews: int) -> tuple[np.ndarray | None, dict] | None:
+    """(scores or None, info) saved at ``revision`` for ``n_reviews`` reviews; None when missing or stale."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            if str(z["revision"]) != _stamp(revision):
+                return None
+            info = json.loads(str(z["info"]))
+            scores = z["scores"] if bool(z["has_scores"]) else None
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+        return None
+    if scores is not None and len(scores) != n_reviews:
+        return None
+    return scores, info

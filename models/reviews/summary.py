@@ -16,10 +16,11 @@ from sklearn.cluster import KMeans
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
 from models.data.errors import WorkspaceError
-from models.reviews.index import workspace_index
+from models.reviews.index import ReviewIndex, workspace_index
 
-__all__ = ["summarize_reviews", "choose_n_themes", "key_phrases", "MAX_QUERY_REVIEWS"]
+__all__ = ["summarize_reviews", "choose_n_themes", "key_phrases", "MAX_QUERY_REVIEWS", "COMPLAINT_Z"]
 
+COMPLAINT_Z = 1.0  # negativity (sd above the mean) from which a 3-5 star review's text counts as a complaint
 MAX_QUERY_REVIEWS = 100  # a query summary covers the best-matching reviews, not the whole catalogue
 MAX_THEMES = 8
 QUOTES_PER_THEME = 3
@@ -130,26 +131,52 @@ def _themes(passages: pd.DataFrame, vecs: np.ndarray, reviews: pd.DataFrame, ran
                    "rating": int(rating[i])} for i in order[:QUOTES_PER_THEME]]
         label = " / ".join(phrases[c][:3]) if phrases[c] else f"theme {c + 1}"
         themes.append({"label": label, "key_phrases": phrases[c], "count": int(len(members)),
+                       "share": round(len(members) / len(uniques), 4),
                        "mean_rating": round(float(rating[members].mean()), 3), "quotes": quotes,
+                       "trend": _trend(reviews[reviews["review_id"].isin(set(np.asarray(uniques)[members]))]),
                        "review_ids": [str(uniques[i]) for i in order]})
     themes.sort(key=lambda t: (-t["count"], t["label"]))
     return themes
 
 
-def summarize_reviews(ws, product: str | None = None, query: str | None = None, *,
+def _polar_reviews(index: ReviewIndex, intent: str) -> tuple[set[str], str]:
+    """Review ids that read as complaints ("negative") or praise ("positive"), and how they were chosen.
+
+    Complaints: 1-2 stars, or a held-out negativity of at least ``COMPLAINT_Z`` standard deviations (a complaint
+    in a 3-5 star review counts too). Praise: 4-5 stars and a negativity below the mean. Without a polarity
+    model (too few low or high ratings to learn from), the stars alone.
+    """
+    corpus = index._load_corpus()
+    rating = corpus.rating[corpus.first_passage]
+    negativity = index.negativity(corpus)
+    if negativity is None:
+        keep = rating <= 2 if intent == "negative" else rating >= 4
+        how = "stars only (too few low or high ratings to learn polarity from)"
+    elif intent == "negative":
+        keep = (rating <= 2) | (negativity >= COMPLAINT_Z)
+        how = f"1-2 stars, or text that reads as a complaint (learned negativity >= {COMPLAINT_Z} sd)"
+    else:
+        keep = (rating >= 4) & (negativity < 0)
+        how = "4-5 stars whose text reads as praise (learned negativity below the mean)"
+    return set(corpus.reviews[keep].astype(str)), how
+
+
+def summarize_reviews(ws, product: str | None = None, query: str | None = None, *, intent: str | None = None,
                       max_query_reviews: int = MAX_QUERY_REVIEWS, random_state: int = 0) -> dict:
     """Evidence for "what do customers say (about X)": counts, ratings, trend and themes, citing review ids.
 
     ``product`` narrows to a product id, name or category; ``query`` to the ``max_query_reviews`` reviews that
-    match it best (default ranking). With neither, all indexed reviews. ``no_match`` is True (and nothing is
-    summarized) when no matching review mentions the query's topic (models/reviews/relevance.py).
+    match it best (default ranking). With neither, all indexed reviews. ``intent`` "negative" / "positive" keeps
+    only complaints / praise (``_polar_reviews``), so the themes are complaint (praise) themes ranked by count
+    and share. ``no_match`` is True (and nothing is summarized) when no matching review mentions the query's
+    topic (models/reviews/relevance.py).
     """
     index = workspace_index(ws)
     no_match, nearest = False, []
     if index.count() == 0:
         raise WorkspaceError(f"the review index in {index.location} is empty: run `mka index` first")
     if query and str(query).strip():
-        hits = index.search(str(query), product=product, k=max_query_reviews)
+        hits = index.search(str(query), product=product, k=max_query_reviews, intent=intent)
         check = index.check_topic(str(query), hits[:10])  # the same top hits the search tool judges
         if check["no_match"]:
             # abstain: no retrieved review is about the topic (models/reviews/relevance.py)
@@ -160,6 +187,11 @@ def summarize_reviews(ws, product: str | None = None, query: str | None = None, 
         passages, vecs = index.passages(review_ids=review_ids)
     else:
         passages, vecs = index.passages(product=product)
+    selection = None
+    if intent in ("negative", "positive"):
+        polar, selection = _polar_reviews(index, intent)
+        keep = passages["review_id"].isin(polar).to_numpy()
+        passages, vecs = passages[keep].reset_index(drop=True), vecs[keep]
     reviews = passages.sort_values("passage").drop_duplicates("review_id") \
         [["review_id", "rating", "timestamp", "product_id", "synthetic"]].sort_values("review_id")
     dist = reviews["rating"].value_counts()
@@ -174,5 +206,6 @@ def summarize_reviews(ws, product: str | None = None, query: str | None = None, 
         "review_ids": reviews["review_id"].astype(str).tolist(),
         "synthetic": bool(reviews["synthetic"].any()),
         "no_match": no_match,
+        **({"intent": intent, "selection": selection} if selection else {}),
         **({"nearest_topics": nearest} if no_match else {}),
     }

@@ -3,15 +3,19 @@
 A name reads "<status> <spend level> <habit>", e.g. "Lapsed high-spend occasional shoppers" or
 "Loyal mid-spend weekly regulars". Every word is a rule on the profile compared with all customers:
 
-- status: Lapsed (median days since last order >= max(60, 3 x everyone's)), Fading (>= max(21, 2 x)),
-  New (median tenure <= max(60 days, a quarter of everyone's)), Loyal (orders at least weekly), else Active;
+- status, when the profile carries lifecycle shares (models/value/lifecycle.py: P(alive) and overdue rules per
+  customer): Lapsed (half or more of its customers lapsed), At-risk (half or more lapsed or at risk), then New,
+  Loyal, Active as below. Without them: Lapsed (median days since last order >= max(60, 3 x everyone's)),
+  Fading (>= max(21, 2 x)), New (median tenure <= max(60 days, a quarter of everyone's)), Loyal (orders at
+  least weekly), else Active;
 - spend level: high-spend (mean spend >= 1.5 x everyone's), low-spend (<= 0.5 x), else mid-spend; followed
   (or, for mid-spend, replaced) by "coupon-driven" when >= 10% of orders use a coupon and >= 2 x everyone's rate;
 - habit: weekly regulars (>= 1 order a week), regulars (>= 1 every 2.5 weeks), one-off buyers (median <= 1
   order), else occasional shoppers.
 
 Two segments with the same name are told apart by a qualifier added to *all* of them, in this order until
-names are unique: basket size, coupon use, the most over-indexed category, and finally the segment id.
+names are unique: basket size, coupon use, the most over-indexed category, size, mean spend — never a counter;
+only segments identical in all of these fall back to their id.
 """
 
 from __future__ import annotations
@@ -26,16 +30,27 @@ def _ratio(a, b) -> float:
 def _base_name(p: dict, o: dict) -> str:
     rec, rec_all = p["recency_days_median"] or 0.0, o["recency_days_median"] or 0.0
     per_week = p.get("orders_per_week_median") or 0.0
-    if rec >= max(60.0, 3 * rec_all):
+    lapsed, at_risk = p.get("share_lapsed"), p.get("share_at_risk")
+    if lapsed is not None:
+        if lapsed >= 0.5:
+            status = "Lapsed"
+        elif lapsed + (at_risk or 0.0) >= 0.5:
+            status = "At-risk"
+        else:
+            status = None
+    elif rec >= max(60.0, 3 * rec_all):
         status = "Lapsed"
     elif rec >= max(21.0, 2 * rec_all):
         status = "Fading"
-    elif (p.get("tenure_days_median") or 0) <= max(60.0, 0.25 * (o.get("tenure_days_median") or 0)):
-        status = "New"
-    elif per_week >= 1.0:
-        status = "Loyal"
     else:
-        status = "Active"
+        status = None
+    if status is None:
+        if (p.get("tenure_days_median") or 0) <= max(60.0, 0.25 * (o.get("tenure_days_median") or 0)):
+            status = "New"
+        elif per_week >= 1.0:
+            status = "Loyal"
+        else:
+            status = "Active"
     spend = _ratio(p["spend_mean"], o["spend_mean"])
     level = "high-spend" if spend >= 1.5 else "low-spend" if spend <= 0.5 else "mid-spend"
     coupon = p.get("coupon_rate")
@@ -60,7 +75,9 @@ def _qualifiers(p: dict, o: dict) -> list[str]:
         "big baskets" if basket >= 1.25 else "small baskets" if basket <= 0.8 else "average baskets",
         "coupon users" if coupon >= 1.5 else "few coupons" if coupon <= 0.67 else "some coupons",
         f"{top[0]['category']} fans" if top else "no category lean",
-        f"#{p['segment_id']}",
+        f"{int(p.get('size') or 0):,} customers",
+        f"{float(p.get('spend_mean') or 0):,.0f} spent per customer",
+        f"segment {p['segment_id']}",
     ]
 
 
@@ -96,6 +113,8 @@ def describe(p: dict) -> str:
     parts = [f"{p['size']:,} customers ({p['share_customers']:.0%}) bringing {p['share_revenue']:.0%} of revenue",
              f"median {p['orders_median']:g} orders and {p['spend_median']:,.0f} spent, "
              f"last order {p['recency_days_median']:.0f} days ago"]
+    if p.get("share_lapsed") is not None:
+        parts.append(f"{p['share_lapsed']:.0%} lapsed and {p.get('share_at_risk') or 0:.0%} at risk")
     if p.get("coupon_rate") is not None:
         parts.append(f"coupons on {p['coupon_rate']:.0%} of orders")
     if p.get("p_buy_30d") is not None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["build_profiles", "find_segment", "TOP_CATEGORIES", "MIN_CATEGORY_SHARE"]
+__all__ = ["build_profiles", "find_segment", "top_categories_of", "TOP_CATEGORIES", "MIN_CATEGORY_SHARE"]
 
 TOP_CATEGORIES = 5
 # a category must make up at least this share of the segment's spend to be listed: lift on a sliver is noise
@@ -62,6 +62,19 @@ def _category_spend(orders: pd.DataFrame, products: pd.DataFrame | None) -> pd.D
     if spend.empty:
         return None
     return spend.groupby(["customer_id", "category"], observed=True)["amount"].sum().reset_index()
+
+
+def top_categories_of(orders: pd.DataFrame, products: pd.DataFrame | None, members) -> list[dict]:
+    """The most distinctive categories (share of spend, lift vs all customers) of any group of customers, as
+    a segment profile lists them; [] when no category is known."""
+    cat_spend = _category_spend(orders, products)
+    if cat_spend is None:
+        return []
+    overall = cat_spend.groupby("category", observed=True)["amount"].sum().clip(lower=0.0)
+    overall = overall / overall.sum() if overall.sum() > 0 else overall
+    members = pd.Index(pd.Index(members).astype(str))
+    cat_spend = cat_spend.assign(customer_id=cat_spend["customer_id"].astype(str))
+    return _top_categories(cat_spend, members, overall)
 
 
 def _top_categories(cat_spend: pd.DataFrame, members: pd.Index, overall_share: pd.Series) -> list[dict]:

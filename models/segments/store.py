@@ -10,6 +10,7 @@ import json
 
 import pandas as pd
 
+from models.data.artifacts import read_artifact
 from models.data.errors import WorkspaceError
 from models.segments.profiles import find_segment  # re-exported: resolving a name is part of reading segments
 
@@ -25,7 +26,10 @@ def load_segments(ws) -> tuple[pd.DataFrame, list[dict]]:
     assign_path, prof_path = ws.artifact_path(ASSIGN_FILE), ws.artifact_path(PROFILES_FILE)
     if not assign_path.exists() or not prof_path.exists():
         raise WorkspaceError(f"no segments in {ws.path}: run `mka segments` to fit them")
-    return pd.read_parquet(assign_path), json.loads(prof_path.read_text("utf-8"))["segments"]
+    assignments = read_artifact(assign_path, pd.read_parquet, what="segment assignments")
+    profiles = read_artifact(prof_path, lambda p: list(json.loads(p.read_text("utf-8"))["segments"]),
+                             what="segment profiles")
+    return assignments, profiles
 
 
 def rank_audience(assignments: pd.DataFrame, profile: dict) -> pd.DataFrame:

@@ -16,6 +16,7 @@ from models.segments.naming import name_segments
 from models.segments.profiles import build_profiles
 from models.segments.segmenter import CustomerSegmenter
 from models.segments.store import ASSIGN_FILE, MODEL_FILE, PROFILES_FILE
+from models.value.lifecycle import LIFECYCLE_DEFINITION, lifecycle_from_orders, stage_shares
 
 __all__ = ["fit_workspace"]
 
@@ -69,6 +70,12 @@ def fit_workspace(ws, progress: bool = True, *, as_of=None, save: bool | None = 
     model.fit(X, reference=reference)
     ids = pd.Series(model.predict(X), index=X.index, name="segment_id")
     profiles, overall = build_profiles(X, ids, orders, products, customers, p_buy)
+    stages = lifecycle_from_orders(orders, cutoff)  # lapsed / at risk / active: the status word of each name
+    if stages is not None:
+        stages.index = stages.index.astype(str)
+        for p in profiles:
+            p.update(stage_shares(stages, ids.index[ids == p["segment_id"]]))
+        overall.update(stage_shares(stages, X.index), lifecycle_definition=LIFECYCLE_DEFINITION)
     profiles = name_segments(profiles, overall)
     name_of = {p["segment_id"]: p["name"] for p in profiles}
     assignments = pd.DataFrame({
@@ -89,12 +96,13 @@ def fit_workspace(ws, progress: bool = True, *, as_of=None, save: bool | None = 
         "segments": [{"segment_id": p["segment_id"], "name": p["name"], "size": p["size"]} for p in profiles],
     }
     if save:
-        with atomic_path(ws.artifact_path(ASSIGN_FILE), suffix=".parquet") as tmp:
-            assignments.to_parquet(tmp, index=False)
-        atomic_write_text(ws.artifact_path(PROFILES_FILE), json.dumps(
-            {"as_of": summary["as_of"], "overall": overall, "segments": profiles}, indent=2, default=str))
-        with atomic_path(model_path, suffix=".joblib") as tmp:
-            joblib.dump(model, tmp)
-        ws.record_artifact("segments", {**summary, "files": [ASSIGN_FILE, PROFILES_FILE, MODEL_FILE]})
+        with ws.write_lock():  # one writer at a time (models/data/lock.py); each file replaced whole
+            with atomic_path(ws.artifact_path(ASSIGN_FILE), suffix=".parquet") as tmp:
+                assignments.to_parquet(tmp, index=False)
+            atomic_write_text(ws.artifact_path(PROFILES_FILE), json.dumps(
+                {"as_of": summary["as_of"], "overall": overall, "segments": profiles}, indent=2, default=str))
+            with atomic_path(model_path, suffix=".joblib") as tmp:
+                joblib.dump(model, tmp)
+            ws.record_artifact("segments", {**summary, "files": [ASSIGN_FILE, PROFILES_FILE, MODEL_FILE]})
         say(f"saved {model.k_} segments ({model.method_}, silhouette {model.silhouette_:.3f})")
     return {**summary, "saved": bool(save), "overall": overall, "profiles": profiles}

@@ -39,6 +39,10 @@ def _reasons(row, threshold: float, q: float, segment: str | None) -> list[str]:
            f"expected value {row.clv:,.2f} over the coming year (top {1 - q:.0%} of customers start at "
            f"{threshold:,.2f})",
            f"{row.churn_risk:.0%} chance of no purchase in the next 30 days"]
+    last, prior = getattr(row, "spend_last_90d", None), getattr(row, "spend_prior_90d", None)
+    if last is not None and prior is not None and np.isfinite(last) and np.isfinite(prior) and prior > 0:
+        out.append(f"spent {last:,.2f} in the last 90 days against {prior:,.2f} in the 90 before "
+                   f"({last / prior - 1:+.0%})")
     if segment:
         out.append(f"segment: {segment}")
     return out
@@ -50,20 +54,28 @@ def at_risk_table(values: pd.DataFrame, churn: pd.Series, *, min_value_quantile:
     (overdue ratio > 1), ranked by value at risk; at most ``top_k``. Returns (rows, summary counts)."""
     if not 0 <= min_value_quantile < 1:
         raise ValueError(f"min_value_quantile={min_value_quantile} must be from 0 to below 1 (0.8: the top 20%)")
-    df = values.copy()
-    df["churn_risk"] = churn.reindex(df.index).to_numpy()
-    df["value_at_risk"] = df["clv"] * df["churn_risk"]
+    # filter on arrays first: only the high-value rows are copied into a frame (scoring 1M customers stays fast)
+    clv = values["clv"].to_numpy(np.float64)
+    risk = churn.reindex(values.index).to_numpy(np.float64)
+    threshold = float(np.nanquantile(clv, min_value_quantile)) if np.isfinite(clv).any() else float("nan")
     seg_map = dict(segment_of or {})
-    df["segment"] = [seg_map.get(str(c)) for c in df.index]
-    threshold = float(df["clv"].quantile(min_value_quantile))
+    keep = np.ones(len(values), dtype=bool)
     if segment is not None:
-        df = df[df["segment"] == segment]
-    valuable = df[df["clv"] >= threshold]
+        seg_all = pd.Series(values.index.astype(str)).map(seg_map).to_numpy()
+        keep = seg_all == segment
+    in_scope = int(keep.sum())
+    high = keep & (clv >= threshold)
+    df = values[high].copy()
+    df["churn_risk"] = risk[high]
+    df["value_at_risk"] = df["clv"] * df["churn_risk"]
+    seg = pd.Series(df.index.astype(str), index=df.index).map(seg_map) if seg_map else None
+    df["segment"] = None if seg is None else seg.astype(object).where(seg.notna(), None)
+    valuable = df
     overdue = valuable[valuable["overdue_ratio"] > 1]
     ranked = overdue.sort_values(["value_at_risk", "clv"], ascending=False, kind="mergesort").head(int(top_k))
     ranked = ranked.assign(reasons=[_reasons(r, threshold, min_value_quantile, r.segment)
                                     for r in ranked.itertuples()])
-    summary = {"value_threshold": threshold, "n_customers": int(len(df)), "n_high_value": int(len(valuable)),
+    summary = {"value_threshold": threshold, "n_customers": in_scope, "n_high_value": int(len(valuable)),
                "n_high_value_overdue": int(len(overdue)),
                "n_high_value_one_order": int(valuable["mean_gap_days"].isna().sum()),
                "value_at_risk_total": float(overdue["value_at_risk"].sum())}

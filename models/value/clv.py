@@ -36,6 +36,13 @@ def customer_summary(orders: pd.DataFrame, as_of) -> pd.DataFrame:
     span = (g["last"] - g["first"]).dt.total_seconds() / 86400.0
     g["mean_gap_days"] = np.where(g["orders"] > 1, span / (g["orders"] - 1).clip(lower=1), np.nan)
     g["days_since_last"] = (cutoff - g["last"]).dt.total_seconds() / 86400.0
+    # spend trend: the last 90 days against the 90 before them
+    recent = per["ts"] >= cutoff - pd.Timedelta(days=90)
+    prior = (per["ts"] >= cutoff - pd.Timedelta(days=180)) & ~recent
+    for name, m in (("spend_last_90d", recent), ("spend_prior_90d", prior)):
+        s = per.loc[m].groupby("customer_id")["amount"].sum()
+        s.index = s.index.astype("string")
+        g[name] = s.reindex(g.index).fillna(0.0).to_numpy()
     g["x"] = (g["orders"] - 1).astype("float64")
     g["T"] = (cutoff - g["first"]).dt.total_seconds() / 86400.0 / WEEK
     g["t_x"] = np.clip(span / WEEK, 0, g["T"])
@@ -76,16 +83,24 @@ class CustomerValueModel:
     def clv(self, summary: pd.DataFrame) -> np.ndarray:
         """Discounted expected spend over the horizon: monthly-ish steps of expected purchases × spend."""
         self._check()
+        return self._clv_and_horizon(summary)[0]
+
+    def _clv_and_horizon(self, summary: pd.DataFrame, alive: np.ndarray | None = None,
+                         spend: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(CLV, expected purchases over the whole horizon): the last step's cumulative count is the latter."""
         x, t_x, T = (summary[c].to_numpy(np.float64) for c in ("x", "t_x", "T"))
-        spend = self.gamma_gamma_.conditional_expected_spend(summary["orders"], summary["mean_order_value"])
+        if alive is None:
+            alive = self.bgnbd_.p_alive(x, t_x, T)
+        if spend is None:
+            spend = self.gamma_gamma_.conditional_expected_spend(summary["orders"], summary["mean_order_value"])
         total = np.zeros(len(summary))
         prev = np.zeros(len(summary))
         for i in range(1, self.steps + 1):
             days = self.horizon_days * i / self.steps
-            cum = self.bgnbd_.expected_purchases(days / WEEK, x, t_x, T)
+            cum = self.bgnbd_.expected_purchases_alive(days / WEEK, x, T) * alive
             total += (cum - prev) * spend / (1.0 + self.discount_rate) ** (days / 365.0)
             prev = cum
-        return total
+        return total, prev
 
     def predict(self, summary: pd.DataFrame, purchase_days: int = 30) -> pd.DataFrame:
         """Per customer: p_alive, expected purchases in ``purchase_days`` and the horizon, spend per order, CLV,
@@ -99,13 +114,19 @@ class CustomerValueModel:
         out["last_purchase"] = summary["last"].to_numpy()
         out["days_since_last"] = summary["days_since_last"].to_numpy()
         out["mean_gap_days"] = summary["mean_gap_days"].to_numpy()
+        for c in ("spend_last_90d", "spend_prior_90d"):
+            if c in summary.columns:
+                out[c] = summary[c].to_numpy()
         out["overdue_ratio"] = out["days_since_last"] / out["mean_gap_days"]
-        out["p_alive"] = self.bgnbd_.p_alive(x, t_x, T)
-        out[f"expected_purchases_{purchase_days}d"] = self.bgnbd_.expected_purchases(purchase_days / WEEK, x, t_x, T)
-        out["expected_purchases_horizon"] = self.bgnbd_.expected_purchases(self.horizon_days / WEEK, x, t_x, T)
-        out["expected_spend_per_order"] = self.gamma_gamma_.conditional_expected_spend(
-            summary["orders"], summary["mean_order_value"])
-        out["clv"] = self.clv(summary)
+        alive = self.bgnbd_.p_alive(x, t_x, T)
+        spend = self.gamma_gamma_.conditional_expected_spend(summary["orders"], summary["mean_order_value"])
+        clv, horizon = self._clv_and_horizon(summary, alive, spend)
+        out["p_alive"] = alive
+        out[f"expected_purchases_{purchase_days}d"] = self.bgnbd_.expected_purchases_alive(
+            purchase_days / WEEK, x, T) * alive
+        out["expected_purchases_horizon"] = horizon
+        out["expected_spend_per_order"] = spend
+        out["clv"] = clv
         out[f"p_no_purchase_{purchase_days}d_bgnbd"] = 1.0 - self.bgnbd_.prob_purchase(purchase_days / WEEK, x, t_x, T)
         out.index.name = "customer_id"
         return out

@@ -7,6 +7,7 @@ import json
 
 import pandas as pd
 
+from models.data.artifacts import read_artifact
 from models.data.atomic import atomic_path, atomic_write_text
 from models.data.errors import NotFittedError, WorkspaceError
 from models.features import default_as_of
@@ -111,7 +112,7 @@ def customer_values(ws) -> tuple[pd.DataFrame, dict]:
     info = ws.artifact_info("value")
     path = ws.artifact_path(VALUE_FILE)
     if info and info.get("data_hash") == ws.data_hash() and path.exists():
-        values = pd.read_parquet(path).set_index("customer_id")
+        values = read_artifact(path, lambda p: pd.read_parquet(p).set_index("customer_id"), what="customer values")
         values.index = values.index.astype("string")
         return values, {**info, "source": "saved fit", **_backtest_summary(ws)}
     values, info = _fit(ws)

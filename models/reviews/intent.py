@@ -1,0 +1,54 @@
+"""Does a review query ask for complaints, for praise, or neither?  With negation.
+
+"stopped working after a few weeks" asks for complaints, "very sturdy and well made" for praise, "guitar strings"
+for neither. Words are compared by their Snowball stem against two short cue lists; a cue with a negator ("no",
+"not", "never", "without", "nothing", "didn't"…) among the three words before it counts for the other side, so
+"no problems with the cable" and "not broken" ask for praise while "not worth the money" and "doesn't stay in
+tune" ask for complaints. The side with more cues wins; a tie or no cue is neutral (None), and a neutral query is
+ranked by relevance alone (models/reviews/ranking.py).
+"""
+
+from __future__ import annotations
+
+import re
+
+from models.reviews.bm25 import analyzer
+
+__all__ = ["query_polarity", "NEGATIVE", "POSITIVE"]
+
+NEGATIVE, POSITIVE = "negative", "positive"
+_NEGATIVE_CUES = ("break broke broken breaks crack cracked stopped died dead defective defect cheap cheaply flimsy "
+                  "poor bad terrible awful worst worse disappointed disappointing return returned refund complaint "
+                  "complaints complain problem problems issue issues noise noisy hum buzz buzzing crackle crackles "
+                  "damaged damage apart wobbly loose fail failed fails junk waste useless uncomfortable painful hurts "
+                  "thin tinny slipped slips leak rust rusted scratched bent wrong faulty annoying hate garbage crap "
+                  "mediocre weak horrible flaw flaws difficult unreliable dull muddy frustrating")
+_POSITIVE_CUES = ("great excellent love loved perfect perfectly sturdy solid comfortable easy easily best amazing "
+                  "recommend happy durable worth awesome fantastic nice quiet clear accurate beautiful good reliable "
+                  "stable stays stay holds hold securely secure bright warm rich praise impressed pleased "
+                  "smooth")
+_NEGATORS = {"no", "not", "never", "without", "nothing", "none", "zero", "hardly", "didn", "doesn", "don", "isn",
+             "wasn", "won", "wouldn", "aren", "cannot", "cant", "nor", "free"}
+_SCOPE = 3  # words before a cue in which a negator flips it
+
+
+def _stems(words: str) -> set[str]:
+    return set(analyzer(True, False)(words))
+
+
+def query_polarity(query: str) -> str | None:
+    """"negative" (asks for complaints), "positive" (asks for praise) or None (neither, or as much of both)."""
+    tokens = re.findall(r"[a-z]+", str(query or "").lower())
+    stem = analyzer(True, False)
+    neg, pos = _stems(_NEGATIVE_CUES), _stems(_POSITIVE_CUES)
+    score = 0
+    for i, tok in enumerate(tokens):
+        s = (stem(tok) or [tok])[0]
+        side = -1 if s in neg else (1 if s in pos else 0)
+        if not side:
+            continue
+        window = tokens[max(0, i - _SCOPE):i]
+        if any(w in _NEGATORS for w in window) or (i + 1 < len(tokens) and tokens[i + 1] == "free"):
+            side = -side  # "no problems", "not broken", "noise free"
+        score += side
+    return NEGATIVE if score < 0 else (POSITIVE if score > 0 else None)
