@@ -21,6 +21,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from .topk import sparse_topk
+
 __all__ = ["Baskets", "to_baskets", "drop_last", "last_baskets", "GTopFreq", "PTopFreq", "GPTopFreq", "ItemKNN",
            "TIFUKNN", "BASELINES"]
 
@@ -255,8 +257,6 @@ class TIFUKNN:
         customer's k-th best ``alpha * own`` entry is a floor under its k-th best score (neighbours only add), so
         the long tail the neighbours bring (about 10k items a row on Complete Journey) is dropped before the
         top-k is taken."""
-        from .evaluate import sparse_topk  # evaluate imports this module
-
         rows = np.asarray(rows, dtype=np.int64)
         k = min(int(k), len(self.pop_))
         own_k = sparse_topk(self.own_[rows], k, self.fill_)[1][:, k - 1] if k > 0 else np.zeros(len(rows))

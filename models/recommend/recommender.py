@@ -37,7 +37,7 @@ class Recommender:
         self.row_of_ = pd.Index(b.customers)
         return self
 
-    def recommend(self, customer_ids: Iterable | None = None, k: int = 10, chunk: int = 1024) -> pd.DataFrame:
+    def recommend(self, customer_ids: Iterable | None = None, k: int = 10, chunk: int = 256) -> pd.DataFrame:
         ids = self.customers_ if customer_ids is None else np.asarray([str(c) for c in customer_ids], dtype=object)
         rows = self.row_of_.get_indexer(ids)
         k = min(int(k), len(self.items_))
