@@ -168,7 +168,7 @@ def spell_correct(q: str, vocab: Vocab, corrections: dict | None = None) -> str:
         if len(lw) < 4 or lw in words or _stem(lw) in words or lw.rstrip("s") in words or lw in keep:
             return w
         base = re.sub(r"(ed|ing|es)$", "", lw)
-        if len(base) >= 4 and (base in words or base + "e" in words):
+        if base != lw and len(base) >= 4 and (base in words or base + "e" in words):
             return w  # an inflection of a known word ("reached", "redeeming"): not a typo
         cutoff = 0.86 if len(lw) <= 5 else 0.8
         hit = [h for h in difflib.get_close_matches(lw, words, n=3, cutoff=cutoff) if h[0] == lw[0]]
@@ -927,11 +927,14 @@ def _finish(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse) -> None:
         spec.pop("descending", None)
     if by and ("top" in spec or "superlative" in out.signals) and not spec.get("sort") and "compare" not in spec:
         spec["sort"] = spec["metrics"][0]  # a ranking: by the metric, not in time order
+    for f in spec.get("filters") or []:
+        if f.get("op") == "in" and f["dimension"] not in ("weekday",):
+            f["values"] = sorted(f["values"])  # as stored, not in the order the question named them
     multi = [f for f in spec.get("filters") or [] if len(f.get("values") or []) > 1 and f.get("op") in ("in", "equals")
              and f["dimension"] not in ("age", "income", "weekday")]
     if multi and not spec.get("by") and "concentration" not in spec and "distribution" not in spec:
         spec["by"] = [multi[0]["dimension"]]  # "national and private brands": one row each
-        multi[0]["values"] = sorted(multi[0]["values"])
+
         by = spec["by"]
     if re.search(r"\bboth\b", tx.raw) and ("compare" in spec or out.windows) and \
             spec.get("metrics") == ["customers"]:
