@@ -451,3 +451,40 @@ def test_non_merchandise_user_override_at_ingest(tmp_path, cj_small):
     assert r.exit_code == 2 and "no category or department called 'Narnia'" in r.output
     r = runner.invoke(cli, ["ingest", "-w", str(ws.path), "--non-merch", "none", "--merch", "none"])
     assert r.exit_code == 0 and "non_merchandise" not in ws.settings()
+
+
+def test_database_is_kept_per_revision_and_sees_a_new_ingest(tmp_path):
+    """The in-memory database is opened once per workspace revision: a second query reuses it, a new ingest of the
+    orders (a new content-hashed file) is seen by the very next query, and the database reads no other file."""
+    import duckdb
+
+    from models.analytics import engine
+
+    def ingest(amounts):
+        orders = pd.DataFrame({"customer_id": ["a", "b", "c"][: len(amounts)],
+                               "timestamp": ["2020-01-05", "2020-02-01", "2020-02-03"][: len(amounts)],
+                               "amount": amounts})
+        ws.ingest({"orders": validate_table("orders", orders)})
+
+    ws = Workspace(tmp_path / "ws")
+    ingest([10.0, 5.0])
+    assert run_query(ws, {"metrics": ["revenue"]})["rows"] == [{"revenue": 15.0}]
+    key = str(ws.path.resolve())
+    first = engine._DATABASES[key][1]
+    assert run_query(ws, {"metrics": ["customers"]})["rows"] == [{"customers": 2}]
+    assert engine._DATABASES[key][1] is first  # reused, not reopened
+    ingest([10.0, 5.0, 7.5])
+    assert run_query(ws, {"metrics": ["revenue", "customers"]})["rows"] == [{"revenue": 22.5, "customers": 3}]
+    assert engine._DATABASES[key][1] is not first
+    cur = engine.connect(ws)
+    try:
+        outside = tmp_path / "other.csv"
+        outside.write_text("x\n1\n")
+        with pytest.raises(duckdb.Error):
+            cur.execute(f"SELECT * FROM read_csv('{outside}')").fetchall()
+        with pytest.raises(duckdb.Error):
+            cur.execute("SET enable_external_access = true")
+    finally:
+        cur.close()
+    engine.close_all()
+    assert key not in engine._DATABASES

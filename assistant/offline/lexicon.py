@@ -37,7 +37,7 @@ METRIC_PHRASES: list[tuple[str, str]] = [
     (r"(number of |how many |count of |total )?(orders|baskets|transactions|purchases|trips|shopping trips|visits|"
      r"checkouts)|order count|basket count", "orders"),
     (r"(number of |how many |count of |total |distinct |unique |active )(customers|households|shoppers|buyers|"
-     r"clients)|customer count|household count|customers? (bought|shopped|purchased|ordered)|"
+     r"clients)|customer count|household count|(customers?|households?|shoppers?|people|buyers?) (who |that )?(have )?(bought|shopped|purchased|ordered|visited)|"
      r"(customers|households|shoppers|buyers) (who were |that were |who are |that are )?active", "customers"),
     (r"revenue|sales|turnover|takings|gmv|money|spend|spending|spent|(how much|what) did (we|they|customers|"
      r"households) (make|sell|earn|take)|(how much|what) (we|they) (made|sold|earned)|earn(ed|ings)?|"
@@ -137,4 +137,6 @@ well very really quite much more most many something anything everything thing t
 happen happened happening look looks looked like selling seller sellers performing performer performers
 popular brings bring run ran running launch launched sent send account accounts accounted represent represents
 responsible make makes visit visited visiting average avg mean typical both
-aged old older younger olds earning earners move moves moved moving shift shifts shifted active""".split())
+aged old older younger olds earning earners move moves moved moving shift shifts shifted active
+bigger larger greater higher lower smaller better worse fewer beat beats outperform outperformed outsold outsell
+exceed exceeded surpass surpassed""".split())

@@ -1,18 +1,25 @@
 """Time windows in a question, resolved to dates anchored on the data's last order date (not today).
 
-"last quarter", "in March", "Q2 vs Q3", "this month vs last", "the last 30 days", "2017", "since May"... become
-``Window`` objects: a query period text the semantic layer reads ("2017-Q3", "2017-03", "2017-06-01..2017-06-30")
-and the resolved first/last day, so the answer can say which dates it computed. What cannot be resolved (a
-period outside the data, a holiday name) is returned as a plain-words problem, never guessed.
+"last quarter", "in March", "Q2 vs Q3", "this month vs last", "the last 30 days", "2017", "since May", "the first
+half of 2017", "H2", "week 12 of 2017", "November 24th 2017", "between June 1 and August 31 2017", "from 3/1 to
+3/15"... become ``Window`` objects: a query period text the semantic layer reads ("2017-Q3", "2017-H1", "2017-W12",
+"2017-03", "2017-06-01..2017-06-30") and the resolved first/last day, so the answer can say which dates it
+computed. This module only FINDS periods in free text; every window is resolved to dates by the analytics layer's
+one period parser (models.analytics.periods.resolve_period). What cannot be resolved (a period outside the data, a
+holiday name, a period no calendar has: Q7, February 30, the 13th month) is returned as a plain-words problem
+naming the bad part, never answered as the nearest period.
 """
 
 from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Callable
 
 import pandas as pd
+
+from models.analytics.periods import ImpossiblePeriod, resolve_period
 
 __all__ = ["Window", "PeriodParse", "parse_periods", "MONTH_NAMES"]
 
@@ -36,6 +43,8 @@ class Window:
     end: pd.Timestamp    # last day included
     said: str            # the user's words ("last quarter")
     partial: bool = False  # runs to the last order date, not the period's end
+    # for a window written without its year ("April", "the first half"): the same window in another year
+    rebuild: Callable[[int], "Window"] | None = field(default=None, compare=False, repr=False)
 
     @property
     def dates(self) -> str:
@@ -57,30 +66,47 @@ def _num(tok: str) -> int:
     return int(tok) if tok.isdigit() else _NUMW[tok]
 
 
-def _month(y: int, m: int, said: str, last: pd.Timestamp) -> Window:
-    s = pd.Timestamp(year=y, month=m, day=1)
-    e = pd.Timestamp(year=y, month=m, day=calendar.monthrange(y, m)[1])
-    return _clip(Window(f"{y:04d}-{m:02d}", s, e, said), last)
+def _resolved(text: str, said: str, last: pd.Timestamp, rebuild=None) -> Window:
+    """``text`` resolved by the analytics layer's period parser (the one parser), clipped to the last order date."""
+    w = resolve_period(text, last)
+    return _clip(Window(text, w.start, w.last_day, said, rebuild=rebuild), last)
 
 
-def _quarter(y: int, q: int, said: str, last: pd.Timestamp) -> Window:
-    s = pd.Timestamp(year=y, month=3 * q - 2, day=1)
-    e = (s + pd.offsets.QuarterEnd(0)).normalize()
-    return _clip(Window(f"{y:04d}-Q{q}", s, e, said), last)
+def _month(y: int, m: int, said: str, last: pd.Timestamp, yearless: bool = False) -> Window:
+    return _resolved(f"{y:04d}-{m:02d}", said, last,
+                     (lambda yy: _month(yy, m, said, last, True)) if yearless else None)
+
+
+def _quarter(y: int, q: int, said: str, last: pd.Timestamp, yearless: bool = False) -> Window:
+    return _resolved(f"{y:04d}-Q{q}", said, last, (lambda yy: _quarter(yy, q, said, last, True)) if yearless else None)
+
+
+def _half(y: int, h: int, said: str, last: pd.Timestamp, yearless: bool = False) -> Window:
+    return _resolved(f"{y:04d}-H{h}", said, last, (lambda yy: _half(yy, h, said, last, True)) if yearless else None)
+
+
+def _week(y: int, wk: int, said: str, last: pd.Timestamp, yearless: bool = False) -> Window:
+    return _resolved(f"{y:04d}-W{wk:02d}", said, last, (lambda yy: _week(yy, wk, said, last, True)) if yearless else None)
+
+
+def _day(y: int, m: int, d: int, said: str, last: pd.Timestamp, yearless: bool = False) -> Window:
+    return _resolved(f"{y:04d}-{m:02d}-{d:02d}", said, last,
+                     (lambda yy: _day(yy, m, d, said, last, True)) if yearless else None)
 
 
 def _year(y: int, said: str, last: pd.Timestamp) -> Window:
-    return _clip(Window(f"{y:04d}", pd.Timestamp(year=y, month=1, day=1), pd.Timestamp(year=y, month=12, day=31), said),
-                 last)
+    return _resolved(f"{y:04d}", said, last)
 
 
 def _range(s: pd.Timestamp, e: pd.Timestamp, said: str, last: pd.Timestamp) -> Window:
-    return _clip(Window(f"{s.date()}..{e.date()}", s.normalize(), e.normalize(), said), last)
+    text = f"{s.date()}..{e.date()}"
+    w = resolve_period(text, last)
+    return _clip(Window(text, w.start, w.last_day, said), last)
 
 
 def _clip(w: Window, last: pd.Timestamp) -> Window:
     if w.start <= last < w.end:
-        return Window(w.text, w.start, last, w.said, partial=True)
+        return Window(w.text, w.start, last, w.said, partial=True, rebuild=w.rebuild)
     return w
 
 
@@ -108,13 +134,59 @@ def _year_for_month(m: int, last: pd.Timestamp, first: pd.Timestamp | None) -> i
     return last.year - 1
 
 
+def _year_for_day(m: int, d: int, last: pd.Timestamp) -> int:
+    """The most recent year in which month ``m`` day ``d`` is on or before the last order date."""
+    for y in range(last.year, last.year - 9, -1):
+        if d <= calendar.monthrange(y, m)[1] and pd.Timestamp(year=y, month=m, day=d) <= last:
+            return y  # February 29: the last leap year
+    return last.year
+
+
+def _year_for_start(start_of: Callable[[int], pd.Timestamp], last: pd.Timestamp) -> int:
+    """The most recent year whose period (first day ``start_of(year)``) has a week of data by the last order date."""
+    return last.year if (last - start_of(last.year)).days >= 6 else last.year - 1
+
+
+_ORD = r"(?:st|nd|rd|th)?"
+_DAYNUM = r"(3[01]|[12]\d|0?[1-9])"
+
+
+def _day_from(y: str | None, mo: int, d: str, said: str, last: pd.Timestamp) -> Window:
+    dd = int(d)
+    if y:
+        return _day(int(y), mo, dd, said, last)
+    return _day(_year_for_day(mo, dd, last), mo, dd, said, last, yearless=True)
+
+
+def _us_date(m: re.Match, last: pd.Timestamp) -> Window:
+    mo, d, y = int(m.group(1)), m.group(2), m.group(3)
+    if y and len(y) == 2:
+        y = "20" + y
+    return _day_from(y, mo, d, m.group(0), last)
+
+
+def _half_from(h: int, y: str | None, said: str, last: pd.Timestamp) -> Window:
+    if y:
+        return _half(int(y), h, said, last)
+    yy = _year_for_start(lambda yr: pd.Timestamp(year=yr, month=1 if h == 1 else 7, day=1), last)
+    return _half(yy, h, said, last, yearless=True)
+
+
+def _week_from(wk: int, y: str | None, said: str, last: pd.Timestamp) -> Window:
+    if y:
+        return _week(int(y), wk, said, last)
+    yy = _year_for_start(lambda yr: pd.Timestamp.fromisocalendar(yr, min(wk, 52), 1), last)
+    return _week(yy, wk, said, last, yearless=True)
+
+
 def _one(text: str, last: pd.Timestamp, first: pd.Timestamp | None) -> tuple[Window | None, tuple[int, int] | None]:
     """The first single window written in ``text`` (with its span)."""
     t = text
     pats: list[tuple[str, object]] = [
         (r"\b(\d{4})-(\d{2})-(\d{2})\s*(?:\.\.|to|until|through|-|–)\s*(\d{4})-(\d{2})-(\d{2})\b",
          lambda m: _range(pd.Timestamp(m.group(0)[:10]), pd.Timestamp(m.group(0)[-10:]), m.group(0), last)),
-        (r"\b(?:between|from)\s+" + _MON + r"(?:\s+(\d{4}))?\s+(?:and|to|until|through|-)\s+" + _MON + r"(?:\s+(\d{4}))?\b",
+        (r"\b(?:between|from)\s+" + _MON + r"(?:\s+(\d{4}))?\s+(?:and|to|until|through|-)\s+" + _MON + r"(?:\s+(\d{4}))?\b"
+         r"(?!\s*\d)",
          lambda m: _span_months(m, last, first)),
         (r"\b(?:in\s+|during\s+)?(?:the\s+)?(last|past|previous|trailing)\s+" + _N + r"\s+(day|week|month|quarter|year)s?\b",
          lambda m: _trailing(_num(m.group(2)), m.group(3), m.group(0).strip(), last)),
@@ -127,18 +199,37 @@ def _one(text: str, last: pd.Timestamp, first: pd.Timestamp | None) -> tuple[Win
         (r"\b(mtd|month[- ]to[- ]date)\b", lambda m: _relative("month", 0, "month to date", last)),
         (r"\byesterday\b", lambda m: _relative("day", 1, "yesterday", last)),
         (r"\btoday\b", lambda m: _relative("day", 0, "today (the last day of data)", last)),
-        (r"\b(\d{4})-(\d{2})-(\d{2})\b", lambda m: _range(pd.Timestamp(m.group(0)), pd.Timestamp(m.group(0)),
-                                                          m.group(0), last)),
+        (r"\b(\d{4})-(\d{2})-(\d{2})\b", lambda m: _day(int(m.group(1)), int(m.group(2)), int(m.group(3)),
+                                                        m.group(0), last)),
+        # single days: "November 24th 2017", "nov 24", "the 24th of November", "11/24/2017", "3/1"
+        (r"\b" + _MON + r"\.?\s+" + _DAYNUM + _ORD + r"\b(?!\s*(?:%|percent|days?|weeks?|months?|years?|customers?|"
+         r"orders?|[-/]))(?:,?\s+(\d{4})\b)?",
+         lambda m: _day_from(m.group(3), MONTH_NAMES[m.group(1)], m.group(2), m.group(0), last)),
+        (r"\b(?:the\s+)?" + _DAYNUM + _ORD + r"\s+(?:of\s+)?" + _MON + r"\b(?:,?\s+(\d{4})\b)?",
+         lambda m: _day_from(m.group(3), MONTH_NAMES[m.group(2)], m.group(1), m.group(0), last)),
+        (r"(?<![\d/])(1[0-2]|0?[1-9])/" + _DAYNUM + r"(?:/(\d{4}|\d{2}))?(?![\d/])", lambda m: _us_date(m, last)),
+        # halves: "the first half of 2017", "H2 2017", "2017-H1", "second half"
+        (r"\b(?:the\s+)?(first|second|1st|2nd)\s+half(?:\s+(?:of\s+)?(?:the\s+year\s+)?((?:19|20)\d{2}))?\b",
+         lambda m: _half_from(_ord(m.group(1)), m.group(2), m.group(0), last)),
+        (r"\bh([12])\s*(?:of\s+)?((?:19|20)\d{2})?\b", lambda m: _half_from(int(m.group(1)), m.group(2), m.group(0), last)),
+        (r"\b((?:19|20)\d{2})\s*-?\s*h([12])\b", lambda m: _half(int(m.group(1)), int(m.group(2)), m.group(0), last)),
+        # ISO weeks: "week 12 of 2017", "the 12th week of 2017", "2017-W12"
+        (r"\b((?:19|20)\d{2})\s*-?\s*w(\d{1,2})\b", lambda m: _week(int(m.group(1)), int(m.group(2)), m.group(0), last)),
+        (r"\bweek\s+(?:number\s+|no\.?\s+|#)?(\d{1,2})(?:\s+(?:of|in)\s+((?:19|20)\d{2}))?\b",
+         lambda m: _week_from(int(m.group(1)), m.group(2), m.group(0), last)),
+        (r"\b(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)\s+week(?:\s+(?:of|in)\s+(?:the\s+year\s+)?((?:19|20)\d{2}))?\b",
+         lambda m: _week_from(int(m.group(1)), m.group(2), m.group(0), last)),
         (r"\b(\d{4})\s*-?\s*q([1-4])\b", lambda m: _quarter(int(m.group(1)), int(m.group(2)), m.group(0), last)),
         (r"\bq([1-4])\s*(?:of\s+)?(\d{4})\b", lambda m: _quarter(int(m.group(2)), int(m.group(1)), m.group(0), last)),
         (r"\b(?:the\s+)?(first|second|third|fourth|1st|2nd|3rd|4th)\s+quarter(?:\s+(?:of\s+)?(\d{4}))?\b",
-         lambda m: _quarter(int(m.group(2)) if m.group(2) else _year_for_q(_ord(m.group(1)), last),
-                            _ord(m.group(1)), m.group(0), last)),
-        (r"\bq([1-4])\b", lambda m: _quarter(_year_for_q(int(m.group(1)), last), int(m.group(1)), m.group(0), last)),
+         lambda m: _quarter(int(m.group(2)), _ord(m.group(1)), m.group(0), last) if m.group(2) else
+         _quarter(_year_for_q(_ord(m.group(1)), last), _ord(m.group(1)), m.group(0), last, yearless=True)),
+        (r"\bq([1-4])\b", lambda m: _quarter(_year_for_q(int(m.group(1)), last), int(m.group(1)), m.group(0), last,
+                                             yearless=True)),
         (r"\b(\d{4})-(\d{2})\b", lambda m: _month(int(m.group(1)), int(m.group(2)), m.group(0), last)),
         (r"\b" + _MON + r"\.?,?\s+(\d{4})\b", lambda m: _month(int(m.group(2)), MONTH_NAMES[m.group(1)], m.group(0), last)),
         (r"\b(?:in|during|for|of|over|since|after|from|by|on|through|and|vs|versus|with|compare|until|before|"
-         r"to)\s+" + _MON + r"\b|^\s*(?!may\b)" + _MON + r"\b|\b(?!may\b|march\b|mar\b)" + _MON + r"\b",
+         r"than|to)\s+" + _MON + r"\b|^\s*(?!may\b)" + _MON + r"\b|\b(?!may\b|march\b|mar\b)" + _MON + r"\b",
          lambda m: _bare_month(next(g for g in m.groups() if g), last, first)),
         (r"\b(?:in|during|for|of|over|since|throughout)\s+(?:the\s+year\s+)?((?:19|20)\d{2})\b",
          lambda m: _year(int(m.group(1)), m.group(1), last)),
@@ -153,16 +244,16 @@ def _one(text: str, last: pd.Timestamp, first: pd.Timestamp | None) -> tuple[Win
                 break
     if not found:
         return None, None
-    first = min(found, key=lambda f: (f[0].start(), f[2]))
+    lead = min(found, key=lambda f: (f[0].start(), f[2]))
     # "for june 2019": of the matches overlapping the first one, the one that reaches furthest ("june 2019")
-    over = [f for f in found if f[0].start() < first[0].end() and f[0].end() > first[0].start()]
+    over = [f for f in found if f[0].start() < lead[0].end() and f[0].end() > lead[0].start()]
     m, make, _ = max(over, key=lambda f: (f[0].end(), -f[2]))
     return make(m), m.span()
 
 
 def _bare_month(name: str, last: pd.Timestamp, first: pd.Timestamp | None) -> Window:
     mo = MONTH_NAMES[name]
-    return _month(_year_for_month(mo, last, first), mo, name, last)
+    return _month(_year_for_month(mo, last, first), mo, name, last, yearless=True)
 
 
 def _ord(w: str) -> int:
@@ -176,9 +267,9 @@ def _year_for_q(q: int, last: pd.Timestamp) -> int:
 
 
 def _trailing(n: int, unit: str, said: str, last: pd.Timestamp) -> Window:
-    days = {"day": 1, "week": 7, "month": 30, "quarter": 91, "year": 365}[unit] * n
-    s = last.normalize() - pd.Timedelta(days=days - 1)
-    return Window(f"{s.date()}..{last.date()}", s, last.normalize(), said)
+    """"the last 30 days", "past 3 months": resolved by the analytics layer (``last_N_units``), as a date range."""
+    w = resolve_period(f"last_{n}_{unit}s", last)
+    return Window(f"{w.start.date()}..{w.last_day.date()}", w.start, w.last_day, said)
 
 
 def _span_months(m: re.Match, last: pd.Timestamp, first: pd.Timestamp | None) -> Window:
@@ -190,11 +281,79 @@ def _span_months(m: re.Match, last: pd.Timestamp, first: pd.Timestamp | None) ->
     return w
 
 
-_VS = r"\s*(?:vs\.?|versus|through|until|till|(?:compared?|compares|stack up|stacks up)\s+(?:to|with|against)|against|over|and|to|with|or)\s*"
+# periods no calendar has: named, never answered as the nearest real period
+_YR = r"(?:\s*(?:of|in)?\s*(?:the\s+year\s+)?(?:19|20)\d{2}\b)?"
+
+
+def _impossible(t: str) -> list[tuple[str, tuple[int, int]]]:
+    out: list[tuple[str, tuple[int, int]]] = []
+
+    def add(msg: str, m: re.Match) -> None:
+        if not any(a <= m.start() < b for _, (a, b) in out):
+            out.append((msg, m.span()))
+
+    for m in re.finditer(r"\b(?:(?:19|20)\d{2}\s*-?\s*)?q(\d+)\b" + _YR + r"|\bquarter\s+(\d+)\b" + _YR, t):
+        q = int(m.group(1) or m.group(2))
+        if not 1 <= q <= 4:
+            add(f"there is no Q{q} (\"{m.group(0).strip()}\"): quarters run Q1 to Q4", m)
+    for m in re.finditer(r"\b(?:the\s+)?(\d+)(?:st|nd|rd|th)\s+quarter\b" + _YR, t):
+        if not 1 <= int(m.group(1)) <= 4:
+            add(f"there is no {m.group(1)}th quarter (\"{m.group(0).strip()}\"): a year has four, Q1 to Q4", m)
+    for m in re.finditer(r"\b(?:(?:19|20)\d{2}\s*-?\s*)?h(\d+)\b" + _YR + r"|\b(third|fourth|3rd|4th)\s+half\b" + _YR, t):
+        if m.group(2) or not 1 <= int(m.group(1)) <= 2:
+            add(f"there is no {'H' + m.group(1) if m.group(1) else m.group(2) + ' half'} (\"{m.group(0).strip()}\"): "
+                f"a year has two halves, H1 and H2", m)
+    for m in re.finditer(r"\b(?:the\s+)?(\d+)(?:st|nd|rd|th)\s+month\b" + _YR + r"|\bmonth\s+(?:number\s+)?(\d+)\b" + _YR, t):
+        n = int(m.group(1) or m.group(2))
+        if not 1 <= n <= 12:
+            add(f"there is no month {n} (\"{m.group(0).strip()}\"): a year has 12 months", m)
+    for m in re.finditer(r"\b(?:19|20)\d{2}-(\d{1,2})(?:-(\d{1,2}))?\b", t):
+        mo = int(m.group(1))
+        if not 1 <= mo <= 12:
+            add(f"there is no month {mo} (\"{m.group(0)}\"): months run 01 to 12", m)
+    for m in re.finditer(r"\bweek\s+(?:number\s+|no\.?\s+|#)?(\d+)\b" + _YR + r"|\b(?:the\s+)?(\d+)(?:st|nd|rd|th)\s+"
+                         r"week\b" + _YR, t):
+        if not 1 <= int(m.group(1) or m.group(2)) <= 53:
+            add(f"there is no week {int(m.group(1) or m.group(2))} (\"{m.group(0).strip()}\"): a year has 52 or 53 "
+                f"weeks", m)
+    days = [(r"\b" + _MON + r"\.?\s+(\d{1,2})" + _ORD + r"\b(?!\s*(?:%|percent|days?|weeks?|months?|years?|customers?|"
+             r"orders?))(?:,?\s+((?:19|20)\d{2})\b)?", 1, 2, 3),
+            (r"\b(?:the\s+)?(\d{1,2})" + _ORD + r"\s+(?:of\s+)?" + _MON + r"\b(?:,?\s+((?:19|20)\d{2})\b)?", 2, 1, 3),
+            (r"\b((?:19|20)\d{2})-(\d{1,2})-(\d{1,2})\b", None, 3, 1),
+            (r"(?<![\d/])(\d{1,2})/(\d{1,2})(?:/((?:19|20)?\d{2}))?(?![\d/%])", None, 2, 3)]
+    for pat, gm, gd, gy in days:
+        for m in re.finditer(pat, t):
+            if gm is None:
+                mo = int(m.group(2) if gd == 3 else m.group(1))
+                if not 1 <= mo <= 12:
+                    if gd == 2 and int(m.group(2)) <= 20:
+                        continue  # "80/20" and such: not a date
+                    add(f"there is no month {mo} (\"{m.group(0)}\")", m)
+                    continue
+            else:
+                mo = MONTH_NAMES[m.group(gm)]
+            d = int(m.group(gd))
+            y = m.group(gy)
+            y = int(("20" + y) if y and len(y) == 2 else y) if y else 2016  # a leap year: February 29 exists
+            if not 1 <= d <= calendar.monthrange(y, mo)[1]:
+                add(f"there is no {calendar.month_name[mo]} {d}" + (f" in {y}" if m.group(gy) else "") +
+                    f" (\"{m.group(0).strip()}\"): {calendar.month_name[mo]} has {calendar.monthrange(y, mo)[1]} days", m)
+    return out
+
+
+_VS = r"\s*(?:vs\.?|versus|through|until|till|(?:compared?|compares|stack up|stacks up)\s+(?:to|with|against)|against|" \
+      r"over|and|to|with|or|than|-|–|beat|beats|outperform(?:s|ed)?|outs(?:old|ell|ells)|exceed(?:s|ed)?|surpass(?:es|ed)?)(?:\s+(?:in|during|for|on|of)\b)?(?:\s+the\b)?\s*"
 
 
 def parse_periods(text: str, last: pd.Timestamp | None, first: pd.Timestamp | None = None) -> PeriodParse:
     """Windows in ``text`` (lower case). ``last``: the last order date (None: no orders, nothing resolved)."""
+    try:
+        return _parse_periods(text, last, first)
+    except ImpossiblePeriod as exc:  # a period the layer's parser rejects (not caught by _impossible)
+        return PeriodParse(problems=[f"I can't answer for that period: {exc}"], spans=[])
+
+
+def _parse_periods(text: str, last: pd.Timestamp | None, first: pd.Timestamp | None) -> PeriodParse:
     out = PeriodParse(problems=[], spans=[])
     t = text.lower()
     hol = re.search(_HOLIDAYS, t)
@@ -202,6 +361,10 @@ def parse_periods(text: str, last: pd.Timestamp | None, first: pd.Timestamp | No
         out.problems.append(f"I can't map \"{hol.group(0)}\" to dates on my own; name the months or dates "
                             f"(e.g. \"in December\" or \"2017-11-20 to 2017-11-30\")")
         out.spans.append(hol.span())
+    for msg, (a, b) in _impossible(t):
+        out.problems.append("I can't answer for that period: " + msg)
+        out.spans.append((a, b))
+        t = t[:a] + "~" * (b - a) + t[b:]
     if last is None:
         return out
     last = pd.Timestamp(last).normalize()
@@ -228,24 +391,31 @@ def parse_periods(text: str, last: pd.Timestamp | None, first: pd.Timestamp | No
     first_w, span1 = _one(t, last, first)
     if first_w is not None:
         rest = t[span1[1]:]
-        j = re.match(_VS, rest)
+        j = re.match(_VS, rest) or re.match(r"\s*(?:[a-z]+\s+){0,3}?than(?:\s+(?:in|during|for|on|of)\b)?(?:\s+the\b)?\s*",
+                                            rest)  # "in H2 bigger than (in) H1"
         comparing = re.search(r"\b(vs\.?|versus|compar\w*|against|change|growth|grew|grow|difference|differ|"
                               r"increase|decrease|drop|declin\w*|up or down|rise|rose|fell)\b", t)
-        joiner = j.group(0).strip() if j else ""
-        ranged = joiner in ("to", "through", "until", "till") and not comparing
+        joiner = re.sub(r"\s+(in|during|for|on|of|the)\b", "", j.group(0)).strip() if j else ""
+        joiner = "than" if re.search(r"than$|^(beat|out|exceed|surpass)", joiner) else joiner
+        opened = re.search(r"\b(between|from)\s+(?:the\s+)?$", t[max(0, span1[0] - 14):span1[0]])
+        ranged = not comparing and (joiner in ("to", "through", "until", "till", "-", "–") or
+                                    (opened is not None and joiner == "and"))
         if j and ranged:
             second, span2 = _one(rest[j.end():], last, first)
-            if second is not None and span2[0] == 0 and second.end >= first_w.start:
-                w = _range(first_w.start, second.end, f"{first_w.said} to {second.said}", last)
-                out.window = w
-                out.spans.append((span1[0], span1[1] + j.end() + span2[1]))
-                return _check(out, first, last)
-        if j and (comparing or joiner not in ("to", "through", "until", "till", "over", "with")):
+            if second is not None and span2[0] == 0:
+                a, b = _same_year(first_w, second)
+                if a.rebuild is not None and a.start > b.end:  # "December 1 to January 15 2018"
+                    a = a.rebuild(a.start.year - 1)
+                if b.end >= a.start:
+                    out.window = _range(a.start, b.end, f"{a.said} to {b.said}", last)
+                    out.spans.append((span1[0], span1[1] + j.end() + span2[1]))
+                    return _check(out, first, last)
+        if j and (comparing or joiner not in ("to", "through", "until", "till", "over", "with", "-", "–")):
             second, span2 = _one(rest[j.end():], last, first)
             if second is not None and span2[0] == 0:
-                # "Q2 2017" after "Q2": the first window may take its year from the second
-                first_w = _same_year(first_w, second, last)
-                out.compare = (first_w, second) if first_w.start <= second.start else (second, first_w)
+                # "Q2 vs Q3 2017", "April than March 2017": a window written without its year takes its partner's
+                a, b = _same_year(first_w, second)
+                out.compare = (a, b) if a.start <= b.start else (b, a)
                 out.spans.append((span1[0], span1[1] + j.end() + span2[1]))
                 return _check(out, first, last)
         out.window = first_w
@@ -265,13 +435,13 @@ def parse_periods(text: str, last: pd.Timestamp | None, first: pd.Timestamp | No
     return _check(out, first, last)
 
 
-def _same_year(a: Window, b: Window, last: pd.Timestamp) -> Window:
-    """"Q2 vs Q3 2017": a bare Q2 takes 2017 from its partner."""
-    if re.fullmatch(r"q[1-4]", a.said.strip()) and b.text[:4].isdigit() and a.text[:4] != b.text[:4]:
-        return _quarter(int(b.text[:4]), int(a.said.strip()[1]), a.said, last)
-    if a.said.strip() in MONTH_NAMES and b.text[:4].isdigit() and a.text[:4] != b.text[:4] and len(b.text) == 7:
-        return _month(int(b.text[:4]), MONTH_NAMES[a.said.strip()], a.said, last)
-    return a
+def _same_year(a: Window, b: Window) -> tuple[Window, Window]:
+    """"Q2 vs Q3 2017": a window written without its year (a bare Q2) takes the year of its partner."""
+    if a.rebuild is not None and b.rebuild is None and a.start.year != b.start.year and b.text[:4].isdigit():
+        return a.rebuild(b.start.year), b
+    if b.rebuild is not None and a.rebuild is None and a.start.year != b.start.year and a.text[:4].isdigit():
+        return a, b.rebuild(a.start.year)
+    return a, b
 
 
 def _check(out: PeriodParse, first: pd.Timestamp | None, last: pd.Timestamp) -> PeriodParse:

@@ -472,10 +472,16 @@ def _rank(tx: _Text, spec: dict, out: QueryParse) -> None:
 
 def _metrics(tx: _Text, vocab: Vocab, out: QueryParse) -> list[str]:
     found: list[tuple[int, str]] = []
+    verbs: set[int] = set()  # "sell", "made": revenue only when nothing else is measured ("sell more units")
     for pat, name in METRIC_PHRASES:
         for m in tx.finditer(r"\b(" + pat + r")\b"):
             found.append((m.start(), name))
+            if name == "revenue" and re.fullmatch(r"sell|sold|sells|selling|earn(ed)?|(how much|what) did (we|they) "
+                                                  r"(make|sell|earn)", m.group(0)):
+                verbs.add(m.start())
             tx.take(m.span())
+    if any(n != "revenue" for _, n in found):
+        found = [(p, n) for p, n in found if p not in verbs]
     names: list[str] = []
     for _, name in sorted(found):
         if name in names:

@@ -1,20 +1,32 @@
-"""DuckDB over the workspace's Parquet tables: one fresh in-memory connection per query, views only (no copy).
+"""DuckDB over the workspace's Parquet tables: one in-memory database per workspace revision, a cursor per query.
 
-The views read the files the manifest names, in place; nothing is written to the workspace.
+The database is opened on the first query and kept (``connect`` hands out cursors on it) until the workspace's
+tables change: the key is the manifest's content-hashed file names plus the segments file's stat, so a new ingest
+or a refit is seen by the next query. Tables up to ``MATERIALIZE_MAX_ROWS`` rows in all are copied into DuckDB's
+memory once (the Parquet files are decoded once, not on every question); bigger workspaces get views that read the
+files in place. Nothing is written to the workspace, and after setup the database can read no other file.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import threading
+from collections import OrderedDict
 
 import duckdb
 
 from models.data.workspace import Workspace
 
-__all__ = ["connect", "table_columns", "SEGMENTS_FILE", "LIMITS"]
+__all__ = ["connect", "close_all", "table_columns", "SEGMENTS_FILE", "LIMITS", "MATERIALIZE_MAX_ROWS"]
 
 # DuckDB resource limits for every connection, set by the caller (a bench, a server); None = DuckDB's defaults
 LIMITS: dict[str, str | int | None] = {"memory_limit": None, "threads": None}
+
+# tables are copied into memory when the workspace holds at most this many rows in all (the 1.47M-line demo is ~0.3
+# GB in DuckDB's columnar memory); above it, views read the Parquet files on every query
+MATERIALIZE_MAX_ROWS = 20_000_000
+_KEEP = 2  # databases kept open (workspaces), least recently used closed first
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -39,27 +51,69 @@ def table_columns(ws: Workspace) -> dict[str, list[str]]:
     return out
 
 
-def connect(ws: Workspace) -> duckdb.DuckDBPyConnection:
-    """A new in-memory connection with one view per workspace table (``orders``, ``products``...)."""
+_DATABASES: "OrderedDict[str, tuple[tuple, duckdb.DuckDBPyConnection]]" = OrderedDict()
+_LOCK = threading.Lock()
+
+
+def _revision(ws: Workspace, tables: dict) -> tuple:
+    """What the database depends on: each table's content-hashed file, the segments file's stat, the limits."""
+    files = tuple(sorted((name, info.get("file"), info.get("hash")) for name, info in tables.items()))
+    seg = _segments_path(ws)
+    seg_stat = None
+    if seg is not None:
+        st = os.stat(seg)
+        seg_stat = (st.st_mtime_ns, st.st_size)
+    return files, seg_stat, tuple(sorted(LIMITS.items()))
+
+
+def _open(ws: Workspace, tables: dict) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(":memory:")
     con.execute("SET enable_progress_bar = false")  # no progress output on the terminal
     if LIMITS.get("memory_limit"):
         con.execute("SET memory_limit = ?", [str(LIMITS["memory_limit"])])
     if LIMITS.get("threads"):
         con.execute("SET threads = ?", [int(LIMITS["threads"])])
-    paths = []
-    for name, info in ws.manifest().get("tables", {}).items():
-        if not _IDENT.match(name):
-            continue
-        path = str((ws.path / info["file"]).resolve())
-        paths.append(path)
-        con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{path.replace(chr(39), chr(39) * 2)}')")
+    rows = sum(int(info.get("rows") or 0) for info in tables.values())
+    kind = "TABLE" if rows <= MATERIALIZE_MAX_ROWS else "VIEW"
+    sources = [(name, ws.path / info["file"]) for name, info in tables.items() if _IDENT.match(name)]
     seg = _segments_path(ws)
-    if seg is not None and "segments" not in ws.manifest().get("tables", {}):
-        path = str(seg.resolve())
+    if seg is not None and "segments" not in tables:
+        sources.append(("segments", seg))
+    paths = []
+    for name, file in sources:
+        path = str(file.resolve())
         paths.append(path)
-        con.execute(f"CREATE VIEW segments AS SELECT * FROM read_parquet('{path.replace(chr(39), chr(39) * 2)}')")
-    con.execute("SET allowed_paths = ?", [paths])
-    con.execute("SET enable_external_access = false")  # after the views: no further file or network reads
+        order = " ORDER BY timestamp" if kind == "TABLE" and "timestamp" in tables.get(name, {}).get("columns", []) \
+            else ""  # time-sorted rows let a period filter skip whole row groups
+        con.execute(f"CREATE {kind} {name} AS SELECT * FROM read_parquet('{path.replace(chr(39), chr(39) * 2)}'){order}")
+    con.execute("SET allowed_paths = ?", [paths if kind == "VIEW" else []])
+    con.execute("SET enable_external_access = false")  # after the tables: no further file or network reads
     con.execute("SET lock_configuration = true")
     return con
+
+
+def connect(ws: Workspace) -> duckdb.DuckDBPyConnection:
+    """A cursor on the workspace's database (``orders``, ``products``... as tables or views); close it when done.
+
+    The database is opened once per workspace revision and shared by every query of this process (DuckDB cursors
+    are safe to use from several threads, one cursor each)."""
+    tables = ws.manifest().get("tables", {})
+    key = str(ws.path.resolve())
+    rev = _revision(ws, tables)
+    with _LOCK:
+        held = _DATABASES.get(key)
+        if held is None or held[0] != rev:
+            if held is not None:
+                held[1].close()
+            _DATABASES[key] = held = (rev, _open(ws, tables))
+            while len(_DATABASES) > _KEEP:
+                _DATABASES.popitem(last=False)[1][1].close()
+        _DATABASES.move_to_end(key)
+        return held[1].cursor()
+
+
+def close_all() -> None:
+    """Close every open database (tests, a bench switching workspaces, shutdown)."""
+    with _LOCK:
+        while _DATABASES:
+            _DATABASES.popitem()[1][1].close()

@@ -1,20 +1,22 @@
 """The one period parser of the analytics package: text -> a resolved window [start, end).
 
-Absolute periods ("2017", "2017-Q3", "Q3 2017", "2017-03", "2017-03-15", "A..B", ISO "A/B") and relative ones
+Absolute periods ("2017", "2017-Q3", "Q3 2017", "2017-H1", "H2 2017", "2017-W12" (ISO week), "2017-03",
+"2017-03-15", "A..B", ISO "A/B") and relative ones
 anchored on the data's last order date (never on today): this_/last_ week|month|quarter|year, ytd/qtd/mtd,
 last_N_days|weeks|months|quarters, "all". The result restates the dates it resolved to.
 """
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
 
 import pandas as pd
 
-__all__ = ["Window", "resolve_period", "PERIOD_HELP", "is_relative"]
+__all__ = ["Window", "resolve_period", "PERIOD_HELP", "is_relative", "ImpossiblePeriod"]
 
-PERIOD_HELP = ("use e.g. '2017', '2017-Q2', '2017-06', '2017-06-15', '2017-06-01..2017-08-31', 'last_quarter', "
+PERIOD_HELP = ("use e.g. '2017', '2017-Q2', '2017-H1', '2017-W12', '2017-06', '2017-06-15', '2017-06-01..2017-08-31', 'last_quarter', "
                "'this_month', 'last_month', 'last_30_days', 'last_4_weeks', 'last_3_months', 'ytd' or 'all'")
 
 
@@ -44,7 +46,13 @@ class Window:
         return {"label": self.label, "start": self.start.date().isoformat(), "end": self.last_day.date().isoformat()}
 
 
-_Q = re.compile(r"^(\d{4})[-_ ]?q([1-4])$|^q([1-4])[-_ ]?(\d{4})$")
+_Q = re.compile(r"^(\d{4})[-_ ]?q(\d+)$|^q(\d+)[-_ ]?(\d{4})$")
+_H = re.compile(r"^(\d{4})[-_ ]?h(\d+)$|^h(\d+)[-_ ]?(\d{4})$")
+_W = re.compile(r"^(\d{4})[-_ ]?w(\d+)$|^w(\d+)[-_ ]?(\d{4})$")
+
+
+class ImpossiblePeriod(ValueError):
+    """A period that names something no calendar has (Q7, month 13, February 30, week 60): said so, not guessed."""
 _REL_N = re.compile(r"^(?:last|past|previous)_(\d+)_(day|week|month|quarter|year)s?$")
 _REL = re.compile(r"^(this|last|previous|current)_(week|month|quarter|year)$")
 _TD = {"ytd": "year", "qtd": "quarter", "mtd": "month", "wtd": "week",
@@ -63,17 +71,43 @@ def _norm(text: object) -> str:
 
 
 def _absolute(t: str) -> tuple[pd.Timestamp, pd.Timestamp, str] | None:
-    m = _Q.match(t.replace(" ", "-") if re.match(r"^q", t) else t)
+    tq = t.replace(" ", "-").replace("_", "-") if re.match(r"^[qhw]\d", t) else t
+    m = _Q.match(tq)
     if m:
         year, q = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+        if not 1 <= int(q) <= 4:
+            raise ImpossiblePeriod(f"there is no Q{int(q)}: quarters run Q1 to Q4")
         p = pd.Period(f"{year}Q{q}", freq="Q")
         return p.start_time, (p + 1).start_time, f"{year}-Q{q}"
+    m = _H.match(tq)
+    if m:
+        year, h = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+        if not 1 <= int(h) <= 2:
+            raise ImpossiblePeriod(f"there is no H{int(h)}: a year has two halves, H1 and H2")
+        s = pd.Timestamp(year=int(year), month=1 if int(h) == 1 else 7, day=1)
+        return s, s + pd.DateOffset(months=6), f"{year}-H{h}"
+    m = _W.match(tq)
+    if m:
+        year, w = (int(m.group(1)), int(m.group(2))) if m.group(1) else (int(m.group(4)), int(m.group(3)))
+        weeks = pd.Timestamp(year=year, month=12, day=28).isocalendar()[1]  # 52 or 53
+        if not 1 <= w <= weeks:
+            raise ImpossiblePeriod(f"there is no week {w} in {year}: its ISO weeks run 1 to {weeks}")
+        s = pd.Timestamp.fromisocalendar(year, w, 1)
+        return s, s + pd.Timedelta(days=7), f"{year}-W{w:02d}"
     if re.fullmatch(r"\d{4}", t):
         return pd.Timestamp(f"{t}-01-01"), pd.Timestamp(f"{int(t) + 1}-01-01"), t
     if re.fullmatch(r"\d{4}-\d{1,2}", t):
+        if not 1 <= int(t.split("-")[1]) <= 12:
+            raise ImpossiblePeriod(f"there is no month {int(t.split('-')[1])}: months run 1 to 12")
         p = pd.Period(t, freq="M")
         return p.start_time, (p + 1).start_time, str(p)
     if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", t):
+        y, mo, d = (int(x) for x in t.split("-"))
+        if not 1 <= mo <= 12:
+            raise ImpossiblePeriod(f"there is no month {mo}: months run 1 to 12")
+        if not 1 <= d <= calendar.monthrange(y, mo)[1]:
+            raise ImpossiblePeriod(f"there is no {calendar.month_name[mo]} {d} in {y}: it has "
+                                   f"{calendar.monthrange(y, mo)[1]} days")
         d = pd.Timestamp(t)
         return d, d + pd.Timedelta(days=1), d.date().isoformat()
     return None
@@ -99,6 +133,8 @@ def resolve_period(text: str | None, last: pd.Timestamp | None = None,
             return Window(wa.start, wb.end, f"{wa.label} to {wb.label}", wb.partial)
     try:
         hit = _absolute(t)
+    except ImpossiblePeriod:
+        raise
     except ValueError:
         hit = None
     if hit:

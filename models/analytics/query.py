@@ -264,7 +264,8 @@ def _window(spec: QuerySpec, first, last) -> Window | None:
                 else pd.Timestamp("2200-01-01")
             if end <= start:
                 raise QueryError(f"the window {spec.start} .. {spec.end} ends before it starts")
-            label = f"{a.label if a else 'the start'} to {b.label if b else 'the end of the data'}"
+            label = a.label if a and b and a.label == b.label else \
+                f"{a.label if a else 'the start'} to {b.label if b else 'the end of the data'}"
             return Window(start, end, label, bool(b and b.partial))
     except ValueError as exc:
         raise QueryError(str(exc)) from None
