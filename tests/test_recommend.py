@@ -371,3 +371,52 @@ def test_category_level_picks_on_the_cli(tmp_path):
     out = run.invoke(cli, ["recommend", "--customer", "c3", "--level", "category", "-w",
                            str(_orders_only_workspace(tmp_path).path)])
     assert out.exit_code == 2 and "category column" in out.output
+
+
+def _tifu_reference(model: TIFUKNN, rows: np.ndarray) -> np.ndarray:
+    """TIFU-KNN's blend written out densely, independently of the sparse code: alpha * own vector + (1 - alpha)
+    * the mean of the k neighbours' own vectors (+ the popularity tie-break)."""
+    U = model.own_.toarray()
+    nbr = U[model.neighbours_[rows]].mean(axis=1)
+    return model.alpha * U[rows] + (1 - model.alpha) * nbr + 1e-9 * model.pop_
+
+
+def test_tifu_knn_pruned_top_k_equals_the_full_blend():
+    from models.recommend.evaluate import model_topk, sparse_topk
+
+    rng = np.random.default_rng(7)
+    # varied histories: long and short (fewer items than k, where the floor cannot prune), many shared products
+    spec = {f"c{c}": [[f"p{j}" for j in rng.choice(60, size=rng.integers(1, 6), replace=False)]
+                      for _ in range(int(rng.integers(1, 15)))] for c in range(40)}
+    b = to_baskets(_orders(spec))
+    model = TIFUKNN(k=6, group_size=3).fit(b)
+    rows = np.arange(len(b.customers))
+    ref = _tifu_reference(model, rows)
+    for k in (1, 5, 10):
+        top, score = model_topk(model, rows, k)
+        np.testing.assert_allclose(np.take_along_axis(ref, top, axis=1), score, rtol=1e-9, atol=1e-15)
+        want = -np.sort(-ref, axis=1)[:, :k]   # the best k scores: equal (ties aside, the items too)
+        np.testing.assert_allclose(score, want, rtol=1e-9, atol=1e-15)
+        assert all(len(set(r)) == k for r in top)
+        plain = sparse_topk(model.sparse_scores(rows), k, model.fill_)
+        np.testing.assert_allclose(plain[1], score, rtol=1e-12)
+        unique = np.diff(-np.sort(-ref, axis=1)[:, k - 1:k + 1], axis=1).ravel() < -1e-12  # no tie at the k-th
+        assert all(set(top[i]) == set(np.argsort(-ref[i])[:k]) for i in np.flatnonzero(unique))
+    recs = Recommender("tifu-knn", {"k": 6, "group_size": 3}).fit(_orders(spec)).recommend(k=5)
+    assert len(recs) == 5 * len(b.customers)
+
+
+def test_sparse_top_k_floor_drops_only_what_cannot_rank():
+    import scipy.sparse as sp
+    from models.recommend.evaluate import sparse_topk
+
+    rng = np.random.default_rng(3)
+    S = sp.random(30, 200, density=0.2, random_state=4, format="csr")
+    S.data = rng.random(S.nnz)
+    fill = np.arange(200)
+    full = sparse_topk(S, 8, fill)
+    kth = full[1][:, 7]
+    for floor in (kth * 0.999, kth * 0.5, np.zeros(30), kth * 2):  # the last is no floor at all: rows kept whole
+        top, score = sparse_topk(S, 8, fill, floor=floor)
+        np.testing.assert_array_equal(score, full[1])
+        np.testing.assert_array_equal(top, full[0])

@@ -14,8 +14,9 @@ import pandas as pd
 
 from .baselines import Baskets, to_baskets
 from .methods import make_method
+from .topk import sparse_topk, topk
 
-__all__ = ["split_at", "topk", "sparse_topk", "basket_metrics", "evaluate_method", "backtest", "cutoffs_for"]
+__all__ = ["split_at", "topk", "sparse_topk", "model_topk", "basket_metrics", "evaluate_method", "backtest", "cutoffs_for"]
 
 
 def split_at(orders: pd.DataFrame, cutoff: pd.Timestamp) -> tuple[pd.DataFrame, dict[str, set]]:
@@ -40,42 +41,16 @@ def split_at(orders: pd.DataFrame, cutoff: pd.Timestamp) -> tuple[pd.DataFrame, 
     return train, target
 
 
-def topk(scores: np.ndarray, k: int) -> np.ndarray:
-    """Column indices of each row's k best scores, best first (ties: lower column first)."""
-    k = min(k, scores.shape[1])
-    part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
-    order = np.argsort(-np.take_along_axis(scores, part, axis=1), axis=1, kind="stable")
-    return np.take_along_axis(part, order, axis=1)
-
-
-def sparse_topk(S, k: int, fill: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's k best columns of a sparse score matrix (best first) and their scores, without a dense
-    rows × items block: the stored entries are packed into a rows × (most entries in a row) array. A row with
-    fewer than k stored entries is filled with ``fill`` (column indices, best first) it does not hold yet,
-    scored 0."""
-    S = S.tocsr()
-    if not S.has_canonical_format:
-        S.sum_duplicates()
-    n, k = S.shape[0], min(k, S.shape[1])
-    lens = np.diff(S.indptr)
-    width = max(int(lens.max()) if n else 0, k)
-    vals = np.full((n, width), np.inf, dtype=np.float32)   # negated scores: argpartition takes the smallest
-    r = np.repeat(np.arange(n, dtype=np.int32), lens)
-    c = np.arange(len(S.data), dtype=np.int64) - np.repeat(S.indptr[:-1], lens)
-    flat = r.astype(np.int64) * width + c
-    vals.ravel()[flat] = -S.data
-    part = np.argpartition(vals, k - 1, axis=1)[:, :k]
-    pv = np.take_along_axis(vals, part, axis=1)
-    order = np.argsort(pv, axis=1, kind="stable")
-    part = np.take_along_axis(part, order, axis=1)
-    pos = np.minimum(part + S.indptr[:-1, None], max(len(S.indices) - 1, 0))
-    top = S.indices[pos].astype(np.int64) if len(S.indices) else np.zeros((n, k), dtype=np.int64)
-    score = (S.data[pos] if len(S.data) else np.zeros((n, k))).astype(np.float64)
-    for i in np.flatnonzero(lens < k):  # few rows: fill from the fallback order
-        have = set(top[i, :lens[i]].tolist())
-        extra = [j for j in fill[: k + lens[i]] if j not in have][: k - lens[i]]
-        top[i, lens[i]:], score[i, lens[i]:] = extra, 0.0
-    return top, score
+def model_topk(model, rows: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The k best items (best first) and their scores for customer rows of a fitted method: its own ``topk``
+    when it has one, else the sparse or dense top-k of its scores."""
+    if hasattr(model, "topk"):
+        return model.topk(rows, k)
+    if hasattr(model, "sparse_scores"):
+        return sparse_topk(model.sparse_scores(rows), k, model.fill_)
+    sc = model.scores(rows)
+    top = topk(sc, k)
+    return top, np.take_along_axis(sc, top, axis=1)
 
 
 def basket_metrics(recs: list, target: set, seen: set, k: int) -> dict[str, float]:
@@ -106,8 +81,7 @@ def _per_customer(method: str, b: Baskets, target: dict, ks, params: dict) -> tu
     kmax = max(ks)
     for s in range(0, len(rows), 1024):
         r = rows[s:s + 1024]
-        top = (sparse_topk(model.sparse_scores(r), kmax, model.fill_)[0] if hasattr(model, "sparse_scores")
-               else topk(model.scores(r), kmax))
+        top = model_topk(model, r, kmax)[0]
         for i, row in enumerate(r):
             c = custs[s + i]
             seen = set(b.items[H.indices[H.indptr[row]:H.indptr[row + 1]]])

@@ -9,7 +9,7 @@ import pandas as pd
 
 from .baselines import Baskets, GTopFreq, to_baskets
 from .methods import make_method
-from .evaluate import sparse_topk, topk
+from .evaluate import model_topk
 
 __all__ = ["Recommender", "REC_COLUMNS"]
 
@@ -37,23 +37,18 @@ class Recommender:
         self.row_of_ = pd.Index(b.customers)
         return self
 
-    def recommend(self, customer_ids: Iterable | None = None, k: int = 10, chunk: int = 1024) -> pd.DataFrame:
+    def recommend(self, customer_ids: Iterable | None = None, k: int = 10, chunk: int = 256) -> pd.DataFrame:
         ids = self.customers_ if customer_ids is None else np.asarray([str(c) for c in customer_ids], dtype=object)
         rows = self.row_of_.get_indexer(ids)
         k = min(int(k), len(self.items_))
         tops, vals = [], []
-        sparse = hasattr(self.model_, "sparse_scores")
         for s in range(0, len(ids), chunk):
             r = rows[s:s + chunk]
             known = r >= 0
             top = np.tile(self.fill_[:k], (len(r), 1))
             score = np.tile(self.pop_[self.fill_[:k]], (len(r), 1))
-            if known.any() and sparse:
-                top[known], score[known] = sparse_topk(self.model_.sparse_scores(r[known]), k, self.fill_)
-            elif known.any():
-                sc = self.model_.scores(r[known])
-                top[known] = topk(sc, k)
-                score[known] = np.take_along_axis(sc, top[known], axis=1)
+            if known.any():
+                top[known], score[known] = model_topk(self.model_, r[known], k)
             tops.append(top)
             vals.append(score)
         top = np.concatenate(tops) if tops else np.zeros((0, k), dtype=np.int64)
