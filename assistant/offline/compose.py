@@ -370,9 +370,14 @@ def _customer_value(r: dict) -> str:
 
 def _at_risk(r: dict) -> str:
     seg = f" in **{r['segment']}**" if r.get("segment") else ""
-    head = (f"**High-value customers at risk of churning{seg}** (as of {r.get('as_of')}): "
-            f"{r.get('n_high_value_overdue')} of the {r.get('n_high_value')} customers with CLV ≥ "
-            f"{_money(r.get('value_threshold'))} are overdue; value at risk {_money(r.get('value_at_risk_total'))}.")
+    if r.get("rank_by") == "value":
+        head = (f"**Most valuable customers{seg}, by predicted lifetime value (CLV)** (as of {r.get('as_of')}): "
+                f"{len(r.get('customers') or [])} shown of the {r.get('n_high_value')} customers with CLV ≥ "
+                f"{_money(r.get('value_threshold'))}; {r.get('n_high_value_overdue')} of them are overdue.")
+    else:
+        head = (f"**High-value customers at risk of churning{seg}** (as of {r.get('as_of')}): "
+                f"{r.get('n_high_value_overdue')} of the {r.get('n_high_value')} customers with CLV ≥ "
+                f"{_money(r.get('value_threshold'))} are overdue; value at risk {_money(r.get('value_at_risk_total'))}.")
     rows = [[c["customer_id"], _money(c.get("clv")), _pct(c.get("churn_risk")), _money(c.get("value_at_risk")),
              _f(c.get("overdue_ratio"), 1), c.get("segment") or "", "; ".join((c.get("reasons") or [])[:2])]
             for c in r.get("customers", [])[:20]]
