@@ -279,7 +279,7 @@ _MOST_VALUABLE = re.compile(r"\b(most valuable|highest[- ]value|top[- ]value|big
                             r"(ranked |sorted )?by (their )?(predicted |expected )?(lifetime value|clv|ltv|customer value))\b")
 
 
-AT_RISK_AUDIENCE_RE = re.compile(r"\b(at[- ]risk|churn\w*|lapsing|slipping away|drifting away|gone quiet|"
+AT_RISK_AUDIENCE_RE = re.compile(r"\b(at[- ]risk|churn\w*|lapsing|slipping away|drifting( away| off)?|gone quiet|"
                                 r"overdue|win[- ]?back|winback)\b")
 
 
@@ -322,7 +322,7 @@ _COMPLAINT = re.compile(r"\b(complain\w*|complaints?|gripes?|grumbl\w*|unhappy|d
 _PRAISE = re.compile(r"\b(love\w*|like (best|most|about)|praise\w*|positive (feedback|reviews?|comments?)|happy with|"
                      r"enjoy\w*|favou?rite|compliment\w*|rave\w*|delight\w*)\b")
 _RANKED = re.compile(r"\b(most|main|top|common\w*|biggest|frequent\w*|recurring|key|usual|typical|often|overall|"
-                     r"themes?|kinds? of|types? of|what (are|do|does|did|is)|summar\w*)\b")
+                     r"themes?|kinds? of|types? of|summar\w*|rank\w*)\b")
 _FOCUS_STOP = set("main top common commonly biggest frequent frequently recurring key usual typical often overall "
                   "theme themes kind kinds type types things thing stuff usually mostly summary summarise summarize "
                   "about most what are do does did is products product items item our shop store feedback comments reviews "
@@ -414,7 +414,8 @@ def make_plan(question: str, router: Router, ent: Entities,
                     "No customer id in the question: here are the most valuable customers by predicted lifetime "
                     "value; give an id for one customer's value.")
     parse = parse_query(q, ent.vocab) if ent.vocab.metrics else None
-    analytic = parse is not None and (is_analytics(route, parse, q) or asks_for_data(route, parse, q))
+    analytic = parse is not None and (is_analytics(route, parse, q) or asks_for_data(route, parse, q)) and not (
+        route == "at_risk_customers" and AT_RISK_AUDIENCE_RE.search(rq.lower()))
     # data we do not hold: the analytics path names it itself when its lexicon caught it (and answers the rest,
     # "revenue and ad spend in March"); anything else is declined here, naming what is missing
     if not (analytic and "unheld" in parse.signals) and (route != "write_campaign" or not _WRITING.search(q.lower())):
