@@ -33,7 +33,7 @@ def recommend_cmd(ws, customer: str | None, segment: str | None, all_: bool, k: 
                   show_backtest: bool, rerun: bool, level: str, as_json: bool) -> None:
     """What each customer will most likely buy next: the method (GP-TopFreq or TIFU-KNN) chosen by a
     next-basket backtest, with its Recall@10 against the baselines."""
-    from tools.recommend import backtest_line
+    from models.recommend.card import backtest_line
 
     if "product_id" not in set(ws.table_info("orders")["columns"]):
         raise click.UsageError("the orders table has no product_id column: product recommendations need one "
