@@ -193,7 +193,10 @@ def campaign_merge_fields(ctx: ToolContext, customer_ids: tuple[str, ...], stem:
                     **{f"discover_{i + 1}": (disc[i] if i < len(disc) else "") for i in range(2)}})
     df = pd.DataFrame(out, columns=["customer_id", *MERGE_FIELDS])
     path = ctx.export_csv(df, stem)
-    return {"merge_fields": list(MERGE_FIELDS), "line": MERGE_LINE.get(channel, MERGE_LINE["email"]),
+    named = bool((rows["product_name"].astype(str) != rows["product_id"].astype(str)).any())
+    note = {} if named else {"note": "The picks are product ids: product names (and category-level picks) need a "
+                                     "products table (`mka ingest --products FILE` with product_id, name, category)"}
+    return {"merge_fields": list(MERGE_FIELDS), "line": MERGE_LINE.get(channel, MERGE_LINE["email"]), **note,
             "export_csv": path, "n_customers": int(len(df)), "example": out[0],
             "method": _NAMES.get(res["method"], res["method"]),
             "backtest_line": backtest_line(res["method"], res.get("backtest") or {})}
