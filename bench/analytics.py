@@ -339,8 +339,9 @@ def _write(out: Path, results: dict, only) -> None:
     for n in names:
         row = [n]
         for c in cols:
-            row += [f"{_p(results[c]['times'].get(n, []), 0.95) * 1000:,.0f}",
-                    f"{_p(results[c]['cpu'].get(n, []), 0.95) * 1000:,.0f}"]
+            got = results[c]["times"].get(n)
+            row += [f"{_p(got, 0.95) * 1000:,.0f}", f"{_p(results[c]['cpu'][n], 0.95) * 1000:,.0f}"] if got \
+                else ["not run", "not run"]
         lines.append("| " + " | ".join(row) + " |")
     row = ["**all queries (p95)**"]
     for c in cols:

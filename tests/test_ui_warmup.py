@@ -118,3 +118,42 @@ def test_the_chat_factory_warms_what_the_first_answers_read(demo_workspace):
     assert loads == []
     # every conversation routed with the shared router, embedding only its question, never the examples again
     assert batches and set(batches) == {1}
+
+
+def test_the_warm_up_answers_one_question_of_each_view_kind_unseen_offline_only(tmp_path):
+    """After the factory's warm(), the app answers its warm-up questions in throwaway conversations (so the
+    first real question pays no first run), and never with an LLM backend."""
+    from models.data.workspace import Workspace
+    from ui.app import WARM_QUESTIONS
+
+    factory = WarmingFactory()
+    factory.release.set()
+    asked: list = []
+    made: list = []
+
+    def offline(overrides=None):
+        s = factory(overrides)
+        made.append(s)
+        real = s.stream
+        s.stream = lambda q: asked.append(q) or real(q)
+        return s
+
+    offline.warm = factory.warm
+    app = build_app(offline, Workspace(tmp_path / "ws"))
+    app.mka_warmup.start()
+    assert app.mka_warmup.wait(30) and app.mka_warmup.error is None
+    assert factory.warmed == 1 and asked == WARM_QUESTIONS
+    assert len({id(s) for s in made}) == len(made) > len(WARM_QUESTIONS)  # a new conversation per question
+    kinds = " ".join(WARM_QUESTIONS).lower()
+    assert all(w in kinds for w in ("buy", "segments", "reviews", "revenue by month", "risk", "forecast", "vs"))
+
+    def llm(overrides=None):
+        s = factory({"base_url": "http://127.0.0.1:9/v1"})
+        s.stream = lambda q: asked.append(q) or iter(())
+        return s
+
+    llm.warm = factory.warm
+    asked.clear()
+    app = build_app(llm, Workspace(tmp_path / "ws"))
+    app.mka_warmup.start()
+    assert app.mka_warmup.wait(30) and app.mka_warmup.error is None and asked == []  # no endpoint call

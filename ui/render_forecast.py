@@ -59,8 +59,11 @@ def render_forecast(result: Mapping[str, Any], export_dir: Path) -> View:
                                  f"{s}: history, forecast and 80%/95% band", color="line", x_title=f"{unit} of",
                                  y_title=str(result.get("metric"))))
     cols = ["series", "period", "forecast", "lo80", "hi80", "lo95", "hi95", "holiday"]
+    table = round_floats(frame(rows, cols), 2)
+    if len(names) == 1:  # one series: its name is in the title, so the table keeps the period and both bands
+        table = table.drop(columns="series")
     view.tables.append(Table(f"{result.get('metric')} forecast" + (f" by {result['by']}" if result.get("by") else ""),
-                             round_floats(frame(rows, cols), 2).head(MAX_TABLE_ROWS)))
+                             table.head(MAX_TABLE_ROWS)))
     line = _line(result)
     if line:
         view.cards.append(line + ". MASE is scaled by the in-sample one-step naive error; below 1 beats it.")

@@ -6,6 +6,7 @@ question set in tests/planner_questions.jsonl can check each one.
 
 from __future__ import annotations
 
+import difflib
 import re
 from typing import Iterable
 
@@ -109,10 +110,23 @@ def parse_min_probability(q: str) -> float | None:
     return round(v, 4) if 0 < v <= 1 else None
 
 
+_ID_NOUNS = ("customer", "household", "client", "shopper", "buyer", "member")
+_NOT_ID_NOUNS = {"cluster", "costume", "number", "mumber"}
+
+
 def parse_customer_id(q: str) -> str | None:
     m = re.search(r"\b(?:customer|household|client|shopper|buyer|hh|member|id)\s*(?:id|number|no\.?)?\s*#?\s*(\d{2,})\b",
                   q, re.I) or re.search(r"#\s*(\d{3,})\b", q)
-    return m.group(1) if m else None
+    if m:
+        return m.group(1)
+    for m in re.finditer(r"\b([a-z]{4,})\s*(?:id|number|no\.?)?\s*#?\s*(\d{2,})\b", q.lower()):
+        if m.group(1).rstrip("s") in _ID_NOUNS:  # a plural ("customers 2017") names no one customer
+            continue
+        w = m.group(1)
+        near = difflib.get_close_matches(w, _ID_NOUNS, n=1, cutoff=0.75)  # "custmer 123", "costumer 42"
+        if near and abs(len(near[0]) - len(w)) <= 1 and w not in _NOT_ID_NOUNS:
+            return m.group(2)
+    return None
 
 
 def parse_ratings(q: str) -> tuple[int | None, int | None]:

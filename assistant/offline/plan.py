@@ -9,9 +9,11 @@ from typing import Any, Callable, Iterable
 from models.predictor import DEFAULT_HORIZONS
 
 from . import parsing as P
+from .compose import HELP_TEXT
 from .analytics_plan import analytics_plan, is_analytics
-from .query_parse import Vocab, parse_query
-from .router import Router, cue_scores
+from .query_parse import QueryParse, Vocab, parse_query
+from .refusals import is_future, unheld_text, unknowable_text
+from .router import Router, correct_typos, cue_scores
 
 __all__ = ["Plan", "Entities", "make_plan", "masked_question", "previous_call", "FOLLOWUP_RE", "ANSWER_ROUTES"]
 
@@ -42,12 +44,24 @@ class Entities:
     _vocab: Vocab | None = field(default=None, repr=False)
     _aliases: dict | None = field(default=None, repr=False)
     _horizons: tuple[int, ...] | None = field(default=None, repr=False)
+    _keep: set | None = field(default=None, repr=False)
 
     @property
     def aliases(self) -> dict[str, str]:
         if self._aliases is None:
             self._aliases = P.name_aliases(self.product_names)
         return self._aliases
+
+    @property
+    def keep_words(self) -> set[str]:
+        """The workspace's own words (stored values, product and segment names): never spell-corrected."""
+        if self._keep is None:
+            v = self.vocab
+            words = {w for vals in v.values.values() for x in vals for w in re.findall(r"[a-z]+", str(x).lower())}
+            words |= {w for n in self.product_names for w in re.findall(r"[a-z]+", str(n).lower())}
+            words |= {w for p in self.profiles for w in re.findall(r"[a-z]+", str(p.get("name", "")).lower())}
+            self._keep = words | set(v.product_words)
+        return self._keep
 
     @property
     def horizons(self) -> tuple[int, ...]:
@@ -248,11 +262,44 @@ def masked_question(question: str, ent: Entities) -> str:
     return _mask(str(question).strip(), ent)
 
 
+# routes that predict or list customers: a question sent there that asks for a measure over the data as it is
+# (a distribution, a ranking, a metric) with no future word and no value/risk/recommendation word is analytics
+_PREDICTIVE_ROUTES = ("predict_buyers", "at_risk_customers", "recommend_products", "product_audience", "forecast",
+                      "customer_value", "list_segments", "segment_audience", "explain_customer")
+_DATA_SIGNALS = {"distribution", "superlative", "rank", "rank_plural", "share", "metric", "threshold", "compare",
+                 "concentration", "period", "filter"}
+_NOT_DATA = re.compile(r"\b(valuable|value|worth|clv|ltv|lifetime|recommend\w*|suggest\w*|next[- ]basket|reorder|"
+                       r"segments?|clusters?|explain\w*|why)\b")
+
+
+_WRITING = re.compile(r"\b(write|draft|create|compose|come up|generate|craft|prepare|design|ideas?|copy|subject "
+                      r"lines?|slogans?|email|sms|newsletter|message|campaign|promo\w*|offer)\b")
+
+
+def asks_for_data(route: str, parse: QueryParse, question: str) -> bool:
+    """Whether a question routed to a prediction/listing tool asks for a measure over the data instead.
+
+    "median spend per customer", "90th percentile of customer spend", "which category is bought by the most
+    customers" read like the purchase predictor's examples (customers, spend) but ask for a number computed over
+    past orders: the parse finds a metric, distribution or ranking, and nothing in the question looks ahead."""
+    t = question.lower()
+    if is_future(t) or AT_RISK_AUDIENCE_RE.search(t) or _NOT_DATA.search(t):
+        return False
+    if route in _PREDICTIVE_ROUTES:
+        return bool(parse.signals & _DATA_SIGNALS)
+    if route in ("out_of_scope", "help"):
+        return bool(parse.signals & {"distribution", "concentration"})
+    return False
+
+
 def make_plan(question: str, router: Router, ent: Entities,
               history: list[tuple[str, dict]] | None = None) -> Plan:
     q = str(question).strip()
     masked = _mask(q, ent)
-    route, score, _ = router.route(q, masked)
+    keep = ent.keep_words
+    words = getattr(router, "words", None)
+    rq, rmasked = (correct_typos(q, words, keep), correct_typos(masked, words, keep)) if words else (q, masked)
+    route, score, _ = router.route(rq, rmasked)
     prev = previous_call(history or [])
     if prev is not None and FOLLOWUP_RE.match(q):
         cues = cue_scores(q)
@@ -277,11 +324,20 @@ def make_plan(question: str, router: Router, ent: Entities,
                 each = False
             args = {**args, **new}
             return Plan(tool, args, each_segment=each)
-    if ent.vocab.metrics:
-        parse = parse_query(q, ent.vocab)
-        if is_analytics(route, parse, q):
-            r, a, msg = analytics_plan(q, ent.vocab, parse)
-            return Plan(r, a, message=msg, focus=list(parse.focus) if r == "query_data" else [])
+    refusal = unknowable_text(q, route)
+    if refusal is not None:
+        return Plan("clarify", message=refusal + ("\n\n" + HELP_TEXT if route in ("out_of_scope", "help") else ""))
+    parse = parse_query(q, ent.vocab) if ent.vocab.metrics else None
+    analytic = parse is not None and (is_analytics(route, parse, q) or asks_for_data(route, parse, q))
+    # data we do not hold: the analytics path names it itself when its lexicon caught it (and answers the rest,
+    # "revenue and ad spend in March"); anything else is declined here, naming what is missing
+    if not (analytic and "unheld" in parse.signals) and (route != "write_campaign" or not _WRITING.search(q.lower())):
+        refusal = unheld_text(q, route)
+        if refusal is not None:
+            return Plan("clarify", message=refusal)
+    if analytic:
+        r, a, msg = analytics_plan(q, ent.vocab, parse)
+        return Plan(r, a, message=msg, focus=list(parse.focus) if r == "query_data" else [])
     if route in ("out_of_scope", "help"):
         return Plan(route)
     if route == "summarize_reviews" and any(b is not None for b in P.parse_ratings(q)) and not re.search(

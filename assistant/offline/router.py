@@ -7,6 +7,7 @@ model cannot load) a token-overlap scorer stands in, and ``Router.method`` says 
 
 from __future__ import annotations
 
+import difflib
 import logging
 import re
 import threading
@@ -15,9 +16,10 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .examples import EXAMPLES
+from .lexicon import FILLER
 from .parsing import NEGATIVE_WORDS, P_AUDIENCE, parse_customer_id, parse_metric
 
-__all__ = ["Router", "cue_scores", "TOP_N", "MIN_SCORE"]
+__all__ = ["Router", "cue_scores", "correct_typos", "TOP_N", "MIN_SCORE"]
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +91,33 @@ def cue_scores(question: str) -> dict[str, float]:
     return out
 
 
+# words the cues key on, beside the example utterances' own words (the spell-correction vocabulary)
+_CUE_WORDS = set("""buy buys purchase purchases order orders shop next recommend recommendations recommended suggest
+suggestions products product items customer customers household households client shopper buyer valuable value
+lifetime worth churn churning risk lapsing slipping away back win campaign email newsletter segment segments
+reviews review rating ratings rated complaints complaining complain praise forecast revenue sales likely predict
+prediction probability audience export members percentile median average distribution""".split())
+_SHORT_FIXES = re.compile(r"\b(will|wil|to|gonna)\s+((?:[a-z]+\s+)?\#?\d{2,}\s+)?by\b(?!\s+(month|week|day|quarter|"
+                          r"year|category|department|brand|store|segment|product|the|a|an|each|every)\b)", re.I)
+
+
+def correct_typos(question: str, vocab: set[str], keep: set[str] | frozenset = frozenset()) -> str:
+    """The question with misspelt words replaced by the nearest word the router knows ("custmer" -> "customer",
+    "sugest" -> "suggest", "what will customer 5 by next" -> "... buy next"). Words in ``keep`` (the
+    workspace's own names) and words the router already knows are left alone; only the routing text changes."""
+    out = _SHORT_FIXES.sub(lambda m: f"{m.group(1)} {m.group(2) or ''}buy", question)
+
+    def fix(m: re.Match) -> str:
+        w = m.group(0)
+        lw = w.lower()
+        if len(lw) < 4 or lw in vocab or lw in keep or lw.rstrip("s") in vocab or lw in FILLER:
+            return w
+        # a typo keeps its first letter ("custmer", "sugest", "cofee"); "last" is not a typo of "blast"
+        near = [c for c in difflib.get_close_matches(lw, vocab, n=3, cutoff=0.85) if c[0] == lw[0]]
+        return near[0] if near else w
+    return re.sub(r"[A-Za-z]+", fix, out)
+
+
 def _tokens(text: str) -> set[str]:
     return {w.rstrip("s") for w in re.findall(r"[a-z]+", text.lower()) if len(w) > 2}
 
@@ -104,6 +133,8 @@ class Router:
         self._lock = threading.Lock()
         self._cache: dict[str, np.ndarray] = {}
         self.method = "unloaded"
+        self.words = {w for utts in self.examples.values() for u in utts for w in re.findall(r"[a-z]+", u.lower())} | \
+            _CUE_WORDS
 
     def _ensure(self) -> None:
         with self._lock:

@@ -6,6 +6,8 @@ first to the last purchase, ``T`` time from the first purchase to the cutoff.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 from scipy import optimize, special
@@ -15,6 +17,40 @@ from models.data.errors import NotFittedError
 __all__ = ["BetaGeoModel", "rft_from_features"]
 
 WEEK = 7.0
+
+
+@functools.lru_cache(maxsize=4)
+def _gauss_legendre01(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Gauss-Legendre nodes and weights on [0, 1] (computed once per n: an eigenvalue problem)."""
+    v, w = np.polynomial.legendre.leggauss(n)
+    v, w = (v + 1) / 2, w / 2
+    v.setflags(write=False)
+    w.setflags(write=False)
+    return v, w
+
+
+class _Quadrature:
+    """The exact integral behind ``BetaGeoModel._expected_alive_quadrature`` for the customers ``x``; the Beta
+    quantiles (one ``betaincinv`` row per distinct x) are computed lazily, once, and reused for every horizon."""
+
+    def __init__(self, model: "BetaGeoModel", x: np.ndarray, n: int = 96) -> None:
+        p = model._check()
+        self.r, self.alpha, self.a, self.b = p["r"], p["alpha"], p["a"], p["b"]
+        self.x, self.n = x, n
+        self._q: dict[float, np.ndarray] = {}
+
+    def __call__(self, t: float, mask: np.ndarray, T: np.ndarray) -> np.ndarray:
+        v, w = _gauss_legendre01(self.n)
+        xs = self.x[mask]
+        ux, inv = np.unique(xs, return_inverse=True)
+        todo = [u for u in ux if u not in self._q]
+        if todo:
+            rows = np.clip(special.betaincinv(self.a, self.b + np.asarray(todo)[:, None], v[None, :]), 1e-300, 1.0)
+            self._q.update(zip(todo, rows))
+        q = np.stack([self._q[u] for u in ux])[inv]
+        xr = xs[:, None]
+        f = -np.expm1(-(self.r + xr) * np.log1p(q * t / (self.alpha + T[:, None]))) / q
+        return f @ w
 
 
 def rft_from_features(features: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -85,36 +121,50 @@ class BetaGeoModel:
         """E[purchases in (T, T + t] | alive at T]; ``t`` in weeks. Closed form through 2F1; where that fails
         numerically (non-finite, or outside its bounds 0 ≤ E ≤ E[λ | data]·t, as it can for heavy buyers with
         a short history when a < 1) the exact one-dimensional integral over the dropout probability instead."""
+        x, T = np.broadcast_arrays(np.asarray(x, dtype=np.float64), np.asarray(T, dtype=np.float64))
+        return self.expected_purchases_alive_many([t], x.ravel(), T.ravel())[0].reshape(x.shape)
+
+    def expected_purchases_alive_many(self, ts, x, T) -> np.ndarray:
+        """``expected_purchases_alive`` at several horizons ``ts`` (weeks) at once: a (len(ts), n) array.
+
+        Customers with the same (x, T) — common when purchases are dated by day — are computed once, and the
+        quadrature fallback's Beta quantiles are computed once per distinct x for all horizons."""
         p = self._check()
         r, alpha, a, b = p["r"], p["alpha"], p["a"], p["b"]
-        x, T = (np.asarray(v, dtype=np.float64) for v in (x, T))
-        z = t / (alpha + T + t)
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            # Pfaff transform of 2F1(r+x, b+x; a+b+x-1; z): stays finite for heavy buyers (large x)
-            hyp = special.hyp2f1(a + b - 1 - r, b + x, a + b + x - 1, z / (z - 1))
-            e = (a + b + x - 1) / (a - 1) * (1.0 - (1.0 - z) ** (r - b) * hyp)
-        upper = (r + x) / (alpha + T) * t  # the purchase rate's posterior mean × t: dropout only lowers it
-        bad = ~np.isfinite(e) | (e < -1e-9) | (e > upper * (1 + 1e-6) + 1e-9)
-        if bad.any():
-            e = np.where(bad, 0.0, e)
-            e[bad] = self._expected_alive_quadrature(t, np.broadcast_to(x, e.shape)[bad],
-                                                     np.broadcast_to(T, e.shape)[bad])
-        return np.clip(e, 0.0, upper)
+        x = np.asarray(x, dtype=np.float64).ravel()
+        T = np.asarray(T, dtype=np.float64).ravel()
+        ts = np.asarray(ts, dtype=np.float64).ravel()
+        inv = None
+        if len(x) > 1024:
+            tc, tu = pd.factorize(T, sort=False)
+            xc, xu = pd.factorize(x, sort=False)
+            key = tc.astype(np.int64) * (len(xu) + 1) + xc
+            kc, ku = pd.factorize(key, sort=False)
+            if len(ku) < 0.9 * len(x):
+                inv = kc
+                x, T = np.asarray(xu)[ku % (len(xu) + 1)], np.asarray(tu)[ku // (len(xu) + 1)]
+        out = np.empty((len(ts), len(x)))
+        upper_rate = (r + x) / (alpha + T)
+        quad = _Quadrature(self, x) if len(x) else None
+        for i, t in enumerate(ts):
+            u = t / (alpha + T)
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                # Pfaff transform of 2F1(r+x, b+x; a+b+x-1; z), z = t/(α+T+t): stays finite for heavy buyers
+                hyp = special.hyp2f1(a + b - 1 - r, b + x, a + b + x - 1, -u)
+                e = (a + b + x - 1) / (a - 1) * (1.0 - (1.0 + u) ** (b - r) * hyp)
+            upper = upper_rate * t  # the purchase rate's posterior mean × t: dropout only lowers it
+            bad = ~np.isfinite(e) | (e < -1e-9) | (e > upper * (1 + 1e-6) + 1e-9)
+            if bad.any():
+                e[bad] = quad(t, bad, T[bad])
+            out[i] = np.clip(e, 0.0, upper)
+        return out if inv is None else out[:, inv]
 
     def _expected_alive_quadrature(self, t: float, x: np.ndarray, T: np.ndarray, n: int = 96) -> np.ndarray:
         """E_p[(1 − ((α+T)/(α+T+p·t))^(r+x)) / p] with p ~ Beta(a, b + x): given alive, λ | data ~
         Gamma(r + x, α + T) and p | data ~ Beta(a, b + x), independent. Integrated over p's quantiles
         (p = F⁻¹(v), v uniform) with Gauss-Legendre nodes in v: the integrand is bounded and smooth there."""
-        p = self._check()
-        r, alpha, a, b = p["r"], p["alpha"], p["a"], p["b"]
-        v, w = np.polynomial.legendre.leggauss(n)
-        v, w = (v + 1) / 2, w / 2
-        ux, inv = np.unique(np.asarray(x, dtype=np.float64), return_inverse=True)
-        q = np.clip(special.betaincinv(a, b + ux[:, None], v[None, :]), 1e-300, 1.0)[inv]  # per distinct x
-        x = ux[inv][:, None]
-        T = np.asarray(T, dtype=np.float64)[:, None]
-        f = -np.expm1(-(r + x) * np.log1p(q * t / (alpha + T))) / q
-        return f @ w
+        x = np.asarray(x, dtype=np.float64)
+        return _Quadrature(self, x, n)(t, np.ones(len(x), dtype=bool), np.asarray(T, dtype=np.float64))
 
     def expected_purchases(self, t: float, x, t_x, T) -> np.ndarray:
         """E[purchases in (T, T + t]] given the history; ``t`` in weeks."""

@@ -86,21 +86,22 @@ class CustomerValueModel:
         return self._clv_and_horizon(summary)[0]
 
     def _clv_and_horizon(self, summary: pd.DataFrame, alive: np.ndarray | None = None,
-                         spend: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """(CLV, expected purchases over the whole horizon): the last step's cumulative count is the latter."""
+                         spend: np.ndarray | None = None, extra_days=()) -> tuple[np.ndarray, np.ndarray]:
+        """(CLV, expected purchases over the whole horizon): the last step's cumulative count is the latter.
+        With ``extra_days``, also the expected purchases over each of those windows (a third item)."""
         x, t_x, T = (summary[c].to_numpy(np.float64) for c in ("x", "t_x", "T"))
         if alive is None:
             alive = self.bgnbd_.p_alive(x, t_x, T)
         if spend is None:
             spend = self.gamma_gamma_.conditional_expected_spend(summary["orders"], summary["mean_order_value"])
-        total = np.zeros(len(summary))
-        prev = np.zeros(len(summary))
-        for i in range(1, self.steps + 1):
-            days = self.horizon_days * i / self.steps
-            cum = self.bgnbd_.expected_purchases_alive(days / WEEK, x, T) * alive
-            total += (cum - prev) * spend / (1.0 + self.discount_rate) ** (days / 365.0)
-            prev = cum
-        return total, prev
+        days = self.horizon_days * np.arange(1, self.steps + 1) / self.steps
+        cum = self.bgnbd_.expected_purchases_alive_many(np.r_[days, list(extra_days)] / WEEK, x, T) * alive
+        steps = np.diff(cum[: self.steps], axis=0, prepend=0.0)
+        disc = (1.0 + self.discount_rate) ** (-days / 365.0)
+        total = (disc @ steps) * spend
+        if extra_days:
+            return total, cum[self.steps - 1], cum[self.steps:]
+        return total, cum[self.steps - 1]
 
     def predict(self, summary: pd.DataFrame, purchase_days: int = 30) -> pd.DataFrame:
         """Per customer: p_alive, expected purchases in ``purchase_days`` and the horizon, spend per order, CLV,
@@ -120,10 +121,9 @@ class CustomerValueModel:
         out["overdue_ratio"] = out["days_since_last"] / out["mean_gap_days"]
         alive = self.bgnbd_.p_alive(x, t_x, T)
         spend = self.gamma_gamma_.conditional_expected_spend(summary["orders"], summary["mean_order_value"])
-        clv, horizon = self._clv_and_horizon(summary, alive, spend)
+        clv, horizon, extra = self._clv_and_horizon(summary, alive, spend, extra_days=(purchase_days,))
         out["p_alive"] = alive
-        out[f"expected_purchases_{purchase_days}d"] = self.bgnbd_.expected_purchases_alive(
-            purchase_days / WEEK, x, T) * alive
+        out[f"expected_purchases_{purchase_days}d"] = extra[0]
         out["expected_purchases_horizon"] = horizon
         out["expected_spend_per_order"] = spend
         out["clv"] = clv

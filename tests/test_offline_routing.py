@@ -1,0 +1,128 @@
+"""The offline planner's routing and refusal layer on a real 300-household Complete Journey slice (plus a few
+made-up reviews so the review metrics exist): questions go to the tool that answers what is asked, and questions
+nothing here can answer are declined in plain words, naming what is missing and what can be done instead.
+
+Wording here is written for this test (not the question bank's)."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+from assistant.offline import OfflinePlanner
+from assistant.offline.refusals import unheld_text, unknowable_text
+from models.data.workspace import Workspace
+from tools import ToolContext
+
+DECLINE = re.compile(r"can't|cannot|don't have|no such|not in your data", re.I)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_embedding_thread():
+    from models import runtime
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(runtime, "current", lambda: runtime.Runtime(threads=1))
+        yield
+
+
+@pytest.fixture(scope="module")
+def planner(tmp_path_factory, cj_small):
+    from assistant.offline.router import Router
+
+    tables = dict(cj_small)
+    products = cj_small["products"]["product_id"].astype(str).head(12).tolist()
+    n = 60
+    tables["reviews"] = pd.DataFrame({
+        "review_id": pd.array([f"r{i}" for i in range(n)], dtype="string"),
+        "product_id": pd.array([products[i % len(products)] for i in range(n)], dtype="string"),
+        "customer_id": pd.array([str(cj_small["orders"]["customer_id"].iloc[i]) for i in range(n)], dtype="string"),
+        "rating": [float(1 + i % 5) for i in range(n)],
+        "text": pd.array([f"review text number {i}, the product was {'bad' if i % 5 < 2 else 'fine'}"
+                          for i in range(n)], dtype="string"),
+        "timestamp": pd.date_range("2017-03-01", periods=n, freq="5D")})
+    ws = Workspace(tmp_path_factory.mktemp("offline_routing") / "ws")
+    ws.ingest(tables)
+    return OfflinePlanner(context=ToolContext(ws), router=Router())
+
+
+def _plan(planner, q):
+    return planner.plan(q)
+
+
+# 1. a measure over past data is analytics, even when it reads like the purchase predictor's examples ---------
+@pytest.mark.parametrize("q", [
+    "what is the typical (median) amount a household spends with us?",
+    "show the 75th percentile of spend per household",
+    "which department do the most households buy from?",
+    "what share of households bought more than once?",
+])
+def test_measures_over_the_data_go_to_query_data(planner, q):
+    p = _plan(planner, q)
+    assert p.route == "query_data", (q, p.route, p.args, p.message)
+
+
+@pytest.mark.parametrize("q", [
+    "which households are likely to shop in the next 2 weeks?",
+    "who is most likely to place an order this week",
+])
+def test_predictions_still_go_to_the_predictor(planner, q):
+    assert _plan(planner, q).route == "predict_buyers"
+
+
+# 2. refusals -------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("q", [
+    "which households are going to win a raffle prize?",
+    "will it rain on saturday?",
+    "which customers will win the jackpot next week",
+    "what will the stock market do next month?",
+])
+def test_unknowable_predictions_are_declined_with_what_we_can_predict(planner, q):
+    p = _plan(planner, q)
+    assert p.route == "clarify", (q, p.route, p.args)
+    assert DECLINE.search(p.message) and "predict" in p.message
+    assert re.search(r"who will buy", p.message) and re.search(r"churn|lapsing", p.message)
+
+
+@pytest.mark.parametrize("q,missing", [
+    ("what are the main reasons shoppers send products back?", "returns"),
+    ("why did people return their orders last month", "returns"),
+    ("how much money did we put into advertising last quarter?", "advertising"),
+    ("how many visitors came to the website in june", "web"),
+    ("what's the click-through on our newsletters", "email engagement"),
+    ("give me the phone number for household 1234", "contact"),
+])
+def test_data_we_do_not_hold_is_named(planner, q, missing):
+    p = _plan(planner, q)
+    assert p.route == "clarify", (q, p.route, p.args)
+    assert DECLINE.search(p.message), p.message
+    assert missing in p.message.lower(), p.message
+
+
+@pytest.mark.parametrize("q", ["do any reviews talk about returning the product?",
+                               "find reviews that mention a refund"])
+def test_review_questions_about_returns_stay_review_searches(planner, q):
+    p = _plan(planner, q)
+    assert p.route == "search_reviews", (q, p.route, p.message)
+
+
+def test_refusal_helpers_leave_answerable_questions_alone():
+    for q, route in [("who will buy coffee next month", "product_audience"),
+                     ("will revenue grow next quarter", "forecast"),
+                     ("how many customers will we lose next month", "at_risk_customers"),
+                     ("what will custmer 123 by next", "recommend_products"),
+                     ("which households will come back soon", "predict_buyers")]:
+        assert unknowable_text(q, route) is None, q
+    assert unheld_text("do reviews mention returns?", "search_reviews") is None
+    assert unheld_text("what is our revenue by month", "data_overview") is None
+
+
+# 5. recommendations and product audiences, with typos ----------------------------------------------------------
+@pytest.mark.parametrize("q", ["what is household 1234 going to buy next?", "what will custmer 1234 by next",
+                               "sugest products for costumer 1234"])
+def test_next_basket_questions_route_with_the_customer(planner, q):
+    p = _plan(planner, q)
+    assert p.route == "recommend_products", (q, p.route, p.args, p.message)
+    assert p.args.get("customer_id") == "1234"
