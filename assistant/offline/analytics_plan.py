@@ -47,7 +47,8 @@ def is_analytics(route: str, parse: QueryParse, question: str) -> bool:
     if route == "segment_audience":
         return bool(strong and counting)
     if route in ("predict_buyers", "at_risk_customers", "forecast", "recommend_products") and not future and \
-            parse.signals & {"metric", "period", "filter", "threshold", "compare", "concentration"}:
+            parse.signals & {"metric", "period", "filter", "threshold", "compare", "concentration", "distribution",
+                             "superlative", "rank"}:
         return True
     if route == "list_segments" and "segment" not in t and "cluster" not in t and \
             parse.signals & {"metric", "period", "filter", "threshold", "compare", "concentration"}:

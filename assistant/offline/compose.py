@@ -294,6 +294,15 @@ def _forecast(r: dict) -> str:
     return "\n\n".join(parts)
 
 
+def _label(dim: str, v: Any) -> str:
+    """A grouped value as a person names it: hour 22 -> "22:00", campaign 18 -> "campaign 18" (issue 12 planner)."""
+    if dim == "hour" and isinstance(v, (int, float)) or (dim == "hour" and str(v).isdigit()):
+        return f"{int(v):02d}:00"
+    if dim in ("campaign", "customer", "store") and str(v).isdigit():
+        return f"{dim} {v}"
+    return str(v)
+
+
 def _query(r: dict, focus: Iterable[tuple[str, str]] = ()) -> str:
     rows = r.get("rows") or []
     spec = r.get("spec") or {}
@@ -335,7 +344,7 @@ def _query(r: dict, focus: Iterable[tuple[str, str]] = ()) -> str:
             if vals:
                 low = spec.get("descending") is False
                 best = (min if low else max)(vals, key=lambda x: x[metric])
-                parts.append(f"{'Lowest' if low else 'Highest'} {metric}: **{best[by[0]]}** with "
+                parts.append(f"{'Lowest' if low else 'Highest'} {metric}: **{_label(by[0], best[by[0]])}** with "
                              f"**{fmt(metric, best[metric])}**.")
         elif metric and by and spec.get("compare") and rows:
             chg = next((c for c in cols if c.endswith(" change") and "%" not in c), None)

@@ -11,18 +11,38 @@ __all__ = ["METRIC_PHRASES", "DIM_PHRASES", "UNHELD", "FILLER", "GROUP_CUES", "T
 # (regex over the normalised question, metric). Longer, more specific phrases first: the first match wins a span.
 METRIC_PHRASES: list[tuple[str, str]] = [
     (r"(number of|how many|count of|total) (marketing )?campaigns|campaign count", "campaigns"),
-    (r"coupon redemption rates?|redemption rates?|share of (targeted )?customers who redeemed", "coupon_redemption_rate"),
-    (r"campaign reach|reach(ed)?|customers? (were )?targeted|targeted customers|people targeted", "campaign_reach"),
-    (r"(customers|households|shoppers|people) who redeemed( a)?( coupons?)?|redeeming (customers|households|shoppers)|"
+    (r"(share|percent(age)?|proportion|fraction|%) of (the )?(targeted |reached )?(customers|households|shoppers) "
+     r"(who |that )?(redeemed|used|have redeemed|have used) (a |any |at least one )?coupons?|customer redemption rates?",
+     "customer_redemption_rate"),
+    (r"coupon redemption rates?|redemption rates?", "coupon_redemption_rate"),
+    (r"campaign reach|reach(ed|es)?|customers? (were )?targeted|targeted (customers|households|shoppers|people)|"
+     r"people targeted|targeted|targets", "campaign_reach"),
+    (r"(customers|households|shoppers|people|buyers)( who| that)?( have| had| ever)? (redeemed|used)( at least one| at least 1|"
+     r" a| any| one or more| one)?( coupons?)?|redeeming (customers|households|shoppers)|"
      r"redeemers", "redeeming_customers"),
     (r"coupon redemptions?|coupons? (were |was |have been |got )?redeemed|redeemed coupons?|redemptions?|coupons? (were )?used|coupon use", "coupon_redemptions"),
     (r"coupon discounts?|coupon savings|coupon value|value of coupons", "coupon_discount"),
     (r"repeat (customer|purchase|buyer)s?( share| rate)?|repeat rate|share of (customers|buyers) (who )?(bought|buy|"
      r"ordered|shop(ped)?) (more than once|again|twice)|buy more than once|bought more than once|retention( rate)?",
      "repeat_customer_share"),
-    (r"new (customers|households|shoppers|buyers)|first[- ]time (customers|buyers|shoppers)|customer acquisition|"
+    (r"new (vs\.?|versus|and|or) returning( customers| households| shoppers| buyers)?|new (customers|households|shoppers|buyers)|first[- ]time (customers|buyers|shoppers)|customer acquisition|"
      r"acquired customers", "new_customers"),
     (r"returning (customers|households|shoppers|buyers)", "returning_customers"),
+    (r"(how many |number of |average number of |avg number of |mean number of )?(line items|items|products|lines|"
+     r"things) (are |is |do (we|customers|people|shoppers) (buy|put) |does a customer buy )?(in|per|on) (an? |the |"
+     r"each |every |one )?(average |typical |avg |mean |single )?(order|basket|transaction|trip|cart|checkout)s?"
+     r"(?! (data|table|history|file|lines|records))|"
+     r"(items|line items|lines) per (order|basket|transaction|trip)|(average|avg|mean) (number of )?(items|lines|"
+     r"line items|products) (per|in an?|on an?) (order|basket|transaction|trip)|basket size in items|"
+     r"(average|avg|mean|typical) (basket|order) size in items", "line_items_per_order"),
+    (r"units (are |is )?(in|per) (an? |the |each )?(average |typical )?(order|basket|transaction|trip)|"
+     r"(average|avg|mean) (number of )?units (per|in an?) (order|basket|transaction|trip)", "units_per_order"),
+    (r"(how many|average number of|avg number of|mean number of|the number of) (orders|times|visits|trips|purchases|"
+     r"baskets|transactions) (does|do|did|will|would) (a|an|the|each|every|our|one)? ?(average |typical |single )?"
+     r"(customer|household|shopper|buyer|client)s?( (place|make|shop|order|buy|visit|have|come))?|"
+     r"(average|avg|mean|typical) (number of )?(orders|visits|trips|purchases|baskets) (per|by|of|for|from) (a |an |"
+     r"each |one )?(customer|household|shopper|buyer)s?|"
+     r"(average|avg|mean|typical) (customer|household|shopper)'?s? (number of )?(orders|visits|trips)", "orders_per_customer"),
     (r"(average|avg|mean|typical) (basket|order|ticket|transaction|purchase|cart)( size| value| amount| spend)?|"
      r"basket (size|value)|aov|(spend|revenue|sales|spent) per (order|basket|transaction|trip|visit)|"
      r"order value", "avg_basket"),
@@ -36,12 +56,14 @@ METRIC_PHRASES: list[tuple[str, str]] = [
     (r"(retailer |store |total )?discounts?( given)?|markdowns?|money off", "discount"),
     (r"(number of |how many |count of |total )?(orders|baskets|transactions|purchases|trips|shopping trips|visits|"
      r"checkouts)|order count|basket count", "orders"),
+    (r"(bought|purchased|shopped|ordered) by (the )?(most|fewest|least|highest number of|largest number of) "
+     r"(customers|households|shoppers|buyers|people)|(most|fewest) (customers|households|shoppers|buyers)", "customers"),
     (r"(number of |how many |count of |total |distinct |unique |active )(customers|households|shoppers|buyers|"
      r"clients)|customer count|household count|(customers?|households?|shoppers?|people|buyers?) (who |that )?(have )?(bought|shopped|purchased|ordered|visited)|"
      r"(customers|households|shoppers|buyers) (who were |that were |who are |that are )?active", "customers"),
     (r"revenue|sales|turnover|takings|gmv|money|spend|spending|spent|(how much|what) did (we|they|customers|"
      r"households) (make|sell|earn|take)|(how much|what) (we|they) (made|sold|earned)|earn(ed|ings)?|"
-     r"sold|sell|income from sales", "revenue"),
+     r"sold|sells|sell|income from sales", "revenue"),
 ]
 
 # (regex, dimension): words that name a dimension (as a group-by when a cue precedes them)
@@ -139,4 +161,5 @@ popular brings bring run ran running launch launched sent send account accounts 
 responsible make makes visit visited visiting average avg mean typical both
 aged old older younger olds earning earners move moves moved moving shift shifts shifted active
 bigger larger greater higher lower smaller better worse fewer beat beats outperform outperformed outsold outsell
-exceed exceeded surpass surpassed""".split())
+exceed exceeded surpass surpassed
+once ever away used use acquire acquired gain gained win won attract attracted redeemed""".split())

@@ -114,7 +114,31 @@ def _value_keys(dim: str, v: str) -> list[str]:
         keys += [n.replace("type ", "type ") + " campaign", n]
     elif re.fullmatch(r"[0-9+ ]+", n or "x"):
         keys = []  # bare numbers only with their attribute's words (parsed separately)
-    return [k for k in keys if len(k) >= 3]
+    keys += _SYNONYMS.get((dim, n), [])
+    if dim == "household_comp":  # "2 Adults No Kids": "two adults without kids", "2 adults and no children"
+        m = re.fullmatch(r"(\d) adult (no )?kid", n)
+        if m:
+            num = {"1": "one", "2": "two"}.get(m.group(1), m.group(1))
+            for a in (m.group(1), num):
+                for join in (["without", "with no", "and no", "no"] if m.group(2) else ["with", "and", "with the"]):
+                    for kid in ("kid", "child", "children"):
+                        keys.append(f"{a} adult {join} {kid}")
+    return [_norm(k) for k in keys if len(k) >= 3]
+
+
+# everyday names of stored values: (dimension, normalised stored value) -> phrases
+_SYNONYMS: dict[tuple[str, str], list[str]] = {
+    ("brand", "private"): ["private label", "private label brand", "store brand", "own brand", "own label",
+                           "house brand", "private brand"],
+    ("brand", "national"): ["national brand", "name brand", "branded product", "national label"],
+    ("household_comp", "1 adult no kid"): ["single adult", "singles", "single people", "single person household",
+                                           "people living alone", "living alone", "single without kid"],
+    ("household_comp", "1 adult kid"): ["single parent", "single parents", "single adult with kid",
+                                        "single with kid"],
+    ("household_comp", "2 adult no kid"): ["couple without kid", "couples without kids", "childless couple",
+                                           "couple with no kid"],
+    ("household_comp", "2 adult kid"): ["couple with kid", "couples with kids", "two parent", "two parent household"],
+}
 
 
 @dataclass
@@ -143,6 +167,9 @@ def spell_correct(q: str, vocab: Vocab, corrections: dict | None = None) -> str:
         lw = w.lower()
         if len(lw) < 4 or lw in words or _stem(lw) in words or lw.rstrip("s") in words or lw in keep:
             return w
+        base = re.sub(r"(ed|ing|es)$", "", lw)
+        if base != lw and len(base) >= 4 and (base in words or base + "e" in words):
+            return w  # an inflection of a known word ("reached", "redeeming"): not a typo
         cutoff = 0.86 if len(lw) <= 5 else 0.8
         hit = [h for h in difflib.get_close_matches(lw, words, n=3, cutoff=cutoff) if h[0] == lw[0]]
         if hit and corrections is not None:
@@ -199,14 +226,30 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
     _customer_conditions(tx, spec, out)  # "no purchase in the past 30 days" is a threshold, not a window
     _periods(tx, vocab, spec, out)
     _distribution(tx, spec, out)
+    _customer_rank(tx, spec, out)
     _rank(tx, spec, out)
     filters: dict[str, list[str]] = {}
+    _ids(tx, vocab, filters, out)  # "store 323", "campaign 18", "campaign #999"
     _match_values(tx, vocab, filters, min_words=2)  # "Loyal high-spend weekly regulars" before "spend" is a metric
     metrics = _metrics(tx, vocab, out)
+    if set(metrics) & {"coupon_redemptions", "redeeming_customers", "coupon_redemption_rate", "campaign_reach",
+                       "customer_redemption_rate", "coupon_discount", "campaigns"}:
+        for m in tx.finditer(r"\b(coupons?|vouchers?)\b"):  # "of our coupons": the subject, not the Coupon department
+            tx.take(m.span())
+    implied = spec.pop("_metric", None)
+    if implied and not metrics and (not vocab.metrics or implied in vocab.metrics):
+        metrics = [implied]
     _share(tx, spec, out)
     _values(tx, vocab, spec, out, filters)
     _unknown_named(tx, vocab, out)
     by = _dims(tx, vocab, spec, out)
+    if spec.pop("_by_customer", None):
+        if "customer" in vocab.dimensions or not vocab.dimensions:
+            by = ["customer"] + [d for d in by if d != "customer"][:1]
+        else:
+            out.problems.append("I can't rank single customers here: this workspace's layer has no customer "
+                                "dimension")
+            out.blocking = True
     if not metrics and "unheld" in out.signals:
         out.blocking = True  # the thing asked for is data we do not hold
     if metrics:
@@ -233,10 +276,47 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
     return out
 
 
+def _ids(tx: _Text, vocab: Vocab, filters: dict[str, list[str]], out: QueryParse) -> None:
+    """Values named by number after their dimension word: "store 323", "campaign #18". A campaign number the
+    campaigns table does not hold is named ("no such campaign"), never answered as all campaigns."""
+    for dim, pat in (("store", r"stores?|shops?|locations?|branch(?:es)?|outlets?"), ("campaign", r"campaigns?")):
+        for m in tx.finditer(r"\b(?:" + pat + r")\s*(?:#|number|no\.?|id)?\s*(\d+)\b(?!\s*%)"):
+            num = str(int(m.group(1)))
+            stored = vocab.values.get(dim)
+            if vocab.dimensions and dim not in vocab.dimensions:
+                continue  # said by _values ("I can't filter by store here")
+            if stored is not None and num not in stored:
+                listed = ", ".join(stored[:30]) + (f", … ({len(stored)} in all)" if len(stored) > 30 else "")
+                out.problems.append(f"no such {dim} \"{num}\" in your data. {dim.title()}s: {listed}")
+                out.blocking = True
+            else:
+                filters.setdefault(dim, [])
+                if num not in filters[dim]:
+                    filters[dim].append(num)
+            tx.take(m.span())
+
+
 def _product_names(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse) -> None:
     """Left-over words that occur in product names ("kale", "coca cola") become a name-contains filter on
     product, said so in the restatement; words that occur in no product name stay ignored (and are named)."""
-    if not out.ignored or not vocab.product_words or "product" not in vocab.dimensions:
+    if not out.ignored:
+        return
+    # "fluid milk": the words start exactly one stored category/department name ("Fluid Milk Products")
+    words = [_stem(w) for w in out.ignored]
+    hits = []
+    for dim in ("category", "department"):
+        for v in vocab.values.get(dim) or []:
+            key = _norm(v).split()
+            if len(words) <= len(key) and key[:len(words)] == words and (len(words) >= 2 or len(words[0]) >= 5):
+                hits.append((dim, v))
+    if len(hits) == 1 and (not vocab.dimensions or hits[0][0] in vocab.dimensions):
+        dim, v = hits[0]
+        spec.setdefault("filters", []).append({"dimension": dim, "op": "equals", "values": [v]})
+        out.signals.add("filter")
+        out.problems.append(f"I read \"{' '.join(out.ignored)}\" as the {dim} {v}")
+        out.ignored = []
+        return
+    if not vocab.product_words or "product" not in vocab.dimensions:
         return
     if not all(w in vocab.product_words or _stem(w) in vocab.product_words for w in out.ignored):
         return
@@ -305,7 +385,7 @@ def _customer_conditions(tx: _Text, spec: dict, out: QueryParse) -> None:
         out.signals.add("threshold")
         tx.take(m.span())
     conds = []
-    money = r"\$?\s*" + _NUM + r"\s*(k\b)?"
+    money = r"\$?\s*" + _NUM + r"\s*(k\b)?(?:\s*(?:dollars?|usd|bucks)\b)?"
     ops = {"more than": ">", "over": ">", "above": ">", "greater than": ">", "at least": ">=", "or more": ">=",
            "minimum of": ">=", "no less than": ">=", "less than": "<", "fewer than": "<", "under": "<", "below": "<",
            "at most": "<=", "or fewer": "<=", "or less": "<=", "no more than": "<=", "exactly": "="}
@@ -417,6 +497,49 @@ def _share(tx: _Text, spec: dict, out: QueryParse) -> None:
     tx.take(m.span())
 
 
+_WHO = r"(?:customers?|households?|shoppers?|clients?|buyers?|spenders?|accounts?)"
+_TOPW = r"(?:top|best|biggest|largest|highest[- ]spending|most valuable|leading|heaviest|highest[- ]value|big|" \
+        r"most loyal|most frequent)"
+_LOWW = r"(?:bottom|worst|smallest|lowest[- ]spending|least valuable|lightest|lowest[- ]value|least frequent)"
+
+
+def _customer_rank(tx: _Text, spec: dict, out: QueryParse) -> None:
+    """Customers as the thing ranked: "top 10 customers by spend", "our 5 biggest customers", "bottom 20
+    households", "which customers spent the most"; with a share word ("what percent of sales come from our 5
+    biggest customers") the N biggest customers' combined share (concentration by count)."""
+    if "concentration" in spec:
+        return
+    m = tx.search(r"\b(" + _TOPW + r"|" + _LOWW + r")\s+(?:" + _NUM + r"\s+)?" + _WHO + r"\b|\b" + _NUM + r"\s+(" +
+                  _TOPW + r"|" + _LOWW + r")\s+" + _WHO + r"\b")
+    n = None
+    if m:
+        word = m.group(1) or m.group(4)
+        num = m.group(2) or m.group(3)
+        n = int(_n(num)) if num else None
+        low = bool(re.fullmatch(_LOWW, word))
+        plural = not re.search(_WHO[3:-1].replace("s?", "") + r"$", m.group(0)) or m.group(0).endswith("s")
+    else:
+        m = tx.search(r"\b(?:which|what|who)\s+(?:(?:of\s+)?(?:our\s+|the\s+)?(" + _WHO + r")\s+|(?=(?:spent|spends|bought|ordered|shopped|purchased)\b))(?:\w+\s+){0,2}?"
+                      r"(?:spent|spend|spends|bought|buys|buy|ordered|orders|order|shop(?:ped|s)?|purchased|"
+                      r"generated|brought in|redeemed)\s+(?:\w+\s+){0,2}?(?:the\s+)?(most|least|fewest)\b")
+        if not m:
+            return
+        low = m.group(2) in ("least", "fewest")
+        plural = bool(m.group(1) and m.group(1).endswith("s"))
+    if n is None:
+        n = 10 if plural else 1
+    if re.search(r"\b(percent|percentage|share|proportion|fraction|portion)\b|%|\bhow much of\b", tx.work) and not low:
+        spec["concentration"] = {"top_n": n}
+        out.signals.add("concentration")
+    else:
+        spec["_by_customer"] = True
+        spec["top"] = n
+        if low:
+            spec["descending"] = False
+        out.signals.add("rank")
+    tx.take(m.span())
+
+
 def _rank(tx: _Text, spec: dict, out: QueryParse) -> None:
     m = tx.search(r"\b(top|best|highest|biggest|largest|leading|first)\s+" + _NUM + r"\b(?!\s*%)|\b" + _NUM +
                   r"\s+(best|biggest|largest|top|highest|most popular|best[- ]selling|leading)\b")
@@ -425,7 +548,7 @@ def _rank(tx: _Text, spec: dict, out: QueryParse) -> None:
         spec["top"] = int(_n(num))
         out.signals.add("rank")
         tx.take(m.span())
-    m = tx.search(r"\b(bottom|worst|lowest|smallest|least|weakest|last)\s+" + _NUM + r"\b(?!\s*%)|\b" + _NUM +
+    m = tx.search(r"\b(bottom|worst|lowest|smallest|(?<!at )least|weakest|last)\s+" + _NUM + r"\b(?!\s*%)|\b" + _NUM +
                   r"\s+(worst|smallest|lowest|weakest|least popular|slowest[- ]selling)\b")
     if m and not re.match(r"last\s+\d+\s*(day|week|month|quarter|year)", m.group(0)):
         num = m.group(2) or m.group(3)
@@ -434,7 +557,7 @@ def _rank(tx: _Text, spec: dict, out: QueryParse) -> None:
         out.signals.add("rank")
         tx.take(m.span())
     # superlatives: "which month was highest", "the department with the most revenue", "lowest"
-    low = tx.search(r"\b(lowest|least|smallest|worst|weakest|fewest|slowest|bottom|minimum|min)\b")
+    low = tx.search(r"\b(lowest|(?<!at )least|smallest|worst|weakest|fewest|slowest|bottom|minimum|min)\b")
     high = tx.search(r"\b(highest|most|biggest|largest|best|top|strongest|peak|maximum|max|record|busiest|"
                      r"most popular|best[- ]selling|bestsellers?|leading)\b")
     if "top" not in spec and (low or high):
@@ -447,6 +570,10 @@ def _rank(tx: _Text, spec: dict, out: QueryParse) -> None:
         elif high:
             out.signals.add("superlative")
             nxt = tx.work[high.end():high.end() + 30]
+            who = re.match(r"\s+(?:number of\s+)?(customers|households|shoppers|buyers|people)\b", nxt)
+            if who and high.group(0) in ("most", "biggest", "largest", "highest"):
+                spec["_metric"] = "customers"  # "bought by the most customers": ranked by customers
+                tx.take((high.end(), high.end() + who.end()))
             if high.group(0) in ("top", "best", "biggest", "largest", "leading", "highest", "best selling",
                                  "best-selling", "most popular") and \
                     re.match(r"\s+(?:[a-z]+ing\s+)?[a-z]+(s|ies)\b", nxt):
@@ -480,6 +607,12 @@ def _metrics(tx: _Text, vocab: Vocab, out: QueryParse) -> list[str]:
                                                   r"(make|sell|earn)", m.group(0)):
                 verbs.add(m.start())
             tx.take(m.span())
+            if name == "coupon_redemption_rate":  # per targeting, and per targeted customer: both readings
+                found.append((m.start() + 1, "customer_redemption_rate"))
+            if name == "new_customers" and re.search(r"\breturning\b", m.group(0)):
+                found.append((m.start() + 1, "returning_customers"))
+            if name == "line_items_per_order" and re.search(r"\b(items|products|things)\b", m.group(0)):
+                found.append((m.start() + 1, "units_per_order"))  # "items": order lines or units, both shown
     if any(n != "revenue" for _, n in found):
         found = [(p, n) for p, n in found if p not in verbs]
     names: list[str] = []
@@ -496,7 +629,7 @@ def _metrics(tx: _Text, vocab: Vocab, out: QueryParse) -> list[str]:
         names = [n for n in names if n != "customers"]  # "how many customers did campaign 18 reach"
     # one table per query: keep the first metric's table
     coupon = {"coupon_redemptions", "redeeming_customers"}
-    campaign = {"coupon_redemption_rate", "campaign_reach"}
+    campaign = {"coupon_redemption_rate", "campaign_reach", "customer_redemption_rate"}
     for group in (coupon, campaign):
         if names and names[0] in group:
             names = [n for n in names if n in group]
@@ -771,6 +904,12 @@ def _finish(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse) -> None:
         out.problems.append("I can't tell what to rank from the lowest: name a breakdown such as category, "
                             "department, brand or month")
         out.blocking = True
+    if "top" in spec and not by and "concentration" not in spec and "segment_by" not in out.signals and \
+            re.search(r"\b(best|top|worst|slowest)[- ]?(sellers?|selling|sold)\b|\bbestsellers?\b", tx.raw) and \
+            (not vocab.dimensions or "product" in vocab.dimensions):
+        spec["by"] = by = ["product"]  # "best sellers in Drug GM": products
+        if "sort" not in spec:
+            spec["sort"] = spec["metrics"][0]
     if "top" in spec and not by and "concentration" not in spec and "segment_by" not in out.signals:
         # "top 5" with no dimension: the question ranks something we did not recognise
         out.problems.append("I can't tell what to rank: name a breakdown such as category, department, brand or month")
@@ -788,10 +927,14 @@ def _finish(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse) -> None:
         spec.pop("descending", None)
     if by and ("top" in spec or "superlative" in out.signals) and not spec.get("sort") and "compare" not in spec:
         spec["sort"] = spec["metrics"][0]  # a ranking: by the metric, not in time order
+    for f in spec.get("filters") or []:
+        if f.get("op") == "in" and f["dimension"] not in ("weekday",):
+            f["values"] = sorted(f["values"])  # as stored, not in the order the question named them
     multi = [f for f in spec.get("filters") or [] if len(f.get("values") or []) > 1 and f.get("op") in ("in", "equals")
              and f["dimension"] not in ("age", "income", "weekday")]
     if multi and not spec.get("by") and "concentration" not in spec and "distribution" not in spec:
         spec["by"] = [multi[0]["dimension"]]  # "national and private brands": one row each
+
         by = spec["by"]
     if re.search(r"\bboth\b", tx.raw) and ("compare" in spec or out.windows) and \
             spec.get("metrics") == ["customers"]:

@@ -98,7 +98,20 @@ def _condition_sql(c: CustomerCondition, layer: Layer, ctx: Context) -> tuple[st
         params + hp
 
 
+TARGETING = {"campaign": "CAST(campaign_id AS VARCHAR)", "campaign_type": "COALESCE(campaign_type, 'Unknown')"}
+
+
+def is_targeting(dim: str, layer: Layer, fact: str) -> bool:
+    """A campaign filter on a fact with no campaign link (orders): keeps the customers the campaigns targeted."""
+    return dim in TARGETING and fact not in layer.dimensions[dim].facts and "campaigns" in layer.columns
+
+
 def _filter_sql(flt: Filter, layer: Layer, fact: str, ctx: Context) -> tuple[str, list]:
+    if is_targeting(flt.dimension, layer, fact):
+        col = TARGETING[flt.dimension]
+        neg = "NOT " if flt.op == "not_in" else ""
+        return (f"f.customer_id {neg}IN (SELECT customer_id FROM campaigns WHERE list_contains(?, {col}))",
+                [list(flt.values)])
     d = layer.dim_sql(flt.dimension, fact)
     if flt.op in ("equals", "in"):
         return f"list_contains(?, CAST({d} AS VARCHAR))", [list(flt.values)]
@@ -122,7 +135,10 @@ def _filter_sql(flt: Filter, layer: Layer, fact: str, ctx: Context) -> tuple[str
 
 def _joins_for(spec: QuerySpec, layer: Layer, names, extra: tuple[str, ...] = ()) -> set[str]:
     joins = set(extra)
+    fact = layer.fact_of(spec.metrics) if spec.metrics else "orders"
     for n in names:
+        if is_targeting(n, layer, fact) and n not in spec.by:
+            continue  # read by a sub-query on campaigns, no join
         j = layer.dimensions[n].join
         if j:
             joins.add(j)
@@ -328,6 +344,14 @@ def compile_concentration(spec: QuerySpec, layer: Layer, ctx: Context) -> Compil
     c = spec.concentration
     measure = c.measure or spec.metrics[0]
     pc, params = _per_unit(spec, layer, ctx, measure, "customer")
+    if c.top_n:  # the N biggest customers and their share
+        sql = (f"WITH {pc},\nr AS (SELECT v, row_number() OVER (ORDER BY v DESC, k) AS rn, count(*) OVER () AS n, "
+               f"sum(v) OVER () AS total FROM pc),\nq AS (SELECT unnest(?::BIGINT[]) AS top_n)\n"
+               f'SELECT q.top_n, count(r.v) AS customers, any_value(r.n) AS "customers in all", '
+               f'sum(r.v) AS "{measure}", any_value(r.total) AS "total {measure}", '
+               f'100.0 * sum(r.v) / NULLIF(any_value(r.total), 0) AS "{measure} share %"\n'
+               f"FROM q JOIN r ON r.rn <= q.top_n\nGROUP BY q.top_n ORDER BY q.top_n")
+        return CompiledQuery(sql, params + [[int(n) for n in c.top_n]])
     sql = (f"WITH {pc},\nr AS (SELECT v, row_number() OVER (ORDER BY v DESC, k) AS rn, count(*) OVER () AS n, "
            f"sum(v) OVER () AS total FROM pc),\nq AS (SELECT unnest(?::DOUBLE[]) AS top_pct)\n"
            f'SELECT q.top_pct, count(r.v) AS customers, any_value(r.n) AS "customers in all", '

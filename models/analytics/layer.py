@@ -99,6 +99,12 @@ METRICS: tuple[Metric, ...] = (
            additive=False),
     Metric("orders_per_customer", "COUNT(DISTINCT {order_key}) / NULLIF(COUNT(DISTINCT f.customer_id), 0)",
            "orders divided by distinct customers", (("orders", "customer_id"),), additive=False),
+    Metric("line_items_per_order", "COUNT(*) / NULLIF(COUNT(DISTINCT {order_key}), 0)",
+           "order lines divided by the number of orders (items in an average basket)", (("orders", "customer_id"),),
+           additive=False),
+    Metric("units_per_order", "SUM(COALESCE(f.quantity, 1)) / NULLIF(COUNT(DISTINCT {order_key}), 0)",
+           "units (sum of line quantities) divided by the number of orders", (("orders", "quantity"),),
+           additive=False),
     Metric("revenue_per_customer", "SUM(f.amount) / NULLIF(COUNT(DISTINCT f.customer_id), 0)",
            "net revenue divided by distinct customers", (("orders", "amount"),), money=True, additive=False),
     Metric("repeat_customer_share", "", "share of the customers who bought (in the window / row) with 2 or more "
@@ -125,6 +131,12 @@ METRICS: tuple[Metric, ...] = (
     Metric("coupon_redemption_rate", "AVG(CASE WHEN r.customer_id IS NOT NULL THEN 1.0 ELSE 0.0 END)",
            "share of (customer, campaign) targetings where the customer redeemed at least one coupon of that "
            "campaign", (("campaigns", "campaign_id"), ("coupon_redemptions", "campaign_id")), fact="campaigns",
+           additive=False, joins=("r",)),
+    Metric("customer_redemption_rate",
+           "COUNT(DISTINCT CASE WHEN r.customer_id IS NOT NULL THEN f.customer_id END) * 1.0 / "
+           "NULLIF(COUNT(DISTINCT f.customer_id), 0)",
+           "share of the targeted customers who redeemed at least one coupon of a campaign that targeted them",
+           (("campaigns", "campaign_id"), ("coupon_redemptions", "campaign_id")), fact="campaigns",
            additive=False, joins=("r",)),
     # reviews (issue 18): by product / category / month like any fact with a product_id and a timestamp
     Metric("review_count", "COUNT(*)", "number of reviews (reviews table)", (("reviews", "rating"),), fact="reviews"),
@@ -172,6 +184,8 @@ PRODUCT_ID = Dimension("product_id", "CAST(f.product_id AS VARCHAR)", "product i
                        (("orders", "product_id"),))
 
 STORE = Dimension("store", "CAST(f.store_id AS VARCHAR)", "store the order was placed in", (("orders", "store_id"),))
+CUSTOMER = Dimension("customer", "CAST(f.customer_id AS VARCHAR)", "customer (household id)", (("orders", "customer_id"),),
+                     facts=("orders", "coupon_redemptions", "campaigns"))
 
 CAMPAIGN_DIMENSIONS: tuple[Dimension, ...] = (
     Dimension("campaign", "CAST(f.campaign_id AS VARCHAR)", "campaign (its id)", (("campaigns", "campaign_id"),),
@@ -240,7 +254,7 @@ def build_layer(columns: dict[str, list[str]]) -> Layer:
             unavailable[m.name] = why
         else:
             metrics[m.name] = m
-    for d in TIME_DIMENSIONS + PRODUCT_DIMENSIONS + (PRODUCT_ID, STORE) + CAMPAIGN_DIMENSIONS + (SEGMENT,):
+    for d in TIME_DIMENSIONS + PRODUCT_DIMENSIONS + (PRODUCT_ID, STORE, CUSTOMER) + CAMPAIGN_DIMENSIONS + (SEGMENT,):
         why = _missing(d.needs, columns)
         if d in PRODUCT_DIMENSIONS and not why:
             # on the facts that carry a product_id (orders, reviews): a review-only workspace still has products

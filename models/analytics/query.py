@@ -13,7 +13,7 @@ import pandas as pd
 from models.data.errors import WorkspaceError
 from models.data.workspace import Workspace
 
-from .compile import (_PRODUCT, Context, compile_concentration, compile_distribution, compile_spec, default_sort,
+from .compile import (_PRODUCT, Context, is_targeting, compile_concentration, compile_distribution, compile_spec, default_sort,
                       is_new_mode)
 from .engine import connect, table_columns
 from .layer import JOINS, Layer, build_layer, is_non_merchandise
@@ -425,10 +425,15 @@ def _notes(spec: QuerySpec, layer: Layer, fact: str, non_merch, windows: list[Wi
                      + ("; days since are counted back from the last order date" if any(
                          c.measure.startswith("days") for c in spec.customer_conditions) else ""))
     if spec.concentration is not None:
-        notes.append("customers ranked by the measure over the window; ties broken by customer id; the top X% is "
-                     "rounded up to whole customers")
+        notes.append("customers ranked by the measure over the window; ties broken by customer id"
+                     + ("; the top X% is rounded up to whole customers" if not spec.concentration.top_n else ""))
     if fact == "campaigns" and windows:
         notes.append("a campaign counts in a window it overlaps (start date to end date)")
+    tgt = [f for f in spec.filters if is_targeting(f.dimension, layer, fact) and f.dimension not in spec.by]
+    if tgt:
+        notes.append("orders carry no campaign link, so a campaign filter keeps the orders of the customers those "
+                     "campaigns targeted (" + "; ".join(f"{f.dimension.replace('_', ' ')} {', '.join(f.values)}"
+                                                         for f in tgt) + "), at any time")
     return notes
 
 
@@ -437,7 +442,8 @@ def _restate(spec: QuerySpec, layer: Layer, windows: list[Window], non_merch) ->
         c = spec.concentration
         m = c.measure or spec.metrics[0]
         text = (f"Share of {m.replace('_', ' ')} from the top {', '.join(f'{p:g}%' for p in c.top_pct)} "
-                f"of customers")
+                f"of customers") if not c.top_n else \
+            f"Share of {m.replace('_', ' ')} from the {', '.join(map(str, c.top_n))} biggest customers"
     elif spec.distribution is not None:
         d = spec.distribution
         text = (f"Distribution of {d.measure.replace('_', ' ')} per {d.per}"

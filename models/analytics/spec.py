@@ -57,6 +57,7 @@ class CustomerCondition:
 class Concentration:
     top_pct: tuple[float, ...]
     measure: str | None = None  # default: the first metric
+    top_n: tuple[int, ...] = ()  # instead of top_pct: the N biggest customers ("our 5 biggest customers")
 
 
 @dataclass(frozen=True)
@@ -123,8 +124,16 @@ def _concentration(c: Any) -> Concentration | None:
         return c
     if isinstance(c, (int, float, list, tuple)):
         c = {"top_pct": c}
+    if isinstance(c, Mapping) and "top_n" in c and "top_pct" not in c:
+        ns = c["top_n"]
+        ns = tuple(_num(n, "top_n") for n in (ns if isinstance(ns, (list, tuple)) else [ns]))
+        if any(n < 1 or not float(n).is_integer() for n in ns):
+            raise QueryError("concentration top_n takes whole numbers of customers, e.g. 5 or [5, 10]")
+        return Concentration((), None if c.get("measure") is None else str(c["measure"]).strip().lower(),
+                             tuple(int(n) for n in ns))
     if not isinstance(c, Mapping) or "top_pct" not in c:
-        raise QueryError(f"concentration is {{'top_pct': 10 or [1, 10, 20], 'measure': 'revenue'}}, got {c!r}")
+        raise QueryError(f"concentration is {{'top_pct': 10 or [1, 10, 20], 'measure': 'revenue'}} or "
+                         f"{{'top_n': 5}}, got {c!r}")
     pcts = c["top_pct"]
     pcts = tuple(_num(p, "top_pct") for p in (pcts if isinstance(pcts, (list, tuple)) else [pcts]))
     return Concentration(pcts, None if c.get("measure") is None else str(c["measure"]).strip().lower())
@@ -225,9 +234,13 @@ class QuerySpec:
                              f"ask for them in separate queries")
         fact = facts.pop()
         dims = list(self.by) + [f.dimension for f in self.filters]
+        targeting = {f.dimension for f in self.filters if f.dimension in ("campaign", "campaign_type")
+                     and f.op in ("equals", "in", "not_in") and fact == "orders" and "campaigns" in layer.columns}
         for d in dims:
             if d not in layer.dimensions:
                 raise QueryError(_unknown("dimension", d, layer.dimensions, layer.unavailable))
+            if d in targeting and d not in self.by:
+                continue  # orders of the customers those campaigns targeted (compile.is_targeting)
             if fact not in layer.dimensions[d].facts:
                 ok = sorted(k for k, v in layer.dimensions.items() if fact in v.facts)
                 raise QueryError(f"{', '.join(self.metrics)} cannot be broken down or filtered by {d} (the {fact} "
@@ -289,7 +302,7 @@ class QuerySpec:
                 raise QueryError(f"concentration measure {measure!r}: use revenue, orders, units or line_items")
             if measure not in layer.metrics:
                 raise QueryError(_unknown("metric", measure, layer.metrics, layer.unavailable))
-            if not c.top_pct or any(not 0 < p <= 100 for p in c.top_pct):
+            if not c.top_n and (not c.top_pct or any(not 0 < p <= 100 for p in c.top_pct)):
                 raise QueryError("concentration top_pct takes percentages between 0 and 100, e.g. [1, 10, 20]")
         if self.distribution is not None:
             d = self.distribution
