@@ -170,7 +170,7 @@ def check_endpoint(base_url: str, api_key: str | None = None, model: str | None 
     if not choices:
         return "❌ Reachable, but the reply is not an OpenAI chat completion."
     msg = (choices[0] or {}).get("message") or {}
-    name = reply.get("model") or model or "the model"
+    name = _scrub(reply.get("model") or model or "the model", api_key)  # a server may echo what it was sent
     if msg.get("tool_calls"):
         return f"✅ Reachable: {name} answered and called the test tool (tool calling works)."
     return (f"⚠️ Reachable: {name} answered but did not call the test tool — it may have no tool-calling "

@@ -1,9 +1,13 @@
-"""Ask the held-out question bank (tests/question_bank.py) of the offline assistant on the demo workspace.
+"""Ask the question banks of the offline assistant on the demo workspace.
 
-    python bench/question_bank.py [--workspace DIR] [--n-customers 300] [--out bench/results/question_bank.md]
+    python bench/question_bank.py [--bank dev|heldout|all] [--workspace DIR] [--n-customers 300]
+                                  [--out bench/results/question_bank.md]
 
-Grades every answer (right / declined / wrong; see tests/question_bank.py) and writes a table per category, the
-overall answer accuracy and refusal count, and every miss with its answer, to --out. Without --workspace it
+Two banks: ``dev`` (tests/question_bank.py) is the one the planner was tuned on; ``heldout``
+(tests/question_bank_heldout.py) was written later by someone who had not seen the planner, its tests or the dev
+questions, so it measures wording the planner was not tuned on. Grades every answer (right / declined / wrong; see
+tests/question_bank.py) and writes, per bank, a table per category, the overall answer accuracy and refusal
+count, and every miss with its answer, to --out. Without --workspace it
 builds the demo workspace the tests use (models.pipeline, 300 households, quick settings) under /tmp first.
 """
 
@@ -23,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 def main() -> None:
     ap = argparse.ArgumentParser()
+    ap.add_argument("--bank", choices=("dev", "heldout", "all"), default="all")
     ap.add_argument("--workspace", type=Path, default=None)
     ap.add_argument("--n-customers", type=int, default=300)
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "question_bank.md")
@@ -41,41 +46,54 @@ def main() -> None:
     from assistant.agent import build_agent
     from assistant.offline import OfflinePlanner
     from assistant.session import ChatSession
+    from tests import question_bank, question_bank_heldout
     from tests.question_bank import markdown_table, run_bank, summarize
     from tools import ToolContext, build_tools
 
+    banks = {"dev": ("Dev bank (tests/question_bank.py): the planner was tuned on these questions",
+                     question_bank.QUESTIONS),
+             "heldout": ("Held-out bank (tests/question_bank_heldout.py): written without seeing the planner, its "
+                         "tests or the dev questions", question_bank_heldout.QUESTIONS)}
+    chosen = ["dev", "heldout"] if args.bank == "all" else [args.bank]
     ctx = ToolContext(ws)
     agent = build_agent(OfflinePlanner(context=ctx), build_tools(ctx))
-    t0 = time.perf_counter()
-    rows = run_bank(ws, lambda text: ChatSession(agent, "offline").ask(text).answer)
-    elapsed = time.perf_counter() - t0
-    s = summarize(rows)
-    acc = s["answerable_right"] / s["answerable"]
     commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
                             text=True).stdout.strip()
     load = os.getloadavg()
-    lines = [
+    head = [
         "# Question bank: does the offline assistant answer the question asked? (issue 12)", "",
         f"- date: {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC; commit {commit}; machine load "
-        f"{load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} (1/5/15 min); {len(rows)} questions in {elapsed:.0f} s",
+        f"{load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} (1/5/15 min)",
         f"- workspace: demo, {args.n_customers} real Complete Journey households (quick settings), {ws_path}",
-        "- command: `nice -n 10 python3 bench/question_bank.py`",
-        "- grading (tests/question_bank.py): answerable = right when every ground-truth number of one accepted "
-        "reading (independent pandas) appears in the answer within its displayed precision, and the top item is "
-        "named first for rankings; declined = the answer says can't / cannot / don't have / no such / not in your "
-        "data; anything else is wrong. A refusal question is right only when declined.",
-        f"- targets: answer accuracy >= 95% (measured **{acc:.1%}**, {s['answerable_right']}/{s['answerable']}); "
-        f"refusal set answered confidently: 0 (measured **{s['refusals_answered']}**/{s['refusals']})", "",
-        markdown_table(rows), "", "## Misses", "",
+        f"- command: `nice -n 10 python3 bench/question_bank.py --bank {args.bank}`",
+        "- grading (tests/question_bank.py, the same for both banks): answerable = right when every ground-truth "
+        "number of one accepted reading (independent pandas) appears in the answer within its displayed precision, "
+        "and the top item is named first for rankings; declined = the answer says can't / cannot / don't have / "
+        "no such / not in your data; anything else is wrong. A refusal question is right only when declined.",
+        "- targets (issue 12): answer accuracy >= 95%; refusal set answered confidently: 0", "",
     ]
-    for r in rows:
-        if r["verdict"] != "right":
-            answer = " ".join(r["answer"].split())
-            lines.append(f"- `{r['id']}` ({r['category']}) *{r['question']}* -> **{r['verdict']}**"
-                         f"{': ' + r['why'] if r['why'] else ''}  \n  answer: {answer[:300]}")
+    body, misses = [], []
+    for key in chosen:
+        title, questions = banks[key]
+        t0 = time.perf_counter()
+        rows = run_bank(ws, lambda text: ChatSession(agent, "offline").ask(text).answer, questions)
+        elapsed = time.perf_counter() - t0
+        s = summarize(rows)
+        acc = s["answerable_right"] / s["answerable"]
+        body += [f"## {title}", "",
+                 f"{len(rows)} questions in {elapsed:.0f} s. Answer accuracy **{acc:.1%}** "
+                 f"({s['answerable_right']}/{s['answerable']}); refusal set answered confidently "
+                 f"**{s['refusals_answered']}**/{s['refusals']}.", "", markdown_table(rows), ""]
+        misses += ["", f"## Misses: {key} bank", ""]
+        for r in rows:
+            if r["verdict"] != "right":
+                answer = " ".join(r["answer"].split())
+                misses.append(f"- `{r['id']}` ({r['category']}) *{r['question']}* -> **{r['verdict']}**"
+                              f"{': ' + r['why'] if r['why'] else ''}  \n  answer: {answer[:300]}")
+    lines = head + body + misses
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("\n".join(lines) + "\n")
-    print("\n".join(lines[:lines.index("## Misses")]))
+    print("\n".join(head + body))
     print(f"wrote {args.out}")
 
 

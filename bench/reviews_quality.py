@@ -196,7 +196,9 @@ def main() -> None:
              "## 1. Polarity model (held out, 2 folds by review id)", "",
              f"Logistic regressions over MiniLM review vectors and TF-IDF uni/bigrams, weak labels 1-2 vs 4-5 stars "
              f"({pol.get('n_negative')} negative, {pol.get('n_positive')} positive of {pol.get('n_reviews')}): "
-             f"**held-out AUC {pol.get('auc')}**; fitted or loaded in {pol_s:.0f} s.", ""]
+             f"**held-out AUC {pol.get('auc')}** for a review scored by {pol.get('scored_by', 'its whole text')}; "
+             f"each of the {pol.get('n_passages', 0):,} passages scored alone (its own text and MiniLM vector) "
+             f"against its review's stars: AUC {pol.get('passage_auc')}; fitted or loaded in {pol_s:.0f} s.", ""]
     base_neg, base_pos = float((rating <= 2).mean()), float((rating >= 4).mean())
     names = {"okapi": "Okapi BM25 (whole reviews, k1 1.2, b 0.75)", "dense": "MiniLM alone (best passage)",
              "rrf": "plain RRF (k 60) of this index's BM25 and MiniLM", "default": "default ranking, relevance alone",

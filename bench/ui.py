@@ -116,10 +116,13 @@ def main() -> None:
     for n, r in enumerate(runs, start=1):
         lines.append(f"| {n} | {r['ready_s']:.1f} | " + " | ".join(f"{a:.1f}" for a in r["answers_s"]) + " |")
     lines += ["", "Server side (the chat handler, call to last output, s):", "",
-              "| run | warm-up (s) | warm-up over when the note cleared | " + " | ".join(f"Q{i + 1}" for i in range(len(QUESTIONS))) + " |",
+              "| run | warm-up (s) | warm-up over when the note cleared | "
+              + " | ".join(f"Q{i + 1}" for i in range(len(QUESTIONS))) + " |",
               "|---|---|---|" + "---|" * len(QUESTIONS)]
     for n, r in enumerate(runs, start=1):
-        lines.append(f"| {n} | {r['warmup_s'] or 0:.1f} | {'yes' if r['warm_done_at_note'] else 'no'} | " + " | ".join(f"{a:.2f}" for a in r["server_s"]) + " |")
+        over = "yes" if r["warm_done_at_note"] else "no"
+        lines.append(f"| {n} | {r['warmup_s'] or 0:.1f} | {over} | " + " | ".join(f"{a:.2f}" for a in r["server_s"])
+                     + " |")
     s_first = [r["server_s"][0] for r in runs if r["server_s"]]
     s_later = [a for r in runs for a in r["server_s"][1:]]
     lines += ["", f"First answer after the note clears: median {statistics.median(first):.1f} s "

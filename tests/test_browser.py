@@ -214,6 +214,8 @@ VIEW_QUESTIONS = [
     ("recommend", "what will customer {customer} buy next?"),
 ]
 LAYOUT_JS = (Path(__file__).parent / "browser_js" / "layout_check.js").read_text()
+# views drawn as a Vega-Lite plot: the forecast's shaded bands, the two periods of a comparison
+PLOTTED = {"forecast", "query"}
 
 
 @pytest.mark.parametrize("width", [1440, 1024])
@@ -232,6 +234,8 @@ def test_tables_fit_the_chat_and_the_evidence_pane(browser, app_url, demo_worksp
             _ask(page, question.format(customer=customer))
             _wait_answer(page, n)
             page.locator("#evidence-md, #evidence-table-1, #evidence-card").first.wait_for()
+            if view in PLOTTED:  # both bands / both periods in one chart, drawn inside the pane
+                page.locator("#evidence-plot-1 canvas, #evidence-plot-1 svg.marks").first.wait_for()
             page.wait_for_timeout(500)  # the Dataframe lays out its columns after the value arrives
             found = page.evaluate(LAYOUT_JS)
             if found:

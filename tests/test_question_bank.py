@@ -13,6 +13,7 @@ import math
 import pandas as pd
 import pytest
 
+from tests import question_bank_heldout as heldout
 from tests.question_bank import (ANSWERABLE, QUESTIONS, REFUSALS, BankData, Question, grade, markdown_table, one,
                                  parse_numbers, ranked, run_bank, summarize)
 
@@ -31,16 +32,25 @@ def bank_data(demo_workspace):
     return BankData(demo_workspace)
 
 
-@pytest.fixture(scope="module")
-def bank_rows(demo_workspace):
+def _ask_offline(ws):
     from assistant.agent import build_agent
     from assistant.offline import OfflinePlanner
     from assistant.session import ChatSession
     from tools import ToolContext, build_tools
 
-    ctx = ToolContext(demo_workspace)
+    ctx = ToolContext(ws)
     agent = build_agent(OfflinePlanner(context=ctx), build_tools(ctx))
-    return run_bank(demo_workspace, lambda text: ChatSession(agent, "offline").ask(text).answer)
+    return lambda text: ChatSession(agent, "offline").ask(text).answer
+
+
+@pytest.fixture(scope="module")
+def bank_rows(demo_workspace):
+    return run_bank(demo_workspace, _ask_offline(demo_workspace))
+
+
+@pytest.fixture(scope="module")
+def heldout_rows(demo_workspace):
+    return run_bank(demo_workspace, _ask_offline(demo_workspace), heldout.QUESTIONS)
 
 
 def _failures(rows: list[dict], limit: int = 400) -> str:
@@ -137,3 +147,94 @@ def test_grader_on_an_oracle_and_on_the_grand_total(bank_data):
              f"{o['order_id'].nunique():,}; customers {o['customer_id'].nunique():,}; line items {len(o):,}.")
     passed = {q.id for q in ANSWERABLE if grade(q, total, d)[0] == "right"}
     assert passed == {"tot-rev", "tot-orders", "tot-cust", "tot-lines"}
+
+
+# ------------------------------------------------------------------------------------ the held-out bank
+# tests/question_bank_heldout.py was written without reading the planner, its tests or the dev bank's questions;
+# the planner was never tuned on it. Issue targets as above (95% right, 0 confident refusals).
+# Measured on main (886ddb5 + this bank, 2026-12-03 17:22 UTC, demo workspace, 300 households):
+# 75/119 answerable right (63.0%; 18 declined, 26 wrong) and 10/33 refusals answered confidently.
+# Re-measured on main 89e1415 (17:46 UTC, after the planner's later landings): 93/119 right (78.2%; 8 declined,
+# 18 wrong), 6/33 refusals answered confidently (dev bank in the same run: 99/100, 1/26).
+# The floors sit a little under the first run so a regression fails; the gap to the targets is the planner's.
+HELDOUT_ACCURACY_FLOOR = 0.60
+HELDOUT_MAX_CONFIDENT_REFUSALS = 12
+
+
+def test_heldout_bank_size_ids_and_independence():
+    assert len(heldout.ANSWERABLE) >= 90 and len(heldout.REFUSALS) >= 30
+    ids = [q.id for q in heldout.QUESTIONS]
+    assert len(ids) == len(set(ids)) and not set(ids) & {q.id for q in QUESTIONS}
+    texts = {q.text.lower() for q in heldout.QUESTIONS}
+    assert len(texts) == len(heldout.QUESTIONS)
+    assert not texts & {q.text.lower() for q in QUESTIONS}  # no question shared with the dev bank
+    assert all(q.truth is None for q in heldout.REFUSALS) and all(q.truth for q in heldout.ANSWERABLE)
+
+
+def test_heldout_truths_compute_and_an_oracle_grades_right(bank_data):
+    d = bank_data
+    for q in heldout.ANSWERABLE:
+        e = q.truth(d)
+        assert e.alternatives and all(alt for alt in e.alternatives), q.id
+        assert all(math.isfinite(v) for alt in e.alternatives for v in alt), q.id
+        oracle = (f"{e.name[0]}: " if e.name else "") + ", ".join(f"{v:,.2f}" for v in e.alternatives[0])
+        assert grade(q, oracle, d) == ("right", ""), (q.id, oracle)
+        assert grade(q, "Sorry, I don't have that.", d)[0] == "declined", q.id
+    o = d.orders
+    total = (f"Revenue in all data (2017-01-01 to 2018-01-01): ${o['amount'].sum():,.2f}; orders "
+             f"{o['order_id'].nunique():,}; customers {o['customer_id'].nunique():,}; line items {len(o):,}.")
+    passed = {q.id for q in heldout.ANSWERABLE if grade(q, total, d)[0] == "right"}
+    assert passed == {"h-tot-sales", "h-tot-trans", "h-tot-shoppers"}
+
+
+def test_heldout_expect_helpers(bank_data):
+    d = bank_data
+    # versus: either side may be the base of the change
+    v = heldout.versus(120.0, 100.0)
+    q = Question("v", "comparisons", "a vs b?", lambda _d: v)
+    assert grade(q, "A: $120.00, B: $100.00", d)[0] == "right"
+    assert grade(q, "$100.00, down 16.67% from $120.00", d)[0] == "right"  # 100 vs 120 as the base
+    assert grade(q, "$120.00, up 20.0%", d)[0] == "right"
+    assert grade(q, "$120.00, up 25.0%", d)[0] == "wrong"
+    # pctl: any usual interpolation rule, nothing else
+    p = heldout.pctl(pd.Series([1.0, 2.0, 3.0, 4.0]), 0.5)
+    assert {alt[0] for alt in p.alternatives} == {2.0, 2.5, 3.0}
+    pq = Question("p", "distributions", "median?", lambda _d: p)
+    assert grade(pq, "median 2.50", d)[0] == "right" and grade(pq, "median 2.70", d)[0] == "wrong"
+    # id_ranked: the top id bare or as "store N"; a runner-up counts only as "store N"
+    e = heldout.id_ranked(pd.Series({"422": 5.0, "323": 9.0, "381": 1.0}), "store")
+    rq = Question("r", "rankings", "top store?", lambda _d: e)
+    assert grade(rq, "Top: store 323 with $9.00, then store 422", d)[0] == "right"
+    assert grade(rq, "| 323 | $9.00 |", d)[0] == "right"
+    assert grade(rq, "store 422 ($5.00) and store 323 ($9.00)", d)[0] == "wrong"
+    # aliases a reader would use for a weekday, a quarter and an hour
+    assert "Sundays" in heldout.weekday_aliases("Sunday")
+    assert {"2017-Q4", "Q4 2017"} <= set(heldout.quarter_aliases("2017Q4"))
+    assert {"22:00", "10 pm", "10pm"} <= set(heldout.hour_aliases(22))
+    hq = Question("h", "time series", "peak hour?",
+                  lambda _d: ranked(pd.Series({22: 10.0, 21: 9.0}), aliases=heldout.hour_aliases))
+    assert grade(hq, "Busiest hour: 10 pm (10.00 orders), then 9 pm", d)[0] == "right"
+    assert grade(hq, "Busiest: 21:00, then 22:00 with 10.00", d)[0] == "wrong"
+
+
+@pytest.mark.bank
+def test_heldout_refusals(heldout_rows, summary_note):
+    rows = [r for r in heldout_rows if r["refusal"]]
+    answered = [r for r in rows if r["verdict"] != "right"]
+    summary_note(f"held-out bank refusals: {len(rows) - len(answered)}/{len(rows)} declined")
+    assert len(answered) <= HELDOUT_MAX_CONFIDENT_REFUSALS, (
+        f"{len(answered)}/{len(rows)} held-out refusal questions got a confident answer (limit "
+        f"{HELDOUT_MAX_CONFIDENT_REFUSALS}; issue target {ISSUE_TARGET_CONFIDENT_REFUSALS}):\n" + _failures(answered))
+
+
+@pytest.mark.bank
+def test_heldout_answer_accuracy(heldout_rows, summary_note):
+    s = summarize(heldout_rows)
+    acc = s["answerable_right"] / s["answerable"]
+    summary_note(f"held-out bank: answerable {s['answerable_right']}/{s['answerable']} right ({acc:.1%}), "
+                 f"{s['answerable_declined']} declined, {s['answerable_wrong']} wrong\n" + markdown_table(heldout_rows))
+    misses = [r for r in heldout_rows if not r["refusal"] and r["verdict"] != "right"]
+    assert acc >= HELDOUT_ACCURACY_FLOOR, (
+        f"held-out answer accuracy {acc:.1%} < floor {HELDOUT_ACCURACY_FLOOR:.0%} (issue target "
+        f"{ISSUE_TARGET_ACCURACY:.0%}; {s['answerable_declined']} declined, {s['answerable_wrong']} wrong):\n"
+        + _failures(misses))

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from models.reviews.intent import query_polarity
-from models.reviews.polarity import MIN_PER_CLASS, out_of_fold_negativity
+from models.reviews.polarity import MIN_PER_CLASS, out_of_fold_negativity, out_of_fold_polarity
 from models.reviews.ranking import with_polarity
 
 # negated phrasings written for this check: a negated complaint asks for praise, negated praise for complaints
@@ -58,6 +58,37 @@ def test_out_of_fold_negativity_learns_and_never_sees_its_own_stars():
     assert np.sign(again[5]) == np.sign(scores[5])
 
 
+def test_passages_are_scored_one_by_one_and_a_review_by_its_worst():
+    """A 5-star review with one complaining passage: that passage reads negative, the other positive, and the
+    review's negativity is lifted by its worst passage, so a complaint inside a high-star review counts."""
+    df, vecs = _toy()
+    texts, pvecs, of = [], [], []
+    for i, t in enumerate(df["text"]):
+        texts.append(t)
+        pvecs.append(vecs[i])
+        of.append(i)
+    mixed = [i for i in range(len(df)) if df["rating"].iloc[i] >= 4][:6]
+    rng = np.random.default_rng(1)
+    for i in mixed:  # a second passage that complains
+        texts.append("the buckle broke after a week, returned it")
+        pvecs.append(rng.normal(size=8) + 0.5)
+        of.append(i)
+    reviews, passages, info = out_of_fold_polarity(df["id"], df["text"], vecs, df["rating"], passage_texts=texts,
+                                                   passage_vectors=np.array(pvecs), passage_review=of)
+    assert passages.shape == (len(texts),) and info["passage_auc"] > 0.8 and "most negative passage" in info["scored_by"]
+    complaint = passages[len(df):]
+    assert (complaint > 0).all() and (passages[mixed] < 0).all()
+    assert np.isclose(reviews.mean(), 0) and np.isclose(reviews.std(), 1)
+    others = [i for i in range(len(df)) if df["rating"].iloc[i] >= 4 and i not in mixed]
+    assert reviews[mixed].min() > np.median(reviews[others])
+    # held out: the mixed reviews' own stars do not move their passages' scores
+    flipped = df["rating"].copy()
+    flipped.iloc[mixed] = 1.0
+    _, again, _ = out_of_fold_polarity(df["id"], df["text"], vecs, flipped, passage_texts=texts,
+                                       passage_vectors=np.array(pvecs), passage_review=of)
+    assert (again[len(df):] > 0).all()
+
+
 def test_too_few_labels_means_no_polarity():
     df, vecs = _toy(n=3 * MIN_PER_CLASS)  # 20 negative in all, fewer in each training fold
     scores, info = out_of_fold_negativity(df["id"], df["text"], vecs, df["rating"])
@@ -78,6 +109,10 @@ def toy_index(tmp_path_factory):
     from models.reviews.index import ReviewIndex
 
     df, _ = _toy()
+    # one long 4-star review: praise, then a complaint a passage later
+    long = " ".join(["The strap works great and I love the color and the soft padding on it."] * 14) + " " + \
+        " ".join(["But the buckle broke after a week, cheap and flimsy junk, I returned it."] * 6)
+    df = pd.concat([df, pd.DataFrame([{"id": "mixed", "text": long, "rating": 4.0}])], ignore_index=True)
     reviews = pd.DataFrame({"review_id": df["id"], "product_id": "P1", "rating": df["rating"], "text": df["text"],
                             "customer_id": [f"c{i}" for i in range(len(df))],
                             "timestamp": pd.Timestamp("2020-01-01"), "synthetic": True})
@@ -90,7 +125,7 @@ def test_complaint_query_ranks_complaints_first_and_is_cached(toy_index):
     idx, rating = toy_index
     assert idx.polarity_info()["auc"] > 0.9
     hits = idx.search("strap", k=10, intent="negative")
-    assert all(rating[h["review_id"]] <= 2 for h in hits)
+    assert all(rating[h["review_id"]] <= 2 or h["review_id"] == "mixed" for h in hits)
     plain = idx.search("strap", k=10)
     assert idx.search("strap", k=10, intent="positive") == plain  # praise is not re-ranked (POLARITY_WEIGHT)
     from models.reviews.index import ReviewIndex
@@ -98,6 +133,28 @@ def test_complaint_query_ranks_complaints_first_and_is_cached(toy_index):
     again = ReviewIndex(idx.path)  # a new handle reads the stored scores instead of refitting
     assert np.allclose(again.negativity(), idx.negativity())
     assert (idx.path / "mka_polarity.npz").exists()
+
+
+def test_a_complaint_inside_a_4_star_review_is_found_per_passage(toy_index):
+    from models.reviews.summary import COMPLAINT_Z, _polar_passages
+
+    idx, rating = toy_index
+    passages, _ = idx.passages(review_ids=["mixed"], with_embeddings=False)
+    assert len(passages) >= 2  # long enough to be split
+    corpus = idx._load_corpus()
+    neg = idx.passage_negativity(corpus)
+    row = {str(i): j for j, i in enumerate(corpus.ids)}
+    by_passage = {int(p): neg[row[i]] for i, p in zip(passages["id"], passages["passage"])}
+    last, first = by_passage[max(by_passage)], by_passage[min(by_passage)]
+    assert last >= COMPLAINT_Z and first < 0
+    review_neg = pd.Series(idx.negativity(corpus), index=corpus.reviews)
+    high = rating.index[rating >= 4]
+    assert review_neg["mixed"] == review_neg[high].max()  # the most complaining of the 4-5 star reviews
+    chosen, how = _polar_passages(idx, "negative")
+    ids = dict(zip(passages["passage"].astype(int), passages["id"]))
+    assert ids[max(ids)] in chosen and ids[min(ids)] not in chosen and "any rating" in how
+    praise, _ = _polar_passages(idx, "positive")
+    assert ids[min(ids)] in praise and ids[max(ids)] not in praise
 
 
 def test_search_tool_passes_the_intent(fake_ctx):

@@ -70,9 +70,9 @@ def app_and_factory(tmp_path):
 
 
 def _evidence(outputs):
-    # outputs: textbox, chatbot, holder, markdown, 3 tables, card, 2 bars, 2 lines, 1 scatter, downloads
+    # outputs: textbox, chatbot, holder, markdown, 3 tables, card, 2 bars, 2 lines, 1 scatter, 2 plots, downloads
     return {"markdown": outputs[3], "tables": outputs[4:7], "card": outputs[7], "bars": outputs[8:10],
-            "lines": outputs[10:12], "scatters": outputs[12:13], "downloads": outputs[13]}
+            "lines": outputs[10:12], "scatters": outputs[12:13], "plots": outputs[13:15], "downloads": outputs[15]}
 
 
 def test_building_the_app_creates_no_session_and_has_the_parts(app_and_factory):
@@ -80,7 +80,8 @@ def test_building_the_app_creates_no_session_and_has_the_parts(app_and_factory):
     assert factory.calls == []  # sessions are per browser session, made on page load
     ids = _components(app)
     for elem in ("chat", "question", "send", "backend-indicator", "evidence-table-1", "evidence-bar-1",
-                 "evidence-line-1", "evidence-scatter-1", "downloads", "upload-orders", "upload-reviews", "ingest", "step-train",
+                 "evidence-line-1", "evidence-scatter-1", "evidence-plot-1", "downloads", "upload-orders",
+                 "upload-reviews", "ingest", "step-train",
                  "settings-api-key", "settings-base-url"):
         assert elem in ids, elem
     assert ids["settings-api-key"].type == "password" and ids["settings-api-key"].value == ""

@@ -395,3 +395,116 @@ def test_model_card_baselines_are_words_and_review_text_is_shown_without_its_fen
     view = render_result(result, tmp_path)
     table = view.tables[0].data
     assert table["text"].tolist() == ["Tastes stale."] and "synthetic" not in table.columns
+
+
+# -- issue 19: honest charts — both periods of a comparison, shaded forecast bands ----------------------
+
+def _comparison(by=None, rows=None):
+    windows = [{"label": "2017-11", "start": "2017-11-01", "end": "2017-11-30"},
+               {"label": "2018-01", "start": "2018-01-01", "end": "2018-01-31"}]
+    if rows is None:
+        rows = [{"revenue 2017-11": 48355.7, "revenue 2018-01": 88.3, "revenue change": -48267.4,
+                 "revenue % change": -99.8}]
+    cols = ([by] if by else []) + ["revenue 2017-11", "revenue 2018-01", "revenue change", "revenue % change"]
+    return {"kind": "query", "rows": rows, "n_rows": len(rows), "columns": cols, "chart": "line" if by else "none",
+            "restatement": "Revenue, 2018-01 vs 2017-11", "sql": "SELECT 1", "params": [],
+            "spec": {"metrics": ["revenue"], "by": [by] if by else [], "compare": ["2017-11", "2018-01"]},
+            "windows": windows, "as_of": "2018-01-02", "notes": [], "definitions": {}}
+
+
+def _vega(view):
+    [chart] = [c for c in view.charts if c.kind == "vega"]
+    json.dumps(chart.spec, allow_nan=False)  # the browser gets it as JSON: no NaN
+    return chart
+
+
+def test_a_two_period_comparison_charts_both_periods_and_the_table_keeps_the_change(tmp_path):
+    view = render_result(_comparison(), tmp_path)
+    chart = _vega(view)
+    assert not [c for c in view.charts if c.kind != "vega"]  # no one-period chart beside it
+    values = chart.spec["data"]["values"]
+    assert sorted((v["period"], v["value"]) for v in values) == [("2017-11", 48355.7), ("2018-01 (partial)", 88.3)]
+    enc = chart.spec["encoding"]
+    assert chart.spec["mark"]["type"] == "bar" and enc["yOffset"]["field"] == "period"  # grouped, not stacked
+    assert enc["color"]["scale"]["domain"] == ["2017-11", "2018-01 (partial)"]
+    # the data end 2018-01-02: the second window is marked partial and the note says how much it covers
+    assert any("2018-01 is partial" in m and "2 of its 31 days" in m for m in view.markdown)
+    [table] = view.tables
+    assert "revenue % change" in table.data.columns and table.data["revenue % change"].iloc[0] == -99.8
+
+
+def test_a_comparison_by_category_groups_bars_and_names_the_groups_left_out(tmp_path):
+    rows = [{"department": f"D{i}", "revenue 2017-11": 100.0 * i, "revenue 2018-01": 50.0 * i,
+             "revenue change": -50.0 * i, "revenue % change": -50.0} for i in range(1, 21)]
+    view = render_result(_comparison("department", rows), tmp_path)
+    chart = _vega(view)
+    groups = {v["x"] for v in chart.spec["data"]["values"]}
+    assert len(groups) == 15 and "D20" in groups and "D1" not in groups  # the largest 15 of 20
+    assert {v["period"] for v in chart.spec["data"]["values"]} == {"2017-11", "2018-01 (partial)"}
+    assert any("15 department values" in m and "of 20" in m for m in view.markdown)
+    assert len(view.tables[0].data) == 20  # the table keeps every row
+
+
+def test_a_comparison_by_week_overlays_one_line_per_period_on_week_of_the_period(tmp_path):
+    weeks = ["2017-10-30", "2017-11-06", "2017-11-13", "2017-11-20", "2017-11-27", "2018-01-01"]
+    rows = [{"week": w, "revenue 2017-11": (0.0 if w.startswith("2018") else 1000.0 + i),
+             "revenue 2018-01": (88.3 if w.startswith("2018") else 0.0), "revenue change": 0.0,
+             "revenue % change": None} for i, w in enumerate(weeks)]
+    chart = _vega(render_result(_comparison("week", rows), tmp_path))
+    assert chart.spec["mark"]["type"] == "line" and chart.spec["encoding"]["color"]["field"] == "period"
+    by_period: dict = {}
+    for v in chart.spec["data"]["values"]:
+        by_period.setdefault(v["period"], []).append((v["x"], v["label"], v["value"]))
+    # each period keeps only its own weeks (no zeros from the other window), aligned on week 1, 2, …
+    assert [x for x, _, _ in by_period["2017-11"]] == ["week 1", "week 2", "week 3", "week 4", "week 5"]
+    assert by_period["2017-11"][0][1] == "2017-10-30" and all(val > 0 for _, _, val in by_period["2017-11"])
+    assert by_period["2018-01 (partial)"] == [("week 1", "2018-01-01", 88.3)]
+
+
+def test_a_query_without_a_comparison_keeps_its_native_chart(tmp_path):
+    res = _comparison("month", [{"month": "2017-11", "revenue": 1.0}, {"month": "2017-12", "revenue": 2.0}])
+    res["spec"]["compare"] = None
+    res["columns"] = ["month", "revenue"]
+    view = render_result(res, tmp_path)
+    assert [c.kind for c in view.charts] == ["line"]
+
+
+def _forecast_result():
+    hist = [{"series": "total", "period": f"2017-12-{d:02d}", "actual": 100.0 + d} for d in (4, 11, 18, 25)]
+    fc = [{"series": "total", "period": p, "forecast": 120.0, "lo80": 100.0, "hi80": 140.0, "lo95": 90.0,
+           "hi95": 150.0, "holiday": None} for p in ("2018-01-01", "2018-01-08")]
+    return {"kind": "forecast", "target": "weekly revenue", "metric": "revenue", "unit": "week", "as_of": "2018-01-02",
+            "model": "ets", "reconciliation": "bottom-up", "forecasts": fc, "history": hist, "backtest": {}}
+
+
+def test_a_forecast_chart_shades_both_bands_and_tells_history_from_forecast(tmp_path):
+    view = render_result(_forecast_result(), tmp_path)
+    chart = _vega(view)
+    band95, band80, lines = chart.spec["layer"]
+    for band, lo, hi in ((band95, "lo95", "hi95"), (band80, "lo80", "hi80")):
+        assert band["mark"]["type"] == "area"  # filled between the band's edges
+        assert band["encoding"]["y"]["field"] == lo and band["encoding"]["y2"]["field"] == hi
+    assert band95["encoding"]["color"]["datum"] == "95% band" and band80["encoding"]["color"]["datum"] == "80% band"
+    assert band80["mark"]["opacity"] > band95["mark"]["opacity"]  # the inner band darker
+    dash = lines["encoding"]["strokeDash"]["scale"]
+    assert dash["domain"] == ["history", "forecast"] and dash["range"][0] != dash["range"][1]
+    values = chart.spec["data"]["values"]
+    hist = [v for v in values if v["line"] == "history"]
+    fc = [v for v in values if v["line"] == "forecast"]
+    assert [v["value"] for v in hist] == [104.0, 111.0, 118.0, 125.0]
+    # the forecast starts at the last actual (band width 0 there) so the two lines join
+    assert fc[0]["period"] == "2017-12-25" and fc[0]["value"] == 125.0 and fc[0]["lo95"] == fc[0]["hi95"] == 125.0
+    assert [(v["lo95"], v["lo80"], v["value"], v["hi80"], v["hi95"]) for v in fc[1:]] == [(90, 100, 120, 140, 150)] * 2
+    assert list(view.tables[0].data.columns[:6]) == ["period", "forecast", "lo80", "hi80", "lo95", "hi95"]
+
+
+def test_view_updates_draws_a_vega_chart_in_a_plot_slot(tmp_path):
+    from ui.turn import N_EVIDENCE, N_PLOTS, view_updates
+
+    updates = view_updates(render_result(_forecast_result(), tmp_path))
+    assert len(updates) == N_EVIDENCE
+    plots = updates[-1 - N_PLOTS:-1]
+    assert plots[0]["visible"] is True and plots[0]["value"].type == "altair"
+    spec = json.loads(plots[0]["value"].plot)
+    assert spec["layer"][0]["mark"]["type"] == "area" and spec["width"] == "container"
+    assert plots[1]["visible"] is False

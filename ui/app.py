@@ -25,7 +25,7 @@ from assistant.redact import redact
 
 from .compact import NOWRAP_CSS
 from .data_tab import build_data_tab
-from .turn import N_BARS, N_LINES, N_SCATTERS, N_TABLES, respond_turn, view_updates
+from .turn import N_BARS, N_LINES, N_PLOTS, N_SCATTERS, N_TABLES, respond_turn, view_updates
 from .warmup import Warmup
 
 __all__ = ["build_app", "launch_app", "backend_label", "check_connection", "N_TABLES", "N_BARS", "N_LINES"]
@@ -173,6 +173,8 @@ def _chat_tab() -> _ChatTab:
                              for i in range(N_LINES)]
                 evidence += [gr.ScatterPlot(visible=False, elem_id=f"evidence-scatter-{i + 1}", height=320)
                              for i in range(N_SCATTERS)]
+                evidence += [gr.Plot(visible=False, elem_id=f"evidence-plot-{i + 1}", show_label=False)
+                             for i in range(N_PLOTS)]
                 evidence.append(gr.File(label="Download (CSV)", file_count="multiple", visible=False,
                                         interactive=False, elem_id="downloads"))
     return _ChatTab(chatbot, box, send, clear, evidence)

@@ -148,4 +148,6 @@ NOWRAP_CSS = """
   overflow-wrap: normal !important; hyphens: none; }
 [id^="evidence-table"] [role=gridcell] *, [id^="evidence-table"] th * { font-family: var(--font) !important;
   font-variant-numeric: tabular-nums; }
+[id^="evidence-plot"] .altair, [id^="evidence-plot"] .altair > div { width: 100%; align-self: stretch; }
+[id^="evidence-plot"] .altair canvas { padding: 0 !important; }
 """

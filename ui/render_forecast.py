@@ -1,5 +1,5 @@
-"""The ``forecast`` result: history, forecast and its 80%/95% band as one line chart, the forecast table, the
-model and backtest line, and the CSV download."""
+"""The ``forecast`` result: history, forecast and its shaded 80%/95% bands as one chart per series, the
+forecast table, the model and backtest line, and the CSV download."""
 
 from __future__ import annotations
 
@@ -8,30 +8,25 @@ from typing import Any, Mapping
 
 import pandas as pd
 
+from .vega import forecast_spec
 from .view import MAX_TABLE_ROWS, Chart, Table, View, download, frame, round_floats
 
-__all__ = ["render_forecast", "forecast_chart_frame"]
-
-BAND = (("lo95", "95% low"), ("lo80", "80% low"), ("hi80", "80% high"), ("hi95", "95% high"))
+__all__ = ["render_forecast", "forecast_chart"]
 
 
-def forecast_chart_frame(result: Mapping[str, Any], series: str) -> pd.DataFrame:
-    """Long frame (period, value, line) for one series: the actuals, the forecast and the band's edges, the
-    forecast joined to the last actual so the lines connect."""
+def _y_format(metric: str) -> str:
+    return "$,.0f" if any(w in (metric or "").lower() for w in ("revenue", "sales", "spend", "amount")) else ",.0f"
+
+
+def forecast_chart(result: Mapping[str, Any], series: str, unit: str) -> Chart:
+    """One series: history solid, forecast dashed, the 80% and 95% bands shaded (ui.vega.forecast_spec)."""
     hist = [r for r in result.get("history") or [] if r.get("series") == series]
     fc = [r for r in result.get("forecasts") or [] if r.get("series") == series]
-    rows = [{"period": r["period"], "value": r["actual"], "line": "actual"} for r in hist]
-    if hist and fc:
-        last = hist[-1]
-        for key in ("forecast",) + tuple(k for k, _ in BAND):
-            rows.append({"period": last["period"], "value": last["actual"],
-                         "line": "forecast" if key == "forecast" else dict(BAND)[key]})
-    for r in fc:
-        rows.append({"period": r["period"], "value": r["forecast"], "line": "forecast"})
-        rows += [{"period": r["period"], "value": r[k], "line": name} for k, name in BAND]
-    df = pd.DataFrame(rows, columns=["period", "value", "line"])
-    df["period"] = pd.to_datetime(df["period"])
-    return df
+    metric = str(result.get("metric"))
+    title = f"{series}: history, forecast and its 80%/95% bands"
+    spec = forecast_spec(hist, fc, title=title, metric=metric, unit=unit, y_format=_y_format(metric))
+    data = pd.DataFrame(spec["data"]["values"])
+    return Chart("vega", data, "period", "value", title, x_title=f"{unit} of", y_title=metric, spec=spec)
 
 
 def _line(result: Mapping[str, Any]) -> str:
@@ -55,9 +50,7 @@ def render_forecast(result: Mapping[str, Any], export_dir: Path) -> View:
         return view
     names = list(dict.fromkeys(r["series"] for r in rows))
     for s in names[:2]:
-        view.charts.append(Chart("line", forecast_chart_frame(result, s), "period", "value",
-                                 f"{s}: history, forecast and 80%/95% band", color="line", x_title=f"{unit} of",
-                                 y_title=str(result.get("metric"))))
+        view.charts.append(forecast_chart(result, s, unit))
     cols = ["series", "period", "forecast", "lo80", "hi80", "lo95", "hi95", "holiday"]
     table = round_floats(frame(rows, cols), 2)
     if len(names) == 1:  # one series: its name is in the title, so the table keeps the period and both bands

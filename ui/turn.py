@@ -6,9 +6,11 @@ charts, downloads); ``view_updates`` maps a rendered ``View`` onto them.
 
 from __future__ import annotations
 
+import json
 from typing import Any, Callable, Iterator
 
 import gradio as gr
+from gradio.components.plot import PlotData
 
 from assistant.redact import redact
 
@@ -16,10 +18,11 @@ from .compact import column_widths, compact_markdown_tables, evidence_columns, h
 from .events import answer_chunks, iter_events
 from .render import Chart, View, render_tool_calls, step_message
 
-__all__ = ["respond_turn", "view_updates", "N_TABLES", "N_BARS", "N_LINES", "N_SCATTERS", "N_EVIDENCE"]
+__all__ = ["respond_turn", "view_updates", "N_TABLES", "N_BARS", "N_LINES", "N_SCATTERS", "N_PLOTS",
+           "N_EVIDENCE"]
 
-N_TABLES, N_BARS, N_LINES, N_SCATTERS = 3, 2, 2, 1
-N_EVIDENCE = 1 + N_TABLES + 1 + N_BARS + N_LINES + N_SCATTERS + 1
+N_TABLES, N_BARS, N_LINES, N_SCATTERS, N_PLOTS = 3, 2, 2, 1, 2
+N_EVIDENCE = 1 + N_TABLES + 1 + N_BARS + N_LINES + N_SCATTERS + N_PLOTS + 1
 
 
 def _chart_update(c: Chart) -> Any:
@@ -34,8 +37,15 @@ def _chart_update(c: Chart) -> Any:
                      x_label_angle=-25 if longest > 12 else 0, visible=True)
 
 
+def _plot_update(c: Chart) -> Any:
+    """A whole Vega-Lite spec (bands, grouped bars) in a gr.Plot: gradio draws an "altair" plot's JSON as it is."""
+    return gr.update(value=PlotData(type="altair", plot=json.dumps(c.spec, allow_nan=False)), label=c.title,
+                     visible=True)
+
+
 def view_updates(view: View | None) -> list[Any]:
-    """Map a view onto the fixed evidence slots (markdown, tables, bar, line and scatter charts, downloads)."""
+    """Map a view onto the fixed evidence slots (markdown, tables, bar, line and scatter charts, Vega-Lite
+    plots, downloads)."""
     view = view or View()
     updates: list[Any] = [gr.update(value="\n\n".join(view.markdown), visible=bool(view.markdown))]
     for i in range(N_TABLES):
@@ -51,11 +61,11 @@ def view_updates(view: View | None) -> list[Any]:
         else:
             updates.append(gr.update(value=None, visible=False))
     updates.append(gr.update(value="\n\n".join(view.cards), visible=bool(view.cards)))
-    for kind, n in (("bar", N_BARS), ("line", N_LINES), ("scatter", N_SCATTERS)):
+    for kind, n in (("bar", N_BARS), ("line", N_LINES), ("scatter", N_SCATTERS), ("vega", N_PLOTS)):
         charts: list[Chart] = [c for c in view.charts if c.kind == kind]
         for i in range(n):
             if i < len(charts):
-                updates.append(_chart_update(charts[i]))
+                updates.append(_plot_update(charts[i]) if kind == "vega" else _chart_update(charts[i]))
             else:
                 updates.append(gr.update(value=None, visible=False))
     files = [str(p) for p in view.downloads]

@@ -29,7 +29,7 @@ class Table:
 
 @dataclass
 class Chart:
-    kind: Literal["bar", "line", "scatter"]
+    kind: Literal["bar", "line", "scatter", "vega"]
     data: pd.DataFrame
     x: str
     y: str
@@ -38,6 +38,7 @@ class Chart:
     x_title: str | None = None
     y_title: str | None = None
     sort: list[str] | None = None  # explicit order of a nominal x axis (vega sorts alphabetically otherwise)
+    spec: dict | None = None  # kind "vega": a whole Vega-Lite spec (shaded bands, grouped bars), drawn as it is
 
 
 @dataclass

@@ -204,6 +204,13 @@ def _campaign(r: dict) -> str:
         lines.append("Reviews consulted: " + ", ".join(r["review_ids"][:8]))
     if r.get("recipients_csv"):
         lines.append(f"Recipients ({r.get('recipients')}): `{r['recipients_csv']}`")
+    pers = r.get("personalisation") or {}
+    if pers.get("export_csv"):
+        lines.append(f"Personalised: each of {pers.get('n_customers')} customers gets their own picks as merge fields "
+                     f"({', '.join('{{' + f + '}}' for f in pers.get('merge_fields') or [])}; by {pers.get('method')}): "
+                     f"`{pers['export_csv']}`" + (f". {pers['note']}" if pers.get("note") else ""))
+    elif pers.get("unavailable"):
+        lines.append(f"Not personalised: {pers['unavailable']}")
     return "\n\n".join(lines)
 
 

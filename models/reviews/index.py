@@ -36,7 +36,7 @@ from models.embeddings import DEFAULT_BATCH_SIZE, EMBEDDING_DIM, MODEL_NAME, Min
 from models.data.errors import WorkspaceError
 from models.features import default_as_of
 from models.reviews.intent import NEGATIVE, POSITIVE
-from models.reviews.polarity import out_of_fold_negativity
+from models.reviews.polarity import out_of_fold_polarity
 from models.reviews.ranking import FUSION, POLARITY_WEIGHT, fuse, with_polarity
 from models.reviews.relevance import content_terms, is_about, topic_text
 from models.reviews.topics import nearest_topics
@@ -106,7 +106,7 @@ class ReviewIndex:
         self._writable = False
         self._corpus: _Corpus | None = None
         self._stamp: tuple | None = None
-        self._polarity: tuple[Any, np.ndarray | None, dict] | None = None
+        self._polarity: tuple[Any, np.ndarray | None, dict, np.ndarray | None] | None = None
 
     # -- chroma ----------------------------------------------------------------------------------------
     @property
@@ -367,32 +367,37 @@ class ReviewIndex:
         return [self._hit(corpus, corpus.reviews[i], final[i]) for i in top]
 
     def negativity(self, corpus: _Corpus | None = None) -> np.ndarray | None:
-        """Each review's held-out negativity (models/reviews/polarity.py), in ``corpus.reviews`` order; None when
-        the reviews hold too few 1-2 or 4-5 star ratings to learn from. Fitted once per index revision and kept
-        beside the snapshot (``mka_polarity.npz``)."""
+        """Each review's held-out negativity (models/reviews/polarity.py: its most negative passage), in
+        ``corpus.reviews`` order; None when the reviews hold too few 1-2 or 4-5 star ratings to learn from.
+        Fitted once per index revision and kept beside the snapshot (``mka_polarity.npz``)."""
         return self._fit_polarity(corpus)[1]
+
+    def passage_negativity(self, corpus: _Corpus | None = None) -> np.ndarray | None:
+        """Each passage's held-out negativity (standardized over passages), in corpus row order; None as above."""
+        return self._fit_polarity(corpus)[3]
 
     def polarity_info(self) -> dict:
         """The polarity model's held-out accuracy and counts (or why there is none)."""
         return dict(self._fit_polarity()[2])
 
-    def _fit_polarity(self, corpus: _Corpus | None = None) -> tuple[Any, np.ndarray | None, dict]:
+    def _fit_polarity(self, corpus: _Corpus | None = None) -> tuple[Any, np.ndarray | None, dict, np.ndarray | None]:
         corpus = corpus or self._load_corpus()
         if self._polarity is not None and self._polarity[0] == corpus.revision:
             return self._polarity
-        got = load_polarity(self.path / POLARITY_NAME, corpus.revision, len(corpus.reviews))
+        got = load_polarity(self.path / POLARITY_NAME, corpus.revision, len(corpus.reviews), len(corpus.docs))
         if got is None:
             rv = np.zeros((len(corpus.reviews), corpus.vecs.shape[1]), dtype=np.float64)
             np.add.at(rv, corpus.passage_review, corpus.vecs)
             rv /= np.maximum(np.linalg.norm(rv, axis=1, keepdims=True), 1e-12)
-            scores, info = out_of_fold_negativity(corpus.reviews, corpus.review_docs(), rv,
-                                                  corpus.rating[corpus.first_passage])
-            got = (scores, info)
+            scores, passage_scores, info = out_of_fold_polarity(
+                corpus.reviews, corpus.review_docs(), rv, corpus.rating[corpus.first_passage],
+                passage_texts=corpus.docs, passage_vectors=corpus.vecs, passage_review=corpus.passage_review)
+            got = (scores, info, passage_scores)
             if corpus.revision is not None and corpus.revision[1] is not None:
                 with contextlib.suppress(OSError):
                     self.path.mkdir(parents=True, exist_ok=True)
-                    save_polarity(self.path / POLARITY_NAME, corpus.revision, scores, info)
-        self._polarity = (corpus.revision, got[0], got[1])
+                    save_polarity(self.path / POLARITY_NAME, corpus.revision, scores, info, passage_scores)
+        self._polarity = (corpus.revision, got[0], got[1], got[2])
         return self._polarity
 
     def review_scores(self, query: str, filters: _Filters | None = None, mode: str = "hybrid",

@@ -63,25 +63,32 @@ def load_snapshot(path: Path, revision: Any) -> PassageTable | None:
     return PassageTable(docs=text["docs"], **columns, **arrays, revision=revision)
 
 
-def save_polarity(path: Path, revision: Any, scores: np.ndarray | None, info: dict) -> None:
-    """Per-review negativity (or none, with why) taken at ``revision``, written atomically."""
+def save_polarity(path: Path, revision: Any, scores: np.ndarray | None, info: dict,
+                  passage_scores: np.ndarray | None = None) -> None:
+    """Per-review and per-passage negativity (or none, with why) taken at ``revision``, written atomically."""
     arrays = {"revision": np.array(_stamp(revision)), "info": np.array(json.dumps(info)),
               "scores": np.asarray(scores if scores is not None else [], dtype=np.float64),
+              "passage_scores": np.asarray(passage_scores if passage_scores is not None else [], dtype=np.float64),
               "has_scores": np.array(scores is not None)}
     with atomic_path(path) as tmp, open(tmp, "wb") as fh:
         np.savez(fh, **arrays)
 
 
-def load_polarity(path: Path, revision: Any, n_reviews: int) -> tuple[np.ndarray | None, dict] | None:
-    """(scores or None, info) saved at ``revision`` for ``n_reviews`` reviews; None when missing or stale."""
+def load_polarity(path: Path, revision: Any, n_reviews: int,
+                  n_passages: int | None = None) -> tuple[np.ndarray | None, dict, np.ndarray | None] | None:
+    """(review scores or None, info, passage scores or None) saved at ``revision`` for ``n_reviews`` reviews
+    (and ``n_passages`` passages); None when missing, stale, or written before passages were scored."""
     try:
         with np.load(path, allow_pickle=False) as z:
             if str(z["revision"]) != _stamp(revision):
                 return None
             info = json.loads(str(z["info"]))
             scores = z["scores"] if bool(z["has_scores"]) else None
+            passage_scores = z["passage_scores"] if bool(z["has_scores"]) else None
     except (OSError, ValueError, KeyError, zipfile.BadZipFile):
         return None
     if scores is not None and len(scores) != n_reviews:
         return None
-    return scores, info
+    if passage_scores is not None and n_passages is not None and len(passage_scores) != n_passages:
+        return None
+    return scores, info, passage_scores

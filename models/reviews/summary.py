@@ -139,26 +139,33 @@ def _themes(passages: pd.DataFrame, vecs: np.ndarray, reviews: pd.DataFrame, ran
     return themes
 
 
-def _polar_reviews(index: ReviewIndex, intent: str) -> tuple[set[str], str]:
-    """Review ids that read as complaints ("negative") or praise ("positive"), and how they were chosen.
+def _polar_passages(index: ReviewIndex, intent: str) -> tuple[set[str], str]:
+    """Passage ids that read as complaints ("negative") or praise ("positive"), and how they were chosen.
 
-    Complaints: 1-2 stars, or a held-out negativity of at least ``COMPLAINT_Z`` standard deviations (a complaint
-    in a 3-5 star review counts too). Praise: 4-5 stars and a negativity below the mean. Without a polarity
-    model (too few low or high ratings to learn from), the stars alone.
+    Per passage (models/reviews/polarity.py scores each passage by the fold model that never saw its review's
+    stars). Complaints: a passage with a held-out negativity of at least ``COMPLAINT_Z`` standard deviations, in
+    a review of any rating (a complaint paragraph inside a 4-star review counts too), plus, in a 1-2 star review,
+    every passage at or above the mean and always its most negative one. Praise: the passages of 4-5 star
+    reviews whose negativity is below the mean. Without a polarity model (too few low or high ratings to learn
+    from), every passage of the 1-2 (4-5) star reviews.
     """
     corpus = index._load_corpus()
-    rating = corpus.rating[corpus.first_passage]
-    negativity = index.negativity(corpus)
+    rating = corpus.rating
+    negativity = index.passage_negativity(corpus)
     if negativity is None:
         keep = rating <= 2 if intent == "negative" else rating >= 4
         how = "stars only (too few low or high ratings to learn polarity from)"
     elif intent == "negative":
-        keep = (rating <= 2) | (negativity >= COMPLAINT_Z)
-        how = f"1-2 stars, or text that reads as a complaint (learned negativity >= {COMPLAINT_Z} sd)"
+        worst = np.full(len(corpus.reviews), -np.inf)
+        np.maximum.at(worst, corpus.passage_review, negativity)
+        is_worst = negativity >= worst[corpus.passage_review]
+        keep = (negativity >= COMPLAINT_Z) | ((rating <= 2) & ((negativity >= 0) | is_worst))
+        how = (f"passages that read as a complaint (learned negativity >= {COMPLAINT_Z} sd, any rating), and the "
+               f"complaining passages of 1-2 star reviews")
     else:
         keep = (rating >= 4) & (negativity < 0)
-        how = "4-5 stars whose text reads as praise (learned negativity below the mean)"
-    return set(corpus.reviews[keep].astype(str)), how
+        how = "passages of 4-5 star reviews that read as praise (learned negativity below the mean)"
+    return set(corpus.ids[keep].astype(str)), how
 
 
 def summarize_reviews(ws, product: str | None = None, query: str | None = None, *, intent: str | None = None,
@@ -167,7 +174,7 @@ def summarize_reviews(ws, product: str | None = None, query: str | None = None, 
 
     ``product`` narrows to a product id, name or category; ``query`` to the ``max_query_reviews`` reviews that
     match it best (default ranking). With neither, all indexed reviews. ``intent`` "negative" / "positive" keeps
-    only complaints / praise (``_polar_reviews``), so the themes are complaint (praise) themes ranked by count
+    only the complaining / praising passages (``_polar_passages``), so the themes are complaint (praise) themes ranked by count
     and share. ``no_match`` is True (and nothing is summarized) when no matching review mentions the query's
     topic (models/reviews/relevance.py).
     """
@@ -189,8 +196,8 @@ def summarize_reviews(ws, product: str | None = None, query: str | None = None, 
         passages, vecs = index.passages(product=product)
     selection = None
     if intent in ("negative", "positive"):
-        polar, selection = _polar_reviews(index, intent)
-        keep = passages["review_id"].isin(polar).to_numpy()
+        polar, selection = _polar_passages(index, intent)
+        keep = passages["id"].isin(polar).to_numpy()
         passages, vecs = passages[keep].reset_index(drop=True), vecs[keep]
     reviews = passages.sort_values("passage").drop_duplicates("review_id") \
         [["review_id", "rating", "timestamp", "product_id", "synthetic"]].sort_values("review_id")

@@ -25,5 +25,15 @@
     const id = el.closest("[id^=evidence]").id;
     if (el.scrollWidth > el.clientWidth + 2) out.push(`${id}: clipped (${el.tagName} ${el.className.toString().slice(0, 30)} scroll ${el.scrollWidth} > ${el.clientWidth})`);
   });
+  // a chart (a Vega-Lite plot: forecast bands, two periods) wider than the evidence pane
+  document.querySelectorAll('[id^="evidence-plot"]').forEach(el => {
+    if (!visible(el)) return;
+    const drawn = el.querySelector('canvas, svg.marks');
+    if (!drawn) { out.push(`${el.id}: shown but not drawn`); return; }
+    const pane = el.parentElement.getBoundingClientRect();
+    const box = drawn.getBoundingClientRect();
+    if (box.width < 50 || box.height < 50) out.push(`${el.id}: drawn ${box.width.toFixed(0)}x${box.height.toFixed(0)} px`);
+    if (box.right > pane.right + 2) out.push(`${el.id}: chart wider than the pane (${box.right.toFixed(0)} > ${pane.right.toFixed(0)})`);
+  });
   return [...new Set(out)];
 }
