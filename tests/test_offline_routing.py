@@ -126,3 +126,83 @@ def test_next_basket_questions_route_with_the_customer(planner, q):
     p = _plan(planner, q)
     assert p.route == "recommend_products", (q, p.route, p.args, p.message)
     assert p.args.get("customer_id") == "1234"
+
+
+# 3. complaints and praise as ranked themes ---------------------------------------------------------------------
+@pytest.mark.parametrize("q,focus", [
+    ("what do our shoppers grumble about most often?", "complaints"),
+    ("biggest complaints in the feedback", "complaints"),
+    ("what do households love most?", "praise"),
+    ("what are the common things people praise?", "praise"),
+])
+def test_complaint_and_praise_rankings_go_to_the_summary_with_a_focus(planner, q, focus):
+    p = _plan(planner, q)
+    assert p.route == "summarize_reviews" and p.args.get("focus") == focus, (q, p.route, p.args)
+
+
+def test_a_named_complaint_topic_stays_a_search(planner):
+    p = _plan(planner, "complaints about the packaging")
+    assert p.route == "search_reviews" and "packaging" in p.args.get("query", "")
+
+
+# 5. product audiences name the stored category, spelling forgiven; "#N" after store/campaign is no customer -----
+@pytest.mark.parametrize("q", ["which households will buy cheese in the next month?",
+                               "who wil buy chese next month"])
+def test_product_audience_names_the_stored_category(planner, q):
+    p = _plan(planner, q)
+    assert p.route == "product_audience", (q, p.route, p.args)
+    assert p.args["product_or_category"] == "Cheese"
+
+
+def test_hash_numbers_after_store_or_campaign_are_not_customer_ids():
+    from assistant.offline.parsing import parse_customer_id
+
+    assert parse_customer_id("sales at store #367 last month") is None
+    assert parse_customer_id("how did campaign #12 do") is None
+    assert parse_customer_id("tell me about #1234") == "1234"
+    assert parse_customer_id("what will custmer 77 buy") == "77"
+    assert parse_customer_id("customers 2017") is None
+
+
+# 4. value: the most valuable customers by CLV, one customer's lifetime value, the at-risk list -------------------
+@pytest.mark.parametrize("q", ["which households are worth the most to us?", "list our customers by lifetime value",
+                               "show the 5 most valuable shoppers", "who are our most valueable clients"])
+def test_most_valuable_lists_customers_by_clv(planner, q):
+    p = _plan(planner, q)
+    assert p.route == "at_risk_customers" and p.args.get("rank_by") == "value", (q, p.route, p.args)
+
+
+@pytest.mark.parametrize("q,route", [
+    ("what is household 1234 worth over the next year?", "customer_value"),
+    ("lifetime valu of custmer 1234", "customer_value"),
+    ("which of our big spenders are drifting off?", "at_risk_customers"),
+    ("valuable customers who might be lapsing", "at_risk_customers"),
+])
+def test_value_and_risk_routes(planner, q, route):
+    p = _plan(planner, q)
+    assert p.route == route, (q, p.route, p.args)
+    assert p.args.get("rank_by") != "value"
+    if route == "customer_value":
+        assert p.args["customer_id"] == "1234"
+
+
+def test_rank_by_value_lists_every_high_value_customer_by_clv(fake_ctx):
+    from tools.value import at_risk_impl
+
+    at_risk = at_risk_impl(fake_ctx, 0.5, 50)
+    top = at_risk_impl(fake_ctx, 0.5, 50, rank_by="value")
+    assert top["rank_by"] == "value" and at_risk["rank_by"] == "value_at_risk"
+    clv = [c["clv"] for c in top["customers"]]
+    assert clv == sorted(clv, reverse=True) and all(v >= top["value_threshold"] for v in clv)
+    assert len(top["customers"]) == min(50, top["n_high_value"]) >= len(at_risk["customers"])
+    assert {c["customer_id"] for c in at_risk["customers"]} <= {c["customer_id"] for c in top["customers"]}
+    with pytest.raises(Exception):
+        at_risk_impl(fake_ctx, 0.5, 50, rank_by="luck")
+
+
+def test_most_valuable_answer_says_what_it_ranks(fake_ctx):
+    from assistant.offline.compose import compose_answer
+    from tools.value import at_risk_impl
+
+    text = compose_answer([("at_risk_customers", {"rank_by": "value"}, at_risk_impl(fake_ctx, 0.5, 5, rank_by="value"))])
+    assert "Most valuable customers" in text and "CLV" in text and "at risk of churning" not in text

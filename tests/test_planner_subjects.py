@@ -237,3 +237,30 @@ def test_busiest_hour_shown_as_clock_time(session, L):
     a, _ = ask(session, "at what hour do we get the most orders?")
     s = L.groupby(L.timestamp.dt.hour)["order_id"].nunique()
     assert f"{int(s.idxmax()):02d}:00" in a, a
+
+
+# --- review metrics (issue 18 layer metrics) as parsed: the router sends these to query_data ---------------------
+@pytest.mark.parametrize("q,metric,by", [
+    ("mean star rating per month", "avg_rating", ["month"]),
+    ("which category is rated lowest", "avg_rating", ["category"]),
+    ("number of reviews by product", "review_count", ["product"]),
+    ("proportion of 1-2 star reviews each month", "share_negative", ["month"]),
+])
+def test_review_metrics_parse(q, metric, by):
+    from assistant.offline.query_parse import Vocab, parse_query
+
+    v = Vocab(metrics={m: m for m in ("revenue", "avg_rating", "review_count", "share_negative")},
+              dimensions={d: d for d in ("month", "product", "category")})
+    p = parse_query(q, v)
+    assert p.spec["metrics"] == [metric] and p.spec.get("by") == by and not p.ignored, (q, p)
+
+
+def test_review_topic_search_is_not_a_metric():
+    from assistant.offline.query_parse import Vocab, parse_query
+
+    v = Vocab(metrics={m: m for m in ("revenue", "avg_rating", "review_count", "share_negative")},
+              dimensions={"month": "month"})
+    assert not {"avg_rating", "review_count", "share_negative"} & set(
+        parse_query("what do reviews say about the packaging", v).spec["metrics"])
+    p = parse_query("% of one-star reviews", v)
+    assert p.spec["metrics"] == ["share_negative"] and any("1- and 2-star" in x for x in p.problems)

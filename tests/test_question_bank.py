@@ -154,7 +154,9 @@ def test_grader_on_an_oracle_and_on_the_grand_total(bank_data):
 # the planner was never tuned on it. Issue targets as above (95% right, 0 confident refusals).
 # Measured on main (886ddb5 + this bank, 2026-12-03 17:22 UTC, demo workspace, 300 households):
 # 75/119 answerable right (63.0%; 18 declined, 26 wrong) and 10/33 refusals answered confidently.
-# The floors sit a little under that so a regression fails; the gap to the targets is the planner's to close.
+# Re-measured on main 89e1415 (17:46 UTC, after the planner's later landings): 93/119 right (78.2%; 8 declined,
+# 18 wrong), 6/33 refusals answered confidently (dev bank in the same run: 99/100, 1/26).
+# The floors sit a little under the first run so a regression fails; the gap to the targets is the planner's.
 HELDOUT_ACCURACY_FLOOR = 0.60
 HELDOUT_MAX_CONFIDENT_REFUSALS = 12
 

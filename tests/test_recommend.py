@@ -420,3 +420,76 @@ def test_sparse_top_k_floor_drops_only_what_cannot_rank():
         top, score = sparse_topk(S, 8, fill, floor=floor)
         np.testing.assert_array_equal(score, full[1])
         np.testing.assert_array_equal(top, full[0])
+
+
+def test_a_generic_customer_date_amount_product_csv_gets_picks_audiences_and_a_personalised_campaign(tmp_path):
+    """A plain orders export (customer, date, amount, product; no products table) through the CLI: picks for
+    one customer and for all, a product audience and a personalised campaign, each saying what needs more
+    columns (names, categories)."""
+    from assistant.cli import cli
+    from models.data.workspace import Workspace
+    from tools import ToolContext, build_tools
+
+    rng = np.random.default_rng(0)
+    rows = []
+    for c in range(30):
+        for w in range(int(rng.integers(6, 12))):
+            d = (T0 + pd.Timedelta(days=7 * w + int(rng.integers(0, 3)))).date().isoformat()
+            for p in {f"SKU{c % 5}", f"SKU{c % 5 + 5}", f"SKU{10 + int(rng.integers(0, 20))}"}:
+                rows.append((f"cust{c}", d, round(float(rng.uniform(2, 20)), 2), p))
+    csv = tmp_path / "orders.csv"
+    pd.DataFrame(rows, columns=["customer", "date", "amount", "product"]).to_csv(csv, index=False)
+    w = ["-w", str(tmp_path / "ws")]
+    run = CliRunner()
+    out = run.invoke(cli, ["ingest", "--orders", str(csv), "--map", "customer_id=customer", "--map", "timestamp=date",
+                           "--map", "product_id=product", *w])
+    assert out.exit_code == 0, out.output
+    out = run.invoke(cli, ["recommend", "--customer", "cust1", "--k", "3", "--json", *w])
+    assert out.exit_code == 0, out.output
+    doc = json.loads(out.output)
+    assert {p["product_id"] for p in doc["picks"][:2]} == {"SKU1", "SKU6"}  # what cust1 buys every week
+    assert "products table" in doc["note"] and all(p["product_name"] == p["product_id"] for p in doc["picks"])
+    out = run.invoke(cli, ["recommend", "--customer", "cust1", *w])
+    assert out.exit_code == 0 and "Note:" in out.output and "products table" in out.output
+    picks = tmp_path / "picks.csv"
+    out = run.invoke(cli, ["recommend", "--all", "--k", "5", "--csv", str(picks), *w])
+    assert out.exit_code == 0, out.output
+    df = pd.read_csv(picks, dtype=str)
+    assert len(df) == 30 * 5 and set(df["kind"]) <= {"repeat", "explore"}
+    out = run.invoke(cli, ["audience", "--product", "SKU2", "--top", "3", "--json", *w])
+    assert out.exit_code == 0, out.output
+    buyers = {f"cust{c}" for c in range(30) if c % 5 == 2}
+    assert {c["customer_id"] for c in json.loads(out.output)["customers"]} <= buyers
+    out = run.invoke(cli, ["audience", "--category", "Coffee", *w])
+    assert out.exit_code == 2 and "no products table" in out.output  # categories need one: it says so
+    out = run.invoke(cli, ["recommend", "--customer", "cust1", "--level", "category", *w])
+    assert out.exit_code == 2 and "category column" in out.output
+    assert run.invoke(cli, ["segments", *w]).exit_code == 0
+    ctx = ToolContext(Workspace(tmp_path / "ws"))
+    tool = {t.name: t for t in build_tools(ctx)}["write_campaign"]
+    seg = next(iter(set(ctx.segment_of().values())))
+    res = json.loads(tool.invoke({"segment": seg, "channel": "email"}))
+    pers = res["personalisation"]
+    mine = pd.read_csv(pers["export_csv"], dtype=str)
+    assert set(mine["customer_id"]) == {c for c, s in ctx.segment_of().items() if s == res["segment"]}
+    assert mine["pick_1"].str.startswith("SKU").all() and "products table" in pers["note"]
+    assert all("{{pick_1}}" in v["body"] for v in res["variants"])
+    copy = " ".join(f"{v['subject']} {v['preheader']} {v['body']}" for v in res["variants"])
+    assert "a your" not in copy and "your your" not in copy  # no category: phrasings that need none
+
+
+def test_review_phrases_enter_copy_only_when_a_reviewer_wrote_them():
+    from tools.campaign_copy import CampaignBrief, natural_phrase, offline_variants
+
+    quotes = ["The flavor is spot on and the resealable packaging keeps it fresh.", "Great value for the money"]
+    assert natural_phrase("resealable packaging", quotes) and natural_phrase("great value", quotes)
+    for glued in ("flavor spot", "of the", "packaging packaging", "value 2", "keeps", "the flavor", 42):
+        assert not natural_phrase(glued, quotes), glued
+    profile = {"recency_days_median": 10, "top_categories": [{"category": "Coffee"}]}
+    theme = {"label": "flavor spot", "mean_rating": 4.6, "key_phrases": ["flavor spot", "resealable packaging"],
+             "quotes": [{"text": q} for q in quotes]}
+    copy = " ".join(" ".join(v.values()) for v in offline_variants(CampaignBrief(profile, [theme]), "email"))
+    assert "resealable packaging" in copy and "flavor spot" not in copy
+    only_glued = dict(theme, key_phrases=["flavor spot", "coffee taste"])   # neither written by a reviewer
+    copy = " ".join(" ".join(v.values()) for v in offline_variants(CampaignBrief(profile, [only_glued]), "email"))
+    assert "flavor spot" not in copy and "coffee taste" not in copy and "Shoppers keep mentioning" not in copy

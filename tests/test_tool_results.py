@@ -37,6 +37,7 @@ CALLS = [
     ("customer_value", {"customer_id": "103"}),
     ("at_risk_customers", {}),
     ("at_risk_customers", {"min_value_quantile": 0.5, "top_k": 3, "segment": "loyal"}),
+    ("at_risk_customers", {"rank_by": "value", "top_k": 3}),
 ]
 
 

@@ -214,7 +214,8 @@ def test_campaign_social_proof_quotes_a_phrase_from_a_well_rated_theme_only():
     from tools.campaign_copy import CampaignBrief
 
     profile = {"name": "Loyal regulars", "size": 100, "top_categories": [{"category": "Cheese"}]}
-    good = {"label": "days / resealable packaging", "key_phrases": ["days", "resealable packaging"], "mean_rating": 4.4}
+    good = {"label": "days / resealable packaging", "key_phrases": ["days", "resealable packaging"], "mean_rating": 4.4,
+            "quotes": [{"text": "Stays fresh for days in the resealable packaging."}]}  # a phrase must be quoted
     bad = {"label": "seal breaks", "key_phrases": ["seal breaks"], "mean_rating": 1.6}
     assert CampaignBrief(profile, [bad, good]).praise() == "resealable packaging"
     assert CampaignBrief(profile, [bad]).praise() is None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["CampaignBrief", "offline_variants", "TONES", "CHANNELS"]
+__all__ = ["CampaignBrief", "offline_variants", "natural_phrase", "TONES", "CHANNELS"]
 
 CHANNELS = ("email", "sms", "push")
 SMS_MAX = 160
@@ -70,16 +70,37 @@ class CampaignBrief:
         return c[0] if len(c) == 1 else ", ".join(c[:-1]) + " and " + c[-1]
 
     def praise(self) -> str | None:
-        """A phrase from a well-rated review theme (``themes`` keeps only those), for social proof.
-
-        Two-word phrases ("resealable packaging") read as a reason to buy; single words ("days") rarely do.
-        """
+        """A phrase from a well-rated review theme (``themes`` keeps only those), for social proof — only one
+        that reads as natural language (``natural_phrase``): a reviewer wrote those words in that order, they
+        are plain words, and the phrase neither starts nor ends on a filler word. Keyword pairs a clusterer
+        glued together ("flavor spot") stay out of the copy."""
         for t in self.themes:
-            phrases = [p for p in t.get("key_phrases", []) if isinstance(p, str) and 2 < len(p) < 40]
-            two_words = [p for p in phrases if " " in p]
-            if two_words:
-                return two_words[0]
+            quotes = [str(q.get("text", "")) for q in (t.get("quotes") or []) if isinstance(q, dict)]
+            for p in t.get("key_phrases", []):
+                if natural_phrase(p, quotes):
+                    return p
         return None
+
+
+_FILLER = {"a", "an", "the", "and", "or", "but", "of", "to", "in", "on", "for", "with", "is", "it", "this", "that",
+           "my", "i", "you", "we", "they", "was", "are", "be", "so", "very", "just", "not", "no", "at", "as", "by"}
+
+
+def natural_phrase(phrase: Any, quotes: list[str]) -> bool:
+    """Whether a theme phrase may go into copy as is: two to four plain words (letters, an apostrophe or a
+    hyphen), none repeated, not starting or ending on a filler word, and written word for word in one of the
+    theme's quotes (so it is something a customer said, not a keyword list)."""
+    if not isinstance(phrase, str):
+        return False
+    words = phrase.strip().lower().split()
+    if not 2 <= len(words) <= 4 or len(set(words)) < len(words):
+        return False
+    if not all(re.fullmatch(r"[a-z][a-z'-]*[a-z]", w) for w in words):
+        return False
+    if words[0] in _FILLER or words[-1] in _FILLER:
+        return False
+    pat = re.compile(r"\b" + r"\s+".join(map(re.escape, words)) + r"\b", re.I)
+    return any(pat.search(q) for q in quotes)
 
 
 def _num(v: Any) -> float | None:
@@ -98,7 +119,9 @@ def _clip(text: str, limit: int) -> str:
 
 
 def _offer_line(b: CampaignBrief) -> str:
-    return f"{b.offer[0].upper()}{b.offer[1:]} on {b.cats(1)} this week." if b.offer else f"New picks in {b.cats(1)} are in."
+    if b.offer:
+        return f"{b.offer[0].upper()}{b.offer[1:]} on {b.cats(1)} this week."
+    return f"New picks in {b.cats(1)} are in." if b.categories else "New picks are in."
 
 
 def _email(b: CampaignBrief) -> list[dict]:
@@ -109,25 +132,31 @@ def _email(b: CampaignBrief) -> list[dict]:
     offer = f" {_offer_line(b)}" if b.offer else ""
     cta_offer = "Claim your offer" if b.offer else "Shop now"
     opener = {"recent": w["thanks"], "cooling": f"{w['hello']} — {cat1} restocked", "lapsed": w["miss"]}[b.state]
+    # no category known (a file without a products table): phrasings that need none, never "a your favourites"
+    known = bool(b.categories)
     v1 = {
-        "subject": _clip(f"{opener}: {cats} picked for you", 70)[:78],
-        "preheader": (b.offer or f"Fresh {cat1} and everyday favourites, ready when you are")[:100],
+        "subject": _clip(f"{opener}: {cats} picked for you" if known else f"{opener}: picked for you", 70)[:78],
+        "preheader": (b.offer or (f"Fresh {cat1} and everyday favourites, ready when you are" if known
+                                  else "Your everyday favourites, ready when you are"))[:100],
         "body": (f"{w['hello']},\n\nYou often fill your basket with {cats}, so we've put the best of them in one "
                  f"place.{offer}{social}\n\n{w['urge']} and stock up for the week.\n\n{w['sign']}"),
         "cta": cta_offer,
     }
     v2_subject = (f"{b.offer} — just for you" if b.offer else
                   {"recent": f"Your next {cat1} run, sorted", "cooling": f"Time for a {cat1} top-up?",
-                   "lapsed": f"Come back to {cat1} you love"}[b.state])
+                   "lapsed": f"Come back to {cat1} you love"}[b.state] if known else
+                  {"recent": "Your next shop, sorted", "cooling": "Time for a top-up?",
+                   "lapsed": "Come back to the products you love"}[b.state])
     v2 = {
         "subject": _clip(v2_subject, 70)[:78],
-        "preheader": f"Handpicked {cats} for regulars like you"[:100],
+        "preheader": (f"Handpicked {cats} for regulars like you" if known else "Handpicked for regulars like you")[:100],
         "body": (f"{w['hello']},\n\n{opener}. Whether it's {cat1} for the weekend or the staples you reach for every "
                  f"week, it's all here.{offer}\n\n{w['urge']}.\n\n{w['sign']}"),
         "cta": "See what's new" if not b.offer else cta_offer,
     }
     v3 = {
-        "subject": _clip(f"{praise.capitalize()} — and more {cat1}" if praise else f"Made for your {cats} habit", 70),
+        "subject": _clip(f"{praise.capitalize()} — and more {cat1}" if praise else
+                         f"Made for your {cats} habit" if known else "Made for the way you shop", 70),
         "preheader": ("Our reviewers said it first" if praise else "A short list, picked from what you buy")[:100],
         "body": (f"{w['hello']},\n\nA quick one: we've lined up {cats} based on what customers like you buy most."
                  f"{social}{offer}\n\n{w['sign']}"),
@@ -141,10 +170,10 @@ def _short(b: CampaignBrief, limit: int) -> list[dict]:
     cat1, cats = b.cats(1), b.cats()
     offer = f" {b.offer}." if b.offer else ""
     texts = [
-        f"{w['hello']}! {cats.capitalize()} picked for you.{offer} {w['urge']}.",
-        {"recent": f"{w['thanks']}!", "cooling": f"Time for a {cat1} top-up?",
+        f"{w['hello']}! {cats[0].upper() + cats[1:]} picked for you.{offer} {w['urge']}.",
+        {"recent": f"{w['thanks']}!", "cooling": f"Time for a {cat1} top-up?" if b.categories else "Time for a top-up?",
          "lapsed": f"{w['miss']}."}[b.state] + f"{offer} {w['urge']}.",
-        f"New in {cat1}:{offer or ' fresh picks for you.'} {w['sign']}.",
+        f"New in {cat1 if b.categories else 'store'}:{offer or ' fresh picks for you.'} {w['sign']}.",
     ]
     out = []
     for t in texts:

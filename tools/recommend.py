@@ -10,35 +10,14 @@ from langchain_core.tools import BaseTool, StructuredTool
 from ._common import ToolArgError, safe_tool
 from .context import ToolContext
 from .results import ProductAudienceResult, RecommendResult, ResultKind
+from models.recommend.card import METHOD_NAMES, backtest_line
 
 __all__ = ["make_recommend_tools", "recommend_products_impl", "backtest_line", "MAX_K", "product_audience_impl",
            "campaign_merge_fields", "MERGE_FIELDS",
            "audience_backtest_line"]
 
 MAX_K = 20
-_NAMES = {"g-topfreq": "G-TopFreq (global popularity)", "p-topfreq": "P-TopFreq (own purchase frequency)",
-          "gp-topfreq": "GP-TopFreq (own purchase frequency, then popularity)", "item-knn": "item-kNN",
-          "transformer": "Transformer over baskets + TIFU-KNN",
-          "tifu-knn": "TIFU-KNN (time-decayed own + nearest customers)"}
-
-
-def backtest_line(method: str, bt: dict, k: int = 10) -> str:
-    """The chosen method's backtest Recall@k / NDCG@k beside each baseline's."""
-    m = bt.get("methods") or {}
-    if method not in m:
-        return f"Backtest: {bt.get('error', 'not available')}."
-
-    def f(v):
-        return "-" if v is None else f"{v:.3f}"
-    own = m[method]
-    others = ", ".join(f"{_NAMES.get(b, b).split(' (')[0]} {f(s.get(f'recall@{k}'))}" for b, s in m.items()
-                       if b != method)
-    cuts = bt.get("cutoffs") or []
-    return (f"Backtest (next basket after {len(cuts)} cutoff{'s' if len(cuts) != 1 else ''}"
-            f"{' ' + ', '.join(cuts) if cuts else ''}, {own.get('n')} customer-baskets): "
-            f"{_NAMES.get(method, method).split(' (')[0]} Recall@{k} {f(own.get(f'recall@{k}'))} vs {others}; "
-            f"NDCG@{k} {f(own.get(f'ndcg@{k}'))}, repeat-item recall {f(own.get(f'recall_repeat@{k}'))}, "
-            f"explore-item recall {f(own.get(f'recall_explore@{k}'))}.")
+_NAMES = METHOD_NAMES
 
 
 def recommend_products_impl(ctx: ToolContext, customer_id: Optional[str] = None, segment: Optional[str] = None,
@@ -214,7 +193,10 @@ def campaign_merge_fields(ctx: ToolContext, customer_ids: tuple[str, ...], stem:
                     **{f"discover_{i + 1}": (disc[i] if i < len(disc) else "") for i in range(2)}})
     df = pd.DataFrame(out, columns=["customer_id", *MERGE_FIELDS])
     path = ctx.export_csv(df, stem)
-    return {"merge_fields": list(MERGE_FIELDS), "line": MERGE_LINE.get(channel, MERGE_LINE["email"]),
+    named = bool((rows["product_name"].astype(str) != rows["product_id"].astype(str)).any())
+    note = {} if named else {"note": "The picks are product ids: product names (and category-level picks) need a "
+                                     "products table (`mka ingest --products FILE` with product_id, name, category)"}
+    return {"merge_fields": list(MERGE_FIELDS), "line": MERGE_LINE.get(channel, MERGE_LINE["email"]), **note,
             "export_csv": path, "n_customers": int(len(df)), "example": out[0],
             "method": _NAMES.get(res["method"], res["method"]),
             "backtest_line": backtest_line(res["method"], res.get("backtest") or {})}

@@ -551,6 +551,7 @@ class AtRiskResult(TypedDict):
     export_csv: str
     notes: list[str]
     backtest: list[str]
+    rank_by: NotRequired[str]       # "value_at_risk" (the at-risk list) or "value" (most valuable, overdue or not)
 
 
 # -- errors ------------------------------------------------------------------------------------------------

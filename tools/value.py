@@ -85,7 +85,7 @@ def customer_value_impl(ctx: ToolContext, customer_id: str) -> CustomerValueResu
 
 
 def at_risk_impl(ctx: ToolContext, min_value_quantile: Optional[float] = 0.8, top_k: Optional[int] = 50,
-                 segment: Optional[str] = None) -> AtRiskResult:
+                 segment: Optional[str] = None, rank_by: Optional[str] = None) -> AtRiskResult:
     q = 0.8 if min_value_quantile is None else float(min_value_quantile)
     if q > 1 and q < 100:  # "80" meant as a percentile
         q = q / 100.0
@@ -95,6 +95,10 @@ def at_risk_impl(ctx: ToolContext, min_value_quantile: Optional[float] = 0.8, to
     k = 50 if top_k is None else int(top_k)
     if not 1 <= k <= MAX_TOP_K:
         raise ToolArgError(f"top_k={top_k!r} must be from 1 to {MAX_TOP_K}")
+    rank = "value_at_risk" if rank_by in (None, "") else str(rank_by).strip().lower()
+    if rank not in ("value_at_risk", "value"):
+        raise ToolArgError(f"rank_by={rank_by!r} must be 'value_at_risk' (the at-risk list, the default) or 'value' "
+                           f"(the most valuable customers, overdue or not)")
     seg_name = None
     if segment not in (None, ""):
         try:
@@ -103,7 +107,7 @@ def at_risk_impl(ctx: ToolContext, min_value_quantile: Optional[float] = 0.8, to
             raise ToolArgError(f"segment {segment!r}: {exc}") from exc
     values, info, risk, source = _risk(ctx)
     rows, summary = at_risk_table(values, risk, min_value_quantile=q, top_k=k, segment_of=ctx.segment_of(),
-                                  segment=seg_name)
+                                  segment=seg_name, rank_by=rank)
     customers: list[AtRiskCustomer] = [{
         "customer_id": str(cid), "clv": _num(r.clv), "churn_risk": _num(r.churn_risk),
         "value_at_risk": _num(r.value_at_risk), "p_alive": _num(r.p_alive), "overdue_ratio": _num(r.overdue_ratio),
@@ -114,11 +118,14 @@ def at_risk_impl(ctx: ToolContext, min_value_quantile: Optional[float] = 0.8, to
     if summary["n_high_value_one_order"]:
         notes.append(f"{summary['n_high_value_one_order']} high-value customers have a single order, so no usual "
                      f"gap to be overdue against; they are not listed")
+    if rank == "value":
+        notes = ["ranked by CLV: every customer at or above the value threshold, overdue or not (the churn "
+                 "risk and overdue columns are shown, not used to select)"]
     if not customers:
         notes.append("no high-value customer is overdue against their own usual gap as of " + str(info.get("as_of")))
     export = pd.DataFrame([{k2: v for k2, v in c.items() if k2 != "reasons"} | {"reasons": "; ".join(c["reasons"])}
                            for c in customers])
-    stem = f"at_risk_q{int(round(q * 100))}" + (f"_{seg_name}" if seg_name else "")
+    stem = ("top_value" if rank == "value" else "at_risk") + f"_q{int(round(q * 100))}" + (f"_{seg_name}" if seg_name else "")
     return {"kind": ResultKind.AT_RISK, "as_of": str(info.get("as_of")), "value_model": str(info.get("model")),
             "churn_model": source, "definitions": _definitions(info), "min_value_quantile": q,
             "value_threshold": _num(summary["value_threshold"]), "segment": seg_name,
@@ -126,7 +133,7 @@ def at_risk_impl(ctx: ToolContext, min_value_quantile: Optional[float] = 0.8, to
             "n_high_value_overdue": summary["n_high_value_overdue"],
             "n_high_value_one_order": summary["n_high_value_one_order"],
             "value_at_risk_total": _num(summary["value_at_risk_total"]), "customers": customers,
-            "export_csv": ctx.export_csv(export, stem), "notes": notes, "backtest": _backtest(info)}
+            "export_csv": ctx.export_csv(export, stem), "notes": notes, "backtest": _backtest(info), "rank_by": rank}
 
 
 def at_risk_audience(ctx: ToolContext, segment: Optional[str] = None, min_value_quantile: float = 0.8,
@@ -170,7 +177,7 @@ def make_value_tools(ctx: ToolContext) -> list[BaseTool]:
 
     @safe_tool
     def at_risk_customers(min_value_quantile: Optional[float] = 0.8, top_k: Optional[int] = 50,
-                          segment: Optional[str] = None) -> AtRiskResult:
+                          segment: Optional[str] = None, rank_by: Optional[str] = None) -> AtRiskResult:
         """High-value customers at risk of churning: CLV at or above a quantile of all customers, overdue
         against their own usual gap between purchases, ranked by value at risk (CLV × P(no purchase in the
         next 30 days)), each with reasons in plain words. Use it for "which high-value customers are at risk of
@@ -180,8 +187,10 @@ def make_value_tools(ctx: ToolContext) -> list[BaseTool]:
             min_value_quantile: CLV quantile a customer must reach (0.8, the default: the top 20% by value).
             top_k: at most this many customers (default 50).
             segment: optional segment name: only that segment's customers.
+            rank_by: "value_at_risk" (default: the overdue high-value customers, by value at risk) or "value"
+                (the most valuable customers by CLV, overdue or not: "who are our most valuable customers").
         """
-        return at_risk_impl(ctx, min_value_quantile, top_k, segment)
+        return at_risk_impl(ctx, min_value_quantile, top_k, segment, rank_by)
 
     return [StructuredTool.from_function(customer_value, parse_docstring=True),
             StructuredTool.from_function(at_risk_customers, parse_docstring=True)]

@@ -44,16 +44,24 @@ def render_at_risk(result: Mapping[str, Any], export_dir: Path) -> View:
     view = View()
     rows = [dict(r, reasons="; ".join(r.get("reasons") or [])) for r in result.get("customers") or []]
     scope = f" in {result['segment']}" if result.get("segment") else ""
-    view.markdown.append(
-        f"**High-value customers at risk{scope}** · as of {result.get('as_of')}: {result.get('n_high_value_overdue')} "
-        f"of {result.get('n_high_value')} customers with CLV ≥ {result.get('value_threshold')} (top "
-        f"{1 - float(result.get('min_value_quantile') or 0):.0%}) are overdue; {len(rows)} shown.")
+    if result.get("rank_by") == "value":
+        view.markdown.append(
+            f"**Most valuable customers{scope}** (by CLV) · as of {result.get('as_of')}: {len(rows)} shown of the "
+            f"{result.get('n_high_value')} customers with CLV ≥ {result.get('value_threshold')}; "
+            f"{result.get('n_high_value_overdue')} of them are overdue.")
+    else:
+        view.markdown.append(
+            f"**High-value customers at risk{scope}** · as of {result.get('as_of')}: "
+            f"{result.get('n_high_value_overdue')} of {result.get('n_high_value')} customers with CLV ≥ "
+            f"{result.get('value_threshold')} (top {1 - float(result.get('min_value_quantile') or 0):.0%}) are "
+            f"overdue; {len(rows)} shown.")
     for note in result.get("notes") or []:
         view.markdown.append(f"_{note}_")
     if rows:
         cols = ["customer_id", "clv", "churn_risk", "value_at_risk", "overdue_ratio", "last_purchase", "segment",
                 "reasons"]
-        view.tables.append(Table("at-risk high-value customers", round_floats(frame(rows, cols), 3).head(MAX_TABLE_ROWS)))
+        title = "most valuable customers" if result.get("rank_by") == "value" else "at-risk high-value customers"
+        view.tables.append(Table(title, round_floats(frame(rows, cols), 3).head(MAX_TABLE_ROWS)))
         view.charts.append(Chart("bar", frame(rows, ["customer_id", "value_at_risk"]).head(20), "customer_id",
                                  "value_at_risk", "value at risk (CLV × churn risk)",
                                  sort=[str(r["customer_id"]) for r in rows[:20]]))

@@ -33,7 +33,7 @@ def recommend_cmd(ws, customer: str | None, segment: str | None, all_: bool, k: 
                   show_backtest: bool, rerun: bool, level: str, as_json: bool) -> None:
     """What each customer will most likely buy next: the method (GP-TopFreq or TIFU-KNN) chosen by a
     next-basket backtest, with its Recall@10 against the baselines."""
-    from tools.recommend import backtest_line
+    from models.recommend.card import backtest_line
 
     if "product_id" not in set(ws.table_info("orders")["columns"]):
         raise click.UsageError("the orders table has no product_id column: product recommendations need one "
@@ -64,12 +64,15 @@ def recommend_cmd(ws, customer: str | None, segment: str | None, all_: bool, k: 
     wrote = write_csv(rows, csv_path, f"rows ({rows['customer_id'].nunique()} customers)")
     if as_json:
         echo_json(json.loads(json.dumps({"method": res["method"], "as_of": res["as_of"], "source": res["source"],
-                                         "backtest_line": line, "picks": rows.to_dict("records")}, default=str)))
+                                         "backtest_line": line, "note": res.get("note"),
+                                         "picks": rows.to_dict("records")}, default=str)))
         return
     click.echo(f"Next-basket {'category ' if level == 'category' else ''}picks "
                f"({'all customers' if all_ else 'customer ' + customer}) — as of {res['as_of']}; "
                f"method {res['method']} ({res['source']})")
     click.echo(line)
+    if res.get("note"):
+        click.echo(f"Note: {res['note']}.")
     if not all_:
         click.echo("")
         click.echo(f"{'rank':>4}  {'product':<45} {'kind':<8} {'score':>7}")

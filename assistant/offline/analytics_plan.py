@@ -44,6 +44,10 @@ def is_analytics(route: str, parse: QueryParse, question: str) -> bool:
             r"\b(e-?mail|sms|text message|push|newsletter|message|promo\w*|offer\w*|win-?back|blast)\b", t) and \
             parse.signals & {"metric", "threshold", "compare", "concentration"}:
         return True  # "redemption rate by campaign type": a question about campaigns, not a request for copy
+    if route in ("search_reviews", "summarize_reviews") and "metric" in parse.signals and not re.search(
+            r"\b(reviews?|reviewers?|rat(ing|ings|ed)|stars?|feedback|say|says|saying|said|think|thinks|complain\w*|"
+            r"opinions?|praise\w*|mention\w*|topics?|themes?)\b", t):
+        return True  # "coupon redemption rate": a metric of ours, not a review search
     if route == "segment_audience":
         return bool(strong and counting)
     if route in ("predict_buyers", "at_risk_customers", "forecast", "recommend_products") and not future and \

@@ -204,6 +204,13 @@ def _campaign(r: dict) -> str:
         lines.append("Reviews consulted: " + ", ".join(r["review_ids"][:8]))
     if r.get("recipients_csv"):
         lines.append(f"Recipients ({r.get('recipients')}): `{r['recipients_csv']}`")
+    pers = r.get("personalisation") or {}
+    if pers.get("export_csv"):
+        lines.append(f"Personalised: each of {pers.get('n_customers')} customers gets their own picks as merge fields "
+                     f"({', '.join('{{' + f + '}}' for f in pers.get('merge_fields') or [])}; by {pers.get('method')}): "
+                     f"`{pers['export_csv']}`" + (f". {pers['note']}" if pers.get("note") else ""))
+    elif pers.get("unavailable"):
+        lines.append(f"Not personalised: {pers['unavailable']}")
     return "\n\n".join(lines)
 
 
@@ -379,9 +386,14 @@ def _customer_value(r: dict) -> str:
 
 def _at_risk(r: dict) -> str:
     seg = f" in **{r['segment']}**" if r.get("segment") else ""
-    head = (f"**High-value customers at risk of churning{seg}** (as of {r.get('as_of')}): "
-            f"{r.get('n_high_value_overdue')} of the {r.get('n_high_value')} customers with CLV ≥ "
-            f"{_money(r.get('value_threshold'))} are overdue; value at risk {_money(r.get('value_at_risk_total'))}.")
+    if r.get("rank_by") == "value":
+        head = (f"**Most valuable customers{seg}, by predicted lifetime value (CLV)** (as of {r.get('as_of')}): "
+                f"{len(r.get('customers') or [])} shown of the {r.get('n_high_value')} customers with CLV ≥ "
+                f"{_money(r.get('value_threshold'))}; {r.get('n_high_value_overdue')} of them are overdue.")
+    else:
+        head = (f"**High-value customers at risk of churning{seg}** (as of {r.get('as_of')}): "
+                f"{r.get('n_high_value_overdue')} of the {r.get('n_high_value')} customers with CLV ≥ "
+                f"{_money(r.get('value_threshold'))} are overdue; value at risk {_money(r.get('value_at_risk_total'))}.")
     rows = [[c["customer_id"], _money(c.get("clv")), _pct(c.get("churn_risk")), _money(c.get("value_at_risk")),
              _f(c.get("overdue_ratio"), 1), c.get("segment") or "", "; ".join((c.get("reasons") or [])[:2])]
             for c in r.get("customers", [])[:20]]

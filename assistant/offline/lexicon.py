@@ -10,6 +10,14 @@ __all__ = ["METRIC_PHRASES", "DIM_PHRASES", "UNHELD", "FILLER", "GROUP_CUES", "T
 
 # (regex over the normalised question, metric). Longer, more specific phrases first: the first match wins a span.
 METRIC_PHRASES: list[tuple[str, str]] = [
+    # reviews (issue 18): only as measured things, never a bare "reviews" (a topic search stays a review search)
+    (r"(share|percent(age)?|proportion|fraction|%|ratio) of (1|one|1-2|1 or 2|one or two|1- or 2|low|bad|negative|"
+     r"poor|unhappy)[- ]?(stars?[- ]?|star )?(ratings?|reviews?)|negative[- ]review (share|rate)|"
+     r"share of (reviews|ratings) (that are|which are) (negative|bad|low)", "share_negative"),
+    (r"(number of|how many|count of|total|volume of) (product )?reviews|review (count|volume)s?|"
+     r"reviews (per|by|each|a|every) (month|week|quarter|year|product|category|department|brand)", "review_count"),
+    (r"(average|avg|mean|overall|typical) (star |customer |review )?ratings?|(average|avg|mean) (number of )?stars?|"
+     r"star ratings?|ratings?|rated|how (is|are) .{1,40}? rated", "avg_rating"),
     (r"(number of|how many|count of|total) (marketing )?campaigns|campaign count", "campaigns"),
     (r"(share|percent(age)?|proportion|fraction|%) of (the )?(targeted |reached )?(customers|households|shoppers) "
      r"(who |that )?(redeemed|used|have redeemed|have used) (a |any |at least one )?coupons?|customer redemption rates?",

@@ -111,14 +111,21 @@ def parse_min_probability(q: str) -> float | None:
 
 
 _ID_NOUNS = ("customer", "household", "client", "shopper", "buyer", "member")
+_NOT_CUSTOMER_HASH = {"store", "stores", "campaign", "campaigns", "coupon", "coupons", "product", "products", "order",
+                      "orders", "item", "items", "sku", "department", "category", "brand", "segment", "cluster",
+                      "basket", "shop", "location", "branch", "no", "number"}
 _NOT_ID_NOUNS = {"cluster", "costume", "number", "mumber"}
 
 
 def parse_customer_id(q: str) -> str | None:
     m = re.search(r"\b(?:customer|household|client|shopper|buyer|hh|member|id)\s*(?:id|number|no\.?)?\s*#?\s*(\d{2,})\b",
-                  q, re.I) or re.search(r"#\s*(\d{3,})\b", q)
+                  q, re.I)
     if m:
         return m.group(1)
+    for m in re.finditer(r"#\s*(\d{3,})\b", q):  # "#1234": a customer unless a store/campaign/... word names it
+        before = re.findall(r"[a-z]+", q[:m.start()].lower())
+        if not before or before[-1] not in _NOT_CUSTOMER_HASH:
+            return m.group(1)
     for m in re.finditer(r"\b([a-z]{4,})\s*(?:id|number|no\.?)?\s*#?\s*(\d{2,})\b", q.lower()):
         if m.group(1).rstrip("s") in _ID_NOUNS:  # a plural ("customers 2017") names no one customer
             continue

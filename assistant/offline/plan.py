@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
@@ -220,7 +221,7 @@ def build_args(route: str, q: str, ent: Entities) -> dict:
         if a["customer_id"]:
             a["segment"] = None
     elif route == "product_audience":
-        a["product_or_category"] = P.parse_audience_target(q, ent.aliases)
+        a["product_or_category"] = audience_target(q, ent)
         a["horizon_days"] = P.parse_horizon(q, (7, 14, 30, 60, 90, 180, 365))
         k = P.parse_top_k(q)
         a["top_k"] = k if k is not None and k <= 1000 else None
@@ -238,7 +239,47 @@ def build_args(route: str, q: str, ent: Entities) -> dict:
     return {k: v for k, v in a.items() if v is not None}
 
 
-AT_RISK_AUDIENCE_RE = re.compile(r"\b(at[- ]risk|churn\w*|lapsing|slipping away|drifting away|gone quiet|"
+def audience_target(q: str, ent: Entities) -> str | None:
+    """What "who will buy X" names: a stored category/department (spelling and plural forgiven: "cofee" ->
+    "Coffee"), else the words as written, spell-corrected against product-name words (the tool then matches
+    product names and says so). A reviewed product's name is used only when the words are that name."""
+    raw = P.parse_audience_target(q, {})
+    known = P.match_name(q, ent.aliases)
+    if not raw:
+        return known
+    v = ent.vocab
+    vals = {str(x).lower(): str(x) for d in ("category", "department") for x in v.values.get(d, [])}
+    r = raw.lower().strip()
+    for cand in (r, r.rstrip("s"), r + "s"):
+        if cand in vals:
+            return vals[cand]
+    near = difflib.get_close_matches(r, list(vals), n=1, cutoff=0.85)
+    if near:
+        return vals[near[0]]
+    if known and P.normalize(known) == P.normalize(raw):
+        return known
+    words = set(v.product_words) | {w for k in vals for w in k.split()}
+    fixed = []
+    for w in raw.split():
+        lw = w.lower()
+        if len(lw) >= 4 and lw not in words and words:
+            hit = difflib.get_close_matches(lw, list(words), n=1, cutoff=0.8)
+            fixed.append(hit[0] if hit else w)
+        else:
+            fixed.append(w)
+    return " ".join(fixed)
+
+
+_MOST_VALUABLE = re.compile(r"\b(most valuable|highest[- ]value|top[- ]value|biggest value|greatest value|"
+                            r"(top|highest|biggest|largest|best) (predicted )?(clv|ltv|lifetime value|customer value)|"
+                            r"(rank|sort|order|list)\w* (our )?(customers|households|shoppers|clients) by (predicted |"
+                            r"lifetime |expected )?(value|clv|ltv)|worth the most|most (lifetime )?value|"
+                            r"(customers|households|shoppers|clients) (with|by) the (highest|most|biggest) "
+                            r"(predicted |lifetime |expected )?(value|clv|ltv)|(customers|households|shoppers|clients) "
+                            r"(ranked |sorted )?by (their )?(predicted |expected )?(lifetime value|clv|ltv|customer value))\b")
+
+
+AT_RISK_AUDIENCE_RE = re.compile(r"\b(at[- ]risk|churn\w*|lapsing|slipping away|drifting( away| off)?|gone quiet|"
                                 r"overdue|win[- ]?back|winback)\b")
 
 
@@ -274,6 +315,38 @@ _NOT_DATA = re.compile(r"\b(valuable|value|worth|clv|ltv|lifetime|recommend\w*|s
 
 _WRITING = re.compile(r"\b(write|draft|create|compose|come up|generate|craft|prepare|design|ideas?|copy|subject "
                       r"lines?|slogans?|email|sms|newsletter|message|campaign|promo\w*|offer)\b")
+
+
+_COMPLAINT = re.compile(r"\b(complain\w*|complaints?|gripes?|grumbl\w*|unhappy|dislike\w*|hate|annoy\w*|"
+                        r"frustrat\w*|negative (feedback|reviews?|comments?)|criticis\w*|moan\w*|pain points?)\b")
+_PRAISE = re.compile(r"\b(love\w*|like (best|most|about)|praise\w*|positive (feedback|reviews?|comments?)|happy with|"
+                     r"enjoy\w*|favou?rite|compliment\w*|rave\w*|delight\w*)\b")
+_RANKED = re.compile(r"\b(most|main|top|common\w*|biggest|frequent\w*|recurring|key|usual|typical|often|overall|"
+                     r"themes?|kinds? of|types? of|summar\w*|rank\w*)\b")
+_FOCUS_STOP = set("main top common commonly biggest frequent frequently recurring key usual typical often overall "
+                  "theme themes kind kinds type types things thing stuff usually mostly summary summarise summarize "
+                  "about most what are do does did is products product items item our shop store feedback comments reviews "
+                  "review people households shoppers customers".split())
+
+
+def review_focus(question: str, ent: "Entities") -> tuple[str, dict] | None:
+    """("complaints"|"praise", summarize_reviews args) for a question asking what customers complain about or
+    praise (most) with no topic of its own; a named topic ("complaints about the strap") stays a search."""
+    t = question.lower()
+    if _WRITING.search(t) and not re.search(r"\b(reviews?|feedback)\b", t):
+        return None
+    c, p = _COMPLAINT.search(t), _PRAISE.search(t)
+    if bool(c) == bool(p) or not _RANKED.search(t):
+        return None
+    product = P.match_name(question, ent.aliases)
+    said = _search_query(question, product, None)
+    rest = [w for w in said.split() if w not in _FOCUS_STOP and not _COMPLAINT.search(w) and not _PRAISE.search(w)]
+    if rest and said not in ("customer feedback", "problems and complaints", "what customers love"):
+        return None
+    args = {"focus": "complaints" if c else "praise"}
+    if product:
+        args["product"] = product
+    return args["focus"], args
 
 
 def asks_for_data(route: str, parse: QueryParse, question: str) -> bool:
@@ -327,8 +400,22 @@ def make_plan(question: str, router: Router, ent: Entities,
     refusal = unknowable_text(q, route)
     if refusal is not None:
         return Plan("clarify", message=refusal + ("\n\n" + HELP_TEXT if route in ("out_of_scope", "help") else ""))
+    if route != "write_campaign":
+        focus = review_focus(q, ent)
+        if focus is not None:
+            return Plan("summarize_reviews", focus[1])
+    # "most valuable customers" / "lifetime value" with no customer id: the customers ranked by CLV
+    valuable = _MOST_VALUABLE.search(rq.lower())
+    if not P.parse_customer_id(q) and (valuable or route == "customer_value") and \
+            not AT_RISK_AUDIENCE_RE.search(rq.lower()) and route != "write_campaign":
+        k = P.parse_top_k(q)
+        return Plan("at_risk_customers", {"rank_by": "value", **({"top_k": k} if k else {})},
+                    message=None if valuable else
+                    "No customer id in the question: here are the most valuable customers by predicted lifetime "
+                    "value; give an id for one customer's value.")
     parse = parse_query(q, ent.vocab) if ent.vocab.metrics else None
-    analytic = parse is not None and (is_analytics(route, parse, q) or asks_for_data(route, parse, q))
+    analytic = parse is not None and (is_analytics(route, parse, q) or asks_for_data(route, parse, q)) and not (
+        route == "at_risk_customers" and AT_RISK_AUDIENCE_RE.search(rq.lower()))
     # data we do not hold: the analytics path names it itself when its lexicon caught it (and answers the rest,
     # "revenue and ad spend in March"); anything else is declined here, naming what is missing
     if not (analytic and "unheld" in parse.signals) and (route != "write_campaign" or not _WRITING.search(q.lower())):

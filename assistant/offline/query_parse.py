@@ -219,6 +219,7 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
     """The QuerySpec dict for ``question`` plus what could not be mapped."""
     out = QueryParse()
     q = re.sub(r"(?i)n[’']t\b", " not", str(question))
+    q = re.sub(r"(?<![\d\s])\s*%\s+of\b|^\s*%\s+of\b", " percent of", q)  # "% of one-star reviews", not "20% of"
     q = spell_correct(q, vocab, out.corrections)
     tx = _Text(q)
     spec: dict[str, Any] = {}
@@ -236,6 +237,10 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
                        "customer_redemption_rate", "coupon_discount", "campaigns"}:
         for m in tx.finditer(r"\b(coupons?|vouchers?)\b"):  # "of our coupons": the subject, not the Coupon department
             tx.take(m.span())
+    if "share_negative" in metrics and re.search(r"\b(1|one)[- ]?stars?\b", tx.raw) and \
+            not re.search(r"\b(2|two)[- ]?stars?\b|1[- ](or|and|to)[- ]2|one or two", tx.raw):
+        out.problems.append("the share of negative reviews counts 1- and 2-star reviews together (a 1-star-only "
+                            "share is not a metric here)")
     implied = spec.pop("_metric", None)
     if implied and not metrics and (not vocab.metrics or implied in vocab.metrics):
         metrics = [implied]

@@ -127,8 +127,11 @@ def recommend(ws, customer_ids=None, k: int = 10) -> dict:
     names = _names(ws)
     recs = recs.assign(customer_id=recs["customer_id"].astype(str), product_id=recs["product_id"].astype(str))
     recs.insert(3, "product_name", recs["product_id"].map(lambda p: names.get(p, p)))
+    note = None if names else ("this workspace has no products table with names, so the picks show product ids; "
+                               "`mka ingest --products FILE` (product_id, name, category) adds names and "
+                               "category-level picks")
     return {"method": card["method"], "as_of": card["as_of"], "backtest": card["backtest"], "source": source,
-            "k": k, "rows": recs.reset_index(drop=True)}
+            "k": k, "rows": recs.reset_index(drop=True), "note": note}
 
 
 def resolve_products(ws, query: str) -> dict:

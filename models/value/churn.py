@@ -49,9 +49,12 @@ def _reasons(row, threshold: float, q: float, segment: str | None) -> list[str]:
 
 
 def at_risk_table(values: pd.DataFrame, churn: pd.Series, *, min_value_quantile: float = 0.8, top_k: int = 50,
-                  segment_of: Mapping[str, str] | None = None, segment: str | None = None) -> tuple[pd.DataFrame, dict]:
+                  segment_of: Mapping[str, str] | None = None, segment: str | None = None,
+                  rank_by: str = "value_at_risk") -> tuple[pd.DataFrame, dict]:
     """Customers whose CLV is at or above the ``min_value_quantile`` of all customers and who are overdue
-    (overdue ratio > 1), ranked by value at risk; at most ``top_k``. Returns (rows, summary counts)."""
+    (overdue ratio > 1), ranked by value at risk; at most ``top_k``. Returns (rows, summary counts).
+    ``rank_by="value"``: every customer at or above the quantile, overdue or not, ranked by CLV (the most
+    valuable customers)."""
     if not 0 <= min_value_quantile < 1:
         raise ValueError(f"min_value_quantile={min_value_quantile} must be from 0 to below 1 (0.8: the top 20%)")
     # filter on arrays first: only the high-value rows are copied into a frame (scoring 1M customers stays fast)
@@ -72,7 +75,10 @@ def at_risk_table(values: pd.DataFrame, churn: pd.Series, *, min_value_quantile:
     df["segment"] = None if seg is None else seg.astype(object).where(seg.notna(), None)
     valuable = df
     overdue = valuable[valuable["overdue_ratio"] > 1]
-    ranked = overdue.sort_values(["value_at_risk", "clv"], ascending=False, kind="mergesort").head(int(top_k))
+    if rank_by == "value":
+        ranked = valuable.sort_values(["clv", "value_at_risk"], ascending=False, kind="mergesort").head(int(top_k))
+    else:
+        ranked = overdue.sort_values(["value_at_risk", "clv"], ascending=False, kind="mergesort").head(int(top_k))
     ranked = ranked.assign(reasons=[_reasons(r, threshold, min_value_quantile, r.segment)
                                     for r in ranked.itertuples()])
     summary = {"value_threshold": threshold, "n_customers": in_scope, "n_high_value": int(len(valuable)),
