@@ -20,11 +20,12 @@ from tests.question_bank import (ANSWERABLE, QUESTIONS, REFUSALS, BankData, Ques
 # the issue's target; the lead sets it to the measured number once the planner rewrite lands (and says the gap)
 # The issue's targets are 95% answer accuracy and no confident answer on the refusal set. Measured on main
 # (528cbad, 2026-12-03): 69/100 answerable right (14 declined, 17 wrong) and 6/26 refusals answered confidently
-# (bench/results/question_bank.md lists every miss). The targets are NOT met; these limits sit a little under
-# today's numbers so that a regression fails CI, and are raised as the planner improves.
+# (bench/results/question_bank.md lists every miss). Session 4 (main 922b767, 17:56 UTC): 99/100 and 1/26, but this
+# DEV bank is the one the planner was tuned on, so it is no longer a fair measure (see the held-out bank below);
+# these limits sit just under it so that a regression fails CI.
 ISSUE_TARGET_ACCURACY, ISSUE_TARGET_CONFIDENT_REFUSALS = 0.95, 0
-ANSWER_ACCURACY_FLOOR = 0.65
-MAX_CONFIDENT_REFUSALS = 8
+ANSWER_ACCURACY_FLOOR = 0.95
+MAX_CONFIDENT_REFUSALS = 3
 
 
 @pytest.fixture(scope="module")
@@ -156,9 +157,10 @@ def test_grader_on_an_oracle_and_on_the_grand_total(bank_data):
 # 75/119 answerable right (63.0%; 18 declined, 26 wrong) and 10/33 refusals answered confidently.
 # Re-measured on main 89e1415 (17:46 UTC, after the planner's later landings): 93/119 right (78.2%; 8 declined,
 # 18 wrong), 6/33 refusals answered confidently (dev bank in the same run: 99/100, 1/26).
-# The floors sit a little under the first run so a regression fails; the gap to the targets is the planner's.
-HELDOUT_ACCURACY_FLOOR = 0.60
-HELDOUT_MAX_CONFIDENT_REFUSALS = 12
+# Same again on main 922b767 (17:56 UTC, lead): 93/119 (78.2%) and 6/33. The floors (0.74 / 8) sit a little under
+# that so a regression fails; the gap to the targets (95% / 0) is the planner's and is NOT closed.
+HELDOUT_ACCURACY_FLOOR = 0.74
+HELDOUT_MAX_CONFIDENT_REFUSALS = 8
 
 
 def test_heldout_bank_size_ids_and_independence():
