@@ -142,7 +142,13 @@ def test_ui_renders_history_forecast_and_band(fitted_ws, tmp_path):
     doc = {"kind": "forecast", **forecast(fitted_ws, "revenue", None, horizon=4)}
     view = render_result(doc, tmp_path, "forecast")
     chart = view.charts[0]
-    assert chart.kind == "line" and set(chart.data["line"]) == {"actual", "forecast", "80% low", "80% high",
-                                                                 "95% low", "95% high"}
+    # a Vega-Lite chart: history and forecast lines, the 80% and 95% bands shaded between their edges
+    assert chart.kind == "vega" and len(set(chart.data["line"])) == 2
+    fc = chart.data[chart.data["line"] == chart.data["line"].iloc[-1]].dropna(subset=["lo95"])
+    assert len(fc) >= 4
+    assert (fc["lo95"] <= fc["lo80"] + 1e-9).all() and (fc["lo80"] <= fc["value"] + 1e-9).all()
+    assert (fc["value"] <= fc["hi80"] + 1e-9).all() and (fc["hi80"] <= fc["hi95"] + 1e-9).all()
+    bands = [layer for layer in chart.spec["layer"] if layer["mark"]["type"] == "area"]
+    assert {b["encoding"]["y"]["field"] for b in bands} == {"lo80", "lo95"}
     assert view.tables and len(view.tables[0].data) == 4 and view.downloads and view.downloads[0].exists()
     assert "MASE" in view.cards[0]
