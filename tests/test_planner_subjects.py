@@ -6,45 +6,14 @@ wording is this file's own."""
 
 from __future__ import annotations
 
-import re
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from models.analytics.layer import is_non_merchandise
+from tests.planner_fixtures import DECLINE, one_embedding_thread, session, ws  # noqa: F401 (fixtures)
 
-DECLINE = re.compile(r"can't|cannot|don't have|no such|not in your data", re.I)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_embedding_thread():
-    from models import runtime
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(runtime, "current", lambda: runtime.Runtime(threads=1))
-        yield
-
-
-@pytest.fixture(scope="module")
-def ws(tmp_path_factory, cj_small):
-    from models.data.workspace import Workspace
-
-    w = Workspace(tmp_path_factory.mktemp("planner_subjects") / "ws")
-    w.ingest(cj_small)
-    return w
-
-
-@pytest.fixture(scope="module")
-def session(ws):
-    from assistant.agent import build_agent
-    from assistant.offline import OfflinePlanner
-    from assistant.offline.router import Router
-    from assistant.session import ChatSession
-    from tools import ToolContext, build_tools
-
-    ctx = ToolContext(ws)
-    return ChatSession(build_agent(OfflinePlanner(context=ctx, router=Router()), build_tools(ctx)), "offline")
 
 
 @pytest.fixture(scope="module")
