@@ -14,18 +14,9 @@ import pytest
 from assistant.offline import OfflinePlanner
 from assistant.offline.refusals import unheld_text, unknowable_text
 from models.data.workspace import Workspace
+from tests.planner_fixtures import DECLINE, one_embedding_thread  # noqa: F401 (fixture)
 from tools import ToolContext
 
-DECLINE = re.compile(r"can't|cannot|don't have|no such|not in your data", re.I)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_embedding_thread():
-    from models import runtime
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(runtime, "current", lambda: runtime.Runtime(threads=1))
-        yield
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,6 @@ accuracy is written to the test summary (see the note in /work/wt/notes/12-plann
 
 from __future__ import annotations
 
-import re
 
 import numpy as np
 import pandas as pd
@@ -19,18 +18,9 @@ from assistant.offline import OfflinePlanner
 from assistant.session import ChatSession
 from models.analytics.layer import is_non_merchandise
 from models.data.workspace import Workspace
+from tests.planner_fixtures import DECLINE, one_embedding_thread  # noqa: F401 (fixture)
 from tools import ToolContext, build_tools
 
-DECLINE = re.compile(r"can't|cannot|don't have|no such|not in your data", re.I)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_embedding_thread():
-    from models import runtime
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(runtime, "current", lambda: runtime.Runtime(threads=1))
-        yield
 
 
 @pytest.fixture(scope="module")
