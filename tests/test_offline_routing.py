@@ -197,3 +197,27 @@ def test_most_valuable_answer_says_what_it_ranks(fake_ctx):
 
     text = compose_answer([("at_risk_customers", {"rank_by": "value"}, at_risk_impl(fake_ctx, 0.5, 5, rank_by="value"))])
     assert "Most valuable customers" in text and "CLV" in text and "at risk of churning" not in text
+
+
+# 6. rating questions are review metrics over the reviews table (issue 18 item 4), topics stay searches ----------
+@pytest.mark.parametrize("q, metric", [
+    ("what is the mean star rating of our reviews, month by month?", "avg_rating"),
+    ("which items have the lowest ratings?", "avg_rating"),
+    ("what fraction of reviews are 1 or 2 stars?", "share_negative"),
+    ("how many reviews have we received in total?", "review_count"),
+])
+def test_rating_questions_go_to_the_review_metrics(planner, q, metric):
+    p = _plan(planner, q)
+    assert p.route == "query_data" and metric in p.args["metrics"], (q, p.route, p.args, p.message)
+
+
+def test_rating_answers_match_pandas_and_topics_stay_searches(planner):
+    from tools.query import query_data_impl
+
+    reviews = planner.context.workspace.read_table("reviews")
+    args = _plan(planner, "what fraction of reviews are 1 or 2 stars?").args
+    res = query_data_impl(planner.context, **args)
+    value = res["rows"][0]["share_negative"]
+    assert value == pytest.approx((reviews["rating"] <= 2).mean(), abs=1e-9)
+    assert _plan(planner, "how many reviews mention the packaging?").route == "search_reviews"
+    assert _plan(planner, "what do reviews say about the taste?").route == "search_reviews"

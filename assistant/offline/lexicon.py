@@ -13,7 +13,8 @@ METRIC_PHRASES: list[tuple[str, str]] = [
     # reviews (issue 18): only as measured things, never a bare "reviews" (a topic search stays a review search)
     (r"(share|percent(age)?|proportion|fraction|%|ratio) of (1|one|1-2|1 or 2|one or two|1- or 2|low|bad|negative|"
      r"poor|unhappy)[- ]?(stars?[- ]?|star )?(ratings?|reviews?)|negative[- ]review (share|rate)|"
-     r"share of (reviews|ratings) (that are|which are) (negative|bad|low)", "share_negative"),
+     r"(share|percent(age)?|proportion|fraction|%|ratio) of (reviews|ratings) (that are|which are|are|with|"
+     r"giving|rated) (negative|bad|low|poor|1|one)( or (2|two))?( stars?)?", "share_negative"),
     (r"(number of|how many|count of|total|volume of) (product )?reviews|review (count|volume)s?|"
      r"reviews (per|by|each|a|every) (month|week|quarter|year|product|category|department|brand)", "review_count"),
     (r"(average|avg|mean|overall|typical) (star |customer |review )?ratings?|(average|avg|mean) (number of )?stars?|"

@@ -313,6 +313,10 @@ _NOT_DATA = re.compile(r"\b(valuable|value|worth|clv|ltv|lifetime|recommend\w*|s
                        r"segments?|clusters?|explain\w*|why)\b")
 
 
+_REVIEW_METRICS = {"avg_rating", "review_count", "share_negative"}
+_REVIEW_TOPIC = re.compile(r"\b(mention\w*|about|says?|said|talk\w*|complain\w*|regarding|praise\w*|love\w*)\b")
+
+
 _WRITING = re.compile(r"\b(write|draft|create|compose|come up|generate|craft|prepare|design|ideas?|copy|subject "
                       r"lines?|slogans?|email|sms|newsletter|message|campaign|promo\w*|offer)\b")
 
@@ -362,6 +366,12 @@ def asks_for_data(route: str, parse: QueryParse, question: str) -> bool:
         return bool(parse.signals & _DATA_SIGNALS)
     if route in ("out_of_scope", "help"):
         return bool(parse.signals & {"distribution", "concentration"})
+    if route in ("search_reviews", "summarize_reviews"):
+        # "average rating by month", "which products are rated worst", "share of 1-2 star reviews by category":
+        # rating metrics over the reviews table (issue 18), not a text search; a topic ("reviews that mention
+        # packaging") keeps the search, since the review metrics cannot filter by what a review says
+        metrics = set(parse.spec.get("metrics") or [])
+        return bool(metrics) and metrics <= _REVIEW_METRICS and not _REVIEW_TOPIC.search(t)
     return False
 
 

@@ -274,11 +274,17 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
         spec["by"] = by
     _finish(tx, vocab, spec, out)
     out.spec = spec
-    out.ignored = [w for w in tx.left() if w not in FILLER and _stem(w) not in FILLER and len(w) > 2
+    # on a review metric the words naming what is measured ("the mean star rating of our reviews") are not filters
+    on_reviews = FILLER | (_REVIEW_WORDS if set(metrics) & _REVIEW_METRICS else set())
+    out.ignored = [w for w in tx.left() if w not in on_reviews and _stem(w) not in on_reviews and len(w) > 2
                    and w not in MONTH_NAMES and not _is_dim_word(w)]
     _product_names(tx, vocab, spec, out)
     out.ignored = [out.corrections.get(w, w) for w in out.ignored]  # name the user's own words
     return out
+
+
+_REVIEW_METRICS = {"avg_rating", "review_count", "share_negative"}
+_REVIEW_WORDS = set("review reviews reviewed rating ratings rated star stars received written wrote left".split())
 
 
 def _ids(tx: _Text, vocab: Vocab, filters: dict[str, list[str]], out: QueryParse) -> None:
