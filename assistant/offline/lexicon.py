@@ -6,7 +6,8 @@ names the workspace's layer actually offers and says so for the others.
 
 from __future__ import annotations
 
-__all__ = ["METRIC_PHRASES", "DIM_PHRASES", "UNHELD", "FILLER", "GROUP_CUES", "TIME_DIMS", "CUSTOMER_MEASURES"]
+__all__ = ["METRIC_PHRASES", "DIM_PHRASES", "UNHELD", "FILLER", "REVIEW_METRICS", "REVIEW_WORDS", "GROUP_CUES", "TIME_DIMS",
+           "CUSTOMER_MEASURES"]
 
 # (regex over the normalised question, metric). Longer, more specific phrases first: the first match wins a span.
 METRIC_PHRASES: list[tuple[str, str]] = [
@@ -141,6 +142,11 @@ CUSTOMER_MEASURES: list[tuple[str, str]] = [
     (r"orders?|baskets?|purchases?|visits?|trips?|transactions?|times", "orders"),
     (r"items?|units?", "units"),
 ]
+
+# the layer's metrics over the reviews table, and the words that only name what such a metric measures ("the mean
+# star rating of our reviews"): filler when the question asks for one of these metrics
+REVIEW_METRICS = frozenset({"avg_rating", "review_count", "share_negative"})
+REVIEW_WORDS = frozenset("review reviews reviewed rating ratings rated star stars received written wrote left".split())
 
 # words that carry no query content (what remains after the parse must be empty or filler)
 FILLER = set("""a an the of for in on at to and or is are was were be been being do does did done what which who whom

@@ -12,6 +12,7 @@ from models.predictor import DEFAULT_HORIZONS
 from . import parsing as P
 from .compose import HELP_TEXT
 from .analytics_plan import analytics_plan, is_analytics
+from .lexicon import REVIEW_METRICS
 from .query_parse import QueryParse, Vocab, parse_query
 from .refusals import is_future, unheld_text, unknowable_text
 from .router import Router, correct_typos, cue_scores
@@ -313,7 +314,6 @@ _NOT_DATA = re.compile(r"\b(valuable|value|worth|clv|ltv|lifetime|recommend\w*|s
                        r"segments?|clusters?|explain\w*|why)\b")
 
 
-_REVIEW_METRICS = {"avg_rating", "review_count", "share_negative"}
 _REVIEW_TOPIC = re.compile(r"\b(mention\w*|about|says?|said|talk\w*|complain\w*|regarding|praise\w*|love\w*)\b")
 
 
@@ -371,7 +371,7 @@ def asks_for_data(route: str, parse: QueryParse, question: str) -> bool:
         # rating metrics over the reviews table (issue 18), not a text search; a topic ("reviews that mention
         # packaging") keeps the search, since the review metrics cannot filter by what a review says
         metrics = set(parse.spec.get("metrics") or [])
-        return bool(metrics) and metrics <= _REVIEW_METRICS and not _REVIEW_TOPIC.search(t)
+        return bool(metrics) and metrics <= REVIEW_METRICS and not _REVIEW_TOPIC.search(t)
     return False
 
 

@@ -17,7 +17,8 @@ from typing import Any, Mapping
 
 import pandas as pd
 
-from .lexicon import CUSTOMER_MEASURES, DIM_PHRASES, FILLER, GROUP_CUES, METRIC_PHRASES, TIME_DIMS, UNHELD
+from .lexicon import (CUSTOMER_MEASURES, DIM_PHRASES, FILLER, GROUP_CUES, METRIC_PHRASES, REVIEW_METRICS,
+                      REVIEW_WORDS, TIME_DIMS, UNHELD)
 from .periods import MONTH_NAMES, Window, parse_periods
 
 __all__ = ["Vocab", "QueryParse", "parse_query", "spell_correct"]
@@ -275,16 +276,12 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
     _finish(tx, vocab, spec, out)
     out.spec = spec
     # on a review metric the words naming what is measured ("the mean star rating of our reviews") are not filters
-    on_reviews = FILLER | (_REVIEW_WORDS if set(metrics) & _REVIEW_METRICS else set())
+    on_reviews = FILLER | (REVIEW_WORDS if set(metrics) & REVIEW_METRICS else set())
     out.ignored = [w for w in tx.left() if w not in on_reviews and _stem(w) not in on_reviews and len(w) > 2
                    and w not in MONTH_NAMES and not _is_dim_word(w)]
     _product_names(tx, vocab, spec, out)
     out.ignored = [out.corrections.get(w, w) for w in out.ignored]  # name the user's own words
     return out
-
-
-_REVIEW_METRICS = {"avg_rating", "review_count", "share_negative"}
-_REVIEW_WORDS = set("review reviews reviewed rating ratings rated star stars received written wrote left".split())
 
 
 def _ids(tx: _Text, vocab: Vocab, filters: dict[str, list[str]], out: QueryParse) -> None:
