@@ -30,7 +30,7 @@ from typing import Callable
 
 import pandas as pd
 
-__all__ = ["Expect", "Question", "BankData", "ANSWERABLE", "REFUSALS", "QUESTIONS", "DECLINE_PHRASES",
+__all__ = ["either", "expects_of", "Expect", "Question", "BankData", "ANSWERABLE", "REFUSALS", "QUESTIONS", "DECLINE_PHRASES",
            "parse_numbers", "grade", "run_bank", "summarize", "markdown_table"]
 
 DECLINE_PHRASES = ("can't", "cannot", "don't have", "no such", "not in your data")
@@ -632,12 +632,18 @@ def declined(answer: str) -> bool:
     return any(p in a for p in DECLINE_PHRASES)
 
 
-def grade(question: Question, answer: str, data: BankData) -> tuple[str, str]:
-    """("right" | "declined" | "wrong", why) for one answer."""
-    if question.refusal:
-        return ("right", "declined") if declined(answer) else ("wrong", "answered a question it must refuse")
-    expect = question.truth(data)
-    shown = parse_numbers(answer)
+def either(*expects: Expect) -> tuple[Expect, ...]:
+    """Two defensible readings of one question, each with its own top item and numbers: an answer is right when
+    it satisfies one of them completely (a name from one reading with a number from the other does not pass)."""
+    return tuple(expects)
+
+
+def expects_of(truth: "Expect | tuple[Expect, ...]") -> tuple[Expect, ...]:
+    """The readings a ground truth accepts (one Expect, or the several of ``either``)."""
+    return truth if isinstance(truth, tuple) else (truth,)
+
+
+def _check(expect: Expect, answer: str, shown: list[Shown]) -> tuple[bool, list[str]]:
     missing_name = ""
     if expect.name:
         text_l = answer.lower()
@@ -650,14 +656,27 @@ def grade(question: Question, answer: str, data: BankData) -> tuple[str, str]:
             if earlier:
                 missing_name = f"{earlier[0]!r} named before the top item {expect.name[0]!r}"
     numbers_ok = any(all(any(_matches(v, s) for s in shown) for v in alt) for alt in expect.alternatives)
-    if numbers_ok and not missing_name:
-        return "right", ""
-    if declined(answer):
-        return "declined", "declined an answerable question"
     why = [missing_name] if missing_name else []
     if not numbers_ok:
         why.append(f"expected {expect.describe()}")
-    return "wrong", "; ".join(why)
+    return numbers_ok and not missing_name, why
+
+
+def grade(question: Question, answer: str, data: BankData) -> tuple[str, str]:
+    """("right" | "declined" | "wrong", why) for one answer."""
+    if question.refusal:
+        return ("right", "declined") if declined(answer) else ("wrong", "answered a question it must refuse")
+    expects = expects_of(question.truth(data))
+    shown = parse_numbers(answer)
+    whys = []
+    for expect in expects:
+        ok, why = _check(expect, answer, shown)
+        if ok:
+            return "right", ""
+        whys.append("; ".join(why))
+    if declined(answer):
+        return "declined", "declined an answerable question"
+    return "wrong", " | or | ".join(whys)
 
 
 # ------------------------------------------------------------------------------------------------ running it
