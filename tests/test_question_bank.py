@@ -9,6 +9,7 @@ grading as a table per category into bench/results/question_bank.md.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import pandas as pd
 import pytest
@@ -45,13 +46,15 @@ def _ask_offline(ws):
 
 
 @pytest.fixture(scope="module")
-def bank_rows(demo_workspace):
-    return run_bank(demo_workspace, _ask_offline(demo_workspace))
+def rows_of(demo_workspace):
+    """The graded answers of one bank, asked once per module: ``rows_of("dev")``."""
+    cache: dict[str, list[dict]] = {}
 
-
-@pytest.fixture(scope="module")
-def heldout_rows(demo_workspace):
-    return run_bank(demo_workspace, _ask_offline(demo_workspace), heldout.QUESTIONS)
+    def rows(bank: str) -> list[dict]:
+        if bank not in cache:
+            cache[bank] = run_bank(demo_workspace, _ask_offline(demo_workspace), BANKS[bank].questions)
+        return cache[bank]
+    return rows
 
 
 def _failures(rows: list[dict], limit: int = 400) -> str:
@@ -119,28 +122,6 @@ def test_grading_rules(bank_data):
 
 
 # ---------------------------------------------------------------------- the offline assistant on the bank
-@pytest.mark.bank
-def test_refusal_set_is_rarely_answered_confidently(bank_rows, summary_note):
-    rows = [r for r in bank_rows if r["refusal"]]
-    answered = [r for r in rows if r["verdict"] != "right"]
-    summary_note(f"question bank refusals: {len(rows) - len(answered)}/{len(rows)} declined")
-    assert len(answered) <= MAX_CONFIDENT_REFUSALS, (
-        f"{len(answered)}/{len(rows)} refusal questions got a confident answer (limit {MAX_CONFIDENT_REFUSALS}; "
-        f"issue target {ISSUE_TARGET_CONFIDENT_REFUSALS}):\n" + _failures(answered))
-
-
-@pytest.mark.bank
-def test_answer_accuracy_on_the_bank(bank_rows, summary_note):
-    s = summarize(bank_rows)
-    acc = s["answerable_right"] / s["answerable"]
-    summary_note(f"question bank: answerable {s['answerable_right']}/{s['answerable']} right ({acc:.1%}), "
-                 f"{s['answerable_declined']} declined, {s['answerable_wrong']} wrong\n" + markdown_table(bank_rows))
-    misses = [r for r in bank_rows if not r["refusal"] and r["verdict"] != "right"]
-    assert acc >= ANSWER_ACCURACY_FLOOR, (
-        f"answer accuracy {acc:.1%} < floor {ANSWER_ACCURACY_FLOOR:.0%} "
-        f"({s['answerable_declined']} declined, {s['answerable_wrong']} wrong):\n" + _failures(misses))
-
-
 def test_grader_on_an_oracle_and_on_the_grand_total(bank_data):
     """Every answerable question can be graded right (an answer that states its ground truth), and the old
     failure, the grand total given for any question, is right only for the three grand-total questions."""
@@ -225,24 +206,44 @@ def test_heldout_expect_helpers(bank_data):
     assert grade(hq, "Busiest: 21:00, then 22:00 with 10.00", d)[0] == "wrong"
 
 
+# ------------------------------------------------------------------------- every bank, asked of the assistant
+@dataclass(frozen=True)
+class Bank:
+    title: str
+    questions: list
+    accuracy_floor: float
+    max_confident_refusals: int
+
+
+BANKS = {
+    "dev": Bank("question bank (dev, tuned on)", QUESTIONS, ANSWER_ACCURACY_FLOOR, MAX_CONFIDENT_REFUSALS),
+    "heldout": Bank("held-out bank", heldout.QUESTIONS, HELDOUT_ACCURACY_FLOOR, HELDOUT_MAX_CONFIDENT_REFUSALS),
+}
+
+
 @pytest.mark.bank
-def test_heldout_refusals(heldout_rows, summary_note):
-    rows = [r for r in heldout_rows if r["refusal"]]
+@pytest.mark.parametrize("bank", list(BANKS))
+def test_refusal_set_is_rarely_answered_confidently(bank, rows_of, summary_note):
+    spec = BANKS[bank]
+    rows = [r for r in rows_of(bank) if r["refusal"]]
     answered = [r for r in rows if r["verdict"] != "right"]
-    summary_note(f"held-out bank refusals: {len(rows) - len(answered)}/{len(rows)} declined")
-    assert len(answered) <= HELDOUT_MAX_CONFIDENT_REFUSALS, (
-        f"{len(answered)}/{len(rows)} held-out refusal questions got a confident answer (limit "
-        f"{HELDOUT_MAX_CONFIDENT_REFUSALS}; issue target {ISSUE_TARGET_CONFIDENT_REFUSALS}):\n" + _failures(answered))
+    summary_note(f"{spec.title} refusals: {len(rows) - len(answered)}/{len(rows)} declined")
+    assert len(answered) <= spec.max_confident_refusals, (
+        f"{len(answered)}/{len(rows)} refusal questions of the {spec.title} got a confident answer (limit "
+        f"{spec.max_confident_refusals}; issue target {ISSUE_TARGET_CONFIDENT_REFUSALS}):\n" + _failures(answered))
 
 
 @pytest.mark.bank
-def test_heldout_answer_accuracy(heldout_rows, summary_note):
-    s = summarize(heldout_rows)
+@pytest.mark.parametrize("bank", list(BANKS))
+def test_answer_accuracy(bank, rows_of, summary_note):
+    spec = BANKS[bank]
+    rows = rows_of(bank)
+    s = summarize(rows)
     acc = s["answerable_right"] / s["answerable"]
-    summary_note(f"held-out bank: answerable {s['answerable_right']}/{s['answerable']} right ({acc:.1%}), "
-                 f"{s['answerable_declined']} declined, {s['answerable_wrong']} wrong\n" + markdown_table(heldout_rows))
-    misses = [r for r in heldout_rows if not r["refusal"] and r["verdict"] != "right"]
-    assert acc >= HELDOUT_ACCURACY_FLOOR, (
-        f"held-out answer accuracy {acc:.1%} < floor {HELDOUT_ACCURACY_FLOOR:.0%} (issue target "
+    summary_note(f"{spec.title}: answerable {s['answerable_right']}/{s['answerable']} right ({acc:.1%}), "
+                 f"{s['answerable_declined']} declined, {s['answerable_wrong']} wrong\n" + markdown_table(rows))
+    misses = [r for r in rows if not r["refusal"] and r["verdict"] != "right"]
+    assert acc >= spec.accuracy_floor, (
+        f"{spec.title} answer accuracy {acc:.1%} < floor {spec.accuracy_floor:.0%} (issue target "
         f"{ISSUE_TARGET_ACCURACY:.0%}; {s['answerable_declined']} declined, {s['answerable_wrong']} wrong):\n"
         + _failures(misses))
