@@ -8,7 +8,7 @@ from typing import Any, Iterable, Mapping
 
 import pandas as pd
 
-from .view import MAX_TABLE_ROWS, Chart, Table, View, cell, cell_text, download, fmt, frame, round_floats
+from .view import MAX_TABLE_ROWS, Chart, Table, View, cell, cell_text, fmt, frame, round_floats
 
 __all__ = ["model_card_markdown", "probability_histogram", "reliability_frame", "CUSTOMER_HEADERS",
            "render_predictions", "render_audience", "render_customer", "render_segments"]
@@ -126,7 +126,7 @@ def render_predictions(result: Mapping[str, Any], export_dir: Path) -> View:
         extra.append(f"expected buyers: {fmt(result['expected_buyers_total'], 1)}")
     view.markdown.append(head + ("  \n" + " · ".join(extra) if extra else ""))
     view.cards.append(model_card_markdown(card))
-    path = download(result, rows, export_dir, f"buyers_{horizon}d_{result.get('as_of', '')}")
+    path = view.offer_download(result, rows, export_dir, f"buyers_{horizon}d_{result.get('as_of', '')}")
     if rows:
         view.tables.append(Table(f"Customers most likely to buy in the next {horizon} days", _customer_table(rows)))
         p_all, who = (_all_probabilities(path) if result.get("export_csv") else None), "scored customers"
@@ -140,8 +140,6 @@ def render_predictions(result: Mapping[str, Any], export_dir: Path) -> View:
     if rel is not None:
         view.charts.append(Chart("line", rel, "predicted", "observed", "Reliability: predicted vs observed buy rate",
                                  color="series", x_title="predicted", y_title="observed"))
-    if path:
-        view.downloads.append(path)
     return view
 
 
@@ -207,9 +205,7 @@ def render_audience(result: Mapping[str, Any], export_dir: Path) -> View:
             view.charts.append(Chart("bar", probability_histogram(r.get("p_buy") for r in rows if "p_buy" in r),
                                      "p_buy", "customers", "Purchase probability in this audience",
                                      sort=list(probability_histogram([])["p_buy"])))
-    path = download(result, rows, export_dir, f"audience_{seg_name}")
-    if path:
-        view.downloads.append(path)
+    view.offer_download(result, rows, export_dir, f"audience_{seg_name}")
     return view
 
 

@@ -9,7 +9,7 @@ from typing import Any, Mapping
 import pandas as pd
 
 from .vega import forecast_spec
-from .view import MAX_TABLE_ROWS, Chart, Table, View, download, frame, round_floats
+from .view import MAX_TABLE_ROWS, Chart, Table, View, frame, round_floats
 
 __all__ = ["render_forecast", "forecast_chart"]
 
@@ -60,7 +60,5 @@ def render_forecast(result: Mapping[str, Any], export_dir: Path) -> View:
     line = _line(result)
     if line:
         view.cards.append(line + ". MASE is scaled by the in-sample one-step naive error; below 1 beats it.")
-    path = download(result, rows, export_dir, f"forecast_{result.get('metric')}")
-    if path is not None:
-        view.downloads.append(path)
+    view.offer_download(result, rows, export_dir, f"forecast_{result.get('metric')}")
     return view

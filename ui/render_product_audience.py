@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Mapping
 
-from .view import MAX_TABLE_ROWS, Table, View, download, frame, round_floats
+from .view import MAX_TABLE_ROWS, Table, View, frame, round_floats
 
 __all__ = ["render_product_audience"]
 
@@ -25,7 +25,5 @@ def render_product_audience(result: Mapping[str, Any], export_dir: Path) -> View
             frame(rows, ["customer_id", "probability", "bought_before", "days_since_last"]), 3).head(MAX_TABLE_ROWS)))
     if result.get("backtest_line"):
         view.cards.append(str(result["backtest_line"]))
-    path = download(result, rows, export_dir, "product_audience")
-    if path is not None:
-        view.downloads.append(path)
+    view.offer_download(result, rows, export_dir, "product_audience")
     return view

@@ -9,7 +9,7 @@ from typing import Any, Mapping
 import pandas as pd
 
 from .vega import comparison_spec
-from .view import MAX_TABLE_ROWS, Chart, Table, View, download, frame, round_floats
+from .view import MAX_TABLE_ROWS, Chart, Table, View, frame, round_floats
 
 __all__ = ["render_query", "comparison_chart"]
 
@@ -106,9 +106,7 @@ def render_query(result: Mapping[str, Any], export_dir: Path) -> View:
             cdf = df[[x, y]].copy()
             cdf[x] = cdf[x].astype(str)
             view.charts.append(Chart(chart, cdf, x, y, f"{y} by {x}", sort=list(cdf[x])))
-        path = download(result, rows, export_dir, "query")
-        if path is not None:
-            view.downloads.append(path)
+        view.offer_download(result, rows, export_dir, "query")
     defs = result.get("definitions") or {}
     if defs:
         view.cards.append("Definitions: " + "; ".join(f"**{k}**: {v}" for k, v in defs.items()))

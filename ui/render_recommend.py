@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Mapping
 
-from .view import MAX_TABLE_ROWS, Table, View, download, frame, round_floats
+from .view import MAX_TABLE_ROWS, Table, View, frame, round_floats
 
 __all__ = ["render_recommend"]
 
@@ -29,7 +29,5 @@ def render_recommend(result: Mapping[str, Any], export_dir: Path) -> View:
         rows = []
     if result.get("backtest_line"):
         view.cards.append(str(result["backtest_line"]))
-    path = download(result, rows, export_dir, "recommendations")
-    if path is not None:
-        view.downloads.append(path)
+    view.offer_download(result, rows, export_dir, "recommendations")
     return view

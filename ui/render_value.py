@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Mapping
 
-from .view import MAX_TABLE_ROWS, Chart, Table, View, download, frame, round_floats
+from .view import MAX_TABLE_ROWS, Chart, Table, View, frame, round_floats
 
 __all__ = ["render_customer_value", "render_at_risk", "value_risk_scatter"]
 
@@ -66,8 +66,6 @@ def render_at_risk(result: Mapping[str, Any], export_dir: Path) -> View:
                                  "value_at_risk", "value at risk (CLV × churn risk)",
                                  sort=[str(r["customer_id"]) for r in rows[:20]]))
         view.charts.append(value_risk_scatter(rows))
-        path = download(result, rows, export_dir, "at_risk_customers")
-        if path is not None:
-            view.downloads.append(path)
+        view.offer_download(result, rows, export_dir, "at_risk_customers")
     view.cards.append(_defs(result))
     return view

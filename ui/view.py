@@ -59,6 +59,14 @@ class View:
         self.downloads += other.downloads
         return self
 
+    def offer_download(self, result: Mapping[str, Any], rows: list[Mapping[str, Any]], export_dir: Path,
+                       stem: str) -> Path | None:
+        """Add the result's CSV (its own export, or one written from ``rows``) to the downloads; return its path."""
+        path = download(result, rows, export_dir, stem)
+        if path is not None:
+            self.downloads.append(path)
+        return path
+
     @property
     def empty(self) -> bool:
         return not (self.markdown or self.tables or self.cards or self.charts or self.downloads)
