@@ -6,11 +6,7 @@ the workspace write lock; a read-only `mka reviews search` leaves chroma.sqlite3
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -20,6 +16,7 @@ from assistant.cli import cli
 from assistant.settings import Settings
 from models.data.errors import ArtifactError, WorkspaceError
 from models.data.workspace import Workspace
+from tests.lock_holder import lock_held_elsewhere
 
 ROOT = Path(__file__).resolve().parents[1]
 GARBAGE = b"\x80\x02garbage: not a model, not parquet, not json \x00\xff" * 20
@@ -135,22 +132,11 @@ def test_artifact_writes_wait_for_the_workspace_write_lock(ws):
     leaves the artifacts as they were."""
     from models import pipeline
 
-    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
-        import sys, time
-        from models.data.lock import WorkspaceLock
-        with WorkspaceLock({str(ws.path)!r}, timeout=5):
-            print("locked", flush=True)
-            time.sleep(30)
-        """)], stdout=subprocess.PIPE, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    try:
-        assert holder.stdout.readline().strip() == "locked"
+    with lock_held_elsewhere(ws.path):
         before = _hash(ws.artifact_path("customer_value.parquet"))
         with pytest.raises(WorkspaceError, match="another mka process is writing"):
             pipeline.step("value")(ws)
         assert _hash(ws.artifact_path("customer_value.parquet")) == before
-    finally:
-        holder.kill()
-        holder.wait()
 
 
 def test_artifact_error_is_a_workspace_error_so_every_command_reports_it():

@@ -18,6 +18,7 @@ from models.data.errors import WorkspaceError
 from models.data.lock import WorkspaceLock
 from models.data.validate import validate_table
 from models.data.workspace import Workspace
+from tests.lock_holder import lock_held_elsewhere
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -81,15 +82,7 @@ def test_two_processes_ingesting_at_once_keep_the_workspace_consistent(tmp_path,
 
 def test_second_writer_fails_with_a_clear_message_after_the_timeout(tmp_path, cj_small):
     ws_path = tmp_path / "ws"
-    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent("""
-        import sys, time
-        from models.data.lock import WorkspaceLock
-        with WorkspaceLock(sys.argv[1]):
-            print("held", flush=True)
-            time.sleep(60)
-    """), str(ws_path)], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline().strip() == "held"
+    with lock_held_elsewhere(ws_path):
         ws = Workspace(ws_path, lock_timeout=0.3)
         orders = validate_table("orders", cj_small["orders"].head(50).reset_index(drop=True))
         with pytest.raises(WorkspaceError, match="another mka process is writing to"):
@@ -97,9 +90,6 @@ def test_second_writer_fails_with_a_clear_message_after_the_timeout(tmp_path, cj
         assert not ws.manifest_path.exists()
         # readers never block on the lock
         assert ws.table_names() == []
-    finally:
-        holder.kill()
-        holder.wait()
     # the OS released a killed holder's lock: the next writer goes through
     Workspace(ws_path, lock_timeout=5).ingest({"orders": orders})
 

@@ -9,7 +9,6 @@ import os
 import stat
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pandas as pd
@@ -17,6 +16,7 @@ import pandas as pd
 from models.data.lock import WorkspaceLock
 from models.data.workspace import Workspace
 from tests.agent_fakes import make_fake_workspace
+from tests.lock_holder import lock_held_elsewhere
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
@@ -44,20 +44,9 @@ def test_a_killed_writers_tmp_file_is_removed_on_the_next_open(tmp_path):
 def test_tmp_files_of_a_running_writer_are_left_alone(tmp_path):
     ws = make_fake_workspace(tmp_path / "ws")
     files = _stale_files(ws)
-    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
-        import time
-        from models.data.lock import WorkspaceLock
-        with WorkspaceLock({str(ws.path)!r}, timeout=5):
-            print("locked", flush=True)
-            time.sleep(30)
-        """)], stdout=subprocess.PIPE, text=True, cwd=ROOT, env=ENV)
-    try:
-        assert holder.stdout.readline().strip() == "locked"
+    with lock_held_elsewhere(ws.path):
         assert Workspace(ws.path).table_names()  # a reader neither waits nor deletes a live writer's files
         assert all(f.exists() for f in files)
-    finally:
-        holder.kill()
-        holder.wait()
     with WorkspaceLock(ws.path):  # this process writing: its own temp files are in flight
         assert Workspace(ws.path).table_names() and all(f.exists() for f in files)
 
