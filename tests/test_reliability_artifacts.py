@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -18,7 +17,6 @@ from models.data.errors import ArtifactError, WorkspaceError
 from models.data.workspace import Workspace
 from tests.lock_holder import lock_held_elsewhere
 
-ROOT = Path(__file__).resolve().parents[1]
 GARBAGE = b"\x80\x02garbage: not a model, not parquet, not json \x00\xff" * 20
 
 
