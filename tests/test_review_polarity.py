@@ -26,8 +26,30 @@ PLAIN = {
 }
 
 
+# complaint questions, as a user or the agent asks them: ranked by polarity
+COMPLAINT_QUESTIONS = ["what do customers complain about most?", "what are the most common complaints?",
+                       "which problems do people report with the cable?", "did anything arrive damaged?",
+                       "why do people return it?"]
+# sentences written about one review, weighing both sides or with a negated complaint: not a request for complaints
+DESCRIPTIVE = {"the strap broke but I fixed it": None, "good sound, some annoying minor issues": None,
+               "wrong color, but it's pretty nice for a cheap capo": None, "it broke though it was replaced": None,
+               "feels cheap, works great": None, "you can't go wrong with these strings": "positive",
+               "works well, inexpensive, can't complain": "positive", "you won't be disappointed": "positive"}
+
+
 @pytest.mark.parametrize("query,expected", list(NEGATED.items()) + list(PLAIN.items()))
 def test_query_polarity_with_negation(query, expected):
+    assert query_polarity(query) == expected
+
+
+@pytest.mark.parametrize("query", COMPLAINT_QUESTIONS)
+def test_complaint_questions_ask_for_complaints(query):
+    assert query_polarity(query) == "negative"
+
+
+@pytest.mark.parametrize("query,expected", list(DESCRIPTIVE.items()))
+def test_descriptive_sentences_are_not_complaint_requests(query, expected):
+    # "n't" negates ("can't go wrong" is praise); cues on both sides or a contrast ("but", "though") are neutral
     assert query_polarity(query) == expected
 
 

@@ -4,8 +4,14 @@
 for neither. Words are compared by their Snowball stem against two short cue lists; a cue with a negator ("no",
 "not", "never", "without", "nothing", "didn't"…) among the three words before it counts for the other side, so
 "no problems with the cable" and "not broken" ask for praise while "not worth the money" and "doesn't stay in
-tune" ask for complaints. The side with more cues wins; a tie or no cue is neutral (None), and a neutral query is
-ranked by relevance alone (models/reviews/ranking.py).
+tune" ask for complaints ("can't go wrong", "won't be disappointed" read as praise: "n't" is a negator).
+
+The gate is one-sided: a query asks for complaints only when every cue in it points that way, and it is not a
+sentence weighing two sides ("X but Y", "though", "except"). A description that holds both ("good sound, some
+annoying minor issues"; "the strap broke but I fixed it") is what someone wrote about one review, not a request
+for complaints: ranking it by polarity would push that review down (bench/reviews_quality.py, known-item
+recall). No cue, or cues on both sides, is neutral (None), and a neutral query is ranked by relevance alone
+(models/reviews/ranking.py).
 """
 
 from __future__ import annotations
@@ -28,7 +34,10 @@ _POSITIVE_CUES = ("great excellent love loved perfect perfectly sturdy solid com
                   "stable stays stay holds hold securely secure bright warm rich praise impressed pleased "
                   "smooth")
 _NEGATORS = {"no", "not", "never", "without", "nothing", "none", "zero", "hardly", "didn", "doesn", "don", "isn",
-             "wasn", "won", "wouldn", "aren", "cannot", "cant", "nor", "free"}
+             "wasn", "won", "wouldn", "aren", "cannot", "cant", "nor", "free", "wont", "dont", "didnt", "doesnt",
+             "isnt", "wasnt", "wouldnt", "couldnt", "shouldnt", "arent", "werent", "aint"}
+# a clause joined by one of these weighs the other side: the query describes, it does not ask for one side
+_CONTRAST = {"but", "though", "although", "however", "except", "whereas", "despite"}
 _SCOPE = 3  # words before a cue in which a negator flips it
 
 
@@ -38,10 +47,13 @@ def _stems(words: str) -> set[str]:
 
 def query_polarity(query: str) -> str | None:
     """"negative" (asks for complaints), "positive" (asks for praise) or None (neither, or as much of both)."""
-    tokens = re.findall(r"[a-z]+", str(query or "").lower())
+    text = re.sub(r"n[\'\u2019]t\b", " not", str(query or "").lower())  # "can't" -> "ca not", "won't" -> "wo not"
+    tokens = re.findall(r"[a-z]+", text)
+    if _CONTRAST & set(tokens):
+        return None
     stem = analyzer(True, False)
     neg, pos = _stems(_NEGATIVE_CUES), _stems(_POSITIVE_CUES)
-    score = 0
+    sides = set()
     for i, tok in enumerate(tokens):
         s = (stem(tok) or [tok])[0]
         side = -1 if s in neg else (1 if s in pos else 0)
@@ -50,5 +62,7 @@ def query_polarity(query: str) -> str | None:
         window = tokens[max(0, i - _SCOPE):i]
         if any(w in _NEGATORS for w in window) or (i + 1 < len(tokens) and tokens[i + 1] == "free"):
             side = -side  # "no problems", "not broken", "noise free"
-        score += side
-    return NEGATIVE if score < 0 else (POSITIVE if score > 0 else None)
+        sides.add(side)
+    if len(sides) != 1:
+        return None  # no cue, or cues on both sides
+    return NEGATIVE if sides == {-1} else POSITIVE
