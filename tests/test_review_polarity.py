@@ -33,8 +33,11 @@ COMPLAINT_QUESTIONS = ["what do customers complain about most?", "what are the m
 # sentences written about one review, weighing both sides or with a negated complaint: not a request for complaints
 DESCRIPTIVE = {"the strap broke but I fixed it": None, "good sound, some annoying minor issues": None,
                "wrong color, but it's pretty nice for a cheap capo": None, "it broke though it was replaced": None,
-               "feels cheap, works great": None, "you can't go wrong with these strings": "positive",
-               "works well, inexpensive, can't complain": "positive", "you won't be disappointed": "positive"}
+               "feels flimsy, works great": None, "you can't go wrong with these strings": "positive",
+               "works well, inexpensive, can't complain": "positive", "you won't be disappointed": "positive",
+               # "cheap" names a price as often as poor quality; a hyphenated word is one word
+               "cheap and it works": None, "a decent and cheap ukulele": None, "cheaply made": "negative",
+               "the re-issue of a classic pedal": None, "noise-free cable": "positive"}
 
 
 @pytest.mark.parametrize("query,expected", list(NEGATED.items()) + list(PLAIN.items()))

@@ -23,11 +23,13 @@ from models.reviews.bm25 import analyzer
 __all__ = ["query_polarity", "NEGATIVE", "POSITIVE"]
 
 NEGATIVE, POSITIVE = "negative", "positive"
-_NEGATIVE_CUES = ("break broke broken breaks crack cracked stopped died dead defective defect cheap cheaply flimsy "
+# Not cues: "cheap" and "thin" mostly name a price and a gauge ("cheap and it works", "thin picks"): of the Amazon
+# file's review titles holding them 78% / 73% are 4-5 stars, against 88% overall ("cheaply" made: 14%).
+_NEGATIVE_CUES = ("break broke broken breaks crack cracked stopped died dead defective defect cheaply flimsy "
                   "poor bad terrible awful worst worse disappointed disappointing return returned refund complaint "
                   "complaints complain problem problems issue issues noise noisy hum buzz buzzing crackle crackles "
                   "damaged damage apart wobbly loose fail failed fails junk waste useless uncomfortable painful hurts "
-                  "thin tinny slipped slips leak rust rusted scratched bent wrong faulty annoying hate garbage crap "
+                  "tinny slipped slips leak rust rusted scratched bent wrong faulty annoying hate garbage crap "
                   "mediocre weak horrible flaw flaws difficult unreliable dull muddy frustrating")
 _POSITIVE_CUES = ("great excellent love loved perfect perfectly sturdy solid comfortable easy easily best amazing "
                   "recommend happy durable worth awesome fantastic nice quiet clear accurate beautiful good reliable "
@@ -48,7 +50,9 @@ def _stems(words: str) -> set[str]:
 def query_polarity(query: str) -> str | None:
     """"negative" (asks for complaints), "positive" (asks for praise) or None (neither, or as much of both)."""
     text = re.sub(r"n[\'\u2019]t\b", " not", str(query or "").lower())  # "can't" -> "ca not", "won't" -> "wo not"
-    tokens = re.findall(r"[a-z]+", text)
+    # a hyphenated word is one word ("re-issue" is no "issue", "die-cast" no "died"), but "noise-free" is "noise free"
+    tokens = [t for w in re.findall(r"[a-z]+(?:-[a-z]+)*", text)
+              for t in (w.split("-") if w.endswith("-free") else [w])]
     if _CONTRAST & set(tokens):
         return None
     stem = analyzer(True, False)
