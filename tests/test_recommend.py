@@ -381,7 +381,8 @@ def _tifu_reference(model: TIFUKNN, rows: np.ndarray) -> np.ndarray:
     return model.alpha * U[rows] + (1 - model.alpha) * nbr + 1e-9 * model.pop_
 
 
-def test_tifu_knn_pruned_top_k_equals_the_full_blend():
+@pytest.mark.parametrize("precompute_k", [0, 3, 20])  # off; kept lists shorter than some k (k=5, 10 blend); all kept
+def test_tifu_knn_pruned_top_k_equals_the_full_blend(precompute_k):
     from models.recommend.evaluate import model_topk, sparse_topk
 
     rng = np.random.default_rng(7)
@@ -389,7 +390,8 @@ def test_tifu_knn_pruned_top_k_equals_the_full_blend():
     spec = {f"c{c}": [[f"p{j}" for j in rng.choice(60, size=rng.integers(1, 6), replace=False)]
                       for _ in range(int(rng.integers(1, 15)))] for c in range(40)}
     b = to_baskets(_orders(spec))
-    model = TIFUKNN(k=6, group_size=3).fit(b)
+    model = TIFUKNN(k=6, group_size=3, precompute_k=precompute_k).fit(b)
+    assert (model.best_items_ is None) == (precompute_k == 0)
     rows = np.arange(len(b.customers))
     ref = _tifu_reference(model, rows)
     for k in (1, 5, 10):
@@ -402,7 +404,10 @@ def test_tifu_knn_pruned_top_k_equals_the_full_blend():
         np.testing.assert_allclose(plain[1], score, rtol=1e-12)
         unique = np.diff(-np.sort(-ref, axis=1)[:, k - 1:k + 1], axis=1).ravel() < -1e-12  # no tie at the k-th
         assert all(set(top[i]) == set(np.argsort(-ref[i])[:k]) for i in np.flatnonzero(unique))
-    recs = Recommender("tifu-knn", {"k": 6, "group_size": 3}).fit(_orders(spec)).recommend(k=5)
+        sub = rows[::-3]   # any subset, in any order: the same rows as scored together
+        np.testing.assert_allclose(model_topk(model, sub, k)[1], score[sub], rtol=1e-12)
+    recs = Recommender("tifu-knn", {"k": 6, "group_size": 3, "precompute_k": precompute_k}).fit(
+        _orders(spec)).recommend(k=5)
     assert len(recs) == 5 * len(b.customers)
 
 
