@@ -34,9 +34,9 @@ def _table(bt: dict, k: int) -> list[str]:
     return lines
 
 
-def _paired(bt: dict, k: int, against=("p-topfreq", "gp-topfreq", "tifu-knn")) -> list[str]:
-    out = [f"| method | vs | Recall@{k} diff | paired 95% CI |", "|---|---|---|---|"]
-    for a, d in bt["paired_recall_diff"].items():
+def _paired(bt: dict, k: int, against=("p-topfreq", "gp-topfreq", "tifu-knn"), metric: str = "recall") -> list[str]:
+    out = [f"| method | vs | {'Recall' if metric == 'recall' else 'NDCG'}@{k} diff | paired 95% CI |", "|---|---|---|---|"]
+    for a, d in bt[f"paired_{metric}_diff"].items():
         for b in against:
             if b in d and a != b and a in ("transformer", "tifu-knn", "item-knn", "gp-topfreq"):
                 out.append(f"| {LABELS.get(a, a)} | {LABELS.get(b, b)} | {d[b]['diff']:+.4f} | "
@@ -93,10 +93,10 @@ def main() -> None:
              f"{bt['n_customers']} customer-baskets scored by every method.",
              f"Command: `flock /work/wt/bench.lock nice -n 10 python3 bench/recommend.py --workspace {args.workspace} "
              f"--customers {args.customers} --cutoffs {args.cutoffs} --category-cutoffs {args.category_cutoffs} "
-             f"--epochs {args.epochs} --threads {args.threads}"
+             f"--epochs {args.epochs} --threads {args.threads}{' --no-category' if args.no_category else ''}"
              f"{' --methods ' + args.methods if args.methods != ','.join(METHODS) else ''}`; {dt.date.today()}, "
              f"load {load[0]:.1f}/{load[1]:.1f}/{load[2]:.1f} on 2 cores, {time.time() - t0:.0f} s in all.\n",
-             "## Product level", *_table(bt, 10), "", *_paired(bt, 10), "",
+             "## Product level", *_table(bt, 10), "", *_paired(bt, 10), "", *_paired(bt, 10, metric="ndcg"), "",
              "Transformer mix chosen on the inner split, per cutoff: " + "; ".join(
                  f"{n['cutoff']}: mix {n['mix']} (inner Recall@10 by mix {n['inner_recall@10_by_mix']})"
                  for n in bt.get("model_notes", {}).get("transformer", [])), ""]

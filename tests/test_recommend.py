@@ -85,6 +85,9 @@ def test_backtest_scores_every_method_on_the_same_customers_and_personal_beats_p
     assert m["p-topfreq"]["recall_repeat@10"] >= 0.9  # the two favourites come back every week
     d = bt["paired_recall_diff"]["p-topfreq"]["g-topfreq"]
     assert d["ci95"][0] > 0
+    nd = bt["paired_ndcg_diff"]["p-topfreq"]["g-topfreq"]   # the same customers: the mean of the differences
+    assert nd["diff"] == pytest.approx(m["p-topfreq"]["ndcg@10"] - m["g-topfreq"]["ndcg@10"], abs=2e-4)
+    assert nd["ci95"][0] > 0 and bt["paired_ndcg_diff"]["g-topfreq"]["p-topfreq"]["ci95"][1] < 0
     json.dumps(bt, allow_nan=False)
 
 

@@ -108,7 +108,8 @@ def backtest(orders: pd.DataFrame, methods=("g-topfreq", "p-topfreq", "tifu-knn"
              n_cutoffs: int = 3, step_days: int = 28, params: dict | None = None, ks: tuple = (),
              timings: bool = False) -> dict:
     """Every method on the same cutoffs and customers: mean metrics (at ``k`` and every extra k in ``ks``), and
-    for each method the paired 95% CI of its per-customer Recall@k difference against each other method.
+    for each method the paired 95% CI of its per-customer Recall@k and NDCG@k differences against each
+    other method.
     ``timings``: also the fit CPU seconds per method (summed over cutoffs; off by default, so results repeat)."""
     cuts = cutoffs_for(orders, n_cutoffs, step_days)
     ks = (k,) + tuple(x for x in ks if x != k)
@@ -135,18 +136,20 @@ def backtest(orders: pd.DataFrame, methods=("g-topfreq", "p-topfreq", "tifu-knn"
     scores = {m: {f"{c}@{k}": _mean(df[c]) for c in cols}
               | {f"{c}@{x}": _mean(df[f"{c}@{x}"]) for x in ks[1:] for c in cols} | {"n": len(df)}
               for m, df in frames.items()}
-    paired: dict[str, dict] = {}
-    for a in frames:
-        for b in frames:
-            if a == b:
-                continue
-            d = (frames[a]["recall"] - frames[b]["recall"]).dropna().to_numpy()
-            se = float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else float("nan")
-            paired.setdefault(a, {})[b] = {"diff": _mean(pd.Series(d)),
+    paired: dict[str, dict[str, dict]] = {"recall": {}, "ndcg": {}}
+    for metric, pm in paired.items():
+        for a in frames:
+            for b in frames:
+                if a == b:
+                    continue
+                d = (frames[a][metric] - frames[b][metric]).dropna().to_numpy()
+                se = float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else float("nan")
+                pm.setdefault(a, {})[b] = {"diff": _mean(pd.Series(d)),
                                            "ci95": [_num(d.mean() - 1.96 * se), _num(d.mean() + 1.96 * se)]}
     out = {"k": k, "cutoffs": sorted({c for df in frames.values() for c in df["cutoff"]}),
            "target": "each customer's first basket on or after the cutoff", "methods": scores,
-           "paired_recall_diff": paired, "n_customers": int(len(next(iter(frames.values()))))}
+           "paired_recall_diff": paired["recall"], "paired_ndcg_diff": paired["ndcg"],
+           "n_customers": int(len(next(iter(frames.values()))))}
     if notes:
         out["model_notes"] = notes
     if timings:
