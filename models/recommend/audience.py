@@ -9,6 +9,8 @@ label: bought it in ``[as_of - horizon, as_of)``) and scores everyone's history 
 ``audience_backtest`` moves that one horizon back: fit with labels ending at ``as_of - horizon``, score at
 ``as_of - horizon`` and compare with who bought it in ``[as_of - horizon, as_of)``: PR-AUC and lift in the top
 10% / top ``top_k`` against "bought it before" (ever-bought count) and popularity (everyone the same score).
+``audience_rolling`` repeats that for several targets (product sets) and rolling cutoffs, one horizon apart,
+with paired 95% CIs of the model's difference to each baseline over the (target, cutoff) pairs.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["ProductAudience", "audience_features", "audience_backtest", "FEATURES"]
+__all__ = ["ProductAudience", "audience_features", "audience_backtest", "audience_rolling", "FEATURES"]
 
 FEATURES = ["n30", "n90", "n365", "n_ever", "share", "log_days_since", "baskets90", "log_days_since_any"]
 
@@ -120,3 +122,41 @@ def audience_backtest(baskets: pd.DataFrame, as_of, horizon_days: int = 30, top_
                   f"lift_top{top_k}": _lift(y, s, min(top_k, len(customers)))} for name, s in scores.items()}
     return {"cutoff": t.date().isoformat(), "window_days": int(horizon_days), "n_customers": int(len(customers)),
             "buyers": int(y.sum()), "base_rate": round(float(y.mean()), 4), "methods": out}
+
+
+def audience_rolling(orders: pd.DataFrame, targets: dict[str, np.ndarray], as_of, n_cutoffs: int = 3,
+                     horizon_days: int = 30, top_k: int = 100) -> dict:
+    """``audience_backtest`` for each target (name -> boolean mask over the order rows) at ``n_cutoffs`` scoring
+    dates one horizon apart ending at ``as_of``; per (target, cutoff) rows, the mean of each metric, and the
+    paired 95% CI of the model's difference to "bought it before" and popularity over the pairs where both
+    are defined."""
+    as_of = pd.Timestamp(as_of)
+    rows = []
+    for name, mask in targets.items():
+        b = _baskets(orders, np.asarray(mask, dtype=bool))
+        for i in range(n_cutoffs):
+            bt = audience_backtest(b, as_of - pd.Timedelta(days=horizon_days * i), horizon_days, top_k)
+            if "error" in bt:
+                continue
+            for method, m in bt["methods"].items():
+                rows.append({"target": name, "cutoff": bt["cutoff"], "buyers": bt["buyers"],
+                             "base_rate": bt["base_rate"], "method": method, **m})
+    per = pd.DataFrame(rows)
+    if per.empty:
+        return {"error": "no target has customers with history before any cutoff"}
+    metrics = ["pr_auc", "lift_top10pct", f"lift_top{top_k}"]
+    wide = per.pivot_table(index=["target", "cutoff"], columns="method", values=metrics, aggfunc="first")
+    paired: dict[str, dict] = {}
+    for metric in metrics:
+        for base in ("bought_before", "popularity"):
+            d = (wide[(metric, "model")] - wide[(metric, base)]).dropna().to_numpy(dtype=float)
+            se = float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else float("nan")
+            paired.setdefault(metric, {})[base] = {
+                "diff": round(float(d.mean()), 4) if len(d) else None, "n": int(len(d)),
+                "ci95": [round(float(d.mean() - 1.96 * se), 4), round(float(d.mean() + 1.96 * se), 4)]
+                if len(d) > 1 else None}
+    means = {m: {c: round(float(g[c].dropna().mean()), 4) if g[c].notna().any() else None for c in metrics}
+             for m, g in per.groupby("method")}
+    return {"window_days": int(horizon_days), "cutoffs": sorted(per["cutoff"].unique().tolist()),
+            "targets": list(targets), "pairs": int(len(wide)), "methods": means, "paired_vs_model": paired,
+            "rows": per}
