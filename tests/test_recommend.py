@@ -523,3 +523,9 @@ def test_rolling_audience_backtest_pairs_every_target_and_cutoff_and_beats_popul
     assert d["ci95"][0] > 0.3 and res["methods"]["model"]["pr_auc"] > 0.8
     assert res["paired_vs_model"]["lift_top10pct"]["popularity"]["diff"] > 1.5
     assert "bought_before" in res["paired_vs_model"]["pr_auc"]
+    # one score for everyone: ties at the cut count at their expected value, so lift is exactly 1
+    assert res["methods"]["popularity"]["lift_top10pct"] == 1.0 and res["methods"]["popularity"]["lift_top10"] == 1.0
+    from models.recommend.audience import _lift
+
+    y = np.array([1, 0, 0, 1, 0, 0, 0, 0, 1, 0])   # top 3 of [3, 3, 1 x 8]: 1 hit + 1 place at the ties' 2/8
+    assert _lift(y, np.array([3, 3] + [1] * 8, dtype=float), 3) == pytest.approx((1 + 2 / 8) / 3 / 0.3, abs=1e-3)

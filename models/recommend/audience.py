@@ -98,10 +98,13 @@ def _pr_auc(y: np.ndarray, s: np.ndarray) -> float | None:
 def _lift(y: np.ndarray, s: np.ndarray, n: int) -> float | None:
     if y.mean() == 0 or n <= 0:
         return None
-    # ties broken at random (seeded) so a constant score gets lift 1, not the order of the ids
-    r = np.random.default_rng(0).random(len(s))
-    top = np.lexsort((r, -s))[:n]
-    return round(float(y[top].mean() / y.mean()), 3)
+    # ties at the cut count at their expected value (the group's buyer rate for the places left), so a constant
+    # score gets lift exactly 1 and the result does not hang on the order of the ids or a random draw
+    n = min(n, len(s))
+    kth = np.sort(s)[::-1][n - 1]
+    above, tied = s > kth, s == kth
+    hits = y[above].sum() + (n - above.sum()) * y[tied].mean()
+    return round(float(hits / n / y.mean()), 3)
 
 
 def audience_backtest(baskets: pd.DataFrame, as_of, horizon_days: int = 30, top_k: int = 100) -> dict:
