@@ -68,7 +68,9 @@ def test_search_abstains_and_summary_focus(ws_path):
     assert out["no_match"] is True and out["reviews"] == [] and out["nearest_topics"]
     text = _run("reviews", "search", "lawn mower", "-w", str(ws_path)).output
     assert "No review mentions “lawn mower”" in text and out["nearest_topics"][0]["topic"] in text
-    neg = json.loads(_run("reviews", "search", "cheap cable", "-w", str(ws_path), "--json").output)
+    # "cheap" names a price, not a complaint (models/reviews/intent.py); "flimsy" is a complaint cue
+    assert json.loads(_run("reviews", "search", "cheap cable", "-w", str(ws_path), "--json").output)["intent"] is None
+    neg = json.loads(_run("reviews", "search", "flimsy cable", "-w", str(ws_path), "--json").output)
     assert neg["intent"] == "negative" and neg["no_match"] is False
     s = json.loads(_run("reviews", "summary", "-w", str(ws_path), "--focus", "complaints", "--json").output)
     assert s["intent"] == "negative" and s["n_reviews"] > 0 and all(t["share"] > 0 for t in s["themes"])
