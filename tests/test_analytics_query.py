@@ -488,3 +488,61 @@ def test_database_is_kept_per_revision_and_sees_a_new_ingest(tmp_path):
         cur.close()
     engine.close_all()
     assert key not in engine._DATABASES
+
+
+def _ids(df: pd.DataFrame) -> set:
+    return set(df["customer_id"].dropna())
+
+
+def test_purchase_conditions_are_set_operations_on_customers(cj_ws, lines):
+    q = lines.timestamp.dt.to_period("Q").astype(str)
+    q2, q3 = _ids(lines[q == "2017Q2"]), _ids(lines[q == "2017Q3"])
+    res = run_query(cj_ws, {"metrics": ["customers"], "period": "2017-Q2",
+                            "purchase_conditions": [{"period": "2017-Q3", "bought": False}]})
+    assert res["rows"][0]["customers"] == len(q2 - q3) > 0
+    assert "did not buy anything in 2017-Q3" in res["restatement"]
+    both = run_query(cj_ws, {"metrics": ["customers"], "period": "2017-Q2",
+                             "purchase_conditions": [{"period": "2017-Q3"}]})
+    assert both["rows"][0]["customers"] == len(q2 & q3)
+    # products: bought the biggest category but not the second, and both; revenue of the kept customers
+    cats = _merch(lines).groupby("category")["amount"].sum().sort_values(ascending=False).index[:2]
+    a, b = _ids(lines[lines.category == cats[0]]), _ids(lines[lines.category == cats[1]])
+    f_a = [{"dimension": "category", "values": [cats[0].upper()]}]
+    f_b = [{"dimension": "category", "values": [cats[1].lower()]}]  # values resolve case-insensitively
+    only = run_query(cj_ws, {"metrics": ["customers"], "filters": f_a,
+                             "purchase_conditions": [{"filters": f_b, "bought": False}]})
+    assert only["rows"][0]["customers"] == len(a - b)
+    rev = run_query(cj_ws, {"metrics": ["revenue", "customers"], "filters": f_a,
+                            "purchase_conditions": [{"filters": f_b}]})
+    want = lines[(lines.category == cats[0]) & lines.customer_id.isin(a & b)]["amount"].sum()
+    assert rev["rows"][0]["customers"] == len(a & b)
+    assert abs(rev["rows"][0]["revenue"] - round(want, 2)) < 0.006
+    assert f"also bought category = {cats[1]}" in rev["restatement"]
+    # a breakdown of the customers who never bought fuel, by department
+    fuel = _ids(lines[lines.department.str.lower() == "fuel"])
+    keep = lines[~lines.customer_id.isin(fuel)]
+    dep = run_query(cj_ws, {"metrics": ["customers"], "by": ["department"],
+                            "purchase_conditions": [{"filters": [{"dimension": "department", "values": ["Fuel"]}],
+                                                     "bought": False}]})
+    got = {r["department"]: r["customers"] for r in dep["rows"]}
+    want_dep = _merch(keep).groupby("department")["customer_id"].nunique()  # a department ranking: merchandise
+    assert got == dict(want_dep) and "Grocery" in got
+
+
+def test_purchase_condition_errors_name_what_is_valid(cj_ws):
+    with pytest.raises(QueryError, match="filters .*or a period"):
+        run_query(cj_ws, {"metrics": ["customers"], "purchase_conditions": [{"bought": False}]})
+    with pytest.raises(QueryError, match="no category called 'Caviar'"):
+        run_query(cj_ws, {"metrics": ["customers"], "purchase_conditions": [
+            {"filters": [{"dimension": "category", "values": ["Caviar"]}]}]})
+    with pytest.raises(QueryError, match="purchase condition is"):
+        run_query(cj_ws, {"metrics": ["customers"], "purchase_conditions": [{"when": "2017"}]})
+
+
+def test_day_type_weekend_and_weekday(cj_ws, lines):
+    res = run_query(cj_ws, {"metrics": ["revenue"], "by": ["day_type"]})
+    kind = np.where(lines.timestamp.dt.dayofweek >= 5, "Weekend", "Weekday")
+    want = lines.groupby(kind)["amount"].sum().round(2)
+    got = {r["day_type"]: r["revenue"] for r in res["rows"]}
+    assert set(got) == {"Weekday", "Weekend"}
+    assert all(abs(got[k] - want[k]) < 0.006 for k in got)

@@ -610,3 +610,49 @@ def test_second_holdout(session, lines, ws, summary_note):
                  f"{len(GHOLD_REFUSE) - len(bad)}/{len(GHOLD_REFUSE)}" + "".join(f"\n- {m}" for m in misses)
                  + "".join(f"\n- refusal missed: `{q}`" for q in bad))
     assert (n - len(misses)) / n >= 0.6 and len(bad) <= 1, "\n".join(misses + bad)
+
+
+def _cust(df) -> set:
+    return set(df["customer_id"].dropna())
+
+
+def test_bought_but_not_and_both_are_answered_as_sets(session, lines):
+    """Set questions ("bought in Q2 but not in Q3", "both coffee and soft drinks", "never bought fuel") are
+    answered as asked (a purchase condition), with numbers checked against pandas sets."""
+    q2, q3 = _cust(_window(lines, "2017-04-01", "2017-06-30")), _cust(_window(lines, "2017-07-01", "2017-09-30"))
+    res = session.ask("how many customers bought in Q2 but not in Q3?")
+    assert res.tool_calls[0]["name"] == "query_data"
+    assert res.tool_calls[0]["args"]["purchase_conditions"][0]["bought"] is False
+    assert f"**{count(len(q2 - q3))}**" in res.answer and "did not buy anything in 2017-Q3" in res.answer
+    res = session.ask("households that shopped in both q2 2017 and q3 2017")
+    assert f"**{count(len(q2 & q3))}**" in res.answer
+    cats = _merch(lines).groupby("category")["amount"].sum().sort_values(ascending=False).index[:2]
+    a, b = _cust(lines[lines.category == cats[0]]), _cust(lines[lines.category == cats[1]])
+    res = session.ask(f"customers who purchased {cats[0].lower()} but never {cats[1].lower()}")
+    assert f"**{count(len(a - b))}**" in res.answer
+    res = session.ask(f"how many customers who bought {cats[0]} also bought {cats[1]}?")
+    assert f"**{count(len(a & b))}**" in res.answer
+    # "not bought since October": a window of its own, not a silent count of everyone
+    since = _cust(lines[lines.day >= pd.Timestamp("2017-10-01")])
+    res = session.ask("how many customers haven't bought anything since october")
+    assert f"**{count(len(_cust(lines) - since))}**" in res.answer
+    # the question's window is shared: "coffee but not tea last quarter"
+    lq = _window(lines, "2017-10-01", "2017-12-31")
+    a4, b4 = _cust(lq[lq.category == cats[0]]), _cust(lq[lq.category == cats[1]])
+    res = session.ask(f"how many shoppers bought {cats[0]} but not {cats[1]} last quarter")
+    assert f"**{count(len(a4 - b4))}**" in res.answer and "2017-10-01" in res.answer
+
+
+def test_excluding_a_value_and_weekend_vs_weekday(session, lines):
+    res = session.ask("revenue by department excluding grocery and drug gm")
+    f = res.tool_calls[0]["args"]["filters"]
+    assert f == [{"dimension": "department", "op": "not_in", "values": ["Drug Gm", "Grocery"]}]
+    m = _merch(lines[~lines.department.isin(["Grocery", "Drug Gm"])]).groupby("department")["amount"].sum()
+    assert m.idxmax() in res.answer and money(round(m.max(), 2)) in res.answer
+    res = session.ask("weekend vs weekday revenue")
+    kind = np.where(lines.timestamp.dt.dayofweek >= 5, "Weekend", "Weekday")
+    want = lines.groupby(kind)["amount"].sum()
+    assert money(round(want["Weekend"], 2)) in res.answer and money(round(want["Weekday"], 2)) in res.answer
+    # "but not" without a buying verb is not a set of customers; with an unknown value it is declined, named
+    res = session.ask("households that bought soft drinks and also bought caviar")
+    assert DECLINE.search(res.answer) and "caviar" in res.answer.lower()

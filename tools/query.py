@@ -1,5 +1,5 @@
 """query_data: one typed query over the semantic layer (metrics x dimensions, filters, windows, comparisons,
-shares, customer conditions, concentration, distributions)."""
+shares, customer conditions, bought / did-not-buy sets, concentration, distributions)."""
 
 from __future__ import annotations
 
@@ -22,11 +22,13 @@ def query_data_impl(ctx: ToolContext, metrics: Optional[list[str]] = None, by: O
                     inactive_days: Optional[int] = None, include_non_merchandise: bool = False,
                     period: Optional[str] = None, bottom: Optional[int] = None, share_of_total: bool = False,
                     customer_conditions: Optional[list[dict]] = None, concentration: Optional[dict] = None,
-                    distribution: Optional[dict] = None, descending: Optional[bool] = None) -> QueryResult:
+                    distribution: Optional[dict] = None, descending: Optional[bool] = None,
+                    purchase_conditions: Optional[list[dict]] = None) -> QueryResult:
     spec = {"metrics": metrics or ["revenue"], "by": by or [], "filters": filters or [], "period": period or None,
             "start": start or None, "end": end or None, "compare": compare or None, "sort": sort or None,
             "top": top, "bottom": bottom, "share_of_total": bool(share_of_total), "inactive_days": inactive_days,
-            "customer_conditions": customer_conditions or [], "concentration": concentration or None,
+            "customer_conditions": customer_conditions or [], "purchase_conditions": purchase_conditions or [],
+            "concentration": concentration or None,
             "distribution": distribution or None, "include_non_merchandise": bool(include_non_merchandise)}
     if descending is not None:
         spec["descending"] = bool(descending)
@@ -51,7 +53,8 @@ def make_query_tools(ctx: ToolContext) -> list[BaseTool]:
                    descending: Optional[bool] = None, top: Optional[int] = None, bottom: Optional[int] = None,
                    share_of_total: bool = False, inactive_days: Optional[int] = None,
                    customer_conditions: Optional[list[dict]] = None, concentration: Optional[dict] = None,
-                   distribution: Optional[dict] = None, include_non_merchandise: bool = False) -> QueryResult:
+                   distribution: Optional[dict] = None, include_non_merchandise: bool = False,
+                   purchase_conditions: Optional[list[dict]] = None) -> QueryResult:
         """Compute business numbers exactly: metrics (revenue, orders, customers, units, avg_basket,
         revenue_per_customer, repeat_customer_share, new_customers, returning_customers, coupon_redemptions,
         coupon_redemption_rate, campaign_reach...) broken down by dimensions (month, week, quarter, year, weekday,
@@ -80,6 +83,11 @@ def make_query_tools(ctx: ToolContext) -> list[BaseTool]:
                 [{"measure": "orders", "op": ">=", "value": 10}], [{"measure": "revenue", "op": ">", "value": 500}],
                 [{"measure": "revenue", "op": "top_pct", "value": 10}]; measures revenue, orders, line_items,
                 units, avg_basket, days_since_last_order, days_since_first_order.
+            purchase_conditions: keep customers by what they bought, or did not buy, in another period or product
+                set (set operations), e.g. bought in Q2 but not in Q3: period "2017-Q2" with
+                [{"period": "2017-Q3", "bought": false}]; bought both coffee and tea: a coffee filter with
+                [{"filters": [{"dimension": "category", "values": ["Teas"]}]}]. Each is {"filters": [...],
+                "period" or "start"/"end", "bought": true|false}; no period means all data.
             concentration: top X% of customers and their share, e.g. {"top_pct": [1, 10, 20], "measure": "revenue"}.
             distribution: quantiles or a histogram of a per-customer or per-order measure, e.g.
                 {"measure": "revenue", "per": "customer", "quantiles": [0.5, 0.9]} or {"measure": "orders", "bins": 10}.
@@ -87,6 +95,6 @@ def make_query_tools(ctx: ToolContext) -> list[BaseTool]:
         """
         return query_data_impl(ctx, metrics, by, filters, start, end, compare, sort, top, inactive_days,
                                include_non_merchandise, period, bottom, share_of_total, customer_conditions,
-                               concentration, distribution, descending)
+                               concentration, distribution, descending, purchase_conditions)
 
     return [StructuredTool.from_function(query_data, parse_docstring=True)]

@@ -511,6 +511,8 @@ def left_out_text(dropped: Iterable[tuple[str, str, Any]]) -> str:
 _LACKING = {"descending": "rank from the lowest up", "bottom": "rank from the lowest up",
             "customer_conditions": "keep only customers over or under a threshold (orders, spend)",
             "concentration": "compute the share held by the top X% of customers",
+            "purchase_conditions": "keep customers by what they bought (or did not buy) in another period or "
+                                   "product set",
             "share_of_total": "compute shares of the total", "distribution": "compute a distribution",
             "period": "read this period"}
 

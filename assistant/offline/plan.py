@@ -483,7 +483,8 @@ def _query_followup(q: str, prev: dict, ent: Entities) -> Plan:
     new = parse.spec
     if "metric" in parse.signals:
         spec["metrics"] = new["metrics"]
-    for k in ("by", "top", "descending", "sort", "inactive_days", "customer_conditions", "concentration"):
+    for k in ("by", "top", "descending", "sort", "inactive_days", "customer_conditions", "purchase_conditions",
+              "concentration"):
         if k in new:
             spec[k] = new[k]
     if new.get("filters"):

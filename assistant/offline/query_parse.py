@@ -226,6 +226,8 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
     spec: dict[str, Any] = {}
     _unheld(tx, out)
     _customer_conditions(tx, spec, out)  # "no purchase in the past 30 days" is a threshold, not a window
+    sets = _purchase_sets(tx, vocab, out)  # "bought in Q2 but not in Q3", "bought both coffee and tea"
+    excluded = _exclusions(tx, vocab, out)  # "revenue by category excluding fuel"
     _periods(tx, vocab, spec, out)
     _distribution(tx, spec, out)
     _customer_rank(tx, spec, out)
@@ -247,8 +249,12 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
         metrics = [implied]
     _share(tx, spec, out)
     _values(tx, vocab, spec, out, filters)
+    if excluded:
+        spec["filters"] = list(spec.get("filters") or []) + excluded
     _unknown_named(tx, vocab, out)
     by = _dims(tx, vocab, spec, out)
+    if spec.pop("_by_day_type", None):
+        by = ["day_type"] + [d for d in by if d not in ("weekday", "day_type")]
     if spec.pop("_by_customer", None):
         if "customer" in vocab.dimensions or not vocab.dimensions:
             by = ["customer"] + [d for d in by if d != "customer"][:1]
@@ -263,7 +269,7 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
     cust_dims = set(vocab.values) - {"department", "category", "brand", "campaign", "campaign_type", "segment"}
     counting = re.search(r"\b(how many|number of|count of|count the)\b", tx.raw)
     if not metrics:
-        if "customer_conditions" in spec or "inactive_days" in spec or (counting and any(
+        if "customer_conditions" in spec or "inactive_days" in spec or sets or (counting and any(
                 f["dimension"] in cust_dims for f in spec.get("filters") or [])):
             metrics = ["customers"]
         elif "concentration" in spec:
@@ -273,6 +279,8 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
     spec["metrics"] = metrics
     if by:
         spec["by"] = by
+    if sets:
+        _attach_sets(sets, spec, out)
     _finish(tx, vocab, spec, out)
     out.spec = spec
     # on a review metric the words naming what is measured ("the mean star rating of our reviews") are not filters
@@ -369,6 +377,120 @@ def _periods(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse) -> None:
             spec["start"], spec["end"] = str(w.start.date()), str(w.end.date())
         out.windows = [w]
         out.signals.add("period")
+
+
+_BUY = r"(?:bought|buy|buys|buying|purchased|purchases|purchase|shopped|shop|ordered|order|got|picked up)"
+_NEGATION = re.compile(r"\b(?:but|and|yet)\s+(?:did\s+not|do\s+not|does\s+not|have\s+not|has\s+not|not|never|no)\s+"
+                       r"(?:(?:ever\s+|again\s+)?" + _BUY + r"\s+)?(?:any(?:thing)?\s+|again\s+)?")
+_BOTH = re.compile(r"\b" + _BUY + r"\s+(?:from\s+|in\s+)?(both)\s+.+?\s+(and(?:\s+also)?)\s+")
+_ALSO = re.compile(r"\b(?:and|but)\s+also\s+(?:" + _BUY + r"\s+)?|\balso\s+" + _BUY + r"\s+")
+_ALONE = re.compile(r"\b(?:(?:who|that|which)\s+)?(?:(?:have|has|had)\s+)?(?:never|not|did\s+not|do\s+not|does\s+not|"
+                    r"have\s+not|has\s+not|no\s+longer)\s+(?:ever\s+)?" + _BUY + r"\s+(?:any(?:thing)?\s+)?")
+_SET_END = re.compile(r"[?.;!]")
+
+
+def _sub_parse(tx: _Text, start: int, vocab: Vocab) -> tuple[int, "QueryParse | None"]:
+    """The longest run of words after ``start`` that parses as products and / or a period only (no metric,
+    breakdown or ranking, nothing left over): (its end, its parse); the whole rest when none does."""
+    end = _SET_END.search(tx.work, start)
+    stop = end.start() if end else len(tx.work)
+    words = list(re.finditer(r"\S+", tx.work[start:stop]))
+    for k in range(len(words), 0, -1):
+        b = start + words[k - 1].end()
+        text = tx.raw[start:b].strip(" ,")
+        sub = parse_query(text, vocab)
+        sp = sub.spec
+        if not sub.ignored and not sub.problems and (sp.get("filters") or sp.get("start") or sp.get("end")) and \
+                "metric" not in sub.signals and "top" not in sp and \
+                set(sp.get("by") or ()) <= {f["dimension"] for f in sp.get("filters") or ()} and \
+                "superlative" not in sub.signals and "purchase_set" not in sub.signals:
+            return b, sub
+    return stop, None
+
+
+def _purchase_sets(tx: _Text, vocab: Vocab, out: QueryParse) -> list[dict]:
+    """Set operations on customers by what they bought: "bought in Q2 but not in Q3" (did not buy in another
+    period), "bought coffee but never tea", "bought both coffee and tea", "coffee and also soft drinks",
+    "customers who never bought fuel". The second part is the longest run of words that names only products
+    and / or a period (parsed on its own); the rest stays in the question. A "but not" needs a buying verb before
+    it: "revenue by category but not fuel" is not a set of customers."""
+    conds = []
+    for _ in range(2):  # at most two conditions
+        hit = None
+        for kind, pat in (("not", _NEGATION), ("both", _BOTH), ("also", _ALSO), ("not", _ALONE)):
+            m = pat.search(tx.work)
+            if m and (pat is _ALONE or re.search(r"\b" + _BUY + r"\b", tx.work[:m.start() if kind != "both"
+                                                                                 else m.end(1)])):
+                hit = (kind, m)
+                break
+        if hit is None:
+            break
+        kind, m = hit
+        if kind == "both":
+            op_start, op_end = m.start(2), m.end(2)
+            tx.take(m.span(1))
+        else:
+            op_start, op_end = m.span()
+        stop, sub = _sub_parse(tx, op_end, vocab)
+        text = tx.raw[op_end:stop].strip(" ,")
+        never = kind == "not" and re.search(r"\bnever\b", m.group(0)) is not None
+        tx.take((op_start, stop))
+        if sub is None:
+            if not text:
+                out.problems.append(f"I can't tell what \"{tx.raw[op_start:op_end].strip()}\" refers to")
+            else:
+                sub = parse_query(text, vocab)
+                out.problems += sub.problems or [f"I can't tell which products or period \"{text}\" names"]
+            out.blocking = True
+            break
+        sspec = sub.spec
+        cond = {"bought": kind != "not", "_never": never, "_windows": list(sub.windows)}
+        if sspec.get("filters"):
+            cond["filters"] = sspec["filters"]
+        if sspec.get("start") or sspec.get("end"):
+            cond["start"], cond["end"] = sspec.get("start"), sspec.get("end")
+        conds.append(cond)
+        out.signals |= {"purchase_set", "threshold"}  # a condition on customers, as a threshold is
+    return conds
+
+
+_EXCLUDE = re.compile(r"\b(?:but not|excluding|exclude|except(?:\s+for)?|other than|apart from|not counting|"
+                      r"leaving out|leave out|minus)\s+(?:the\s+)?")
+
+
+def _exclusions(tx: _Text, vocab: Vocab, out: QueryParse) -> list[dict]:
+    """ "excluding fuel", "but not Coffee": the values named after the word, as not_in filters."""
+    found = []
+    for m in list(_EXCLUDE.finditer(tx.work)):
+        if tx.work[m.start():m.end()] != tx.raw[m.start():m.end()]:
+            continue  # consumed already
+        stop, sub = _sub_parse(tx, m.end(), vocab)
+        if sub is None or not sub.spec.get("filters") or sub.spec.get("start") or sub.spec.get("end"):
+            continue  # not only values: left to the rest of the parse (it names what it cannot map)
+        tx.take((m.start(), stop))
+        for f in sub.spec["filters"]:
+            if f.get("op") in ("equals", "in"):
+                found.append({"dimension": f["dimension"], "op": "not_in", "values": list(f["values"])})
+        out.signals.add("filter")
+    return found
+
+
+def _attach_sets(sets: list[dict], spec: dict, out: QueryParse) -> None:
+    """Each parsed condition into the spec. A condition with no period of its own shares the question's window
+    (unless it says "never": no window); a period given only after the product ("coffee but not tea in 2017")
+    is the question's window too."""
+    main = {k: spec[k] for k in ("start", "end") if spec.get(k)}
+    conds = []
+    for c in sets:
+        cond = {k: v for k, v in c.items() if not k.startswith("_")}
+        if "start" not in cond and not c["_never"] and main:
+            cond.update(main)
+        elif "start" in cond and "filters" in cond and not main and "compare" not in spec and spec.get("filters"):
+            spec["start"], spec["end"] = cond["start"], cond["end"]
+            main = {"start": cond["start"], "end": cond["end"]}
+            out.windows = list(c["_windows"])
+        conds.append(cond)
+    spec["purchase_conditions"] = conds
 
 
 def _days(n: float, unit: str) -> int:
@@ -656,6 +778,13 @@ def _values(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse, filters: dict[
     """Stored values named in the question become filters (the dimension word next to them is consumed too)."""
     _match_values(tx, vocab, filters, min_words=1)
     _attribute_numbers(tx, vocab, spec, out, filters)
+    both = re.compile(r"\b(?:weekdays?|week ?days?|during the week|working days?|mon(?:day)?\s*(?:-|to|through|thru)\s*fri(?:day)?)\b")
+    if "day_type" in vocab.dimensions and re.search(r"\bweekends?\b", tx.work) and both.search(tx.work):
+        for m in tx.finditer(r"\bweekends?\b"):  # "weekend vs weekday revenue": the two groups, side by side
+            tx.take(m.span())
+        for m in list(both.finditer(tx.work)):
+            tx.take(m.span())
+        spec["_by_day_type"] = True
     if "weekday" in vocab.dimensions:  # "on saturdays", "weekends"
         for m in tx.finditer(r"\b(mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|saturdays?|sundays?|weekends?)\b"):
             w = m.group(0).rstrip("s")
@@ -945,7 +1074,7 @@ def _finish(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse) -> None:
 
         by = spec["by"]
     if re.search(r"\bboth\b", tx.raw) and ("compare" in spec or out.windows) and \
-            spec.get("metrics") == ["customers"]:
+            spec.get("metrics") == ["customers"] and not spec.get("purchase_conditions"):
         out.problems.append("I can't count customers who bought in both periods (an intersection); I can give the "
                             "customers in each period")
         out.blocking = True

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from .layer import FACT_TIME, JOINS, PRODUCT_DIMENSIONS, PRODUCT_ID, Layer
-from .spec import CustomerCondition, Filter, QuerySpec
+from .spec import CustomerCondition, Filter, PurchaseCondition, QuerySpec
 
 __all__ = ["CompiledQuery", "Context", "compile_spec", "compile_concentration", "compile_distribution",
            "default_sort", "is_new_mode"]
@@ -32,6 +32,7 @@ class Context:
     non_merchandise: tuple[list[str], list[str]] | None = None  # (categories, departments) to leave out
     anchor: pd.Timestamp | None = None  # the last order date (midnight); relative measures count from it
     range_kinds: dict = field(default_factory=dict)  # dimension -> "number" | "text" for range filters
+    purchase_windows: tuple = ()  # per purchase condition: its [start, end) or None (all history)
 
 
 def default_sort(spec: QuerySpec, layer: Layer) -> tuple[str, bool]:
@@ -96,6 +97,23 @@ def _condition_sql(c: CustomerCondition, layer: Layer, ctx: Context) -> tuple[st
         having, hp = f"{m} {c.op} ?", anchor + [float(c.value)]
     return f"f.customer_id IN (SELECT o.customer_id FROM orders o{where} GROUP BY o.customer_id HAVING {having})", \
         params + hp
+
+
+def _purchase_sql(pc: PurchaseCondition, window, layer: Layer, ctx: Context) -> tuple[str, list]:
+    """``f.customer_id [NOT] IN (the customers with an order line matching the condition's filters in its window)``.
+    Every line counts (fuel too): buying anything that matches is a purchase."""
+    joins = {layer.dimensions[f.dimension].join for f in pc.filters} - {None, ""}
+    where, params = ["f.customer_id IS NOT NULL"], []
+    if window is not None:
+        where.append("f.timestamp >= ? AND f.timestamp < ?")
+        params += [_p(window[0]), _p(window[1])]
+    for flt in pc.filters:
+        s, p = _filter_sql(flt, layer, "orders", ctx)
+        where.append(s)
+        params += p
+    sub = ("SELECT f.customer_id FROM orders f" + "".join(f" {JOINS[j]}" for j in _JOIN_ORDER if j in joins)
+           + " WHERE " + " AND ".join(where))
+    return f"f.customer_id {'' if pc.bought else 'NOT '}IN ({sub})", params
 
 
 TARGETING = {"campaign": "CAST(campaign_id AS VARCHAR)", "campaign_type": "COALESCE(campaign_type, 'Unknown')"}
@@ -169,6 +187,10 @@ def _where_parts(spec: QuerySpec, layer: Layer, ctx: Context, fact: str) -> list
                       [_p(ctx.anchor + pd.Timedelta(days=1) - pd.Timedelta(days=spec.inactive_days))], False))
     for c in spec.customer_conditions:
         s, p = _condition_sql(c, layer, ctx)
+        parts.append((s, p, False))
+    windows = ctx.purchase_windows or (None,) * len(spec.purchase_conditions)
+    for pc, w in zip(spec.purchase_conditions, windows):
+        s, p = _purchase_sql(pc, w, layer, ctx)
         parts.append((s, p, False))
     return parts
 

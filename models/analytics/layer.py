@@ -164,6 +164,9 @@ TIME_DIMENSIONS: tuple[Dimension, ...] = (
     Dimension("weekday", "dayname({ts})", "day of the week", (), time=True, order_sql="{v}",
               facts=_ALL_FACTS, group_sql="isodow({ts})", label_sql=_DAYS + "[{v}]"),
     Dimension("hour", "CAST(hour({ts}) AS INTEGER)", "hour of the day (0-23)", (), time=True, facts=_ALL_FACTS),
+    Dimension("day_type", "CASE WHEN isodow({ts}) >= 6 THEN 'Weekend' ELSE 'Weekday' END",
+              "weekend (Saturday and Sunday) or weekday (Monday to Friday)", (), facts=_ALL_FACTS,
+              values_sql="SELECT unnest(['Weekday', 'Weekend'])"),
 )
 
 PRODUCT_DIMENSIONS: tuple[Dimension, ...] = (

@@ -247,6 +247,7 @@ def _fetch(con, q) -> pd.DataFrame:
 
 def _needs_anchor(spec: QuerySpec) -> bool:
     texts = [t for t in (spec.period, spec.start, spec.end) + tuple(spec.compare or ()) if t]
+    texts += [t for pc in spec.purchase_conditions for t in (pc.start, pc.end) if t]
     return bool(texts) or spec.inactive_days is not None \
         or any(c.measure.startswith("days_since") for c in spec.customer_conditions) \
         or (spec.distribution is not None and spec.distribution.measure.startswith("days_since"))
@@ -298,10 +299,12 @@ def run_query(ws: Workspace, spec: QuerySpec | Mapping[str, Any]) -> dict[str, A
         filters, kinds, fnotes = _resolve_filters(con, layer, spec, fact)
         notes += fnotes
         spec = replace(spec, filters=filters)
+        spec, purchase_windows = _resolve_purchases(con, layer, spec, first, last)
         override = non_merchandise_override(ws)
         non_merch = _non_merchandise(con, layer, spec, override)
         anchor = None if last is None else last.normalize()
-        ctx = Context(None, non_merch, anchor, kinds)
+        ctx = Context(None, non_merch, anchor, kinds, tuple(None if w is None else (w.start, w.end)
+                                                          for w in purchase_windows))
         windows: list[Window] = []
         if spec.compare:
             try:
@@ -342,6 +345,7 @@ def run_query(ws: Workspace, spec: QuerySpec | Mapping[str, Any]) -> dict[str, A
         money |= {"revenue", "total revenue"}
     if spec.distribution is not None and spec.distribution.measure in ("revenue", "avg_basket"):
         money |= {"value", "low", "high"}
+    purchase_text = [_purchase_words(pc, w) for pc, w in zip(spec.purchase_conditions, purchase_windows)]
     rows = [{k: _clean(v, k in money or any(k.startswith(m + " ") for m in money) and "%" not in k)
              for k, v in r.items()} for r in df.to_dict("records")]
     notes += _notes(spec, layer, fact, non_merch, windows, anchor, ctx)
@@ -355,10 +359,39 @@ def run_query(ws: Workspace, spec: QuerySpec | Mapping[str, Any]) -> dict[str, A
                         for d in dict.fromkeys(list(spec.by) + [f.dimension for f in spec.filters])})
     chart = "line" if time_first else "bar" if (spec.by or spec.distribution or spec.concentration) else "none"
     return {"rows": rows, "columns": list(df.columns), "n_rows": len(rows),
-            "restatement": _restate(spec, layer, windows, non_merch),
+            "restatement": _restate(spec, layer, windows, non_merch)
+            + "".join(f"; customers who {t}" for t in purchase_text),
             "sql": sql, "params": [str(p) for p in params], "definitions": definitions, "chart": chart,
             "notes": notes, "spec": spec.to_dict(), "windows": [w.to_dict() for w in windows],
             "as_of": None if anchor is None else (anchor + pd.Timedelta(days=1)).date().isoformat()}
+
+
+def _resolve_purchases(con, layer: Layer, spec: QuerySpec, first, last):
+    """Each purchase condition with its filter values resolved to stored ones, and its window (None: all data)."""
+    conds, windows = [], []
+    for pc in spec.purchase_conditions:
+        filters, _, _ = _resolve_filters(con, layer, replace(spec, filters=pc.filters), "orders")
+        conds.append(replace(pc, filters=filters))
+        windows.append(_window(QuerySpec(start=pc.start, end=pc.end), first, last) if pc.start or pc.end else None)
+    return replace(spec, purchase_conditions=tuple(conds)), windows
+
+
+def _filter_words(f: Filter) -> str:
+    if f.op == "range":
+        return f"{f.dimension} from {f.min if f.min is not None else 'any'} to {f.max if f.max is not None else 'any'}"
+    if f.op == "contains":
+        return f"{f.dimension} containing {' or '.join(repr(v) for v in f.values)}"
+    if f.op == "not_in":
+        return f"{f.dimension} not in {list(f.values)}"
+    return f"{f.dimension} = {f.values[0]}" if len(f.values) == 1 else f"{f.dimension} in {list(f.values)}"
+
+
+def _purchase_words(pc, window: Window | None) -> str:
+    """ "did not buy anything in 2017-Q3 (Jul 1 - Sep 30)", "also bought category = TEAS (all data)" """
+    what = " and ".join(_filter_words(f) for f in pc.filters) if pc.filters else "anything"
+    when = window.describe() if window is not None else "all data"
+    return f"{'also bought' if pc.bought else 'did not buy'} {what}" + (f" in {when}" if window is not None
+                                                                            else f" ({when})")
 
 
 def _histogram(df: pd.DataFrame, bins: int) -> pd.DataFrame:
@@ -419,6 +452,9 @@ def _notes(spec: QuerySpec, layer: Layer, fact: str, non_merch, windows: list[Wi
                       "window": "new = first order ever inside the window; returning = ordered before it",
                       "all": "without a window every customer is new: give a period"}[mode]
                      + "; customers already buying when the data starts count as new in its first months")
+    if spec.purchase_conditions:
+        notes.append("a bought / did-not-buy condition reads every order line of the customer (fuel and misc too) "
+                     "in its own period; the customers kept are then measured in the question's window")
     if spec.customer_conditions:
         notes.append("customer conditions are measured per customer over "
                      + ("the window" if windows else "all data") + ", on all their order lines"
@@ -454,15 +490,7 @@ def _restate(spec: QuerySpec, layer: Layer, windows: list[Window], non_merch) ->
         if spec.by:
             text += " by " + " and ".join(spec.by)
     for f in spec.filters:
-        if f.op == "range":
-            text += f", {f.dimension} from {f.min if f.min is not None else 'any'} to " \
-                    f"{f.max if f.max is not None else 'any'}"
-        elif f.op == "contains":
-            text += f", {f.dimension} containing {' or '.join(repr(v) for v in f.values)}"
-        elif f.op == "not_in":
-            text += f", {f.dimension} not in {list(f.values)}"
-        else:
-            text += f", {f.dimension} = {f.values[0]}" if len(f.values) == 1 else f", {f.dimension} in {list(f.values)}"
+        text += ", " + _filter_words(f)
     if spec.inactive_days is not None:
         text += f", customers who have not bought for {spec.inactive_days} days"
     for c in spec.customer_conditions:

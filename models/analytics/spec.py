@@ -12,7 +12,7 @@ from typing import Any, Mapping
 
 from .layer import Layer
 
-__all__ = ["QueryError", "Filter", "CustomerCondition", "Concentration", "Distribution", "QuerySpec", "SPEC_FIELDS",
+__all__ = ["QueryError", "Filter", "CustomerCondition", "PurchaseCondition", "Concentration", "Distribution", "QuerySpec", "SPEC_FIELDS",
            "FILTER_OPS", "CONDITION_OPS", "CUSTOMER_MEASURES", "ORDER_MEASURES"]
 
 MAX_TOP = 1000
@@ -51,6 +51,21 @@ class CustomerCondition:
     measure: str
     op: str
     value: Any  # a number, or [lo, hi] for between
+
+
+@dataclass(frozen=True)
+class PurchaseCondition:
+    """Keep customers who bought (``bought``) or did not buy anything matching ``filters`` in [start, end].
+
+    A set operation on customers: "bought in Q2 but not in Q3" is the query window Q2 plus a condition
+    (start=end=Q3, bought=False); "bought both coffee and tea" is a filter on coffee plus a condition on tea.
+    No window (start and end None) means the whole history.
+    """
+
+    filters: tuple[Filter, ...] = ()
+    start: str | None = None
+    end: str | None = None
+    bought: bool = True
 
 
 @dataclass(frozen=True)
@@ -119,6 +134,27 @@ def _condition(c: Any) -> CustomerCondition:
     return CustomerCondition(measure, op, value)
 
 
+def _purchase(c: Any) -> PurchaseCondition:
+    if isinstance(c, PurchaseCondition):
+        return c
+    if not isinstance(c, Mapping) or not set(c) <= {"filters", "period", "start", "end", "bought"}:
+        raise QueryError("a purchase condition is {'filters': [...], 'period' or 'start'/'end': ..., 'bought': "
+                         f"true|false}} (customers who bought / did not buy those lines then), got {c!r}")
+    start, end = c.get("start"), c.get("end")
+    if c.get("period") is not None:
+        if start is not None or end is not None:
+            raise QueryError("a purchase condition takes period or start/end, not both")
+        start = end = c["period"]
+    filters = tuple(_filter(f) for f in c.get("filters") or ())
+    if not filters and start is None and end is None:
+        raise QueryError("a purchase condition needs filters (what was bought) or a period (when), or both")
+    clean = lambda v: None if v is None else (str(v).strip() or None)  # noqa: E731
+    bought = c.get("bought", True)
+    if isinstance(bought, str):
+        bought = bought.strip().lower() not in ("false", "no", "0", "not")
+    return PurchaseCondition(filters, clean(start), clean(end), bool(bought))
+
+
 def _concentration(c: Any) -> Concentration | None:
     if c is None or isinstance(c, Concentration):
         return c
@@ -172,6 +208,7 @@ class QuerySpec:
     share_of_total: bool = False
     inactive_days: int | None = None  # only customers whose last order is >= N days before the last order date
     customer_conditions: tuple[CustomerCondition, ...] = ()
+    purchase_conditions: tuple[PurchaseCondition, ...] = ()  # bought / did not buy X in period P (set operations)
     concentration: Concentration | None = None
     distribution: Distribution | None = None
     include_non_merchandise: bool = False
@@ -192,6 +229,7 @@ class QuerySpec:
             kw.pop("metrics", None)
         kw["filters"] = tuple(_filter(f) for f in kw.get("filters") or ())
         kw["customer_conditions"] = tuple(_condition(c) for c in kw.get("customer_conditions") or ())
+        kw["purchase_conditions"] = tuple(_purchase(c) for c in kw.get("purchase_conditions") or ())
         kw["concentration"] = _concentration(kw.get("concentration"))
         kw["distribution"] = _distribution(kw.get("distribution"))
         if kw.get("compare") is not None:
@@ -272,6 +310,21 @@ class QuerySpec:
                 raise QueryError(f"{c.op} takes a percentage between 0 and 100, got {c.value}")
         if (self.customer_conditions or self.inactive_days is not None) and not layer.has("orders", "customer_id"):
             raise QueryError("customer conditions need orders with customer ids")
+        if self.purchase_conditions:
+            if not layer.has("orders", "customer_id"):
+                raise QueryError("a bought / did-not-buy condition needs orders with customer ids")
+            if fact not in ("orders", "coupon_redemptions", "campaigns"):
+                raise QueryError(f"a bought / did-not-buy condition keeps customers; {', '.join(self.metrics)} "
+                                 f"are not counted per customer")
+            for pc in self.purchase_conditions:
+                for f in pc.filters:
+                    if f.dimension not in layer.dimensions:
+                        raise QueryError(_unknown("dimension", f.dimension, layer.dimensions, layer.unavailable))
+                    if "orders" not in layer.dimensions[f.dimension].facts:
+                        ok = sorted(k for k, v in layer.dimensions.items() if "orders" in v.facts)
+                        raise QueryError(f"what a customer bought can be filtered by {ok}, not {f.dimension}")
+                    if f.op != "range" and not f.values:
+                        raise QueryError(f"the filter on {f.dimension} has no values")
         if any(c.measure in ("revenue", "avg_basket") for c in self.customer_conditions) \
                 and not layer.has("orders", "amount"):
             raise QueryError("a spend condition needs the orders.amount column, which this workspace does not have")
