@@ -656,3 +656,29 @@ def test_excluding_a_value_and_weekend_vs_weekday(session, lines):
     # "but not" without a buying verb is not a set of customers; with an unknown value it is declined, named
     res = session.ask("households that bought soft drinks and also bought caviar")
     assert DECLINE.search(res.answer) and "caviar" in res.answer.lower()
+
+
+def test_campaign_questions_are_numbers_and_unknown_names_are_named(session, ws):
+    camps = ws.read_table("campaigns")
+    per_type = camps.groupby("campaign_type")["campaign_id"].nunique()
+    t = per_type.index[0]
+    res = session.ask(f"how many {t.lower()} campaigns were there")
+    assert res.tool_calls and res.tool_calls[0]["args"]["metrics"] == ["campaigns"]
+    assert f"**{per_type[t]}**" in res.answer
+    missing = max(int(c) for c in camps["campaign_id"].astype(int)) + 100
+    res = session.ask(f"what did campaign {missing} bring in")
+    assert f'no such campaign "{missing}"' in res.answer.lower() and "Campaign copy" not in res.answer
+    res = session.ask("what did campaign 18 bring in")
+    assert res.tool_calls and res.tool_calls[0]["name"] == "query_data"
+    assert res.tool_calls[0]["args"]["metrics"] == ["revenue"]
+
+
+def test_a_segment_that_does_not_exist_is_named_when_describing_segments(fake_ctx):
+    from tests.agent_fakes import SEGMENTS
+
+    planner = OfflinePlanner(context=fake_ctx)
+    plan = planner.plan("how are customers in the Whales segment doing")
+    assert plan.route == "list_segments" and "no such segment “Whales”" in plan.message
+    assert all(s["name"] in plan.message for s in SEGMENTS)
+    plan = planner.plan(f"how is the {SEGMENTS[0]['name']} segment doing")  # an existing one: no such note
+    assert "no such segment" not in (plan.message or "")

@@ -42,8 +42,10 @@ def is_analytics(route: str, parse: QueryParse, question: str) -> bool:
                        r"outlook|recommend\w*|suggest\w*|reorder)\b", t)
     if route == "write_campaign" and not writing and not re.search(
             r"\b(e-?mail|sms|text message|push|newsletter|message|promo\w*|offer\w*|win-?back|blast)\b", t) and \
-            parse.signals & {"metric", "threshold", "compare", "concentration"}:
-        return True  # "redemption rate by campaign type": a question about campaigns, not a request for copy
+            (parse.signals & {"metric", "threshold", "compare", "concentration"} or
+             any(f.get("dimension") in ("campaign", "campaign_type") for f in parse.spec.get("filters") or ()) or
+             any(p.startswith("no such campaign") for p in parse.problems)):
+        return True  # "redemption rate by campaign type", "what did campaign 18 bring in": numbers, not copy
     if route in ("search_reviews", "summarize_reviews") and "metric" in parse.signals and not re.search(
             r"\b(reviews?|reviewers?|rat(ing|ings|ed)|stars?|feedback|say|says|saying|said|think|thinks|complain\w*|"
             r"opinions?|praise\w*|mention\w*|topics?|themes?)\b", t):

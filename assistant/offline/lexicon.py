@@ -73,7 +73,7 @@ METRIC_PHRASES: list[tuple[str, str]] = [
      r"(customers|households|shoppers|buyers) (who were |that were |who are |that are )?active", "customers"),
     (r"revenue|sales|turnover|takings|gmv|money|spend|spending|spent|(how much|what) did (we|they|customers|"
      r"households) (make|sell|earn|take)|(how much|what) (we|they) (made|sold|earned)|earn(ed|ings)?|"
-     r"sold|sells|sell|income from sales", "revenue"),
+     r"sold|sells|sell|income from sales|(bring|brings|brought|bringing) in", "revenue"),
 ]
 
 # (regex, dimension): words that name a dimension (as a group-by when a cue precedes them)

@@ -441,14 +441,16 @@ def make_plan(question: str, router: Router, ent: Entities,
             r"summar|overall|themes?|digest|distribution|on average|average rating", q.lower()):
         route = "search_reviews"  # a star filter is a search: the summary takes no rating bounds
     args = build_args(route, q, ent)
-    if route in _SEGMENT_ROUTES and "segment" not in args:
+    if (route in _SEGMENT_ROUTES and "segment" not in args) or (
+            route == "list_segments" and P.match_segment(q, ent.profiles) is None):
         named = P.named_segment(q)
         if named is not None:  # a segment that does not exist: say so and list them, never a silent substitute
             names = [str(p["name"]) for p in ent.profiles]
             listed = ("; ".join(f"{p['segment_id']}: {p['name']}" for p in ent.profiles) if names else
                       "none are fitted yet (run `mka segments`)")
+            what = "describe it" if route == "list_segments" else f"run {route.replace('_', ' ')} for it"
             return Plan("list_segments", {}, message=f"There is no such segment “{named}” in your data, so I can't "
-                        f"run {route.replace('_', ' ')} for it. The segments are: {listed}.")
+                        f"{what}. The segments are: {listed}.")
     if route == "customer_value" and "customer_id" not in args:
         return Plan("at_risk_customers", {k: v for k, v in build_args("at_risk_customers", q, ent).items()},
                     message="No customer id in the question: here are the high-value customers at risk; give an id "

@@ -236,6 +236,9 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
     _ids(tx, vocab, filters, out)  # "store 323", "campaign 18", "campaign #999"
     _match_values(tx, vocab, filters, min_words=2)  # "Loyal high-spend weekly regulars" before "spend" is a metric
     metrics = _metrics(tx, vocab, out)
+    if not metrics and (not vocab.metrics or "campaigns" in vocab.metrics) and re.search(
+            r"\b(how many|number of|count of|count the)\s+(?:[\w-]+\s+){0,3}?campaigns\b", tx.raw):
+        metrics = ["campaigns"]  # "how many Type A campaigns": the value took the word "campaigns" with it
     if set(metrics) & {"coupon_redemptions", "redeeming_customers", "coupon_redemption_rate", "campaign_reach",
                        "customer_redemption_rate", "coupon_discount", "campaigns"}:
         for m in tx.finditer(r"\b(coupons?|vouchers?)\b"):  # "of our coupons": the subject, not the Coupon department
