@@ -1,11 +1,12 @@
 """Ask the question banks of the offline assistant on the demo workspace.
 
-    python bench/question_bank.py [--bank dev|heldout|all] [--workspace DIR] [--n-customers 300]
+    python bench/question_bank.py [--bank dev|heldout|heldout2|all] [--workspace DIR] [--n-customers 300]
                                   [--out bench/results/question_bank.md]
 
-Two banks: ``dev`` (tests/question_bank.py) is the one the planner was tuned on; ``heldout``
+Three banks: ``dev`` (tests/question_bank.py) is the one the planner was tuned on; ``heldout``
 (tests/question_bank_heldout.py) was written later by someone who had not seen the planner, its tests or the dev
-questions, so it measures wording the planner was not tuned on. Grades every answer (right / declined / wrong; see
+questions, so it measures wording the planner was not tuned on; ``heldout2`` (tests/question_bank_heldout2.py,
+session 8) likewise, blind to the planner and to both other banks' questions. Grades every answer (right / declined / wrong; see
 tests/question_bank.py) and writes, per bank, a table per category, the overall answer accuracy and refusal
 count, and every miss with its answer, to --out. Without --workspace it
 builds the demo workspace the tests use (models.pipeline, 300 households, quick settings) under /tmp first.
@@ -27,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--bank", choices=("dev", "heldout", "all"), default="all")
+    ap.add_argument("--bank", choices=("dev", "heldout", "heldout2", "all"), default="all")
     ap.add_argument("--workspace", type=Path, default=None)
     ap.add_argument("--n-customers", type=int, default=300)
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "question_bank.md")
@@ -46,15 +47,17 @@ def main() -> None:
     from assistant.agent import build_agent
     from assistant.offline import OfflinePlanner
     from assistant.session import ChatSession
-    from tests import question_bank, question_bank_heldout
+    from tests import question_bank, question_bank_heldout, question_bank_heldout2
     from tests.question_bank import markdown_table, run_bank, summarize
     from tools import ToolContext, build_tools
 
     banks = {"dev": ("Dev bank (tests/question_bank.py): the planner was tuned on these questions",
                      question_bank.QUESTIONS),
              "heldout": ("Held-out bank (tests/question_bank_heldout.py): written without seeing the planner, its "
-                         "tests or the dev questions", question_bank_heldout.QUESTIONS)}
-    chosen = ["dev", "heldout"] if args.bank == "all" else [args.bank]
+                         "tests or the dev questions", question_bank_heldout.QUESTIONS),
+             "heldout2": ("Held-out bank 2 (tests/question_bank_heldout2.py, session 8): blind to the planner, its "
+                          "tests and both other banks' questions", question_bank_heldout2.QUESTIONS)}
+    chosen = ["dev", "heldout", "heldout2"] if args.bank == "all" else [args.bank]
     ctx = ToolContext(ws)
     agent = build_agent(OfflinePlanner(context=ctx), build_tools(ctx))
     commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
@@ -65,7 +68,8 @@ def main() -> None:
         f"- date: {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC; commit {commit}; machine load "
         f"{load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} (1/5/15 min)",
         f"- workspace: demo, {args.n_customers} real Complete Journey households (quick settings), {ws_path}",
-        f"- command: `nice -n 10 python3 bench/question_bank.py --bank {args.bank}`",
+        f"- command: `nice -n 10 python3 bench/question_bank.py --bank {args.bank}"
+        + (f" --out {args.out}`" if args.out != ROOT / "bench" / "results" / "question_bank.md" else "`"),
         "- grading (tests/question_bank.py, the same for both banks): answerable = right when every ground-truth "
         "number of one accepted reading (independent pandas) appears in the answer within its displayed precision, "
         "and the top item is named first for rankings; declined = the answer says can't / cannot / don't have / "
