@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from tests import question_bank_heldout as heldout
+from tests import question_bank_heldout2 as heldout2
 from tests.question_bank import (ANSWERABLE, QUESTIONS, REFUSALS, BankData, Question, either, expects_of, grade,
                                  markdown_table, one, parse_numbers, ranked, run_bank, summarize)
 
@@ -206,6 +207,44 @@ def test_heldout_expect_helpers(bank_data):
     assert grade(hq, "Busiest: 21:00, then 22:00 with 10.00", d)[0] == "wrong"
 
 
+# ----------------------------------------------------------------------------------- the held-out bank 2
+# tests/question_bank_heldout2.py (session 8) was written blind to the planner, its tests and both other banks'
+# questions. First untuned run (bank3, main f33b27d + this bank = 114ea44, 2026-12-04 18:08 UTC, demo workspace,
+# 300 households): 48/65 answerable right (73.8%; 7 declined, 10 wrong) and 4/16 refusals answered confidently
+# (bench/results/question_bank.md). The floors are exactly that run, so any regression fails; the gap to the
+# issue targets (95% / 0) is the planner's and is NOT closed. Raise them as the planner improves; never tune the
+# planner on these questions (read only the miss list in the notes, not the bank, when fixing it).
+HELDOUT2_ACCURACY_FLOOR = 48 / 65
+HELDOUT2_MAX_CONFIDENT_REFUSALS = 4
+
+
+def test_heldout2_bank_size_ids_and_independence():
+    assert len(heldout2.ANSWERABLE) >= 50 and len(heldout2.REFUSALS) >= 15
+    ids = [q.id for q in heldout2.QUESTIONS]
+    others = QUESTIONS + heldout.QUESTIONS
+    assert len(ids) == len(set(ids)) and not set(ids) & {q.id for q in others}
+    texts = {q.text.lower() for q in heldout2.QUESTIONS}
+    assert len(texts) == len(heldout2.QUESTIONS)
+    assert not texts & {q.text.lower() for q in others}  # no question shared with the other banks
+    assert all(q.truth is None for q in heldout2.REFUSALS) and all(q.truth for q in heldout2.ANSWERABLE)
+
+
+def test_heldout2_truths_compute_and_an_oracle_grades_right(bank_data):
+    d = bank_data
+    for q in heldout2.ANSWERABLE:
+        for e in expects_of(q.truth(d)):  # every reading a truth accepts grades right on its own
+            assert e.alternatives and all(alt for alt in e.alternatives), q.id
+            assert all(math.isfinite(v) for alt in e.alternatives for v in alt), q.id
+            oracle = (f"{e.name[0]}: " if e.name else "") + ", ".join(f"{v:,.2f}" for v in e.alternatives[0])
+            assert grade(q, oracle, d) == ("right", ""), (q.id, oracle)
+        assert grade(q, "Sorry, I don't have that.", d)[0] == "declined", q.id
+    # the grand total (the old failure) answers none of them: every question here asks for a slice or a ranking
+    o = d.orders
+    total = (f"Revenue in all data (2017-01-01 to 2018-01-01): ${o['amount'].sum():,.2f}; orders "
+             f"{o['order_id'].nunique():,}; customers {o['customer_id'].nunique():,}; line items {len(o):,}.")
+    assert {q.id for q in heldout2.ANSWERABLE if grade(q, total, d)[0] == "right"} == set()
+
+
 # ------------------------------------------------------------------------- every bank, asked of the assistant
 @dataclass(frozen=True)
 class Bank:
@@ -218,6 +257,8 @@ class Bank:
 BANKS = {
     "dev": Bank("question bank (dev, tuned on)", QUESTIONS, ANSWER_ACCURACY_FLOOR, MAX_CONFIDENT_REFUSALS),
     "heldout": Bank("held-out bank", heldout.QUESTIONS, HELDOUT_ACCURACY_FLOOR, HELDOUT_MAX_CONFIDENT_REFUSALS),
+    "heldout2": Bank("held-out bank 2 (blind, session 8)", heldout2.QUESTIONS, HELDOUT2_ACCURACY_FLOOR,
+                     HELDOUT2_MAX_CONFIDENT_REFUSALS),
 }
 
 
