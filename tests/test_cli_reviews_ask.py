@@ -72,3 +72,34 @@ def test_average_rating_equals_pandas(ws, reviews):
     mean = reviews["rating"].mean()
     shown = [float(x) for x in re.findall(r"\d+\.\d+", answer)]
     assert any(abs(x - mean) < 0.01 for x in shown), (mean, answer)
+
+
+def _table(answer: str) -> list[list[str]]:
+    return [[c.strip() for c in line.strip().strip("|").split("|")] for line in answer.splitlines()
+            if line.startswith("|") and not set(line) <= set("|-: ")][1:]
+
+
+def test_average_rating_by_month_goes_to_review_metrics(ws, reviews):
+    """A review-only workspace (no orders) still has the review metrics: the question is not a text search."""
+    answer = _ask(ws, "average rating by month")
+    assert "query_data" in answer and "search_reviews" not in answer and "summarize_reviews" not in answer, answer
+    by_month = reviews.groupby(reviews["timestamp"].dt.strftime("%Y-%m"))["rating"].agg(["mean", "size"])
+    rows = {r[0]: r[1] for r in _table(answer)}
+    assert rows, answer
+    for month, shown in rows.items():
+        mean, n = by_month.loc[month]
+        if n >= 5:  # fewer reviews than the minimum count show no average
+            assert float(shown) == pytest.approx(mean, abs=0.01), (month, answer)
+        else:
+            assert shown == "n/a", (month, answer)
+
+
+def test_worst_rated_products_follow_the_minimum_count_rule(ws, reviews):
+    from models.analytics.layer import MIN_REVIEWS_FOR_RATING
+
+    answer = _ask(ws, "which products are rated worst")
+    assert "query_data" in answer and "search_reviews" not in answer, answer
+    per = reviews.groupby("product_id")["rating"].agg(["mean", "size"])
+    ranked = per[per["size"] >= MIN_REVIEWS_FOR_RATING]["mean"].sort_values()
+    first = _table(answer)[0]
+    assert float(first[1]) == pytest.approx(ranked.iloc[0], abs=0.01), answer

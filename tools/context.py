@@ -174,10 +174,13 @@ class ToolContext:
         ws = self.workspace
         out: dict[str, Any] = {"metrics": {}, "dimensions": {}, "unavailable": {}, "values": {},
                                "product_words": [], "first_date": None, "last_date": None}
-        if not ws.has_table("orders"):
+        # a review-only workspace (an Amazon review file) still has the review metrics; its dates are the reviews'
+        dated = next((t for t in ("orders", "reviews") if ws.has_table(t)), None)
+        if dated is None:
             return out
         out.update({k: dict(v) for k, v in self.api.describe_layer(ws).items()})
-        ts = ws.read_table("orders", columns=["timestamp"])["timestamp"]
+        ts = (ws.read_table(dated, columns=["timestamp"])["timestamp"].dropna()
+              if "timestamp" in ws.table_info(dated).get("columns", ["timestamp"]) else ())
         if len(ts):
             out["first_date"], out["last_date"] = str(ts.min().date()), str(ts.max().date())
         values: dict[str, list[str]] = {}
