@@ -682,3 +682,28 @@ def test_a_segment_that_does_not_exist_is_named_when_describing_segments(fake_ct
     assert all(s["name"] in plan.message for s in SEGMENTS)
     plan = planner.plan(f"how is the {SEGMENTS[0]['name']} segment doing")  # an existing one: no such note
     assert "no such segment" not in (plan.message or "")
+
+
+def test_which_customers_lists_them_and_busiest_means_orders(session, lines):
+    q4 = _window(lines, "2017-10-01", "2017-12-31")
+    spend = q4.groupby("customer_id")["amount"].sum()
+    cut = float(spend.quantile(0.9).round(-2))
+    want = spend[spend > cut].sort_values(ascending=False)
+    res = session.ask(f"list customers who spent over ${cut:,.0f} last quarter")
+    assert res.tool_calls[0]["args"]["by"] == ["customer"]
+    assert f"**{len(want):,} customers** match" in res.answer and money(round(want.iloc[0], 2)) in res.answer
+    hours = lines.groupby(lines.timestamp.dt.hour)["order_id"].nunique()
+    res = session.ask("which hour of the day is busiest")
+    assert res.tool_calls and res.tool_calls[0]["args"]["metrics"] == ["orders"]
+    assert f"**{count(hours.max())}**" in res.answer
+    days = lines.groupby(lines.timestamp.dt.day_name())["order_id"].nunique()
+    res = session.ask("quietest day of the week")
+    assert days.idxmin() in res.answer and f"**{count(days.min())}**" in res.answer
+
+
+def test_partial_last_period_is_named(session, lines):
+    last = lines.timestamp.max()
+    res = session.ask("slowest month for sales")
+    label = last.strftime("%Y-%m")
+    if last.normalize() < (last + pd.offsets.MonthEnd(0)).normalize():
+        assert f"{label} is a partial month: the data ends {last.date()}" in res.answer

@@ -35,7 +35,7 @@ def is_analytics(route: str, parse: QueryParse, question: str) -> bool:
     if "unheld" in parse.signals and (route not in ("write_campaign", "search_reviews", "summarize_reviews",
                                                     "out_of_scope", "help")
                                       or (route == "write_campaign" and not writing)
-                                      or (route in ("out_of_scope", "help") and analytic)):
+                                      or route in ("out_of_scope", "help")):  # "website conversion rate"
         return True
     future = re.search(r"\b(will|going to|likely|likeliest|next|predict\w*|probab\w*|forecast\w*|expect\w*|"
                        r"chance|soon|upcoming|coming|ahead|propensity|at[- ]risk|churn\w*|lapsing|slipping|project\w*|"
@@ -60,7 +60,8 @@ def is_analytics(route: str, parse: QueryParse, question: str) -> bool:
             parse.signals & {"metric", "period", "filter", "threshold", "compare", "concentration"}:
         return True
     if route in ("out_of_scope", "help"):
-        return bool(parse.signals & {"metric", "compare", "threshold", "concentration"})
+        return bool(parse.signals & {"metric", "compare", "threshold", "concentration"}) or bool(
+            parse.spec.get("by") and parse.signals & {"superlative", "rank"} and not parse.ignored)
     if route in ("at_risk_customers", "predict_buyers", "list_segments", "segment_audience"):
         return bool(strong and counting)
     return False

@@ -333,6 +333,9 @@ def _query(r: dict, focus: Iterable[tuple[str, str]] = ()) -> str:
             parts.append(f"{value}: no rows in this window.")
         else:
             parts.append(f"**{row.get(dim)}**: " + ", ".join(f"{c} **{fmt(c, row.get(c))}**" for c in cols if c != dim) + ".")
+    if by == ["customer"] and not spec.get("top") and not spec.get("compare") and rows:
+        parts.append(f"**{r.get('n_rows', len(rows)):,} customers** match; each with their {', '.join(c for c in cols if c != 'customer')} "
+                     f"in the window (the table is exportable as CSV).")
     if not rows:
         parts.append("No rows match this query.")
     elif not by and len(rows) == 1:

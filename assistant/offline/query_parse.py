@@ -284,6 +284,14 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
         spec["by"] = by
     if sets:
         _attach_sets(sets, spec, out)
+    if spec["metrics"] == ["customers"] and not spec.get("by") and (not vocab.dimensions or "customer" in
+                                                                     vocab.dimensions) and \
+            any(spec.get(k) for k in ("customer_conditions", "purchase_conditions", "inactive_days")) and \
+            _LIST_WHO.search(tx.raw) and "revenue" in (vocab.metrics or ["revenue"]):
+        # "list the customers who ...", "which households haven't bought since October": the people, not a count
+        spec["metrics"], spec["by"], spec["sort"] = ["revenue", "orders"], ["customer"], "revenue"
+        by = spec["by"]
+        out.signals.add("customer_list")
     _finish(tx, vocab, spec, out)
     out.spec = spec
     # on a review metric the words naming what is measured ("the mean star rating of our reviews") are not filters
@@ -457,6 +465,9 @@ def _purchase_sets(tx: _Text, vocab: Vocab, out: QueryParse) -> list[dict]:
     return conds
 
 
+_LIST_WHO = re.compile(r"^\s*(?:please\s+)?(?:list|show(?:\s+me)?|give\s+me|export|name|which|who\s+are|who\s+were|"
+                       r"find|get(?:\s+me)?|pull)\b(?:\s+(?:the|all|our|a\s+list\s+of|me))*\s+(?:customers|households|"
+                       r"shoppers|buyers|clients|people)\b")
 _EXCLUDE = re.compile(r"\b(?:but not|excluding|exclude|except(?:\s+for)?|other than|apart from|not counting|"
                       r"leaving out|leave out|minus)\s+(?:the\s+)?")
 
@@ -690,7 +701,9 @@ def _rank(tx: _Text, spec: dict, out: QueryParse) -> None:
         out.signals.add("rank")
         tx.take(m.span())
     # superlatives: "which month was highest", "the department with the most revenue", "lowest"
-    low = tx.search(r"\b(lowest|(?<!at )least|smallest|worst|weakest|fewest|slowest|bottom|minimum|min)\b")
+    low = tx.search(r"\b(lowest|(?<!at )least|smallest|worst|weakest|fewest|slowest|quietest|bottom|minimum|min)\b")
+    if tx.search(r"\b(busiest|quietest|(most|least) (busy|crowded))\b"):  # "slowest month": sales, as "best" is
+        spec["_metric"] = "orders"  # busy = baskets (traffic); named when no metric word is given
     high = tx.search(r"\b(highest|most|biggest|largest|best|top|strongest|peak|maximum|max|record|busiest|"
                      r"most popular|best[- ]selling|bestsellers?|leading)\b")
     if "top" not in spec and (low or high):
@@ -973,7 +986,7 @@ def _dims(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse) -> list[str]:
                             before) or re.search(r"\b(" + GROUP_CUES + r")\s+$", before)
             after = tx.raw[m.end():m.end() + 40]
             sup_before = re.search(r"\b(lowest|least|smallest|worst|weakest|fewest|slowest|highest|biggest|"
-                                   r"largest|best|strongest|busiest|top|bottom|leading)\s+(?:\w+\s+)?$", before)
+                                   r"largest|best|strongest|busiest|quietest|top|bottom|leading)\s+(?:\w+\s+)?$", before)
             sup = re.match(r"\s*(?:\w+\s+){0,3}?(had|has|was|is|were|with|that|did|saw|made|brought|got|sold|"
                            r"performed|generated)\b", after)
             if dim in TIME_DIMS and not adverb and not cue and not (sup_before and "superlative" in out.signals):

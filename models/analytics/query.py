@@ -245,10 +245,35 @@ def _fetch(con, q) -> pd.DataFrame:
     return df.drop(columns=[c for c in df.columns if str(c).startswith("_order_")])
 
 
+_PARTIAL_FREQ = {"week": "W-SUN", "month": "M", "quarter": "Q", "year": "Y"}
+
+
+def _partial_note(spec: QuerySpec, rows: list[dict], anchor, first) -> list[str]:
+    """A calendar breakdown whose last (or first) period the data covers only in part says so: a 1-day month
+    is not the slowest month."""
+    if not spec.by or spec.by[0] not in _PARTIAL_FREQ or anchor is None or not rows:
+        return []
+    dim, notes = spec.by[0], []
+    labels = {str(r.get(dim)) for r in rows}
+
+    def label(p: pd.Period) -> str:
+        return {"week": lambda: p.start_time.strftime("%Y-%m-%d"), "month": lambda: p.strftime("%Y-%m"),
+                "quarter": lambda: f"{p.year}-Q{p.quarter}", "year": lambda: str(p.year)}[dim]()
+
+    last = pd.Period(anchor, _PARTIAL_FREQ[dim])
+    if anchor.normalize() < last.end_time.normalize() and label(last) in labels:
+        notes.append(f"{label(last)} is a partial {dim}: the data ends {anchor.date()}")
+    if first is not None:
+        head = pd.Period(first, _PARTIAL_FREQ[dim])
+        if pd.Timestamp(first).normalize() > head.start_time.normalize() and label(head) in labels:
+            notes.append(f"{label(head)} is a partial {dim}: the data starts {pd.Timestamp(first).date()}")
+    return notes
+
+
 def _needs_anchor(spec: QuerySpec) -> bool:
     texts = [t for t in (spec.period, spec.start, spec.end) + tuple(spec.compare or ()) if t]
     texts += [t for pc in spec.purchase_conditions for t in (pc.start, pc.end) if t]
-    return bool(texts) or spec.inactive_days is not None \
+    return bool(texts) or spec.inactive_days is not None or bool(spec.by and spec.by[0] in _PARTIAL_FREQ) \
         or any(c.measure.startswith("days_since") for c in spec.customer_conditions) \
         or (spec.distribution is not None and spec.distribution.measure.startswith("days_since"))
 
@@ -349,6 +374,7 @@ def run_query(ws: Workspace, spec: QuerySpec | Mapping[str, Any]) -> dict[str, A
     rows = [{k: _clean(v, k in money or any(k.startswith(m + " ") for m in money) and "%" not in k)
              for k, v in r.items()} for r in df.to_dict("records")]
     notes += _notes(spec, layer, fact, non_merch, windows, anchor, ctx)
+    notes += _partial_note(spec, rows, anchor, first)
     if non_merch and (override[0] or override[1]):
         notes.append("non-merchandise = the rule (fuel, gas, coupons, gift cards, lottery/tickets, misc) plus your "
                      "override set at ingest" + (f"; also excluded: {', '.join(override[0])}" if override[0] else "")
