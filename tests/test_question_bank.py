@@ -26,8 +26,9 @@ from tests.question_bank import (ANSWERABLE, QUESTIONS, REFUSALS, BankData, Ques
 # DEV bank is the one the planner was tuned on, so it is no longer a fair measure (see the held-out bank below);
 # these limits sit just under it so that a regression fails CI.
 ISSUE_TARGET_ACCURACY, ISSUE_TARGET_CONFIDENT_REFUSALS = 0.95, 0
-ANSWER_ACCURACY_FLOOR = 0.95
-MAX_CONFIDENT_REFUSALS = 3
+# Session 8 (main c570405, 18:25 UTC): 100/100 and 0/26; one question of slack each.
+ANSWER_ACCURACY_FLOOR = 0.99
+MAX_CONFIDENT_REFUSALS = 1
 
 
 @pytest.fixture(scope="module")
@@ -147,8 +148,11 @@ def test_grader_on_an_oracle_and_on_the_grand_total(bank_data):
 # 18 wrong), 6/33 refusals answered confidently (dev bank in the same run: 99/100, 1/26).
 # Same again on main 922b767 (17:56 UTC, lead): 93/119 (78.2%) and 6/33. The floors (0.74 / 8) sit a little under
 # that so a regression fails; the gap to the targets (95% / 0) is the planner's and is NOT closed.
-HELDOUT_ACCURACY_FLOOR = 0.74
-HELDOUT_MAX_CONFIDENT_REFUSALS = 8
+# Session 8 (main c570405, 18:25 UTC, after the set operations and the fixes found on the lead's own probes; the
+# lead diagnosed one regression on this bank's h-cc-type-a, so it is no longer perfectly blind): 98/119 (82.4%;
+# 6 declined, 15 wrong) and 3/33. Floors one question under.
+HELDOUT_ACCURACY_FLOOR = 97 / 119
+HELDOUT_MAX_CONFIDENT_REFUSALS = 4
 
 
 def test_heldout_bank_size_ids_and_independence():
@@ -216,7 +220,7 @@ def test_heldout_expect_helpers(bank_data):
 # measurement, so any regression fails; the gap to the issue targets (95% / 0) is the planner's and is NOT closed.
 # Raise them as the planner improves; do not tune the planner on these questions' wording.
 HELDOUT2_ACCURACY_FLOOR = 52 / 65
-HELDOUT2_MAX_CONFIDENT_REFUSALS = 4
+HELDOUT2_MAX_CONFIDENT_REFUSALS = 4  # main c570405: 3/16 (the out-of-scope decline by name)
 
 
 def test_heldout2_bank_size_ids_and_independence():
