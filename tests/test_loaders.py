@@ -141,3 +141,32 @@ def test_customer_attributes_are_kept(tmp_path):
     assert list(out.columns) == ["customer_id", "age", "income", "loyalty tier"]
     assert out["loyalty tier"].tolist() == ["gold", "silver"]
     assert out["age"].isna().tolist() == [False, True]
+
+
+def test_common_column_names_are_read_and_reported(tmp_path):
+    from models.data.ingest import ingest_files
+    from models.data.workspace import Workspace
+
+    p = tmp_path / "orders.csv"
+    p.write_text("Customer,Order Date,sales_value,SKU\nc1,2024-01-02,10.50,p1\nc2,2024-01-03,4.00,p2\n")
+    res = ingest_files(Workspace(tmp_path / "ws"), orders=p, progress=False)
+    assert res["auto_mapped"] == {"orders": {"Customer": "customer_id", "Order Date": "timestamp",
+                                             "sales_value": "amount", "SKU": "product_id"}}
+    o = Workspace(tmp_path / "ws").read_table("orders")
+    assert list(o["customer_id"]) == ["c1", "c2"] and o["amount"].sum() == 14.5
+    # a bad value is named by the user's own column
+    bad = tmp_path / "bad.csv"
+    bad.write_text("customer,date,amount\nc1,not a date,1\n")
+    with pytest.raises(DataValidationError) as exc:
+        ingest_files(Workspace(tmp_path / "ws2"), orders=bad, progress=False)
+    assert "column 'date'" in str(exc.value) and exc.value.rows == [1]  # data rows count from 1
+    # two candidates for one column: no guess, the error asks for --map
+    two = tmp_path / "two.csv"
+    two.write_text("customer,client,date,amount\nc1,k1,2024-01-02,1\n")
+    with pytest.raises(DataValidationError, match="--map customer_id="):
+        ingest_files(Workspace(tmp_path / "ws3"), orders=two, progress=False)
+    # a canonical column present wins over a common name
+    both = tmp_path / "both.csv"
+    both.write_text("customer_id,customer,timestamp,amount\nc1,x,2024-01-02,1\n")
+    res = ingest_files(Workspace(tmp_path / "ws4"), orders=both, progress=False)
+    assert "auto_mapped" not in res

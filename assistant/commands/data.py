@@ -31,6 +31,9 @@ def _print_ingest(result: dict) -> None:
         table.add_row(name, f"[{colour.get(status, '')}]{status}[/]", f"{result['rows'].get(name, 0):,}",
                       result["sources"].get(name, ""))
     _console().print(table)
+    for name, cols in result.get("auto_mapped", {}).items():
+        _console().print(f"{name}: read " + ", ".join(f"'{src}' as {canon}" for src, canon in cols.items())
+                         + " (pass --map to read another column)", highlight=False)
     for name, n in result.get("duplicates_dropped", {}).items():
         _console().print(f"{n:,} exact duplicate row(s) dropped from {name} (same reviewer, product, text and "
                          "rating as an earlier row).", highlight=False)

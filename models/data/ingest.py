@@ -57,12 +57,16 @@ def _load_one(name: str, path: Path, mapping: Mapping[str, str], allow_returns: 
         return amazon_to_canonical(raw, str(path)), set(), list(raw.columns)
     spec = TABLES[name]
     df, used = apply_mapping(raw, mapping, name, spec.columns)
+    auto = dict(df.attrs.get("auto_mapped", {}))  # source -> canonical, read by its common name
     try:
         table = validate_table(name, df, str(path), allow_returns=allow_returns, source_columns=list(raw.columns),
                                date_format=date_format)
     except DataValidationError as exc:
         # the user knows their own column names, not ours
-        raise exc.named_as_in_file({k.rpartition(".")[2]: mapping[k] for k in used}) from None
+        names = {k.rpartition(".")[2]: mapping[k] for k in used} | {c: s for s, c in auto.items()}
+        raise exc.named_as_in_file(names) from None
+    if auto:
+        table.attrs["auto_mapped"] = auto
     return {name: table}, used, list(raw.columns)
 
 
@@ -84,7 +88,8 @@ def ingest_files(
     to every file that has the source column; ``orders.amount=value`` limits an entry to one table.
     An Amazon review file given as ``reviews`` is recognised and also brings its products.
     Returns ``{"status": {table: added|replaced|unchanged}, "rows": {...}, "sources": {...}, "workspace": path}``,
-    plus ``"duplicates_dropped": {table: n}`` when exact duplicate reviews were dropped.
+    plus ``"duplicates_dropped": {table: n}`` when exact duplicate reviews were dropped and ``"auto_mapped":
+    {table: {source column: canonical}}`` for columns read by a common name (``customer`` as customer_id).
     """
     files = {n: Path(p) for n, p in (("orders", orders), ("products", products), ("customers", customers),
                                       ("reviews", reviews)) if p is not None}
@@ -96,12 +101,15 @@ def ingest_files(
     used: set[str] = set()
     columns_seen: dict[str, list[str]] = {}
     dropped: dict[str, int] = {}
+    auto_mapped: dict[str, dict[str, str]] = {}
     with _steps(progress, total=2 * len(files) + 1) as step:
         for name, path in files.items():
             loaded, used_here, cols = _load_one(name, path, maps, allow_returns, encoding, step, date_format)
             used |= used_here
             columns_seen[str(path)] = cols
             for tname, df in loaded.items():
+                if df.attrs.get("auto_mapped"):
+                    auto_mapped[tname] = dict(df.attrs["auto_mapped"])
                 if int(df.attrs.get("duplicates_dropped", 0)):
                     dropped[tname] = int(df.attrs["duplicates_dropped"])
                 if tname in tables:  # an explicit products file wins over the products an Amazon file implies
@@ -130,6 +138,8 @@ def ingest_files(
            "workspace": str(ws.path)}
     if dropped:
         out["duplicates_dropped"] = dropped
+    if auto_mapped:
+        out["auto_mapped"] = auto_mapped
     return out
 
 

@@ -22,6 +22,7 @@ from typing import Iterable, Mapping
 import pandas as pd
 
 from models.data.errors import DataValidationError
+from models.data.schema import COLUMN_SYNONYMS
 
 __all__ = ["SUPPORTED_EXTENSIONS", "file_format", "read_raw", "parse_mapping", "apply_mapping"]
 
@@ -252,8 +253,18 @@ def apply_mapping(df: pd.DataFrame, mapping: Mapping[str, str], table: str, cano
     for col in canonical:
         if col not in df.columns and col not in renamed and col in norm and norm[col] not in rename:
             rename[norm[col]] = col
+    auto: dict[str, str] = {}
+    for col in canonical:  # common names ("customer", "date", "sales_value"): only one candidate, never a guess
+        if col in df.columns or col in set(rename.values()):
+            continue
+        hits = [norm[n] for n in COLUMN_SYNONYMS.get(col, ()) if n in norm and norm[n] not in rename
+                and norm[n] not in canonical]
+        if len(hits) == 1:
+            rename[hits[0]] = auto[hits[0]] = col
     if rename:
         # a mapped column replaces a same-named one it would collide with
         clash = [c for c in rename.values() if c in df.columns and c not in rename]
         df = df.drop(columns=clash).rename(columns=rename)
+    if auto:
+        df.attrs["auto_mapped"] = auto
     return df, used

@@ -82,6 +82,28 @@ REVIEWS = TableSpec(
 
 TABLES: dict[str, TableSpec] = {t.name: t for t in (ORDERS, PRODUCTS, CUSTOMERS, REVIEWS)}
 
+# Common names for a canonical column in users' files (compared lower-case, spaces and dashes as underscores).
+# Used only when the canonical name is absent and exactly one of these is present; the ingest summary says which
+# column was read as what, and --map overrides it.
+COLUMN_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "customer_id": ("customer", "customer_key", "customerid", "household_key", "household_id", "household",
+                    "client_id", "client", "user_id", "user", "buyer_id", "buyer", "member_id", "shopper_id",
+                    "account_id"),
+    "timestamp": ("date", "order_date", "orderdate", "datetime", "date_time", "purchase_date", "transaction_date",
+                  "invoice_date", "invoicedate", "created_at", "order_time", "time", "day"),
+    "amount": ("sales_value", "sales", "revenue", "order_total", "total", "line_total", "value", "spend",
+               "net_sales", "amount_paid", "price_paid"),
+    "order_id": ("basket_id", "basket", "invoice", "invoice_no", "invoiceno", "invoice_id", "transaction_id",
+                 "order", "order_number", "receipt_id"),
+    "product_id": ("product", "sku", "item_id", "item", "stockcode", "stock_code", "article_id", "product_code"),
+    "quantity": ("qty", "units", "quantity_sold"),
+    "store_id": ("store", "shop_id", "shop", "location_id"),
+    "review_id": ("id",),
+    "rating": ("stars", "star_rating", "score", "overall"),
+    "text": ("review", "review_text", "body", "comment", "reviewtext"),
+    "name": ("product_name", "title", "description"),
+}
+
 # Tables some sources bring (Complete Journey); stored as they come, used where present.
 EXTRA_TABLES = ("campaigns", "coupon_redemptions")
 
