@@ -56,3 +56,30 @@ def test_review_metrics_by_category_and_month(review_ws):
     assert by_cat.loc["Accessories", "review_count"] == 11 and by_cat.loc["Picks", "review_count"] == 2
     by_month = _rows(run_query(ws, {"metrics": ["review_count"], "by": ["month"]}))
     assert by_month["review_count"].sum() == len(reviews)
+
+
+def test_review_only_workspace_offers_the_review_metrics_to_the_planner(review_ws):
+    """No orders table (an Amazon review file): the query vocabulary still holds the review metrics, dated by
+    the reviews, so rating questions reach the layer instead of a text search."""
+    from tools import ToolContext
+
+    ws, reviews = review_ws
+    assert not ws.has_table("orders")
+    vocab = ToolContext(ws).query_vocabulary()
+    assert {"review_count", "avg_rating", "share_negative"} <= set(vocab["metrics"])
+    assert {"product", "category", "month"} <= set(vocab["dimensions"])
+    assert vocab["first_date"] == str(reviews["timestamp"].min().date())
+    assert vocab["last_date"] == str(reviews["timestamp"].max().date())
+
+
+def test_llm_tool_descriptions_name_the_review_metrics(fake_ctx):
+    """The docstring is what an LLM reads: query_data names every review metric the layer declares and the
+    minimum count; the review summary points rating numbers to query_data."""
+    from models.analytics.layer import METRICS
+    from tools import build_tools
+
+    tools = {t.name: t.description for t in build_tools(fake_ctx)}
+    review_metrics = [m.name for m in METRICS if m.fact == "reviews"]
+    assert review_metrics and all(m in tools["query_data"] for m in review_metrics)
+    assert f"fewer than {MIN_REVIEWS_FOR_RATING} reviews" in tools["query_data"]
+    assert "query_data" in tools["summarize_reviews"]

@@ -57,7 +57,9 @@ def make_query_tools(ctx: ToolContext) -> list[BaseTool]:
                    purchase_conditions: Optional[list[dict]] = None) -> QueryResult:
         """Compute business numbers exactly: metrics (revenue, orders, customers, units, avg_basket,
         revenue_per_customer, repeat_customer_share, new_customers, returning_customers, coupon_redemptions,
-        coupon_redemption_rate, campaign_reach...) broken down by dimensions (month, week, quarter, year, weekday,
+        coupon_redemption_rate, campaign_reach...; from the reviews: review_count, avg_rating, share_negative,
+        e.g. "average rating by month", "which products are rated worst": a row with fewer than 5 reviews has no
+        avg_rating, so it is not ranked) broken down by dimensions (month, week, quarter, year, weekday,
         department, category, brand, product, store, segment, campaign, campaign_type, customer attributes),
         filtered, in a time window or comparing two periods. An unknown name or value returns an error listing
         the valid ones.

@@ -140,7 +140,8 @@ def make_review_tools(ctx: ToolContext) -> list[BaseTool]:
                           focus: Optional[str] = None) -> ReviewSummaryResult:
         """Summarize reviews: count, mean rating, rating distribution, trend over time, and themes ranked by
         count and share, with key phrases and quoted examples (with review ids). Use for "what do reviews say
-        about X overall" and "what do customers complain about most" (focus "complaints").
+        about X overall" and "what do customers complain about most" (focus "complaints"). Rating numbers by
+        product, category or month ("average rating by month", "worst rated products") come from query_data.
 
         Args:
             product: optional product or category name to summarize.
