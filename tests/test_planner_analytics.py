@@ -707,3 +707,28 @@ def test_partial_last_period_is_named(session, lines):
     label = last.strftime("%Y-%m")
     if last.normalize() < (last + pd.offsets.MonthEnd(0)).normalize():
         assert f"{label} is a partial month: the data ends {last.date()}" in res.answer
+
+
+def test_distinct_counts_change_between_two_periods_and_new_customers_revenue(session, lines):
+    res = session.ask("how many stores do we have")
+    assert f"**{count(lines['store_id'].nunique())}**" in res.answer
+    res = session.ask("how many different products did we sell last quarter")
+    assert f"**{count(_window(lines, '2017-10-01', '2017-12-31')['product_id'].nunique())}**" in res.answer
+    res = session.ask("how many distinct brands are there")
+    assert res.tool_calls[0]["name"] == "query_data" and f"**{lines['brand'].nunique()}**" in res.answer
+    # "change from October to November" compares the two months (not one Oct-Nov total)
+    oct_, nov = (_window(lines, a, b)["amount"].sum() for a, b in (("2017-10-01", "2017-10-31"),
+                                                                    ("2017-11-01", "2017-11-30")))
+    res = session.ask("how did revenue change from october to november")
+    assert money(round(oct_, 2)) in res.answer and money(round(nov, 2)) in res.answer
+    assert res.tool_calls[0]["args"].get("compare")
+    # revenue of the customers whose first order falls in Q3
+    first = lines.groupby("customer_id")["timestamp"].min()
+    new = first[(first >= "2017-07-01") & (first < "2017-10-01")].index
+    q3 = _window(lines, "2017-07-01", "2017-09-30")
+    res = session.ask("revenue from new customers in q3")
+    assert money(round(q3[q3.customer_id.isin(new)]["amount"].sum(), 2)) in res.answer
+    assert "did not buy anything before 2017-07-01" in res.answer
+    res = session.ask("what fraction of revenue comes from our top 20 customers")
+    top = lines.groupby("customer_id")["amount"].sum().sort_values(ascending=False)
+    assert f"{100 * top.head(20).sum() / top.sum():.1f}%" in res.answer

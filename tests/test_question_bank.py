@@ -151,7 +151,9 @@ def test_grader_on_an_oracle_and_on_the_grand_total(bank_data):
 # Session 8 (main c570405, 18:25 UTC, after the set operations and the fixes found on the lead's own probes; the
 # lead diagnosed one regression on this bank's h-cc-type-a, so it is no longer perfectly blind): 98/119 (82.4%;
 # 6 declined, 15 wrong) and 3/33. Floors one question under.
-HELDOUT_ACCURACY_FLOOR = 97 / 119
+# Later on session 8 (generic fixes from the lead's own probes: distinct counts, "change from X to Y",
+# revenue from new customers): 100/119 and 3/33.
+HELDOUT_ACCURACY_FLOOR = 99 / 119
 HELDOUT_MAX_CONFIDENT_REFUSALS = 4
 
 
@@ -219,7 +221,9 @@ def test_heldout_expect_helpers(bank_data):
 # 52/65 (80.0%; 5 declined, 8 wrong) and 4/16 (bench/results/question_bank.md). The floors are exactly that
 # measurement, so any regression fails; the gap to the issue targets (95% / 0) is the planner's and is NOT closed.
 # Raise them as the planner improves; do not tune the planner on these questions' wording.
-HELDOUT2_ACCURACY_FLOOR = 52 / 65
+# Later on session 8 (the same generic fixes, made without reading this bank's questions; the lead did read the
+# helper's one-line summary of its misses): 55/65 (84.6%) and 3/16; floors one question under.
+HELDOUT2_ACCURACY_FLOOR = 54 / 65
 HELDOUT2_MAX_CONFIDENT_REFUSALS = 4  # main c570405: 3/16 (the out-of-scope decline by name)
 
 

@@ -21,6 +21,14 @@ METRIC_PHRASES: list[tuple[str, str]] = [
     (r"(average|avg|mean|overall|typical) (star |customer |review )?ratings?|(average|avg|mean) (number of )?stars?|"
      r"star ratings?|ratings?|rated|how (is|are) .{1,40}? rated", "avg_rating"),
     (r"(number of|how many|count of|total) (marketing )?campaigns|campaign count", "campaigns"),
+    (r"(number of|how many|count of|count the) (different |distinct |unique |individual )?(stores|shops|locations|"
+     r"branches|outlets)|store count", "stores"),
+    (r"((number of|how many|count of|count the) (different |distinct |unique |individual )?(products|skus|"
+     r"articles)|(number of|how many|count of) (different|distinct|unique) items|product count|sku count)"
+     r"(?![^?]*\b(per|in an?|in each|in the|each|every) (average )?(basket|order|trip|visit|cart)s?\b)", "products"),
+    (r"(number of|how many|count of|count the) (different |distinct |unique )?brands|brand count", "brands"),
+    (r"(number of|how many|count of|count the) (different |distinct |unique )?(product )?categories", "categories"),
+    (r"(number of|how many|count of|count the) (different |distinct |unique )?departments", "departments"),
     (r"(share|percent(age)?|proportion|fraction|%) of (the )?(targeted |reached )?(customers|households|shoppers) "
      r"(who |that )?(redeemed|used|have redeemed|have used) (a |any |at least one )?coupons?|customer redemption rates?",
      "customer_redemption_rate"),
@@ -162,6 +170,7 @@ table chart graph plot trend trends trending went go going goes did do grow grew
 increase increased decrease decreased drop dropped fall fell rise rose difference differ differences vs
 customer customers household households shopper shoppers people buyer buyers client clients
 make made earn earned sell sold bring brought generate generated come comes came from were
+different distinct unique individual separate
 like such kind kinds type types sort whole entire full complete record data numbers figures figure stats statistics
 report summary summarise summarize overview give tell show display see view get pull fetch compute calculate
 big small high low good bad great strong weak performing performance perform performed doing done

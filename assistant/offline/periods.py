@@ -387,6 +387,20 @@ def _parse_periods(text: str, last: pd.Timestamp | None, first: pd.Timestamp | N
             out.compare = (_relative(u, 2, f"the {u} before", last), _relative(u, 1, f"last {u}", last))
         out.spans.append(m.span())
         return _check(out, first, last)
+    # "how did revenue change from October to November": a change between two periods, not one range
+    if re.search(r"\b(change[sd]?|growth|grew|grow|difference|differ|increase[sd]?|decrease[sd]?|drop(ped)?|"
+                 r"declin\w*|rise|rose|fell|compar\w*|go up|go down|went up|went down)\b", t):
+        m = re.search(r"\b(?:from|between)\s+(?:the\s+)?(.+?)\s+(?:to|and|until|through|till)\s+(?:the\s+)?(.+?)"
+                      r"(?=\s*$|\s*[?.,;!]|\s+(?:by|for|per|across|broken|split|in\s+(?:revenue|sales|orders)|for)\b)", t)
+        if m:
+            wa, sa = _one(m.group(1), last, first)
+            wb, sb = _one(m.group(2), last, first)
+            if wa is not None and wb is not None and sa == (0, len(m.group(1))) and sb == (0, len(m.group(2))) \
+                    and ".." not in wa.text and ".." not in wb.text:
+                a, b = _same_year(wa, wb)
+                out.compare = (a, b) if a.start <= b.start else (b, a)
+                out.spans.append(m.span())
+                return _check(out, first, last)
     # two windows joined by vs / compared to / and (when the question compares)
     first_w, span1 = _one(t, last, first)
     if first_w is not None:

@@ -87,7 +87,8 @@ class Vocab:
             w.update(("earning", "earnings", "something", "anything", "everything", "aged", "older", "younger",
                       "median", "medians", "quartile", "quartiles", "quantile", "quantiles", "percentile",
                       "percentiles", "decile", "deciles", "distribution", "distributed", "histogram", "spread",
-                      "share", "shares", "percentage", "proportion", "contribution", "contribute", "concentrated",
+                      "share", "shares", "percentage", "proportion", "fraction", "contribution", "contribute",
+                      "concentrated",
                       "concentration", "pareto", "recency", "frequency", "campaign", "campaigns", "coupon", "coupons"))
             w.update(m.replace("_", " ") for m in list(self.metrics) + list(self.dimensions))
             self._words = w
@@ -284,6 +285,7 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
         spec["by"] = by
     if sets:
         _attach_sets(sets, spec, out)
+    _from_new_customers(tx, spec, out)
     if spec["metrics"] == ["customers"] and not spec.get("by") and (not vocab.dimensions or "customer" in
                                                                      vocab.dimensions) and \
             any(spec.get(k) for k in ("customer_conditions", "purchase_conditions", "inactive_days")) and \
@@ -489,6 +491,27 @@ def _exclusions(tx: _Text, vocab: Vocab, out: QueryParse) -> list[dict]:
     return found
 
 
+_FROM_NEW = re.compile(r"\b(?:from|of|by|among|for)\s+(?:the\s+|our\s+|those\s+)?(new|first[- ]time|returning|"
+                       r"existing|repeat)\s+(?:customers|households|shoppers|buyers|clients)\b")
+
+
+def _from_new_customers(tx: _Text, spec: dict, out: QueryParse) -> None:
+    """ "revenue from new customers in Q3": the revenue of the customers whose first order falls in the window
+    (did not buy before it), not the revenue total beside a count of new customers."""
+    m = _FROM_NEW.search(tx.raw)
+    metrics = spec.get("metrics") or []
+    group = {"new_customers", "returning_customers"}
+    rest = [x for x in metrics if x not in group]
+    if not m or not rest or not set(metrics) & group or len(out.windows) != 1 or "compare" in spec:
+        return
+    before = out.windows[0].start - pd.Timedelta(days=1)
+    new = m.group(1) in ("new", "first-time", "first time")
+    spec["metrics"] = rest
+    spec.setdefault("purchase_conditions", []).append(
+        {"end": str(before.date()), "bought": not new})
+    out.signals.add("purchase_set")
+
+
 def _attach_sets(sets: list[dict], spec: dict, out: QueryParse) -> None:
     """Each parsed condition into the spec. A condition with no period of its own shares the question's window
     (unless it says "never": no window); a period given only after the product ("coffee but not tea in 2017")
@@ -580,7 +603,7 @@ def _customer_conditions(tx: _Text, spec: dict, out: QueryParse) -> None:
         out.signals.add("concentration")
         tx.take(m.span())
         for mm in tx.finditer(r"\b(concentrat\w+|pareto|contribut\w*|account(s|ed)? for|share|shares|"
-                              r"percent(age)?|proportion|generate[sd]?|bring in|brings? in|brought in)\b"):
+                              r"percent(age)?|proportion|fraction|portion|generate[sd]?|bring in|brings? in|brought in)\b"):
             tx.take(mm.span())
     elif tx.search(r"\b(concentrat\w+|pareto|80 ?/ ?20)\b"):
         m = tx.search(r"\b(concentrat\w+|pareto|80 ?/ ?20)\b")
@@ -633,7 +656,7 @@ def _distribution(tx: _Text, spec: dict, out: QueryParse) -> None:
 
 def _share(tx: _Text, spec: dict, out: QueryParse) -> None:
     """"share of revenue by department", "what % of sales comes from Meat", "contribution of each category"."""
-    m = tx.search(r"\b(share|shares|percent(age)?|proportion|contribution|contribute[sd]?|% of|pct of|mix)\b|%")
+    m = tx.search(r"\b(share|shares|percent(age)?|proportion|fraction|portion|contribution|contribute[sd]?|% of|pct of|mix)\b|%")
     if not m or "concentration" in spec or "distribution" in spec:
         return
     spec["share_of_total"] = True
@@ -675,6 +698,8 @@ def _customer_rank(tx: _Text, spec: dict, out: QueryParse) -> None:
     if re.search(r"\b(percent|percentage|share|proportion|fraction|portion)\b|%|\bhow much of\b", tx.work) and not low:
         spec["concentration"] = {"top_n": n}
         out.signals.add("concentration")
+        for mm in tx.finditer(r"\b(percent|percentage|share|proportion|fraction|portion)\b"):
+            tx.take(mm.span())
     else:
         spec["_by_customer"] = True
         spec["top"] = n

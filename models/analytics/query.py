@@ -415,6 +415,9 @@ def _filter_words(f: Filter) -> str:
 def _purchase_words(pc, window: Window | None) -> str:
     """ "did not buy anything in 2017-Q3 (Jul 1 - Sep 30)", "also bought category = TEAS (all data)" """
     what = " and ".join(_filter_words(f) for f in pc.filters) if pc.filters else "anything"
+    if window is not None and pc.start is None:  # "did not buy anything before 2017-07-01": new customers
+        return f"{'also bought' if pc.bought else 'did not buy'} {what} before " \
+               f"{(window.last_day + pd.Timedelta(days=1)).date()}"
     when = window.describe() if window is not None else "all data"
     return f"{'also bought' if pc.bought else 'did not buy'} {what}" + (f" in {when}" if window is not None
                                                                             else f" ({when})")
