@@ -732,3 +732,17 @@ def test_distinct_counts_change_between_two_periods_and_new_customers_revenue(se
     res = session.ask("what fraction of revenue comes from our top 20 customers")
     top = lines.groupby("customer_id")["amount"].sum().sort_values(ascending=False)
     assert f"{100 * top.head(20).sum() / top.sum():.1f}%" in res.answer
+
+
+def test_two_questions_in_one_message_are_both_answered(session, lines):
+    res = session.ask("revenue by month and which category sold the most")
+    names = [c["name"] for c in res.tool_calls]
+    assert len(names) == 2, res.tool_calls
+    months = lines.assign(m=lines.timestamp.dt.strftime("%Y-%m")).groupby("m")["amount"].sum()
+    cats = _merch(lines).groupby("category")["amount"].sum()
+    assert money(round(months.iloc[2], 2)) in res.answer  # the month table
+    assert cats.idxmax() in res.answer and money(round(cats.max(), 2)) in res.answer  # and the top category
+    # one part declined by name, the other answered
+    res = session.ask("how many orders did we have in march? and what was our web traffic")
+    assert DECLINE.search(res.answer) and "traffic" in res.answer
+    assert f"**{count(_window(lines, '2017-03-01', '2017-03-31')['order_id'].nunique())}**" in res.answer

@@ -108,19 +108,21 @@ class Plan:
     each_segment: bool = False      # list_segments first, then `route` once per segment
     message: str | None = None      # for clarify / notes
     focus: list = field(default_factory=list)  # (dimension, value) a share question asks about
+    extra: list = field(default_factory=list)  # (tool, args) for a second part of the question, called alongside
 
     def tools(self) -> list[str]:
         """Every tool the plan calls, in order."""
         if self.route in ANSWER_ROUTES:
             return []
-        return ["list_segments", self.route] if self.each_segment else [self.route]
+        main = ["list_segments", self.route] if self.each_segment else [self.route]
+        return main + [t for t, _ in self.extra if t not in main]
 
     def first_calls(self) -> list[tuple[str, dict]]:
         if self.route in ANSWER_ROUTES:
             return []
         if self.each_segment:
             return [("list_segments", {})]
-        return [(self.route, dict(self.args))]
+        return [(self.route, dict(self.args))] + [(t, dict(a)) for t, a in self.extra]
 
     def next_calls(self, results: list[tuple[str, dict, dict]]) -> list[tuple[str, dict]]:
         """Calls after the first round: one ``route`` call per segment listed (for each-segment plans)."""
@@ -375,8 +377,51 @@ def asks_for_data(route: str, parse: QueryParse, question: str) -> bool:
     return False
 
 
+# "average rating, and which products are rated worst?", "revenue last month? and how many new customers?":
+# two questions in one message (a wh-word after "and", or two sentences)
+_TWO_PARTS = re.compile(r"\s*[,;]?\s+(?:and|also|plus)\s+(?=(?:which|what|how|who|whom|where|when|list|show)\b)|"
+                        r"\?\s+(?:and\s+|also\s+)?(?=[a-z])|;\s+", re.I)
+
+
 def make_plan(question: str, router: Router, ent: Entities,
               history: list[tuple[str, dict]] | None = None) -> Plan:
+    """The plan for ``question``; a message holding two questions gets both parts answered (or declined) when
+    the whole would answer only one of them."""
+    whole = _make_plan(question, router, ent, history)
+    q = str(question).strip()
+    cuts = [m for m in _TWO_PARTS.finditer(q)]
+    if len(cuts) != 1 or whole.each_segment or (history and previous_call(history) and FOLLOWUP_RE.match(q)):
+        return whole
+    a, b = q[:cuts[0].start()].strip(" ,;?"), q[cuts[0].end():].strip(" ,;?")
+    if len(a.split()) < 2 or len(b.split()) < 2:
+        return whole
+    pa, pb = _make_plan(a, router, ent, None), _make_plan(b, router, ent, None)
+
+    def same(x: Plan, y: Plan) -> bool:
+        return x.route == y.route and x.args == y.args and x.each_segment == y.each_segment
+
+    by = [[p.args["by"]] if isinstance(p.args.get("by"), str) else list(p.args.get("by") or [])
+          for p in (whole, pa, pb)]
+    crossed = whole.route == "query_data" and {pa.route, pb.route} <= {"query_data", "data_overview"} and \
+        by[1] and by[2] and \
+        len(by[0]) >= 2 and set(by[0]) == set(by[1]) | set(by[2])  # "revenue by month and which category …"
+    if not (same(whole, pa) or same(whole, pb) or crossed) or same(pa, pb) or pa.each_segment or pb.each_segment:
+        return whole  # the whole question already reads both parts (or neither part stands alone)
+    tools = [p for p in (pa, pb) if p.route not in ANSWER_ROUTES]
+    said = [p.message for p in (pa, pb) if p.message]
+    if not tools:
+        return whole
+    if len(tools) == 1:  # one part is declined or unclear: say so, answer the other
+        t = tools[0]
+        declined = next(p for p in (pa, pb) if p is not t)
+        msg = declined.message or "I can't answer one part of that question."
+        return Plan(t.route, t.args, message="\n\n".join([msg] + ([t.message] if t.message else [])), focus=t.focus)
+    return Plan(pa.route, pa.args, message="\n\n".join(said) or None, focus=pa.focus + pb.focus,
+                extra=[(pb.route, pb.args)])
+
+
+def _make_plan(question: str, router: Router, ent: Entities,
+               history: list[tuple[str, dict]] | None = None) -> Plan:
     q = str(question).strip()
     masked = _mask(q, ent)
     keep = ent.keep_words
