@@ -746,3 +746,12 @@ def test_two_questions_in_one_message_are_both_answered(session, lines):
     res = session.ask("how many orders did we have in march? and what was our web traffic")
     assert DECLINE.search(res.answer) and "traffic" in res.answer
     assert f"**{count(_window(lines, '2017-03-01', '2017-03-31')['order_id'].nunique())}**" in res.answer
+
+
+def test_a_filter_a_tool_cannot_take_is_named_not_dropped(fake_ctx):
+    planner = OfflinePlanner(context=fake_ctx)
+    plan = planner.plan("write a win-back email for customers who haven't bought in 60 days")
+    assert plan.route == "write_campaign" and plan.message
+    assert "can't narrow" in plan.message and "not bought for 60 days" in plan.message
+    plan = planner.plan("which customers will buy this week")
+    assert plan.route == "predict_buyers" and not plan.message

@@ -517,7 +517,40 @@ def _make_plan(question: str, router: Router, ent: Entities,
         else:
             return Plan("list_segments", {}, message="Name a segment to get its customer list; here are the "
                         "segments.")
-    return Plan(route, args, each_segment=each)
+    return Plan(route, args, each_segment=each, message=_cannot_narrow(route, parse, args))
+
+
+# the tools whose audience is all customers (or a segment): a filter, threshold or bought-condition in the question
+# cannot narrow them, and the answer says so instead of silently covering everyone
+_AUDIENCE_SCOPE = {"predict_buyers": "all scored customers", "at_risk_customers": "all high-value customers",
+                   "write_campaign": "the audience named above", "segment_audience": "the whole segment",
+                   "recommend_products": "the customers named above", "customer_value": "the customer named"}
+
+
+def _cannot_narrow(route: str, parse: QueryParse | None, args: dict) -> str | None:
+    if route not in _AUDIENCE_SCOPE or parse is None:
+        return None
+    spec = parse.spec
+    parts = []
+    for f in spec.get("filters") or []:
+        if f.get("dimension") == "segment":
+            continue
+        vals = f.get("values") or [f"{f.get('min')}..{f.get('max')}"]
+        neg = "not " if f.get("op") == "not_in" else ""
+        parts.append(f"{f['dimension'].replace('_', ' ')} {neg}{', '.join(map(str, vals))}")
+    if spec.get("inactive_days") is not None:
+        parts.append(f"customers who have not bought for {spec['inactive_days']} days")
+    for c in spec.get("customer_conditions") or []:
+        parts.append(f"customers with {c['measure'].replace('_', ' ')} {c['op']} {c['value']}")
+    if spec.get("purchase_conditions"):
+        parts.append("what customers bought (or did not buy)")
+    if not parts:
+        return None
+    scope = "the high-value customers at risk" if args.get("audience") == "at_risk" else \
+        f"segment {args['segment']}" if args.get("segment") else _AUDIENCE_SCOPE[route]
+    return (f"I can't narrow {route.replace('_', ' ')} to {'; '.join(parts)}: it takes no such filter, so the "
+            f"answer below covers {scope}. For the customers who match, ask e.g. \"list customers who …\" (a table "
+            f"you can export as CSV).")
 
 
 def _query_followup(q: str, prev: dict, ent: Entities) -> Plan:
