@@ -755,3 +755,25 @@ def test_a_filter_a_tool_cannot_take_is_named_not_dropped(fake_ctx):
     assert "can't narrow" in plan.message and "not bought for 60 days" in plan.message
     plan = planner.plan("which customers will buy this week")
     assert plan.route == "predict_buyers" and not plan.message
+
+
+def test_shares_rates_and_per_order_discount(session, lines, ws):
+    q2 = _window(lines, "2017-04-01", "2017-06-30")
+    first = lines.groupby("customer_id")["timestamp"].min()
+    buyers = q2["customer_id"].dropna().unique()
+    returning = (first.loc[buyers] < pd.Timestamp("2017-04-01")).mean()
+    res = session.ask("what percent of q2 shoppers were returning customers")
+    assert f"**{100 * returning:.1f}%**" in res.answer
+    stores = lines.groupby("store_id")["amount"].sum().sort_values(ascending=False)
+    res = session.ask("share of revenue from the top 5 stores")
+    assert f"**{100 * stores.head(5).sum() / lines['amount'].sum():.1f}%**" in res.answer
+    res = session.ask("avg discount per order")
+    assert money(round(lines["discount"].sum() / lines["order_id"].nunique(), 2)) in res.answer
+    res = session.ask("how many trips did customers make in november")
+    assert f"**{count(_window(lines, '2017-11-01', '2017-11-30')['order_id'].nunique())}**" in res.answer
+    red = ws.read_table("coupon_redemptions")
+    camps = ws.read_table("campaigns")
+    res = session.ask("how many coupons did each campaign type get redeemed")
+    by_type = red.merge(camps.drop_duplicates("campaign_id")[["campaign_id", "campaign_type"]], on="campaign_id")
+    want = by_type.groupby("campaign_type").size()
+    assert res.tool_calls[0]["args"]["by"] == ["campaign_type"] and f"**{count(want.max())}**" in res.answer

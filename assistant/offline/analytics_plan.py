@@ -44,6 +44,7 @@ def is_analytics(route: str, parse: QueryParse, question: str) -> bool:
             r"\b(e-?mail|sms|text message|push|newsletter|message|promo\w*|offer\w*|win-?back|blast)\b", t) and \
             (parse.signals & {"metric", "threshold", "compare", "concentration"} or
              any(f.get("dimension") in ("campaign", "campaign_type") for f in parse.spec.get("filters") or ()) or
+             set(parse.spec.get("by") or ()) & {"campaign", "campaign_type"} or
              any(p.startswith("no such campaign") for p in parse.problems)):
         return True  # "redemption rate by campaign type", "what did campaign 18 bring in": numbers, not copy
     if route in ("search_reviews", "summarize_reviews") and "metric" in parse.signals and not re.search(

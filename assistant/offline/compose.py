@@ -307,7 +307,7 @@ def _query(r: dict, focus: Iterable[tuple[str, str]] = ()) -> str:
     rows = r.get("rows") or []
     spec = r.get("spec") or {}
     by = list(spec.get("by") or [])
-    money = {"revenue", "avg_basket", "revenue_per_customer", "discount", "coupon_discount"}
+    money = {"revenue", "avg_basket", "revenue_per_customer", "discount", "coupon_discount", "discount_per_order"}
 
     def fmt(col: str, v: Any) -> str:
         if v is None:
@@ -347,8 +347,14 @@ def _query(r: dict, focus: Iterable[tuple[str, str]] = ()) -> str:
             if vals:
                 low = spec.get("descending") is False
                 best = (min if low else max)(vals, key=lambda x: x[metric])
-                parts.append(f"{'Lowest' if low else 'Highest'} {metric}: **{_label(by[0], best[by[0]])}** with "
+                top_label = "n/a (not recorded)" if best[by[0]] is None else _label(by[0], best[by[0]])
+                parts.append(f"{'Lowest' if low else 'Highest'} {metric}: **{top_label}** with "
                              f"**{fmt(metric, best[metric])}**.")
+                share_col = next((c for c in cols if c.endswith("% of total")), None)
+                if share_col and spec.get("top") and len(rows) > 1:  # "share of revenue from the top 5 stores"
+                    together = sum(float(x.get(share_col) or 0) for x in rows)
+                    parts.append(f"The {len(rows)} shown together: **{together:.1f}%** of the total "
+                                 f"{share_col.replace(' % of total', '')}.")
         elif metric and by and spec.get("compare") and rows:
             chg = next((c for c in cols if c.endswith(" change") and "%" not in c), None)
             pct = next((c for c in cols if c.endswith("% change")), None)

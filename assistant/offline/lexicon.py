@@ -30,7 +30,7 @@ METRIC_PHRASES: list[tuple[str, str]] = [
     (r"(number of|how many|count of|count the) (different |distinct |unique )?(product )?categories", "categories"),
     (r"(number of|how many|count of|count the) (different |distinct |unique )?departments", "departments"),
     (r"(share|percent(age)?|proportion|fraction|%) of (the )?(targeted |reached )?(customers|households|shoppers) "
-     r"(who |that )?(redeemed|used|have redeemed|have used) (a |any |at least one )?coupons?|customer redemption rates?",
+     r"(who |that )?(redeemed|used|have redeemed|have used)( (a |any |at least one )?coupons?)?|customer redemption rates?",
      "customer_redemption_rate"),
     (r"coupon redemption rates?|redemption rates?", "coupon_redemption_rate"),
     (r"campaign reach|reach(ed|es)?|customers? (were )?targeted|targeted (customers|households|shoppers|people)|"
@@ -38,13 +38,19 @@ METRIC_PHRASES: list[tuple[str, str]] = [
     (r"(customers|households|shoppers|people|buyers)( who| that)?( have| had| ever)? (redeemed|used)( at least one| at least 1|"
      r" a| any| one or more| one)?( coupons?)?|redeeming (customers|households|shoppers)|"
      r"redeemers", "redeeming_customers"),
-    (r"coupon redemptions?|coupons? (were |was |have been |got )?redeemed|redeemed coupons?|redemptions?|coupons? (were )?used|coupon use", "coupon_redemptions"),
+    (r"(how many|number of) coupons(?=[^?]{0,40}?\bredeemed\b)|coupon redemptions?|coupons? (were |was |have been |got )?redeemed|redeemed coupons?|redemptions?|coupons? (were )?used|coupon use", "coupon_redemptions"),
     (r"coupon discounts?|coupon savings|coupon value|value of coupons", "coupon_discount"),
     (r"repeat (customer|purchase|buyer)s?( share| rate)?|repeat rate|share of (customers|buyers) (who )?(bought|buy|"
      r"ordered|shop(ped)?) (more than once|again|twice)|buy more than once|bought more than once|retention( rate)?",
      "repeat_customer_share"),
     (r"new (vs\.?|versus|and|or) returning( customers| households| shoppers| buyers)?|new (customers|households|shoppers|buyers)|first[- ]time (customers|buyers|shoppers)|customer acquisition|"
      r"acquired customers", "new_customers"),
+    (r"(share|percent(age)?|proportion|fraction|%) of (the |our |all )?([~\w-]+ ){0,3}?(customers|households|shoppers|"
+     r"buyers|clients)( who| that)?( were| are| was| is)? (returning|repeat|existing)( customers| households| shoppers| "
+     r"buyers)?|(returning|repeat) (customer|household|shopper|buyer) (share|rate|percent(age)?)", "returning_customer_share"),
+    (r"(share|percent(age)?|proportion|fraction|%) of (the |our |all )?([~\w-]+ ){0,3}?(customers|households|shoppers|"
+     r"buyers|clients)( who| that)?( were| are| was| is)? (new|first[- ]time)( customers| households| shoppers| "
+     r"buyers)?|new (customer|household|shopper|buyer) (share|rate|percent(age)?)", "new_customer_share"),
     (r"returning (customers|households|shoppers|buyers)", "returning_customers"),
     (r"(how many |number of |average number of |avg number of |mean number of )?(line items|items|products|lines|"
      r"things) (are |is |do (we|customers|people|shoppers) (buy|put) |does a customer buy )?(in|per|on) (an? |the |"
@@ -55,7 +61,8 @@ METRIC_PHRASES: list[tuple[str, str]] = [
      r"(average|avg|mean|typical) (basket|order) size in items", "line_items_per_order"),
     (r"units (are |is )?(in|per) (an? |the |each )?(average |typical )?(order|basket|transaction|trip)|"
      r"(average|avg|mean) (number of )?units (per|in an?) (order|basket|transaction|trip)", "units_per_order"),
-    (r"(how many|average number of|avg number of|mean number of|the number of) (orders|times|visits|trips|purchases|"
+    (r"(?!(how many|the number of) \w+ did (our |all |the )?(customers|households|shoppers|buyers|clients)\b)"
+     r"(how many|average number of|avg number of|mean number of|the number of) (orders|times|visits|trips|purchases|"
      r"baskets|transactions) (does|do|did|will|would) (a|an|the|each|every|our|one)? ?(average |typical |single )?"
      r"(customer|household|shopper|buyer|client)s?( (place|make|shop|order|buy|visit|have|come))?|"
      r"(average|avg|mean|typical) (number of )?(orders|visits|trips|purchases|baskets) (per|by|of|for|from) (a |an |"
@@ -71,6 +78,8 @@ METRIC_PHRASES: list[tuple[str, str]] = [
      r"(of|by|per) (a )?(customer|household)s?", "revenue_per_customer"),
     (r"line items?|order lines?|lines sold|basket lines", "line_items"),
     (r"units?( sold)?|quantity|quantities|how many items|number of items|items sold|volume", "units"),
+    (r"(average|avg|mean|typical) (retailer |store )?discounts? (per|an?|each|on an?) (order|basket|trip|transaction|"
+     r"visit)|discounts? per (order|basket|trip|transaction|visit)", "discount_per_order"),
     (r"(retailer |store |total )?discounts?( given)?|markdowns?|money off", "discount"),
     (r"(number of |how many |count of |total )?(orders|baskets|transactions|purchases|trips|shopping trips|visits|"
      r"checkouts)|order count|basket count", "orders"),
@@ -170,7 +179,7 @@ table chart graph plot trend trends trending went go going goes did do grow grew
 increase increased decrease decreased drop dropped fall fell rise rose difference differ differences vs
 customer customers household households shopper shoppers people buyer buyers client clients
 make made earn earned sell sold bring brought generate generated come comes came from were
-different distinct unique individual separate
+different distinct unique individual separate redeemed redeem
 like such kind kinds type types sort whole entire full complete record data numbers figures figure stats statistics
 report summary summarise summarize overview give tell show display see view get pull fetch compute calculate
 big small high low good bad great strong weak performing performance perform performed doing done

@@ -221,7 +221,7 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
     """The QuerySpec dict for ``question`` plus what could not be mapped."""
     out = QueryParse()
     q = re.sub(r"(?i)n[’']t\b", " not", str(question))
-    q = re.sub(r"(?<![\d\s])\s*%\s+of\b|^\s*%\s+of\b", " percent of", q)  # "% of one-star reviews", not "20% of"
+    q = re.sub(r"(?<!\d)\s*%\s+of\b|^\s*%\s+of\b", " percent of", q)  # "what % of shoppers", not "20% of"
     q = spell_correct(q, vocab, out.corrections)
     tx = _Text(q)
     spec: dict[str, Any] = {}

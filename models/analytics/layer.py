@@ -128,6 +128,13 @@ METRICS: tuple[Metric, ...] = (
            (("orders", "product_id"), ("products", "category")), joins=("p",)),
     Metric("departments", "COUNT(DISTINCT p.department)", "number of distinct departments bought",
            (("orders", "product_id"), ("products", "department")), joins=("p",)),
+    Metric("new_customer_share", "", "share of the customers who bought (in the window / row) whose first order "
+           "ever falls there", (("orders", "customer_id"),), joins=("fo",), additive=False),
+    Metric("returning_customer_share", "", "share of the customers who bought (in the window / row) who had "
+           "ordered before it", (("orders", "customer_id"),), joins=("fo",), additive=False),
+    Metric("discount_per_order", "SUM(f.discount) / NULLIF(COUNT(DISTINCT {order_key}), 0)",
+           "retailer discount divided by the number of orders", (("orders", "discount"),), money=True,
+           additive=False),
     Metric("discount", "SUM(f.discount)", "retailer discount given on the lines", (("orders", "discount"),), money=True),
     Metric("coupon_discount", "SUM(f.coupon_discount)", "coupon discount given on the lines",
            (("orders", "coupon_discount"),), money=True),
