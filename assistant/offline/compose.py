@@ -327,12 +327,19 @@ def _query(r: dict, focus: Iterable[tuple[str, str]] = ()) -> str:
 
     parts = [f"**{r.get('restatement')}**"]
     cols = list(r.get("columns") or (rows[0].keys() if rows else []))
+    focus = list(focus)
     for dim, value in focus:  # the value a share question asked about, before the table
         row = next((x for x in rows if str(x.get(dim, "")).lower() == str(value).lower()), None)
         if row is None:
             parts.append(f"{value}: no rows in this window.")
         else:
             parts.append(f"**{row.get(dim)}**: " + ", ".join(f"{c} **{fmt(c, row.get(c))}**" for c in cols if c != dim) + ".")
+    share_cols = [c for c in cols if c.endswith("% of total")]
+    if len(focus) > 1 and share_cols:  # "share of orders on weekends": Saturday and Sunday together
+        hit = [x for x in rows if any(str(x.get(d, "")).lower() == str(v).lower() for d, v in focus)]
+        together = sum(float(x.get(share_cols[0]) or 0) for x in hit)
+        parts.append(f"{' and '.join(str(v) for _, v in focus)} together: **{together:.1f}%** of the total "
+                     f"{share_cols[0].replace(' % of total', '')}.")
     if by == ["customer"] and not spec.get("top") and not spec.get("compare") and rows:
         parts.append(f"**{r.get('n_rows', len(rows)):,} customers** match; each with their {', '.join(c for c in cols if c != 'customer')} "
                      f"in the window (the table is exportable as CSV).")

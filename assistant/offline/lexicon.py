@@ -6,8 +6,20 @@ names the workspace's layer actually offers and says so for the others.
 
 from __future__ import annotations
 
-__all__ = ["METRIC_PHRASES", "DIM_PHRASES", "UNHELD", "FILLER", "REVIEW_METRICS", "REVIEW_WORDS", "GROUP_CUES", "TIME_DIMS",
+__all__ = ["SHORTHAND", "METRIC_PHRASES", "DIM_PHRASES", "UNHELD", "FILLER", "REVIEW_METRICS", "REVIEW_WORDS", "GROUP_CUES", "TIME_DIMS",
            "CUSTOMER_MEASURES"]
+
+# chat shorthand a marketer types, expanded before routing and parsing (whole words, case-insensitive)
+SHORTHAND: dict[str, str] = {
+    "hw": "how", "wat": "what", "wht": "what", "whats": "what is", "ppl": "people", "ppls": "people",
+    "wk": "week", "wks": "weeks", "wkly": "weekly", "mo": "month", "mos": "months", "mth": "month", "mths": "months",
+    "yr": "year", "yrs": "years", "qtr": "quarter", "qtrs": "quarters", "ytd": "year to date", "mtd": "this month",
+    "dept": "department", "depts": "departments", "cat": "category", "cats": "categories", "rev": "revenue",
+    "cust": "customers", "custs": "customers", "hh": "households", "hhs": "households", "txn": "transactions",
+    "txns": "transactions", "qty": "quantity", "amt": "amount", "num": "number", "pct": "percent",
+    "b/w": "between", "w/": "with", "w/o": "without", "u": "you", "r": "are", "pls": "please", "plz": "please",
+    "thx": "thanks", "vs.": "vs",
+}
 
 # (regex over the normalised question, metric). Longer, more specific phrases first: the first match wins a span.
 METRIC_PHRASES: list[tuple[str, str]] = [

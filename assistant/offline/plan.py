@@ -13,7 +13,7 @@ from . import parsing as P
 from .compose import HELP_TEXT
 from .analytics_plan import analytics_plan, is_analytics
 from .lexicon import REVIEW_METRICS
-from .query_parse import QueryParse, Vocab, parse_query
+from .query_parse import QueryParse, Vocab, expand_shorthand, parse_query
 from .refusals import is_future, unheld_text, unknowable_text
 from .router import Router, correct_typos, cue_scores
 
@@ -422,7 +422,7 @@ def make_plan(question: str, router: Router, ent: Entities,
 
 def _make_plan(question: str, router: Router, ent: Entities,
                history: list[tuple[str, dict]] | None = None) -> Plan:
-    q = str(question).strip()
+    q = expand_shorthand(str(question).strip())
     masked = _mask(q, ent)
     keep = ent.keep_words
     words = getattr(router, "words", None)

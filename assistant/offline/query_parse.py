@@ -17,11 +17,11 @@ from typing import Any, Mapping
 
 import pandas as pd
 
-from .lexicon import (CUSTOMER_MEASURES, DIM_PHRASES, FILLER, GROUP_CUES, METRIC_PHRASES, REVIEW_METRICS,
+from .lexicon import (SHORTHAND, CUSTOMER_MEASURES, DIM_PHRASES, FILLER, GROUP_CUES, METRIC_PHRASES, REVIEW_METRICS,
                       REVIEW_WORDS, TIME_DIMS, UNHELD)
 from .periods import MONTH_NAMES, Window, parse_periods
 
-__all__ = ["Vocab", "QueryParse", "parse_query", "spell_correct"]
+__all__ = ["Vocab", "QueryParse", "parse_query", "spell_correct", "expand_shorthand"]
 
 _NUMW = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
          "ten": 10, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "fifty": 50, "sixty": 60, "ninety": 90,
@@ -157,6 +157,19 @@ class QueryParse:
     @property
     def confident(self) -> bool:
         return not self.problems and not self.ignored
+
+
+_SHORT = re.compile(r"(?<![\w/])(" + "|".join(re.escape(k) for k in sorted(SHORTHAND, key=len, reverse=True))
+                    + r")(?![\w/])", re.I)
+# "more then 2k", "less then 5 orders": the comparative's "than"
+_THEN = re.compile(r"\b(more|less|fewer|greater|higher|lower|bigger|smaller|larger|other|rather|better|worse)\s+then\b",
+                   re.I)
+
+
+def expand_shorthand(q: str) -> str:
+    """Chat shorthand ("hw much did we make last wk", "ppl", "dept") to words, "more then" to "more than"."""
+    q = _SHORT.sub(lambda m: SHORTHAND[m.group(1).lower()], str(q))
+    return _THEN.sub(lambda m: f"{m.group(1)} than", q)
 
 
 def spell_correct(q: str, vocab: Vocab, corrections: dict | None = None) -> str:
@@ -301,6 +314,10 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
     out.ignored = [w for w in tx.left() if w not in on_reviews and _stem(w) not in on_reviews and len(w) > 2
                    and w not in MONTH_NAMES and not _is_dim_word(w)]
     _product_names(tx, vocab, spec, out)
+    # a number nothing consumed ("spent more then 2k" when the threshold was not read) is part of the question
+    # left unanswered: name it rather than answer without it
+    out.ignored += [m.group(0).strip() for m in re.finditer(r"(?<![\w~.])\$?\d[\d,]*(?:\.\d+)?(?:\s*(?:k|m)\b|%)?"
+                                                            r"(?![\w~])", tx.work)]
     out.ignored = [out.corrections.get(w, w) for w in out.ignored]  # name the user's own words
     return out
 
@@ -1106,6 +1123,14 @@ def _finish(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse) -> None:
     if by and ("top" in spec or "superlative" in out.signals) and not spec.get("sort") and "compare" not in spec:
         spec["sort"] = spec["metrics"][0]  # a ranking: by the metric, not in time order
     for f in spec.get("filters") or []:
+        # "top categories in Frozen Grocery": a name both a department and a category filters the department when
+        # the question breaks down by category (a category filtered to itself ranks one row)
+        if f.get("op") in ("equals", "in") and f["dimension"] in by and len(by) == 1:
+            for other in ("department", "category", "brand"):
+                stored = {str(v).lower(): v for v in vocab.values.get(other) or []}
+                if other != f["dimension"] and all(str(v).lower() in stored for v in f["values"]):
+                    f["dimension"], f["values"] = other, [stored[str(v).lower()] for v in f["values"]]
+                    break
         if f.get("op") == "in" and f["dimension"] not in ("weekday",):
             f["values"] = sorted(f["values"])  # as stored, not in the order the question named them
     multi = [f for f in spec.get("filters") or [] if len(f.get("values") or []) > 1 and f.get("op") in ("in", "equals")
