@@ -9,15 +9,16 @@ from __future__ import annotations
 __all__ = ["SHORTHAND", "METRIC_PHRASES", "DIM_PHRASES", "UNHELD", "FILLER", "REVIEW_METRICS", "REVIEW_WORDS", "GROUP_CUES", "TIME_DIMS",
            "CUSTOMER_MEASURES"]
 
-# chat shorthand a marketer types, expanded before routing and parsing (whole words, case-insensitive)
+# chat shorthand a marketer types, expanded before routing and parsing (whole words, case-insensitive); nothing
+# that can be a product word ("cat" food, "mo" as a name) or a one-letter word
 SHORTHAND: dict[str, str] = {
     "hw": "how", "wat": "what", "wht": "what", "whats": "what is", "ppl": "people", "ppls": "people",
     "wk": "week", "wks": "weeks", "wkly": "weekly", "mo": "month", "mos": "months", "mth": "month", "mths": "months",
     "yr": "year", "yrs": "years", "qtr": "quarter", "qtrs": "quarters", "ytd": "year to date", "mtd": "this month",
-    "dept": "department", "depts": "departments", "cat": "category", "cats": "categories", "rev": "revenue",
+    "dept": "department", "depts": "departments", "rev": "revenue",
     "cust": "customers", "custs": "customers", "hh": "households", "hhs": "households", "txn": "transactions",
     "txns": "transactions", "qty": "quantity", "amt": "amount", "num": "number", "pct": "percent",
-    "b/w": "between", "w/": "with", "w/o": "without", "u": "you", "r": "are", "pls": "please", "plz": "please",
+    "b/w": "between", "w/": "with", "w/o": "without", "pls": "please", "plz": "please",
     "thx": "thanks", "vs.": "vs",
 }
 
