@@ -52,6 +52,8 @@ def main() -> None:
     ap.add_argument("--methods", default=",".join(METHODS))
     ap.add_argument("--epochs", type=int, default=8)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--blend", default="mix", choices=("mix", "rerank"), help="how the Transformer meets the repeat signal")
+    ap.add_argument("--mix-metric", default="recall", choices=("recall", "ndcg"), help="inner metric picking the mix")
     ap.add_argument("--no-category", action="store_true", help="skip the category-level backtest")
     ap.add_argument("--category-cutoffs", type=int, default=1)
     ap.add_argument("--out", default="bench/results/recommend.md")
@@ -64,7 +66,8 @@ def main() -> None:
         keep = set(np.random.default_rng(0).choice(ids, min(args.customers, len(ids)), replace=False))
         orders = orders[orders["customer_id"].astype(str).isin(keep)]
     methods = tuple(m for m in args.methods.split(",") if m)
-    params = {"transformer": {"epochs": args.epochs, "n_threads": args.threads}}
+    params = {"transformer": {"epochs": args.epochs, "n_threads": args.threads, "blend": args.blend,
+                              "mix_metric": args.mix_metric}}
     n_cust = orders["customer_id"].nunique()
     print(f"{len(orders)} rows, {n_cust} customers, {orders['product_id'].nunique()} products", flush=True)
     bt = backtest(orders, methods=methods, n_cutoffs=args.cutoffs, params=params, ks=(10, 20), timings=True)
@@ -93,12 +96,15 @@ def main() -> None:
              f"{bt['n_customers']} customer-baskets scored by every method.",
              f"Command: `flock /work/wt/bench.lock nice -n 10 python3 bench/recommend.py --workspace {args.workspace} "
              f"--customers {args.customers} --cutoffs {args.cutoffs} --category-cutoffs {args.category_cutoffs} "
-             f"--epochs {args.epochs} --threads {args.threads}{' --no-category' if args.no_category else ''}"
+             f"--epochs {args.epochs} --threads {args.threads} --blend {args.blend} --mix-metric {args.mix_metric}"
+             f"{' --no-category' if args.no_category else ''}"
              f"{' --methods ' + args.methods if args.methods != ','.join(METHODS) else ''}`; {dt.date.today()}, "
              f"load {load[0]:.1f}/{load[1]:.1f}/{load[2]:.1f} on 2 cores, {time.time() - t0:.0f} s in all.\n",
              "## Product level", *_table(bt, 10), "", *_paired(bt, 10), "", *_paired(bt, 10, metric="ndcg"), "",
-             "Transformer mix chosen on the inner split, per cutoff: " + "; ".join(
-                 f"{n['cutoff']}: mix {n['mix']} (inner Recall@10 by mix {n['inner_recall@10_by_mix']})"
+             "Transformer blend chosen on the inner split, per cutoff: " + "; ".join(
+                 f"{n['cutoff']}: " + (f"re-ranker {n['rerank']}" if "rerank" in n else
+                                       f"mix {n['mix']} (inner Recall@10 by mix {n['inner_recall@10_by_mix']}; "
+                                       f"NDCG@10 {n.get('inner_ndcg@10_by_mix')})")
                  for n in bt.get("model_notes", {}).get("transformer", [])), ""]
     if cat is not None:
         lines += ["## Category level (product_id replaced by its category)", *_table(cat, 10), "",

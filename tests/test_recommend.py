@@ -213,6 +213,44 @@ def test_the_transformer_mix_is_chosen_on_an_inner_split_and_rare_products_back_
     assert len(model.loss_history_) == 20 and model.loss_history_[-1] < model.loss_history_[0]
 
 
+def test_the_transformer_mix_can_be_picked_by_inner_ndcg_and_a_bad_blend_is_refused():
+    from models.recommend import NextBasketTransformer
+
+    b = to_baskets(_progression(n=30))
+    model = NextBasketTransformer(**(TINY_TRANSFORMER | {"epochs": 10, "mix_metric": "ndcg"})).fit(b)
+    assert set(model.mix_ndcg_) == set(map(float, model.mix_grid))
+    assert model.mix_ndcg_[model.mix_] == max(model.mix_ndcg_.values())
+    with pytest.raises(ValueError, match="blend='linear'"):
+        NextBasketTransformer(blend="linear").fit(b)
+    with pytest.raises(ValueError, match="mix_metric='map'"):
+        NextBasketTransformer(mix_metric="map").fit(b)
+
+
+def test_the_reranked_transformer_learns_the_planted_sequence_keeps_the_repeat_and_repeats_with_a_seed():
+    from models.recommend import NextBasketTransformer
+
+    orders = _progression(n=40)
+    params = TINY_TRANSFORMER | {"blend": "rerank", "n_candidates": 10}
+    bt = backtest(orders, methods=("tifu-knn", "transformer"), n_cutoffs=1,
+                  params={"transformer": params, "tifu-knn": {"k": 5}})
+    m = bt["methods"]
+    assert m["transformer"]["recall_explore@10"] > 0.8 and m["transformer"]["recall_repeat@10"] >= 0.95
+    assert bt["paired_ndcg_diff"]["transformer"]["tifu-knn"]["ci95"][0] > 0
+    assert bt["model_notes"]["transformer"][0]["rerank"]["pairs"] > 0
+    b = to_baskets(orders)
+    model = NextBasketTransformer(**params).fit(b)
+    assert model.fit(b) is model and model.reranker_ is not None and model.mix_ is None
+    rows = np.arange(5)
+    s = model.scores(rows)
+    # the state is the model's own: changing the baskets it was fitted on changes nothing
+    b.B.data[:] = 0.0
+    b.n_baskets[:] = 0
+    assert np.array_equal(model.scores(rows), s)
+    again = NextBasketTransformer(**params).fit(to_baskets(orders)).scores(rows)
+    assert np.array_equal(again, s)                                 # same seed, same scores
+    assert (s.max(axis=1) > 1).all()                                # candidates rank above the rest
+
+
 def test_gp_topfreq_fills_with_popularity_and_item_knn_borrows_items_bought_together():
     orders = _orders({"ann": [["A", "B"], ["A"]], "bob": [["A", "X"], ["X", "B"]], "cy": [["A", "X"], ["X"]],
                       "dee": [["Q"], ["Q"]]})

@@ -127,7 +127,11 @@ def backtest(orders: pd.DataFrame, methods=("g-topfreq", "p-topfreq", "tifu-knn"
             fit_s[m] += sec
             if hasattr(model, "mix_"):
                 notes.setdefault(m, []).append({"cutoff": cut.date().isoformat(), "mix": model.mix_,
-                                                "inner_recall@10_by_mix": model.mix_recall_})
+                                                "inner_recall@10_by_mix": model.mix_recall_}
+                                               | ({"inner_ndcg@10_by_mix": model.mix_ndcg_}
+                                                  if getattr(model, "mix_ndcg_", None) else {})
+                                               | ({"rerank": model.rerank_info_}
+                                                  if getattr(model, "rerank_info_", None) else {}))
     frames = {m: pd.concat(v, ignore_index=True) for m, v in per.items() if v}
     if not frames:
         return {"error": "no customer has baskets both before and after a cutoff: too little history",

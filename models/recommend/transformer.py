@@ -11,7 +11,11 @@
 - Most next-basket recall comes from repeat items (ReCANet, TIFU-KNN, the reality check of Li et al.), so the
   final score mixes the model with a repeat method (TIFU-KNN by default), both normalised to sum to one:
   ``(1 - mix) * repeat + mix * transformer``. ``mix`` is chosen on an inner split (each customer's last
-  training basket, never a training target of the network): ``mix = 0`` is the repeat method itself.
+  training basket, never a training target of the network): ``mix = 0`` is the repeat method itself;
+  ``mix_metric`` says which inner metric picks it (Recall@10 or NDCG@10).
+- ``blend="rerank"`` instead learns the combination (``models.recommend.rerank``): a gradient-boosted re-ranker
+  of each customer's candidates (the repeat method's and the network's top ``n_candidates``) on the same inner
+  split, from both scores, their ranks and the customer's own history of the item.
 
 Same contract as the baselines: ``fit(baskets)`` returns self; ``scores(rows)`` a dense score block.
 torch is imported inside ``fit`` and ``scores`` only.
@@ -25,6 +29,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from .baselines import BASELINES, Baskets, GTopFreq, drop_last, last_baskets
+from .rerank import candidate_features, candidates, fit_reranker, history_stats
+from .topk import topk
 
 __all__ = ["NextBasketTransformer", "GAP_EDGES", "gap_bucket"]
 
@@ -44,20 +50,25 @@ class NextBasketTransformer:
     """Hyperparameters: ``min_count`` (baskets a product needs for its own token), ``max_baskets`` (sequence
     length), ``max_items`` (tokens kept per input basket), ``dim``, ``heads``, ``layers``, ``dropout``, ``epochs``,
     ``batch_size``, ``lr``, ``weight_decay``, ``repeat`` (the repeat method it is mixed with) and
-    ``repeat_params``, ``mix_grid`` (mixing weights tried), ``max_seconds`` (stop training early past this),
-    ``random_state``, ``n_threads``."""
+    ``repeat_params``, ``blend`` ("mix": a linear mix, or "rerank": a learned re-ranker), ``mix_grid`` (mixing
+    weights tried), ``mix_metric`` ("recall" or "ndcg": the inner metric that picks the mix), ``n_candidates``
+    (per source, for "rerank"), ``max_seconds`` (stop training early past this), ``random_state``,
+    ``n_threads``."""
 
     name = "Transformer"
 
     def __init__(self, min_count: int = 10, max_baskets: int = 32, max_items: int = 32, dim: int = 64,
                  heads: int = 4, layers: int = 2, dropout: float = 0.1, epochs: int = 8, batch_size: int = 64,
                  lr: float = 2e-3, weight_decay: float = 1e-5, repeat: str = "tifu-knn",
-                 repeat_params: dict | None = None, mix_grid: tuple = (0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0),
-                 max_seconds: float | None = None, random_state: int = 0, n_threads: int = 2) -> None:
+                 repeat_params: dict | None = None, blend: str = "mix",
+                 mix_grid: tuple = (0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0), mix_metric: str = "recall",
+                 n_candidates: int = 50, max_seconds: float | None = None, random_state: int = 0,
+                 n_threads: int = 2) -> None:
         self.min_count, self.max_baskets, self.max_items = min_count, max_baskets, max_items
         self.dim, self.heads, self.layers, self.dropout = dim, heads, layers, dropout
         self.epochs, self.batch_size, self.lr, self.weight_decay = epochs, batch_size, lr, weight_decay
-        self.repeat, self.repeat_params, self.mix_grid = repeat, repeat_params, mix_grid
+        self.repeat, self.repeat_params, self.blend, self.mix_grid = repeat, repeat_params, blend, mix_grid
+        self.mix_metric, self.n_candidates = mix_metric, n_candidates
         self.max_seconds, self.random_state, self.n_threads = max_seconds, random_state, n_threads
 
     # ---- data -------------------------------------------------------------------------------------------
@@ -165,6 +176,10 @@ class NextBasketTransformer:
 
         from models.runtime import limit_threads
 
+        if self.blend not in ("mix", "rerank"):
+            raise ValueError(f"blend={self.blend!r}: expected 'mix' (a linear mix) or 'rerank' (a learned re-ranker)")
+        if self.mix_metric not in ("recall", "ndcg"):
+            raise ValueError(f"mix_metric={self.mix_metric!r}: expected 'recall' or 'ndcg'")
         t0 = time.perf_counter()
         self.pop_ = GTopFreq().fit(b).pop_
         self._vocab(b)
@@ -227,9 +242,16 @@ class NextBasketTransformer:
                     break
             net.eval()
             self.net_, self.seq_ = net, seq
-            # choose the mix on each customer's last basket, from everything before it
-            self.mix_, self.mix_recall_ = self._choose_mix(b, inner)
+            # choose the mix (or fit the re-ranker) on each customer's last basket, from everything before it
+            self.reranker_, self.rerank_info_ = None, {}
+            if self.blend == "rerank":
+                self.mix_, self.mix_recall_, self.mix_ndcg_ = None, {}, {}
+                self.reranker_, self.rerank_info_ = self._fit_reranker(b, inner)
+            else:
+                self.mix_, self.mix_recall_, self.mix_ndcg_ = self._choose_mix(b, inner)
             self.repeat_ = BASELINES[self.repeat](**(self.repeat_params or {})).fit(b)
+            if self.blend == "rerank":
+                self.stats_, self.n_baskets_ = history_stats(b), b.n_baskets.copy()
         self.seconds_ = round(time.perf_counter() - t0, 1)
         return self
 
@@ -260,26 +282,75 @@ class NextBasketTransformer:
         rep = rep / np.maximum(rep.sum(axis=1, keepdims=True), 1e-12)
         return (1 - mix) * rep + mix * model + 1e-12 * self.pop_
 
-    def _choose_mix(self, b: Baskets, inner: Baskets, k: int = 10, max_customers: int = 3000) -> tuple[float, dict]:
+    def _choose_mix(self, b: Baskets, inner: Baskets, k: int = 10, max_customers: int = 3000):
+        """(the mix with the best inner ``mix_metric``, Recall@k by mix, NDCG@k by mix)."""
         target = last_baskets(b)
         rows = np.array(sorted(u for u in target if inner.n_baskets[u] >= 1), dtype=np.int64)
         if len(rows) == 0:
-            return 0.0, {}
+            return 0.0, {}, {}
         if len(rows) > max_customers:
             rows = np.sort(np.random.default_rng(self.random_state).choice(rows, max_customers, replace=False))
         rep = BASELINES[self.repeat](**(self.repeat_params or {})).fit(inner).scores(rows)
         model = self._model_probs(rows, end_offset=1)
-        recall = {}
+        disc = 1 / np.log2(np.arange(2, k + 2))
+        recall, ndcg = {}, {}
         for mix in self.mix_grid:
-            sc = self._mixed(rep, model, float(mix))
-            top = np.argpartition(-sc, min(k, sc.shape[1]) - 1, axis=1)[:, :k]
-            hits = [len(np.intersect1d(top[i], target[u])) / len(target[u]) for i, u in enumerate(rows)]
-            recall[float(mix)] = round(float(np.mean(hits)), 4)
-        best = max(recall.values())
-        return min(m for m, v in recall.items() if v >= best - 1e-9), recall  # ties: the least model weight
+            top = topk(self._mixed(rep, model, float(mix)), k)
+            hit = np.array([np.isin(top[i], target[u]) for i, u in enumerate(rows)], dtype=np.float64)
+            n_t = np.array([len(target[u]) for u in rows])
+            idcg = np.cumsum(disc)[np.minimum(n_t, k) - 1]
+            recall[float(mix)] = round(float(np.mean(hit.sum(axis=1) / n_t)), 4)
+            ndcg[float(mix)] = round(float(np.mean((hit * disc).sum(axis=1) / idcg)), 4)
+        by = recall if self.mix_metric == "recall" else ndcg
+        best = max(by.values())
+        return min(m for m, v in by.items() if v >= best - 1e-9), recall, ndcg  # ties: the least model weight
+
+    def _rerank_features(self, rep_model, stats, n_baskets, pop, rows, end_offset):
+        rep = rep_model.scores(rows)
+        own = rep_model.own_[rows].toarray() if hasattr(rep_model, "own_") else rep
+        model = self._model_probs(rows, end_offset=end_offset)
+        cand = candidates(rep, model, self.n_candidates)
+        return cand, candidate_features(rows, cand, rep, own, model, *stats, n_baskets, pop), rep
+
+    def _fit_reranker(self, b: Baskets, inner: Baskets, chunk: int = 256):
+        """The re-ranker fitted on every customer's last training basket (features from the baskets before it:
+        the repeat method refitted on them, the network reading up to the one before)."""
+        target = last_baskets(b)
+        rows = np.array(sorted(u for u in target if inner.n_baskets[u] >= 1), dtype=np.int64)
+        rep_model = BASELINES[self.repeat](**(self.repeat_params or {})).fit(inner)
+        stats, pop = history_stats(inner), GTopFreq().fit(inner).pop_
+        Xs, ys = [], []
+        for c in range(0, len(rows), chunk):
+            r = rows[c:c + chunk]
+            cand, X, _ = self._rerank_features(rep_model, stats, inner.n_baskets, pop, r, 1)
+            Xs.append(X)
+            ys.append(np.concatenate([np.isin(cd, target[u]) for cd, u in zip(cand, r)]))
+        y = np.concatenate(ys) if ys else np.zeros(0, dtype=bool)
+        info = {"customers": int(len(rows)), "pairs": int(len(y)),
+                "positive_share": round(float(y.mean()), 4) if len(y) else None}
+        if len(y) == 0 or y.all() or not y.any():  # one class: nothing to learn, the repeat method's order
+            return None, info
+        return fit_reranker(np.concatenate(Xs), y, self.random_state), info
+
+    def _reranked(self, rows: np.ndarray, chunk: int = 256) -> np.ndarray:
+        """Candidates at 1 + P(in the next basket), the rest at the repeat method's order (far below)."""
+        out = np.zeros((len(rows), len(self.item_token_)))
+        for c in range(0, len(rows), chunk):
+            r = rows[c:c + chunk]
+            cand, X, rep = self._rerank_features(self.repeat_, self.stats_, self.n_baskets_, self.pop_, r, 0)
+            block = 1e-6 * self._mixed(rep, np.zeros_like(rep), 0.0)
+            if self.reranker_ is not None:
+                p = self.reranker_.predict_proba(X)[:, 1]
+                off = np.r_[0, np.cumsum([len(x) for x in cand])]
+                for i, x in enumerate(cand):
+                    block[i, x] += 1.0 + p[off[i]:off[i + 1]]
+            out[c:c + len(r)] = block
+        return out
 
     def scores(self, rows: np.ndarray) -> np.ndarray:
         rows = np.asarray(rows, dtype=np.int64)
+        if self.blend == "rerank":
+            return self._reranked(rows)
         rep = self.repeat_.scores(rows)
         if self.mix_ == 0:
             return self._mixed(rep, np.zeros_like(rep), 0.0)
