@@ -22,7 +22,7 @@ from models.data.workspace import Workspace
 from models.recommend import LABELS, Recommender, backtest
 from models.recommend.workspace import orders_for_recommend
 
-METHODS = ("g-topfreq", "p-topfreq", "gp-topfreq", "item-knn", "tifu-knn", "transformer")
+METHODS = ("g-topfreq", "p-topfreq", "gp-topfreq", "item-knn", "tifu-knn", "tifu-rerank", "transformer")
 
 
 def _table(bt: dict, k: int) -> list[str]:
@@ -34,11 +34,11 @@ def _table(bt: dict, k: int) -> list[str]:
     return lines
 
 
-def _paired(bt: dict, k: int, against=("p-topfreq", "gp-topfreq", "tifu-knn"), metric: str = "recall") -> list[str]:
+def _paired(bt: dict, k: int, against=("p-topfreq", "gp-topfreq", "tifu-knn", "tifu-rerank"), metric: str = "recall") -> list[str]:
     out = [f"| method | vs | {'Recall' if metric == 'recall' else 'NDCG'}@{k} diff | paired 95% CI |", "|---|---|---|---|"]
     for a, d in bt[f"paired_{metric}_diff"].items():
         for b in against:
-            if b in d and a != b and a in ("transformer", "tifu-knn", "item-knn", "gp-topfreq"):
+            if b in d and a != b and a in ("transformer", "tifu-rerank", "tifu-knn", "item-knn", "gp-topfreq"):
                 out.append(f"| {LABELS.get(a, a)} | {LABELS.get(b, b)} | {d[b]['diff']:+.4f} | "
                            f"[{d[b]['ci95'][0]:+.4f}, {d[b]['ci95'][1]:+.4f}] |")
     return out

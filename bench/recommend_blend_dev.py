@@ -50,12 +50,12 @@ def _rrf(rep: np.ndarray, model: np.ndarray, w: float, c: float = 60.0) -> np.nd
     return (1 - w) / (c + ranks(rep)) + w / (c + ranks(model))
 
 
-def evaluate(rep, model, targets, pop) -> dict:
+def evaluate(rep, model, targets, pop, rrf: bool = True) -> dict:
     out = {}
     rep = rep / np.maximum(rep.sum(axis=1, keepdims=True), 1e-12)
     for w in GRID:
         out[f"lin{w}"] = _metrics(topk((1 - w) * rep + w * model + 1e-12 * pop, 10), targets)
-    for w in (0.1, 0.2, 0.3, 0.4, 0.5):
+    for w in (0.1, 0.2, 0.3, 0.4, 0.5) if rrf else ():
         out[f"rrf{w}"] = _metrics(topk(_rrf(rep + 1e-12 * pop, model, w), 10), targets)
     return out
 
@@ -68,6 +68,8 @@ def main() -> None:
     ap.add_argument("--epochs", default="4")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--max-rows", type=int, default=3000)
+    ap.add_argument("--no-rrf", action="store_true")
+    ap.add_argument("--dump", default="", help="save the re-ranker's features and targets here (.npz)")
     args = ap.parse_args()
     orders = orders_for_recommend(Workspace(Path(args.workspace)))
     if args.customers:
@@ -98,9 +100,9 @@ def main() -> None:
         t0 = time.process_time()
         m = NextBasketTransformer(epochs=ep, n_threads=args.threads).fit(b)
         fit = time.process_time() - t0
-        inn = evaluate(rep_in, m._model_probs(in_rows, end_offset=1), in_t, m.pop_)
-        te = evaluate(rep_te, m._model_probs(test_rows), test_t, m.pop_)
         mi, mt = m._model_probs(in_rows, end_offset=1), m._model_probs(test_rows)
+        inn = evaluate(rep_in, mi, in_t, m.pop_, not args.no_rrf)
+        te = evaluate(rep_te, mt, test_t, m.pop_, not args.no_rrf)
         for name, use_model in (("rerank", True), ("rerank-no-model", False)):
             t1 = time.process_time()
             ci = candidates(rep_in, mi if use_model else rep_in, 50)
@@ -116,6 +118,10 @@ def main() -> None:
             for i, c in enumerate(ct):
                 sc[i, c] = p[off[i]:off[i + 1]]
             te[name] = _metrics(topk(sc, 10), test_t)
+            if args.dump and use_model:
+                np.savez_compressed(args.dump, Xi=Xi, yi=yi, ni=[len(c) for c in ci], Xt=Xt, ct=np.concatenate(ct),
+                                    nt=[len(c) for c in ct], tt=np.concatenate(test_t), ntt=[len(t) for t in test_t],
+                                    tifu_top=topk(rep_te, 10), n_items=rep_te.shape[1])
             pi = clf.predict_proba(Xi[:, cols])[:, 1]
             sci = np.full(rep_in.shape, -1.0)
             offi = np.r_[0, np.cumsum([len(c) for c in ci])]

@@ -251,6 +251,37 @@ def test_the_reranked_transformer_learns_the_planted_sequence_keeps_the_repeat_a
     assert (s.max(axis=1) > 1).all()                                # candidates rank above the rest
 
 
+def test_the_repeat_reranker_fits_on_the_inner_split_owns_its_state_and_repeats_with_a_seed():
+    from models.recommend import RepeatReranker
+    from models.recommend.rerank import REPEAT_FEATURES
+
+    orders = _habitual(n=40, weeks=12)
+    b = to_baskets(orders)
+    est = RepeatReranker(repeat_params={"k": 5}, n_candidates=5)
+    assert vars(est) == {"repeat": "tifu-knn", "repeat_params": {"k": 5}, "n_candidates": 5, "precompute_k": 20,
+                         "random_state": 0}                         # __init__ only stores its arguments
+    with pytest.raises(AttributeError):
+        est.topk(np.arange(2), 3)                                     # not fitted yet
+    assert est.fit(b) is est and est.classifier_ is not None
+    assert est.classifier_.n_features_in_ == len(REPEAT_FEATURES)
+    assert est.info_["customers"] == 40 and 0 < est.info_["positive_share"] < 1
+    rows = np.arange(6)
+    top, sc = est.topk(rows, 3)
+    items = list(b.items)
+    for r, t in zip(rows, top):   # each customer's two favourites (in every basket) lead
+        c = int(b.customers[r][1:])
+        assert {items[i] for i in t[:2]} == {f"fav{c % 6}", f"fav{c % 6 + 6}"}
+    live = est.scores(rows)
+    assert np.array_equal(np.take_along_axis(live, top, axis=1), sc)  # the kept lists are the live scores
+    b.B.data[:] = 0.0
+    b.n_baskets[:] = 0
+    assert np.array_equal(est.scores(rows), live)                       # fitted state is its own
+    again = RepeatReranker(repeat_params={"k": 5}, n_candidates=5).fit(to_baskets(orders))
+    assert np.array_equal(again.scores(rows), live)
+    recs = Recommender("tifu-rerank", {"repeat_params": {"k": 5}}).fit(orders).recommend(["c0"], k=3)
+    assert set(recs["product_id"][:2]) == {"fav0", "fav6"} and recs["kind"].iloc[0] == "repeat"
+
+
 def test_gp_topfreq_fills_with_popularity_and_item_knn_borrows_items_bought_together():
     orders = _orders({"ann": [["A", "B"], ["A"]], "bob": [["A", "X"], ["X", "B"]], "cy": [["A", "X"], ["X"]],
                       "dee": [["Q"], ["Q"]]})

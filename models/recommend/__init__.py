@@ -9,9 +9,10 @@ from .baselines import Baskets, GTopFreq, GPTopFreq, ItemKNN, PTopFreq, TIFUKNN,
 from .evaluate import backtest, evaluate_method, split_at
 from .methods import LABELS, METHODS, make_method
 from .recommender import Recommender
+from .rerank import RepeatReranker
 from .transformer import NextBasketTransformer
 from .workspace import fit_workspace, recommend, RECS_FILE, CARD_FILE
 
 __all__ = ["METHODS", "LABELS", "Baskets", "GTopFreq", "PTopFreq", "GPTopFreq", "ItemKNN", "TIFUKNN",
-           "NextBasketTransformer", "make_method", "to_baskets", "backtest", "evaluate_method", "split_at",
+           "NextBasketTransformer", "RepeatReranker", "make_method", "to_baskets", "backtest", "evaluate_method", "split_at",
            "Recommender", "fit_workspace", "recommend", "RECS_FILE", "CARD_FILE"]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from .baselines import BASELINES
+from .rerank import RepeatReranker
 from .transformer import NextBasketTransformer
 
 __all__ = ["METHODS", "make_method", "LABELS"]
 
-METHODS = {**BASELINES, "transformer": NextBasketTransformer}
+METHODS = {**BASELINES, "tifu-rerank": RepeatReranker, "transformer": NextBasketTransformer}
 LABELS = {"g-topfreq": "G-TopFreq", "p-topfreq": "P-TopFreq", "gp-topfreq": "GP-TopFreq", "item-knn": "item-kNN",
-          "tifu-knn": "TIFU-KNN", "transformer": "Transformer"}
+          "tifu-knn": "TIFU-KNN", "tifu-rerank": "TIFU-KNN re-ranked", "transformer": "Transformer"}
 
 
 def make_method(name: str, **params):
