@@ -794,3 +794,15 @@ def test_chat_shorthand_and_an_unread_number_is_never_dropped(session, lines):
     assert f"**{count((spend > 2000).sum())}**" in res.answer
     res = session.ask("customers who spent loads 2k in 2017")  # "2k" not read as a threshold: named, not dropped
     assert DECLINE.search(res.answer) and "2k" in res.answer
+
+
+def test_campaign_performance_is_numbers_and_a_named_campaign_is_declined(session, ws):
+    camps, red = ws.read_table("campaigns"), ws.read_table("coupon_redemptions")
+    cid = camps["campaign_id"].astype(str).value_counts().index[0]
+    targeted = set(camps[camps["campaign_id"].astype(str) == cid]["customer_id"])
+    redeemed = set(red[red["campaign_id"].astype(str) == cid]["customer_id"]) & targeted
+    res = session.ask(f"how did campaign {cid} perform")
+    assert res.tool_calls and res.tool_calls[0]["args"]["metrics"][0] == "customer_redemption_rate"
+    assert f"**{len(targeted)}**" in res.answer and f"**{100 * len(redeemed) / len(targeted):.1f}%**" in res.answer
+    res = session.ask("how did the mega deals campaign do")
+    assert "no such campaign" in res.answer.lower() and "Campaign copy" not in res.answer

@@ -47,6 +47,10 @@ def is_analytics(route: str, parse: QueryParse, question: str) -> bool:
              set(parse.spec.get("by") or ()) & {"campaign", "campaign_type"} or
              any(p.startswith("no such campaign") for p in parse.problems)):
         return True  # "redemption rate by campaign type", "what did campaign 18 bring in": numbers, not copy
+    if route == "write_campaign" and not writing and re.search(
+            r"\bhow (did|does|do|is|was|were|are|has|have)\b[^?]*\bcampaigns?\b[^?]*\b(do|doing|did|perform\w*|go|"
+            r"went|going|work\w*|result\w*|land\w*)\b|\bcampaigns?\b[^?]*\b(performance|results?|roi|effect\w*)\b", t):
+        return True  # "how did the summer sale campaign do": a question about results, not a request for copy
     if route in ("search_reviews", "summarize_reviews") and "metric" in parse.signals and not re.search(
             r"\b(reviews?|reviewers?|rat(ing|ings|ed)|stars?|feedback|say|says|saying|said|think|thinks|complain\w*|"
             r"opinions?|praise\w*|mention\w*|topics?|themes?)\b", t):

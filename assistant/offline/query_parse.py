@@ -291,6 +291,15 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
             metrics = ["customers"]
         elif "concentration" in spec:
             metrics = [spec["concentration"].get("measure", "revenue")]
+        elif re.search(r"\bcampaigns?\b", tx.raw) and re.search(r"\b(perform\w*|performance|results?|do|doing|did|"
+                                                                 r"go|went|work\w*|effective\w*)\b", tx.raw) and \
+                all(m in (vocab.metrics or {"campaign_reach", "customer_redemption_rate"})
+                    for m in ("campaign_reach", "customer_redemption_rate")) and \
+                (any(f["dimension"] in ("campaign", "campaign_type") for f in spec.get("filters") or [])
+                 or filters.get("campaign") or filters.get("campaign_type")
+                 or re.search(r"\b(each|every|by|per|which|what|all|our)\s+(campaign|campaign type)s?\b", tx.raw)):
+            # "how did campaign 18 perform": its reach and how many of the targeted redeemed
+            metrics = ["customer_redemption_rate", "campaign_reach", "coupon_redemption_rate"]
         else:
             metrics = ["revenue"]
     spec["metrics"] = metrics
@@ -340,6 +349,32 @@ def _ids(tx: _Text, vocab: Vocab, filters: dict[str, list[str]], out: QueryParse
                 if num not in filters[dim]:
                     filters[dim].append(num)
             tx.take(m.span())
+    # a campaign named by words ("the summer sale campaign"): campaigns here are numbers and types
+    stored = vocab.values.get("campaign")
+    if stored is None or (vocab.dimensions and "campaign" not in vocab.dimensions):
+        return
+    types = {str(v).lower() for v in vocab.values.get("campaign_type") or []}
+    for m in tx.finditer(r"\b(?:the|our|this|that|your|my)\s+((?:[a-z][a-z'&-]*\s+){0,3}?[a-z][a-z'&-]*)\s+"
+                         r"campaign\b(?!\s+types?\b)"):
+        words = [w for w in m.group(1).split() if w not in _CAMPAIGN_WORDS]
+        if len(words) != len(m.group(1).split()):
+            continue  # "the last email campaign", "our biggest campaign": not a name
+        name = " ".join(words)
+        if not words or name in types or any(t in m.group(0) for t in types) or name in FILLER:
+            continue
+        listed = ", ".join(stored[:30]) + (f", … ({len(stored)} in all)" if len(stored) > 30 else "")
+        kinds = f"; campaign types: {', '.join(sorted(vocab.values.get('campaign_type') or []))}" if types else ""
+        out.problems.append(f"no such campaign \"{name}\" in your data: campaigns are identified by number "
+                            f"({listed}){kinds}")
+        out.blocking = True
+        tx.take(m.span())
+        break
+
+
+_CAMPAIGN_WORDS = set("""the a an this that these those our my your their its which what each every any all one no
+email e-mail emails sms text push mail direct marketing promo promotional promotion last first latest recent
+previous prior next new best worst biggest top most least per by of for in on from to type types win-back winback
+retention loyalty coupon coupons did does do how was were is are and or with between vs versus each""".split())
 
 
 def _product_names(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse) -> None:
