@@ -16,6 +16,7 @@ import pytest
 
 from tests import question_bank_heldout as heldout
 from tests import question_bank_heldout2 as heldout2
+from tests import question_bank_heldout3 as heldout3
 from tests.question_bank import (ANSWERABLE, QUESTIONS, REFUSALS, BankData, Question, either, expects_of, grade,
                                  markdown_table, one, parse_numbers, ranked, run_bank, summarize)
 
@@ -256,6 +257,50 @@ def test_heldout2_truths_compute_and_an_oracle_grades_right(bank_data):
     assert {q.id for q in heldout2.ANSWERABLE if grade(q, total, d)[0] == "right"} == set()
 
 
+# ----------------------------------------------------------------------------------- the held-out bank 3
+# tests/question_bank_heldout3.py (session 8 end, helper bank4) was written blind to the planner, its tests and
+# question files, bench/results/question_bank.md and the question lists of the three other banks. First untuned run
+# (main 6bf7ad2 + this bank, 2026-12-04 19:12 UTC, demo workspace, 300 households): 37/45 answerable right (82.2%;
+# 5 declined, 3 wrong) and 0/12 refusals answered confidently (bench/results/question_bank_heldout3.md). The floors
+# are that measurement with one question of slack; the gap to the issue targets (95% / 0) is the planner's and is
+# NOT closed. Do not tune the planner on these questions' wording. Rebased on main da20518 (the chat-shorthand change,
+# landed before this bank existed): 38/45 (84.4%; 4 declined, 3 wrong) and 0/12.
+HELDOUT3_ACCURACY_FLOOR = 36 / 45
+HELDOUT3_MAX_CONFIDENT_REFUSALS = 1
+
+
+def test_heldout3_bank_size_ids_and_independence():
+    assert len(heldout3.ANSWERABLE) >= 40 and len(heldout3.REFUSALS) >= 12
+    ids = [q.id for q in heldout3.QUESTIONS]
+    others = QUESTIONS + heldout.QUESTIONS + heldout2.QUESTIONS
+    assert len(ids) == len(set(ids)) and not set(ids) & {q.id for q in others}
+    texts = {q.text.lower() for q in heldout3.QUESTIONS}
+    assert len(texts) == len(heldout3.QUESTIONS)
+    assert not texts & {q.text.lower() for q in others}  # no question shared with the other banks
+    assert all(q.truth is None for q in heldout3.REFUSALS) and all(q.truth for q in heldout3.ANSWERABLE)
+
+
+def test_heldout3_truths_compute_and_an_oracle_grades_right(bank_data):
+    d = bank_data
+    for q in heldout3.ANSWERABLE:
+        for e in expects_of(q.truth(d)):  # every reading a truth accepts grades right on its own
+            assert e.alternatives and all(alt for alt in e.alternatives), q.id
+            assert all(math.isfinite(v) for alt in e.alternatives for v in alt), q.id
+            oracle = (f"{e.name[0]}: " if e.name else "") + ", ".join(f"{v:,.2f}" for v in e.alternatives[0])
+            assert grade(q, oracle, d) == ("right", ""), (q.id, oracle)
+        assert grade(q, "Sorry, I don't have that.", d)[0] == "declined", q.id
+    # the grand total (the old failure) answers none of them
+    o = d.orders
+    total = (f"Revenue in all data (2017-01-01 to 2018-01-01): ${o['amount'].sum():,.2f}; orders "
+             f"{o['order_id'].nunique():,}; customers {o['customer_id'].nunique():,}; line items {len(o):,}.")
+    assert {q.id for q in heldout3.ANSWERABLE if grade(q, total, d)[0] == "right"} == set()
+    # a two-questions-in-one question passes only with both numbers
+    two = next(q for q in heldout3.ANSWERABLE if q.id == "h3-two-dec")
+    rev, orders = expects_of(two.truth(d))[0].alternatives[0]
+    assert grade(two, f"Revenue last month: ${rev:,.2f}; orders: {orders:,.0f}", d)[0] == "right"
+    assert grade(two, f"Revenue last month: ${rev:,.2f}", d)[0] == "wrong"
+
+
 # ------------------------------------------------------------------------- every bank, asked of the assistant
 @dataclass(frozen=True)
 class Bank:
@@ -270,6 +315,8 @@ BANKS = {
     "heldout": Bank("held-out bank", heldout.QUESTIONS, HELDOUT_ACCURACY_FLOOR, HELDOUT_MAX_CONFIDENT_REFUSALS),
     "heldout2": Bank("held-out bank 2 (blind, session 8)", heldout2.QUESTIONS, HELDOUT2_ACCURACY_FLOOR,
                      HELDOUT2_MAX_CONFIDENT_REFUSALS),
+    "heldout3": Bank("held-out bank 3 (blind, session 8 end)", heldout3.QUESTIONS, HELDOUT3_ACCURACY_FLOOR,
+                     HELDOUT3_MAX_CONFIDENT_REFUSALS),
 }
 
 
