@@ -258,13 +258,13 @@ def test_the_repeat_reranker_fits_on_the_inner_split_owns_its_state_and_repeats_
     orders = _habitual(n=40, weeks=12)
     b = to_baskets(orders)
     est = RepeatReranker(repeat_params={"k": 5}, n_candidates=5)
-    assert vars(est) == {"repeat": "tifu-knn", "repeat_params": {"k": 5}, "n_candidates": 5, "precompute_k": 20,
-                         "random_state": 0}                         # __init__ only stores its arguments
+    assert vars(est) == {"repeat": "tifu-knn", "repeat_params": {"k": 5}, "n_candidates": 5, "n_inner": 1,
+                         "precompute_k": 20, "random_state": 0}                         # __init__ only stores its arguments
     with pytest.raises(AttributeError):
         est.topk(np.arange(2), 3)                                     # not fitted yet
     assert est.fit(b) is est and est.classifier_ is not None
     assert est.classifier_.n_features_in_ == len(REPEAT_FEATURES)
-    assert est.info_["customers"] == 40 and 0 < est.info_["positive_share"] < 1
+    assert est.info_["customer_baskets"] == 40 and 0 < est.info_["positive_share"] < 1
     rows = np.arange(6)
     top, sc = est.topk(rows, 3)
     items = list(b.items)

@@ -101,15 +101,16 @@ def fit_reranker(X: np.ndarray, y: np.ndarray, random_state: int = 0, max_iter: 
 class RepeatReranker:
     """The re-ranker over the repeat method alone: each customer's ``2 * n_candidates`` best items by the repeat
     method (TIFU-KNN by default), re-ranked by ``REPEAT_FEATURES`` with a classifier fitted on the inner split
-    (each customer's last basket, from the baskets before it). ``precompute_k``: every customer's best
+    (each customer's last basket, from the baskets before it; ``n_inner`` > 1: also the one before, and so on,
+    each from the baskets before it — more pairs to learn from). ``precompute_k``: every customer's best
     ``precompute_k`` items kept at fit, so ``topk(rows, k)`` for k up to it is a lookup."""
 
     name = "TIFU-KNN re-ranked"
 
     def __init__(self, repeat: str = "tifu-knn", repeat_params: dict | None = None, n_candidates: int = 50,
-                 precompute_k: int = 20, random_state: int = 0) -> None:
+                 n_inner: int = 1, precompute_k: int = 20, random_state: int = 0) -> None:
         self.repeat, self.repeat_params, self.n_candidates = repeat, repeat_params, n_candidates
-        self.precompute_k, self.random_state = precompute_k, random_state
+        self.n_inner, self.precompute_k, self.random_state = n_inner, precompute_k, random_state
 
     def _repeat_model(self, b: Baskets):
         return BASELINES[self.repeat](**(self.repeat_params or {})).fit(b)
@@ -121,18 +122,23 @@ class RepeatReranker:
         return cand, candidate_features(rows, cand, rep, own, None, *stats, n_baskets, pop), rep
 
     def fit(self, b: Baskets, chunk: int = 256) -> "RepeatReranker":
-        inner = drop_last(b)
-        target = last_baskets(b)
-        rows = np.array(sorted(u for u in target if inner.n_baskets[u] >= 1), dtype=np.int64)
-        rep_model, stats, pop = self._repeat_model(inner), history_stats(inner), GTopFreq().fit(inner).pop_
-        Xs, ys = [], []
-        for c in range(0, len(rows), chunk):
-            r = rows[c:c + chunk]
-            cand, X, _ = self._features(rep_model, stats, inner.n_baskets, pop, r)
-            Xs.append(X)
-            ys.append(np.concatenate([np.isin(cd, target[u]) for cd, u in zip(cand, r)]))
+        Xs, ys, n_rows = [], [], 0
+        outer = b
+        for _ in range(max(int(self.n_inner), 1)):
+            inner = drop_last(outer)
+            target = last_baskets(outer)
+            rows = np.array(sorted(u for u in target if inner.n_baskets[u] >= 1), dtype=np.int64)
+            if len(rows) == 0:
+                break
+            rep_model, stats, pop = self._repeat_model(inner), history_stats(inner), GTopFreq().fit(inner).pop_
+            for c in range(0, len(rows), chunk):
+                r = rows[c:c + chunk]
+                cand, X, _ = self._features(rep_model, stats, inner.n_baskets, pop, r)
+                Xs.append(X)
+                ys.append(np.concatenate([np.isin(cd, target[u]) for cd, u in zip(cand, r)]))
+            n_rows, outer = n_rows + len(rows), inner
         y = np.concatenate(ys) if ys else np.zeros(0, dtype=bool)
-        self.info_ = {"customers": int(len(rows)), "pairs": int(len(y)),
+        self.info_ = {"customer_baskets": int(n_rows), "pairs": int(len(y)),
                       "positive_share": round(float(y.mean()), 4) if len(y) else None}
         # one class (or none): nothing to learn, the repeat method's own order
         self.classifier_ = None if len(y) == 0 or y.all() or not y.any() else \
