@@ -806,3 +806,11 @@ def test_campaign_performance_is_numbers_and_a_named_campaign_is_declined(sessio
     assert f"**{len(targeted)}**" in res.answer and f"**{100 * len(redeemed) / len(targeted):.1f}%**" in res.answer
     res = session.ask("how did the mega deals campaign do")
     assert "no such campaign" in res.answer.lower() and "Campaign copy" not in res.answer
+
+
+def test_future_spend_of_one_customer_is_its_value_and_exactly_is_answered_honestly(fake_ctx):
+    planner = OfflinePlanner(context=fake_ctx)
+    plan = planner.plan("how much will customer 1453 spend next year")
+    assert plan.route == "customer_value" and plan.args.get("customer_id") in ("1453", 1453) and not plan.message
+    plan = planner.plan("how much will customer 1453 spend next year exactly")
+    assert plan.route == "customer_value" and "can't give an exact figure" in plan.message

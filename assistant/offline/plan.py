@@ -517,7 +517,20 @@ def _make_plan(question: str, router: Router, ent: Entities,
         else:
             return Plan("list_segments", {}, message="Name a segment to get its customer list; here are the "
                         "segments.")
-    return Plan(route, args, each_segment=each, message=_cannot_narrow(route, parse, args))
+    notes = [n for n in (_not_exact(route, q), _cannot_narrow(route, parse, args)) if n]
+    return Plan(route, args, each_segment=each, message="\n\n".join(notes) or None)
+
+
+_EXACT = re.compile(r"\b(exact(ly)?|precise(ly)?|for sure|guarantee\w*|certain(ly)?|definitely)\b", re.I)
+
+
+def _not_exact(route: str, q: str) -> str | None:
+    """A prediction asked for "exactly": say it is an expectation, with the model's backtested accuracy below."""
+    if route in ("customer_value", "predict_buyers", "forecast", "recommend_products", "product_audience",
+                 "at_risk_customers") and _EXACT.search(q):
+        return ("I can't give an exact figure: the future is uncertain. Below is the model's expected value, with "
+                "its backtested accuracy against the baselines.")
+    return None
 
 
 # the tools whose audience is all customers (or a segment): a filter, threshold or bought-condition in the question

@@ -81,7 +81,9 @@ def cue_scores(question: str) -> dict[str, float]:
     if re.search(r"\b(churn\w*|at[- ]risk|slipping away|lapsing|drifting away|gone quiet|overdue|win[- ]?back)\b", t) and not campaign:
         out["at_risk_customers"] = out.get("at_risk_customers", 0.0) + 0.40
     if parse_customer_id(question) and re.search(r"\b(lifetime value|clv|ltv|worth|churn\w*|at[- ]risk|"
-                                                 r"p\(alive\)|still (alive|active))\b", t):
+                                                 r"p\(alive\)|still (alive|active)|(will|going to|likely to|expected to) "
+                                                 r"(\w+ )?spend|spend (next|in the next|over the next|this coming) "
+                                                 r"(year|12 months|twelve months))\b", t):
         out.pop("at_risk_customers", None)
         out["customer_value"] = out.get("customer_value", 0.0) + 0.60
     if "forecast" in out and not re.search(r"\b(who|which (customers|shoppers|households|people|clients))\b", t):
