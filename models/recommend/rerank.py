@@ -27,7 +27,8 @@ from .baselines import BASELINES, Baskets, GTopFreq, drop_last, last_baskets
 from .topk import topk as _topk
 
 __all__ = ["FEATURES", "REPEAT_FEATURES", "history_stats", "candidates", "candidate_features", "fit_reranker",
-           "RepeatReranker"]
+           "lift_candidates",
+           "lift_candidates", "RepeatReranker"]
 
 FEATURES = ("repeat_share", "repeat_rank", "own_share", "model_prob", "model_rank", "freq", "n_bought",
             "baskets_since", "n_baskets", "popularity")
@@ -98,6 +99,14 @@ def fit_reranker(X: np.ndarray, y: np.ndarray, random_state: int = 0, max_iter: 
                                           random_state=random_state).fit(X, y)
 
 
+def lift_candidates(block: np.ndarray, cand: list, p: np.ndarray) -> np.ndarray:
+    """Put each row's candidates above every other item: 1 + P(in the next basket) added at their columns
+    (``p`` holds the rows' candidate probabilities one after another, in ``cand``'s order)."""
+    off = np.r_[0, np.cumsum([len(x) for x in cand])]
+    for i, x in enumerate(cand):
+        block[i, x] += 1.0 + p[off[i]:off[i + 1]]
+    return block
+
 class RepeatReranker:
     """The re-ranker over the repeat method alone: each customer's ``2 * n_candidates`` best items by the repeat
     method (TIFU-KNN by default), re-ranked by ``REPEAT_FEATURES`` with a classifier fitted on the inner split
@@ -166,10 +175,7 @@ class RepeatReranker:
             cand, X, rep = self._features(self.repeat_, self.stats_, self.n_baskets_, self.pop_, r)
             block = 1e-6 * rep / np.maximum(rep.sum(axis=1, keepdims=True), 1e-12) + 1e-12 * self.pop_
             if self.classifier_ is not None:
-                p = self.classifier_.predict_proba(X)[:, 1]
-                off = np.r_[0, np.cumsum([len(x) for x in cand])]
-                for i, x in enumerate(cand):
-                    block[i, x] += 1.0 + p[off[i]:off[i + 1]]
+                lift_candidates(block, cand, self.classifier_.predict_proba(X)[:, 1])
             out[c:c + len(r)] = block
         return out
 

@@ -29,7 +29,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .baselines import BASELINES, Baskets, GTopFreq, drop_last, last_baskets
-from .rerank import candidate_features, candidates, fit_reranker, history_stats
+from .rerank import candidate_features, candidates, fit_reranker, history_stats, lift_candidates
 from .topk import topk
 
 __all__ = ["NextBasketTransformer", "GAP_EDGES", "gap_bucket"]
@@ -340,10 +340,7 @@ class NextBasketTransformer:
             cand, X, rep = self._rerank_features(self.repeat_, self.stats_, self.n_baskets_, self.pop_, r, 0)
             block = 1e-6 * self._mixed(rep, np.zeros_like(rep), 0.0)
             if self.reranker_ is not None:
-                p = self.reranker_.predict_proba(X)[:, 1]
-                off = np.r_[0, np.cumsum([len(x) for x in cand])]
-                for i, x in enumerate(cand):
-                    block[i, x] += 1.0 + p[off[i]:off[i + 1]]
+                lift_candidates(block, cand, self.reranker_.predict_proba(X)[:, 1])
             out[c:c + len(r)] = block
         return out
 
