@@ -107,6 +107,7 @@ def lift_candidates(block: np.ndarray, cand: list, p: np.ndarray) -> np.ndarray:
         block[i, x] += 1.0 + p[off[i]:off[i + 1]]
     return block
 
+
 class RepeatReranker:
     """The re-ranker over the repeat method alone: each customer's ``2 * n_candidates`` best items by the repeat
     method (TIFU-KNN by default), re-ranked by ``REPEAT_FEATURES`` with a classifier fitted on the inner split
