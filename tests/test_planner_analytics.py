@@ -814,3 +814,26 @@ def test_future_spend_of_one_customer_is_its_value_and_exactly_is_answered_hones
     assert plan.route == "customer_value" and plan.args.get("customer_id") in ("1453", 1453) and not plan.message
     plan = planner.plan("how much will customer 1453 spend next year exactly")
     assert plan.route == "customer_value" and "can't give an exact figure" in plan.message
+
+
+def test_weeks_of_a_month_which_n_values_and_coupon_orders(session, lines):
+    res = session.ask("how many households bought anything in the first week of december")
+    assert f"**{count(_window(lines, '2017-12-01', '2017-12-07')['customer_id'].nunique())}**" in res.answer
+    nov = _window(lines, "2017-11-01", "2017-11-30")
+    named = _merch(nov).assign(label=lambda d: d["name"].fillna(d["product_id"].astype(str)))
+    units = named.groupby("label")["quantity"].sum().sort_values(ascending=False)  # the layer's product = its name
+    res = session.ask("which 5 products sold the most units in november")
+    assert res.tool_calls[0]["args"].get("top") == 5 and f"**{count(units.iloc[0])}**" in res.answer
+    sat_sun = lines[lines.timestamp.dt.dayofweek >= 5]
+    per_day = sat_sun.groupby(sat_sun.timestamp.dt.day_name()).apply(lambda d: d["amount"].sum() / d["order_id"].nunique())
+    res = session.ask("average order value on saturdays vs sundays")
+    assert money(round(per_day["Saturday"], 2)) in res.answer and money(round(per_day["Sunday"], 2)) in res.answer
+    res = session.ask("how many orders had a coupon applied")
+    assert f"**{count(lines[lines.coupon_discount > 0]['order_id'].nunique())}**" in res.answer
+    res = session.ask("how many customers shopped in every month of 2017")
+    assert DECLINE.search(res.answer) and "every month" in res.answer
+    dec = _window(lines, "2017-12-01", "2017-12-31").groupby("customer_id").agg(rev=("amount", "sum"),
+                                                                                   n=("order_id", "nunique"))
+    top = dec.sort_values("rev", ascending=False).iloc[0]
+    res = session.ask("top 10 customers last month and their order counts")
+    assert money(round(top["rev"], 2)) in res.answer and res.tool_calls[0]["args"]["metrics"] == ["revenue", "orders"]

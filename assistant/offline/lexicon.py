@@ -52,6 +52,8 @@ METRIC_PHRASES: list[tuple[str, str]] = [
      r" a| any| one or more| one)?( coupons?)?|redeeming (customers|households|shoppers)|"
      r"redeemers", "redeeming_customers"),
     (r"(how many|number of) coupons(?=[^?]{0,40}?\bredeemed\b)|coupon redemptions?|coupons? (were |was |have been |got )?redeemed|redeemed coupons?|redemptions?|coupons? (were )?used|coupon use", "coupon_redemptions"),
+    (r"(orders|baskets|transactions|purchases|trips)( that| which)? (had|have|with|used|using)( an?| any)? coupons?"
+     r"( (applied|used|discount|redeemed))?|coupon orders|orders (paid )?with coupons?", "orders_with_coupon"),
     (r"coupon discounts?|coupon savings|coupon value|value of coupons", "coupon_discount"),
     (r"repeat (customer|purchase|buyer)s?( share| rate)?|repeat rate|share of (customers|buyers) (who )?(bought|buy|"
      r"ordered|shop(ped)?) (more than once|again|twice)|buy more than once|bought more than once|retention( rate)?",
@@ -95,7 +97,7 @@ METRIC_PHRASES: list[tuple[str, str]] = [
      r"visit)|discounts? per (order|basket|trip|transaction|visit)", "discount_per_order"),
     (r"(retailer |store |total )?discounts?( given)?|markdowns?|money off", "discount"),
     (r"(number of |how many |count of |total )?(orders|baskets|transactions|purchases|trips|shopping trips|visits|"
-     r"checkouts)|order count|basket count", "orders"),
+     r"checkouts)|order counts?|basket counts?", "orders"),
     (r"(bought|purchased|shopped|ordered) by (the )?(most|fewest|least|highest number of|largest number of) "
      r"(customers|households|shoppers|buyers|people)|(most|fewest) (customers|households|shoppers|buyers)", "customers"),
     (r"(number of |how many |count of |total |distinct |unique |active )(customers|households|shoppers|buyers|"
@@ -192,7 +194,7 @@ table chart graph plot trend trends trending went go going goes did do grow grew
 increase increased decrease decreased drop dropped fall fell rise rose difference differ differences vs
 customer customers household households shopper shoppers people buyer buyers client clients
 make made earn earned sell sold bring brought generate generated come comes came from were
-different distinct unique individual separate redeemed redeem
+different distinct unique individual separate redeemed redeem applied apply used using
 like such kind kinds type types sort whole entire full complete record data numbers figures figure stats statistics
 report summary summarise summarize overview give tell show display see view get pull fetch compute calculate
 big small high low good bad great strong weak performing performance perform performed doing done

@@ -201,6 +201,10 @@ def _one(text: str, last: pd.Timestamp, first: pd.Timestamp | None) -> tuple[Win
         (r"\btoday\b", lambda m: _relative("day", 0, "today (the last day of data)", last)),
         (r"\b(\d{4})-(\d{2})-(\d{2})\b", lambda m: _day(int(m.group(1)), int(m.group(2)), int(m.group(3)),
                                                         m.group(0), last)),
+        # "the first week of December", "the last week of march 2017": seven days of that month
+        (r"\b(?:the\s+)?(first|second|third|fourth|last|final|1st|2nd|3rd|4th)\s+week\s+(?:of|in)\s+" + _MON +
+         r"\.?(?:,?\s+(\d{4}))?\b",
+         lambda m: _week_of_month(m, last, first)),
         # single days: "November 24th 2017", "nov 24", "the 24th of November", "11/24/2017", "3/1"
         (r"\b" + _MON + r"\.?\s+" + _DAYNUM + _ORD + r"\b(?!\s*(?:%|percent|days?|weeks?|months?|years?|customers?|"
          r"orders?|[-/]))(?:,?\s+(\d{4})\b)?",
@@ -254,6 +258,18 @@ def _one(text: str, last: pd.Timestamp, first: pd.Timestamp | None) -> tuple[Win
 def _bare_month(name: str, last: pd.Timestamp, first: pd.Timestamp | None) -> Window:
     mo = MONTH_NAMES[name]
     return _month(_year_for_month(mo, last, first), mo, name, last, yearless=True)
+
+
+def _week_of_month(m: re.Match, last: pd.Timestamp, first: pd.Timestamp | None) -> Window:
+    mo = MONTH_NAMES[m.group(2)]
+    month = _month(int(m.group(3)), mo, m.group(0), last) if m.group(3) else _bare_month(m.group(2), last, first)
+    start = pd.Timestamp(year=month.start.year, month=mo, day=1)
+    end_of_month = start + pd.offsets.MonthEnd(0)
+    if m.group(1) in ("last", "final"):
+        a = end_of_month - pd.Timedelta(days=6)
+    else:
+        a = start + pd.Timedelta(days=7 * (_ord(m.group(1)) - 1))
+    return _range(a, a + pd.Timedelta(days=6), m.group(0).strip(), last)
 
 
 def _ord(w: str) -> int:

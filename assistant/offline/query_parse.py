@@ -240,6 +240,13 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
     spec: dict[str, Any] = {}
     _unheld(tx, out)
     _customer_conditions(tx, spec, out)  # "no purchase in the past 30 days" is a threshold, not a window
+    m = tx.search(r"\b(?:in|during)\s+(?:each|every|all)(?:\s+(?:single|one))?(?:\s+of\s+the)?\s+(month|week|quarter|day)s?\b")
+    if m and re.search(r"\b(customers|households|shoppers|buyers|people|clients|who)\b", tx.raw):
+        out.problems.append(f"I can't count customers who bought in every {m.group(1)} (one condition per "
+                            f"{m.group(1)}); I can give the customers of each {m.group(1)}, or customers with at least "
+                            f"N orders")
+        out.blocking = True
+        tx.take(m.span())
     sets = _purchase_sets(tx, vocab, out)  # "bought in Q2 but not in Q3", "bought both coffee and tea"
     excluded = _exclusions(tx, vocab, out)  # "revenue by category excluding fuel"
     _periods(tx, vocab, spec, out)
@@ -273,6 +280,9 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
     if spec.pop("_by_day_type", None):
         by = ["day_type"] + [d for d in by if d not in ("weekday", "day_type")]
     if spec.pop("_by_customer", None):
+        if metrics and "revenue" not in metrics and re.search(r"\b(?:and|with|plus)\s+(?:their|its|the)\s+", tx.raw) \
+                and (not vocab.metrics or "revenue" in vocab.metrics):
+            metrics = ["revenue"] + metrics  # "top 10 customers and their order counts": ranked by spend, orders beside
         if "customer" in vocab.dimensions or not vocab.dimensions:
             by = ["customer"] + [d for d in by if d != "customer"][:1]
         else:
@@ -763,9 +773,11 @@ def _customer_rank(tx: _Text, spec: dict, out: QueryParse) -> None:
 
 def _rank(tx: _Text, spec: dict, out: QueryParse) -> None:
     m = tx.search(r"\b(top|best|highest|biggest|largest|leading|first)\s+" + _NUM + r"\b(?!\s*%)|\b" + _NUM +
-                  r"\s+(best|biggest|largest|top|highest|most popular|best[- ]selling|leading)\b")
+                  r"\s+(best|biggest|largest|top|highest|most popular|best[- ]selling|leading)\b|"
+                  r"\b(?:which|what|name|list|show(?: me)?|give me)\s+(?:the\s+)?" + _NUM +
+                  r"(?=\s+[a-z]+(?:s|ies)\b)(?!\s+(?:days?|weeks?|months?|years?|quarters?)\b)")
     if m:
-        num = m.group(2) or m.group(3)
+        num = m.group(2) or m.group(3) or m.group(5)
         spec["top"] = int(_n(num))
         out.signals.add("rank")
         tx.take(m.span())
@@ -1168,8 +1180,9 @@ def _finish(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse) -> None:
                     break
         if f.get("op") == "in" and f["dimension"] not in ("weekday",):
             f["values"] = sorted(f["values"])  # as stored, not in the order the question named them
+    versus = re.search(r"\b(vs\.?|versus|compared (?:to|with)|against)\b", tx.raw) is not None
     multi = [f for f in spec.get("filters") or [] if len(f.get("values") or []) > 1 and f.get("op") in ("in", "equals")
-             and f["dimension"] not in ("age", "income", "weekday")]
+             and (f["dimension"] not in ("age", "income", "weekday") or versus)]
     if multi and not spec.get("by") and "concentration" not in spec and "distribution" not in spec:
         spec["by"] = [multi[0]["dimension"]]  # "national and private brands": one row each
 

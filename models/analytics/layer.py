@@ -132,6 +132,8 @@ METRICS: tuple[Metric, ...] = (
            "ever falls there", (("orders", "customer_id"),), joins=("fo",), additive=False),
     Metric("returning_customer_share", "", "share of the customers who bought (in the window / row) who had "
            "ordered before it", (("orders", "customer_id"),), joins=("fo",), additive=False),
+    Metric("orders_with_coupon", "COUNT(DISTINCT CASE WHEN f.coupon_discount > 0 THEN {order_key} END)",
+           "orders with a coupon discount on at least one line", (("orders", "coupon_discount"),)),
     Metric("discount_per_order", "SUM(f.discount) / NULLIF(COUNT(DISTINCT {order_key}), 0)",
            "retailer discount divided by the number of orders", (("orders", "discount"),), money=True,
            additive=False),
