@@ -546,3 +546,20 @@ def test_day_type_weekend_and_weekday(cj_ws, lines):
     got = {r["day_type"]: r["revenue"] for r in res["rows"]}
     assert set(got) == {"Weekday", "Weekend"}
     assert all(abs(got[k] - want[k]) < 0.006 for k in got)
+
+
+def test_order_conditions_keep_baskets_by_their_size(cj_ws, lines):
+    baskets = lines.groupby("order_id").agg(v=("amount", "sum"), n=("amount", "size"))
+    res = run_query(cj_ws, {"metrics": ["orders", "revenue"],
+                            "order_conditions": [{"measure": "revenue", "op": ">=", "value": 75}]})
+    keep = baskets[baskets.v >= 75]
+    assert res["rows"][0]["orders"] == len(keep) and abs(res["rows"][0]["revenue"] - round(keep.v.sum(), 2)) < 0.01
+    assert abs(res["rows"][0]["orders % of all"] - 100 * len(keep) / len(baskets)) < 1e-3
+    res = run_query(cj_ws, {"metrics": ["orders"], "by": ["month"],
+                            "order_conditions": [{"measure": "line_items", "op": "between", "value": [5, 10]}]})
+    months = lines.assign(m=lines.timestamp.dt.strftime("%Y-%m"))
+    ids = baskets[(baskets.n >= 5) & (baskets.n <= 10)].index
+    want = months[months.order_id.isin(ids)].groupby("m")["order_id"].nunique()
+    assert {r["month"]: r["orders"] for r in res["rows"]} == dict(want)
+    with pytest.raises(QueryError, match="order condition"):
+        run_query(cj_ws, {"metrics": ["orders"], "order_conditions": [{"measure": "orders", "op": ">", "value": 1}]})

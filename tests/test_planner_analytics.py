@@ -837,3 +837,15 @@ def test_weeks_of_a_month_which_n_values_and_coupon_orders(session, lines):
     top = dec.sort_values("rev", ascending=False).iloc[0]
     res = session.ask("top 10 customers last month and their order counts")
     assert money(round(top["rev"], 2)) in res.answer and res.tool_calls[0]["args"]["metrics"] == ["revenue", "orders"]
+
+
+def test_orders_by_their_own_size(session, lines):
+    baskets = lines.groupby("order_id")["amount"].sum()
+    res = session.ask("how many orders over $100")
+    oc = res.tool_calls[0]["args"]["order_conditions"]
+    assert oc == [{"measure": "revenue", "op": ">", "value": 100}]
+    assert f"**{count((baskets > 100).sum())}**" in res.answer
+    res = session.ask("what percent of orders were over $50")
+    assert f"**{100 * (baskets > 50).mean():.1f}%**" in res.answer
+    res = session.ask("customers who spent over $500")  # a customer's spend stays a customer condition
+    assert "customer_conditions" in res.tool_calls[0]["args"] and "order_conditions" not in res.tool_calls[0]["args"]

@@ -23,11 +23,13 @@ def query_data_impl(ctx: ToolContext, metrics: Optional[list[str]] = None, by: O
                     period: Optional[str] = None, bottom: Optional[int] = None, share_of_total: bool = False,
                     customer_conditions: Optional[list[dict]] = None, concentration: Optional[dict] = None,
                     distribution: Optional[dict] = None, descending: Optional[bool] = None,
-                    purchase_conditions: Optional[list[dict]] = None) -> QueryResult:
+                    purchase_conditions: Optional[list[dict]] = None,
+                    order_conditions: Optional[list[dict]] = None) -> QueryResult:
     spec = {"metrics": metrics or ["revenue"], "by": by or [], "filters": filters or [], "period": period or None,
             "start": start or None, "end": end or None, "compare": compare or None, "sort": sort or None,
             "top": top, "bottom": bottom, "share_of_total": bool(share_of_total), "inactive_days": inactive_days,
             "customer_conditions": customer_conditions or [], "purchase_conditions": purchase_conditions or [],
+            "order_conditions": order_conditions or [],
             "concentration": concentration or None,
             "distribution": distribution or None, "include_non_merchandise": bool(include_non_merchandise)}
     if descending is not None:
@@ -54,7 +56,8 @@ def make_query_tools(ctx: ToolContext) -> list[BaseTool]:
                    share_of_total: bool = False, inactive_days: Optional[int] = None,
                    customer_conditions: Optional[list[dict]] = None, concentration: Optional[dict] = None,
                    distribution: Optional[dict] = None, include_non_merchandise: bool = False,
-                   purchase_conditions: Optional[list[dict]] = None) -> QueryResult:
+                   purchase_conditions: Optional[list[dict]] = None,
+                   order_conditions: Optional[list[dict]] = None) -> QueryResult:
         """Compute business numbers exactly: metrics (revenue, orders, customers, units, avg_basket,
         revenue_per_customer, repeat_customer_share, new_customers, returning_customers, coupon_redemptions,
         coupon_redemption_rate, campaign_reach...; from the reviews: review_count, avg_rating, share_negative,
@@ -90,6 +93,9 @@ def make_query_tools(ctx: ToolContext) -> list[BaseTool]:
                 [{"period": "2017-Q3", "bought": false}]; bought both coffee and tea: a coffee filter with
                 [{"filters": [{"dimension": "category", "values": ["Teas"]}]}]. Each is {"filters": [...],
                 "period" or "start"/"end", "bought": true|false}; no period means all data.
+            order_conditions: keep orders (baskets) by their own size, e.g. orders over $100:
+                [{"measure": "revenue", "op": ">", "value": 100}]; measures revenue, line_items, units of the whole
+                basket. With no breakdown the answer adds each count's share of all orders.
             concentration: top X% of customers and their share, e.g. {"top_pct": [1, 10, 20], "measure": "revenue"}.
             distribution: quantiles or a histogram of a per-customer or per-order measure, e.g.
                 {"measure": "revenue", "per": "customer", "quantiles": [0.5, 0.9]} or {"measure": "orders", "bins": 10}.
@@ -97,6 +103,6 @@ def make_query_tools(ctx: ToolContext) -> list[BaseTool]:
         """
         return query_data_impl(ctx, metrics, by, filters, start, end, compare, sort, top, inactive_days,
                                include_non_merchandise, period, bottom, share_of_total, customer_conditions,
-                               concentration, distribution, descending, purchase_conditions)
+                               concentration, distribution, descending, purchase_conditions, order_conditions)
 
     return [StructuredTool.from_function(query_data, parse_docstring=True)]

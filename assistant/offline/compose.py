@@ -529,6 +529,7 @@ _LACKING = {"descending": "rank from the lowest up", "bottom": "rank from the lo
             "concentration": "compute the share held by the top X% of customers",
             "purchase_conditions": "keep customers by what they bought (or did not buy) in another period or "
                                    "product set",
+            "order_conditions": "keep orders by their own size (orders over $X)",
             "share_of_total": "compute shares of the total", "distribution": "compute a distribution",
             "period": "read this period"}
 

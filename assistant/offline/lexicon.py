@@ -195,6 +195,7 @@ increase increased decrease decreased drop dropped fall fell rise rose differenc
 customer customers household households shopper shoppers people buyer buyers client clients
 make made earn earned sell sold bring brought generate generated come comes came from were
 different distinct unique individual separate redeemed redeem applied apply used using
+start starting started beginning begin end ending
 like such kind kinds type types sort whole entire full complete record data numbers figures figure stats statistics
 report summary summarise summarize overview give tell show display see view get pull fetch compute calculate
 big small high low good bad great strong weak performing performance perform performed doing done

@@ -194,6 +194,8 @@ def _one(text: str, last: pd.Timestamp, first: pd.Timestamp | None) -> tuple[Win
          lambda m: _relative(m.group(2), 1, f"last {m.group(2)}", last)),
         (r"\b(?:in\s+|during\s+)?(this|current|the current)\s+(day|week|month|quarter|year)\b(\s+(so far|to date))?",
          lambda m: _relative(m.group(2), 0, f"this {m.group(2)}", last)),
+        (r"\b(?:since|from)\s+the\s+(?:start|beginning)\s+of\s+(?:the|this)\s+(year|quarter|month|week)\b",
+         lambda m: _relative(m.group(1), 0, f"the start of the {m.group(1)}", last)),
         (r"\b(ytd|year[- ]to[- ]date)\b", lambda m: _relative("year", 0, "year to date", last)),
         (r"\b(qtd|quarter[- ]to[- ]date)\b", lambda m: _relative("quarter", 0, "quarter to date", last)),
         (r"\b(mtd|month[- ]to[- ]date)\b", lambda m: _relative("month", 0, "month to date", last)),

@@ -577,7 +577,7 @@ def _query_followup(q: str, prev: dict, ent: Entities) -> Plan:
     if "metric" in parse.signals:
         spec["metrics"] = new["metrics"]
     for k in ("by", "top", "descending", "sort", "inactive_days", "customer_conditions", "purchase_conditions",
-              "concentration"):
+              "order_conditions", "concentration"):
         if k in new:
             spec[k] = new[k]
     if new.get("filters"):

@@ -620,6 +620,22 @@ def _customer_conditions(tx: _Text, spec: dict, out: QueryParse) -> None:
            "at most": "<=", "or fewer": "<=", "or less": "<=", "no more than": "<=", "exactly": "="}
     opre = r"(more than|over|above|greater than|at least|minimum of|no less than|less than|fewer than|under|below|" \
            r"at most|no more than|exactly)"
+    # baskets by their own size: "orders over $100", "what percent of orders were above $50", "baskets with 20+ items"
+    ocs = []
+    basket = r"\b(?:orders?|baskets?|transactions?|purchases|trips|receipts|carts?|tickets)\s+(?:(?:that|which)\s+)?" \
+             r"(?:(?:were|was|are|is|came to|come to|worth|of|with a total of|totall?ing|valued at|with a value of)\s+)?"
+    for m in tx.finditer(basket + opre + r"\s+" + money):
+        ocs.append({"measure": "revenue", "op": ops[m.group(1)], "value": _int(_n(m.group(2)) * (1000 if m.group(3) else 1))})
+        tx.take(m.span())
+    for m in tx.finditer(r"\b(?:orders?|baskets?|transactions?|carts?)\s+(?:with\s+|having\s+|of\s+)?" + opre + r"\s+" +
+                         _NUM + r"\s+(items|products|lines|line items|units)\b"):
+        ocs.append({"measure": "units" if m.group(3) == "units" else "line_items", "op": ops[m.group(1)],
+                    "value": _int(_n(m.group(2)))})
+        tx.take(m.span())
+    if ocs:
+        spec["order_conditions"] = ocs
+        spec.setdefault("_metric", "orders")
+        out.signals.add("threshold")
     # "between $100 and $500"
     for m in tx.finditer(r"\b(?:spent|spend|spending|revenue|sales)\s+(?:of\s+)?between\s+" + money + r"\s+and\s+" +
                          money):

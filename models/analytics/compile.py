@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from .layer import FACT_TIME, JOINS, PRODUCT_DIMENSIONS, PRODUCT_ID, Layer
-from .spec import CustomerCondition, Filter, PurchaseCondition, QuerySpec
+from .spec import CustomerCondition, Filter, OrderCondition, PurchaseCondition, QuerySpec
 
 __all__ = ["CompiledQuery", "Context", "compile_spec", "compile_concentration", "compile_distribution",
            "default_sort", "is_new_mode"]
@@ -116,6 +116,17 @@ def _purchase_sql(pc: PurchaseCondition, window, layer: Layer, ctx: Context) -> 
     return f"f.customer_id {'' if pc.bought else 'NOT '}IN ({sub})", params
 
 
+def _order_sql(c: OrderCondition, layer: Layer) -> tuple[str, list]:
+    """``<order key> IN (the baskets whose whole-basket measure satisfies the condition)``."""
+    m = _measure_sql(c.measure, layer, "o")
+    if c.op == "between":
+        having, hp = f"{m} >= ? AND {m} <= ?", [float(c.value[0]), float(c.value[1])]
+    else:
+        having, hp = f"{m} {c.op} ?", [float(c.value)]
+    ok, oo = layer.order_key("f"), layer.order_key("o")
+    return f"{ok} IN (SELECT {oo} FROM orders o GROUP BY ALL HAVING {having})", hp
+
+
 TARGETING = {"campaign": "CAST(campaign_id AS VARCHAR)", "campaign_type": "COALESCE(campaign_type, 'Unknown')"}
 
 
@@ -187,6 +198,9 @@ def _where_parts(spec: QuerySpec, layer: Layer, ctx: Context, fact: str) -> list
                       [_p(ctx.anchor + pd.Timedelta(days=1) - pd.Timedelta(days=spec.inactive_days))], False))
     for c in spec.customer_conditions:
         s, p = _condition_sql(c, layer, ctx)
+        parts.append((s, p, False))
+    for oc in spec.order_conditions:
+        s, p = _order_sql(oc, layer)
         parts.append((s, p, False))
     windows = ctx.purchase_windows or (None,) * len(spec.purchase_conditions)
     for pc, w in zip(spec.purchase_conditions, windows):

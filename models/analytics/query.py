@@ -361,6 +361,12 @@ def run_query(ws: Workspace, spec: QuerySpec | Mapping[str, Any]) -> dict[str, A
                 q = compile_spec(spec, layer, ctx)
             df = _fetch(con, q)
             sql, params = q.sql, q.params
+            if spec.order_conditions and not spec.by and spec.concentration is None and spec.distribution is None \
+                    and len(df) == 1:  # "what percent of orders were over $50": the share of all orders beside
+                base = _fetch(con, compile_spec(replace(spec, order_conditions=()), layer, ctx))
+                for m in spec.metrics:
+                    if layer.metrics[m].additive and m in base.columns and base[m].iloc[0]:
+                        df[f"{m} % of all"] = 100.0 * float(df[m].iloc[0]) / float(base[m].iloc[0])
             if spec.distribution is not None and spec.distribution.bins is not None:
                 df = _histogram(df, spec.distribution.bins)
     finally:
@@ -522,6 +528,10 @@ def _restate(spec: QuerySpec, layer: Layer, windows: list[Window], non_merch) ->
         text += ", " + _filter_words(f)
     if spec.inactive_days is not None:
         text += f", customers who have not bought for {spec.inactive_days} days"
+    for c in spec.order_conditions:
+        what = {"revenue": "value", "line_items": "line items", "units": "units"}[c.measure]
+        text += (f", orders with {what} between {c.value[0]:g} and {c.value[1]:g}" if c.op == "between" else
+                 f", orders with {what} {c.op} {c.value:g}")
     for c in spec.customer_conditions:
         what = c.measure.replace("_", " ")
         if c.op in ("top_pct", "bottom_pct"):

@@ -12,7 +12,7 @@ from typing import Any, Mapping
 
 from .layer import Layer
 
-__all__ = ["QueryError", "Filter", "CustomerCondition", "PurchaseCondition", "Concentration", "Distribution", "QuerySpec", "SPEC_FIELDS",
+__all__ = ["QueryError", "Filter", "CustomerCondition", "OrderCondition", "PurchaseCondition", "Concentration", "Distribution", "QuerySpec", "SPEC_FIELDS",
            "FILTER_OPS", "CONDITION_OPS", "CUSTOMER_MEASURES", "ORDER_MEASURES"]
 
 MAX_TOP = 1000
@@ -51,6 +51,16 @@ class CustomerCondition:
     measure: str
     op: str
     value: Any  # a number, or [lo, hi] for between
+
+
+@dataclass(frozen=True)
+class OrderCondition:
+    """Keep the orders (baskets) whose ``measure`` (revenue, line_items or units of the whole basket) is ``op value``:
+    "orders over $100"."""
+
+    measure: str
+    op: str
+    value: Any
 
 
 @dataclass(frozen=True)
@@ -134,6 +144,15 @@ def _condition(c: Any) -> CustomerCondition:
     return CustomerCondition(measure, op, value)
 
 
+def _order_condition(c: Any) -> OrderCondition:
+    if isinstance(c, OrderCondition):
+        return c
+    cc = _condition(c)
+    if cc.op in ("top_pct", "bottom_pct"):
+        raise QueryError("an order condition takes >, >=, <, <=, = or between, not a top share")
+    return OrderCondition(cc.measure, cc.op, cc.value)
+
+
 def _purchase(c: Any) -> PurchaseCondition:
     if isinstance(c, PurchaseCondition):
         return c
@@ -209,6 +228,7 @@ class QuerySpec:
     inactive_days: int | None = None  # only customers whose last order is >= N days before the last order date
     customer_conditions: tuple[CustomerCondition, ...] = ()
     purchase_conditions: tuple[PurchaseCondition, ...] = ()  # bought / did not buy X in period P (set operations)
+    order_conditions: tuple[OrderCondition, ...] = ()  # baskets by their own size: "orders over $100"
     concentration: Concentration | None = None
     distribution: Distribution | None = None
     include_non_merchandise: bool = False
@@ -230,6 +250,7 @@ class QuerySpec:
         kw["filters"] = tuple(_filter(f) for f in kw.get("filters") or ())
         kw["customer_conditions"] = tuple(_condition(c) for c in kw.get("customer_conditions") or ())
         kw["purchase_conditions"] = tuple(_purchase(c) for c in kw.get("purchase_conditions") or ())
+        kw["order_conditions"] = tuple(_order_condition(c) for c in kw.get("order_conditions") or ())
         kw["concentration"] = _concentration(kw.get("concentration"))
         kw["distribution"] = _distribution(kw.get("distribution"))
         if kw.get("compare") is not None:
@@ -310,6 +331,13 @@ class QuerySpec:
                 raise QueryError(f"{c.op} takes a percentage between 0 and 100, got {c.value}")
         if (self.customer_conditions or self.inactive_days is not None) and not layer.has("orders", "customer_id"):
             raise QueryError("customer conditions need orders with customer ids")
+        for oc in self.order_conditions:
+            if oc.measure not in ORDER_MEASURES:
+                raise QueryError(f"an order condition measures the basket's {list(ORDER_MEASURES)}, not {oc.measure!r}")
+            if fact != "orders":
+                raise QueryError("an order condition keeps baskets of the orders table")
+            if oc.measure == "revenue" and not layer.has("orders", "amount"):
+                raise QueryError("an order-value condition needs the orders.amount column")
         if self.purchase_conditions:
             if not layer.has("orders", "customer_id"):
                 raise QueryError("a bought / did-not-buy condition needs orders with customer ids")
