@@ -849,3 +849,17 @@ def test_orders_by_their_own_size(session, lines):
     assert f"**{100 * (baskets > 50).mean():.1f}%**" in res.answer
     res = session.ask("customers who spent over $500")  # a customer's spend stays a customer condition
     assert "customer_conditions" in res.tool_calls[0]["args"] and "order_conditions" not in res.tool_calls[0]["args"]
+
+
+def test_growth_in_one_period_compares_with_the_one_before_and_attribute_numbers(session, lines):
+    q3, q4 = (_window(lines, a, b)["amount"].sum() for a, b in (("2017-07-01", "2017-09-30"),
+                                                                 ("2017-10-01", "2017-12-31")))
+    res = session.ask("did revenue go up or down in q4")
+    assert res.tool_calls[0]["args"]["compare"] == ["2017-Q3", "2017-Q4"]
+    assert money(round(q3, 2)) in res.answer and money(round(q4, 2)) in res.answer
+    res = session.ask("did orders drop in 2017")  # the year before is not in the data: said, not answered
+    assert DECLINE.search(res.answer) and "2016" in res.answer
+    res = session.ask("how many customers have 3 or more kids")
+    assert res.tool_calls[0]["args"]["filters"] == [{"dimension": "kids_count", "op": "equals", "values": ["3+"]}]
+    res = session.ask("whats the avg basket size for customers under 35")
+    assert res.tool_calls[0]["args"]["filters"][0]["dimension"] == "age"

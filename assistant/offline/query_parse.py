@@ -235,6 +235,16 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
     out = QueryParse()
     q = re.sub(r"(?i)n[’']t\b", " not", str(question))
     q = re.sub(r"(?<!\d)\s*%\s+of\b|^\s*%\s+of\b", " percent of", q)  # "what % of shoppers", not "20% of"
+    # attribute numbers in the forms the attribute parser reads: "3 or more kids" -> "3+ kids", "customers under 35"
+    # / "younger than 35" -> "aged under 35" (a two-digit number after a customer word, not money or a count)
+    q = re.sub(r"(?i)\b(?:at least\s+)?(\d+)\s+or\s+more\s+(kids|children|child|adults|members|people|persons)\b",
+               r"\1+ \2", q)
+    q = re.sub(r"(?i)\bat least\s+(\d+)\s+(kids|children|adults|members|people|persons)\b", r"\1+ \2", q)
+    q = re.sub(r"(?i)\b(customers|households|shoppers|people|buyers|clients|ones)\s+(?:aged\s+|who are\s+|that are\s+)?"
+               r"(under|over|below|above|younger than|older than)\s+([1-9]\d)\b(?!\s*(?:k\b|%|\$|dollars|orders|items|"
+               r"days|weeks|months|visits|trips|times|purchases))",
+               lambda m: f"{m.group(1)} aged {'under' if m.group(2) in ('under', 'below', 'younger than') else 'over'} "
+                         f"{m.group(3)}", q)
     q = spell_correct(q, vocab, out.corrections)
     tx = _Text(q)
     spec: dict[str, Any] = {}
@@ -250,6 +260,7 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
     sets = _purchase_sets(tx, vocab, out)  # "bought in Q2 but not in Q3", "bought both coffee and tea"
     excluded = _exclusions(tx, vocab, out)  # "revenue by category excluding fuel"
     _periods(tx, vocab, spec, out)
+    _growth_in_one_period(tx, vocab, spec, out)
     _distribution(tx, spec, out)
     _customer_rank(tx, spec, out)
     _rank(tx, spec, out)
@@ -590,6 +601,51 @@ def _attach_sets(sets: list[dict], spec: dict, out: QueryParse) -> None:
             out.windows = list(c["_windows"])
         conds.append(cond)
     spec["purchase_conditions"] = conds
+
+
+_GROWTH = re.compile(r"\b(go(?:es)? up|go(?:es)? down|went up|went down|up or down|grow|grew|growth|increase[sd]?|"
+                     r"decrease[sd]?|drop(?:ped)?|declin\w*|rise|rose|fall|fell|change[sd]?|improve[sd]?)\b")
+
+
+def _previous_label(label: str) -> str | None:
+    """The calendar period before a YYYY-Qn / YYYY-MM / YYYY / YYYY-Hn label (None for other windows)."""
+    m = re.fullmatch(r"(\d{4})-Q([1-4])", label)
+    if m:
+        y, q = int(m.group(1)), int(m.group(2))
+        return f"{y - 1}-Q4" if q == 1 else f"{y}-Q{q - 1}"
+    m = re.fullmatch(r"(\d{4})-H([12])", label)
+    if m:
+        y, h = int(m.group(1)), int(m.group(2))
+        return f"{y - 1}-H2" if h == 1 else f"{y}-H1"
+    m = re.fullmatch(r"(\d{4})-(\d{2})", label)
+    if m:
+        y, mo = int(m.group(1)), int(m.group(2))
+        return f"{y - 1}-12" if mo == 1 else f"{y}-{mo - 1:02d}"
+    if re.fullmatch(r"\d{4}", label):
+        return str(int(label) - 1)
+    return None
+
+
+def _growth_in_one_period(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse) -> None:
+    """ "did revenue go up or down in Q4", "how much did sales grow in March": the period against the one before
+    it, not the period's total alone."""
+    if len(out.windows) != 1 or "compare" in spec or spec.get("start") != spec.get("end") or not spec.get("start"):
+        return
+    if not _GROWTH.search(tx.raw) or re.search(r"\b(by|per|each|every)\s+(day|week|month|quarter|year)\b", tx.raw):
+        return
+    prev = _previous_label(str(spec["start"]).upper().replace("Q", "Q"))
+    if prev is None:
+        return
+    p = parse_periods(prev.lower(), vocab.last, vocab.first)
+    if p.problems or p.window is None:
+        out.problems += [f"I can't compare {out.windows[0].describe()} with the period before it: " + x
+                         for x in (p.problems or ["that period is not in your data"])]
+        out.blocking = True
+        return
+    spec["compare"] = [prev, spec.pop("start")]
+    spec.pop("end", None)
+    out.windows = [p.window, out.windows[0]]
+    out.signals.add("compare")
 
 
 def _days(n: float, unit: str) -> int:
