@@ -863,3 +863,14 @@ def test_growth_in_one_period_compares_with_the_one_before_and_attribute_numbers
     assert res.tool_calls[0]["args"]["filters"] == [{"dimension": "kids_count", "op": "equals", "values": ["3+"]}]
     res = session.ask("whats the avg basket size for customers under 35")
     assert res.tool_calls[0]["args"]["filters"][0]["dimension"] == "age"
+
+
+def test_preferences_and_products_per_customer(session, lines, ws):
+    res = session.ask("what's the average number of products per customer")
+    assert f"**{lines.groupby('customer_id')['product_id'].nunique().mean():,.2f}**" in res.answer
+    cust = ws.read_table("customers")
+    if "home_ownership" in cust.columns and (cust["home_ownership"] == "Homeowner").any():
+        own = set(cust[cust["home_ownership"] == "Homeowner"]["customer_id"])
+        brands = _merch(lines[lines.customer_id.isin(own)]).groupby("brand")["amount"].sum()
+        res = session.ask("which brand do homeowners prefer")
+        assert res.tool_calls and brands.idxmax() in res.answer and money(round(brands.max(), 2)) in res.answer

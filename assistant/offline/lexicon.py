@@ -36,9 +36,14 @@ METRIC_PHRASES: list[tuple[str, str]] = [
     (r"(number of|how many|count of|total) (marketing )?campaigns|campaign count", "campaigns"),
     (r"(number of|how many|count of|count the) (different |distinct |unique |individual )?(stores|shops|locations|"
      r"branches|outlets)|store count", "stores"),
+    (r"(average|avg|mean|typical) (number of )?(different |distinct |unique )?(products|items|skus) (bought )?(per|by|for "
+     r"each|for an?|for the average) (customer|household|shopper|buyer|client)|(how many|number of) (different |distinct )?"
+     r"(products|items|skus) (does|do|did) (a|an|the|each|the average|a typical) (customer|household|shopper)s? buy",
+     "products_per_customer"),
     (r"((number of|how many|count of|count the) (different |distinct |unique |individual )?(products|skus|"
      r"articles)|(number of|how many|count of) (different|distinct|unique) items|product count|sku count)"
-     r"(?![^?]*\b(per|in an?|in each|in the|each|every) (average )?(basket|order|trip|visit|cart)s?\b)", "products"),
+     r"(?![^?]*\b(per|in an?|in each|in the|each|every|by|for the average|for an?) (average |typical )?(basket|order|"
+     r"trip|visit|cart|customer|household|shopper|buyer|client)s?\b)", "products"),
     (r"(number of|how many|count of|count the) (different |distinct |unique )?brands|brand count", "brands"),
     (r"(number of|how many|count of|count the) (different |distinct |unique )?(product )?categories", "categories"),
     (r"(number of|how many|count of|count the) (different |distinct |unique )?departments", "departments"),

@@ -865,7 +865,8 @@ def _rank(tx: _Text, spec: dict, out: QueryParse) -> None:
     low = tx.search(r"\b(lowest|(?<!at )least|smallest|worst|weakest|fewest|slowest|quietest|bottom|minimum|min)\b")
     if tx.search(r"\b(busiest|quietest|(most|least) (busy|crowded))\b"):  # "slowest month": sales, as "best" is
         spec["_metric"] = "orders"  # busy = baskets (traffic); named when no metric word is given
-    high = tx.search(r"\b(highest|most|biggest|largest|best|top|strongest|peak|maximum|max|record|busiest|"
+    high = tx.search(r"\b(highest|most|biggest|largest|best|top|strongest|peak|maximum|max|record|busiest|prefer(?:s|red)?|"
+                     r"favou?rite|"
                      r"most popular|best[- ]selling|bestsellers?|leading)\b")
     if "top" not in spec and (low or high):
         grow = tx.search(r"\b(grew|grow|growing|growth|increase\w*|rose|gain\w*|improv\w*|up)\b")
@@ -1147,7 +1148,7 @@ def _dims(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse) -> list[str]:
                             before) or re.search(r"\b(" + GROUP_CUES + r")\s+$", before)
             after = tx.raw[m.end():m.end() + 40]
             sup_before = re.search(r"\b(lowest|least|smallest|worst|weakest|fewest|slowest|highest|biggest|"
-                                   r"largest|best|strongest|busiest|quietest|top|bottom|leading)\s+(?:\w+\s+)?$", before)
+                                   r"largest|best|strongest|busiest|quietest|top|bottom|leading|favou?rite|preferred)\s+(?:\w+\s+)?$", before)
             sup = re.match(r"\s*(?:\w+\s+){0,3}?(had|has|was|is|were|with|that|did|saw|made|brought|got|sold|"
                            r"performed|generated)\b", after)
             if dim in TIME_DIMS and not adverb and not cue and not (sup_before and "superlative" in out.signals):

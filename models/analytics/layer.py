@@ -120,6 +120,9 @@ METRICS: tuple[Metric, ...] = (
     # distinct counts of what was sold / where: "how many stores", "how many products do we sell"
     Metric("products", "COUNT(DISTINCT f.product_id)", "number of distinct products bought (every line)",
            (("orders", "product_id"),)),
+    Metric("products_per_customer", "COUNT(DISTINCT CAST(f.customer_id AS VARCHAR) || '|' || CAST(f.product_id AS "
+           "VARCHAR)) * 1.0 / NULLIF(COUNT(DISTINCT f.customer_id), 0)",
+           "average number of distinct products a customer bought", (("orders", "product_id"),), additive=False),
     Metric("stores", "COUNT(DISTINCT f.store_id)", "number of distinct stores with an order",
            (("orders", "store_id"),)),
     Metric("brands", "COUNT(DISTINCT p.brand)", "number of distinct brands bought (products table)",
