@@ -874,3 +874,11 @@ def test_preferences_and_products_per_customer(session, lines, ws):
         brands = _merch(lines[lines.customer_id.isin(own)]).groupby("brand")["amount"].sum()
         res = session.ask("which brand do homeowners prefer")
         assert res.tool_calls and brands.idxmax() in res.answer and money(round(brands.max(), 2)) in res.answer
+
+
+def test_a_set_over_a_product_name_match(session, lines):
+    dec = _window(lines, "2017-12-01", "2017-12-31")
+    a = _cust(dec[dec.category == "Cheese"])
+    b = _cust(dec[dec["name"].fillna("").str.lower().str.contains("milk")])
+    res = session.ask("customers who bought cheese but not milk last month")
+    assert f"**{count(len(a - b))}**" in res.answer and "name contains \"milk\"" in res.answer

@@ -486,7 +486,9 @@ def _sub_parse(tx: _Text, start: int, vocab: Vocab) -> tuple[int, "QueryParse | 
         text = tx.raw[start:b].strip(" ,")
         sub = parse_query(text, vocab)
         sp = sub.spec
-        if not sub.ignored and not sub.problems and (sp.get("filters") or sp.get("start") or sp.get("end")) and \
+        name_match = all("so I matched products whose name" in x for x in sub.problems)  # a stated fallback
+        if not sub.ignored and not sub.blocking and name_match and (sp.get("filters") or sp.get("start") or
+                                                                     sp.get("end")) and \
                 "metric" not in sub.signals and "top" not in sp and \
                 set(sp.get("by") or ()) <= {f["dimension"] for f in sp.get("filters") or ()} and \
                 "superlative" not in sub.signals and "purchase_set" not in sub.signals:
@@ -530,6 +532,7 @@ def _purchase_sets(tx: _Text, vocab: Vocab, out: QueryParse) -> list[dict]:
             out.blocking = True
             break
         sspec = sub.spec
+        out.problems += [x for x in sub.problems if x not in out.problems]  # "… so I matched products whose name …"
         cond = {"bought": kind != "not", "_never": never, "_windows": list(sub.windows)}
         if sspec.get("filters"):
             cond["filters"] = sspec["filters"]
