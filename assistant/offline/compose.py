@@ -303,6 +303,12 @@ def _label(dim: str, v: Any) -> str:
     return str(v)
 
 
+def _together(who: str, rows: list[dict], share_col: str) -> str:
+    """ "Saturday and Sunday together: 33.1% of the total orders": the rows' shares summed."""
+    total = sum(float(x.get(share_col) or 0) for x in rows)
+    return f"{who} together: **{total:.1f}%** of the total {share_col.replace(' % of total', '')}."
+
+
 def _query(r: dict, focus: Iterable[tuple[str, str]] = ()) -> str:
     rows = r.get("rows") or []
     spec = r.get("spec") or {}
@@ -337,9 +343,7 @@ def _query(r: dict, focus: Iterable[tuple[str, str]] = ()) -> str:
     share_cols = [c for c in cols if c.endswith("% of total")]
     if len(focus) > 1 and share_cols:  # "share of orders on weekends": Saturday and Sunday together
         hit = [x for x in rows if any(str(x.get(d, "")).lower() == str(v).lower() for d, v in focus)]
-        together = sum(float(x.get(share_cols[0]) or 0) for x in hit)
-        parts.append(f"{' and '.join(str(v) for _, v in focus)} together: **{together:.1f}%** of the total "
-                     f"{share_cols[0].replace(' % of total', '')}.")
+        parts.append(_together(" and ".join(str(v) for _, v in focus), hit, share_cols[0]))
     if by == ["customer"] and not spec.get("top") and not spec.get("compare") and rows:
         parts.append(f"**{r.get('n_rows', len(rows)):,} customers** match; each with their {', '.join(c for c in cols if c != 'customer')} "
                      f"in the window (the table is exportable as CSV).")
@@ -359,9 +363,7 @@ def _query(r: dict, focus: Iterable[tuple[str, str]] = ()) -> str:
                              f"**{fmt(metric, best[metric])}**.")
                 share_col = next((c for c in cols if c.endswith("% of total")), None)
                 if share_col and spec.get("top") and len(rows) > 1:  # "share of revenue from the top 5 stores"
-                    together = sum(float(x.get(share_col) or 0) for x in rows)
-                    parts.append(f"The {len(rows)} shown together: **{together:.1f}%** of the total "
-                                 f"{share_col.replace(' % of total', '')}.")
+                    parts.append(_together(f"The {len(rows)} shown", rows, share_col))
         elif metric and by and spec.get("compare") and rows:
             chg = next((c for c in cols if c.endswith(" change") and "%" not in c), None)
             pct = next((c for c in cols if c.endswith("% change")), None)

@@ -352,6 +352,10 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
     return out
 
 
+def _listed(stored: list[str], limit: int = 30) -> str:
+    return ", ".join(stored[:limit]) + (f", … ({len(stored)} in all)" if len(stored) > limit else "")
+
+
 def _ids(tx: _Text, vocab: Vocab, filters: dict[str, list[str]], out: QueryParse) -> None:
     """Values named by number after their dimension word: "store 323", "campaign #18". A campaign number the
     campaigns table does not hold is named ("no such campaign"), never answered as all campaigns."""
@@ -362,8 +366,7 @@ def _ids(tx: _Text, vocab: Vocab, filters: dict[str, list[str]], out: QueryParse
             if vocab.dimensions and dim not in vocab.dimensions:
                 continue  # said by _values ("I can't filter by store here")
             if stored is not None and num not in stored:
-                listed = ", ".join(stored[:30]) + (f", … ({len(stored)} in all)" if len(stored) > 30 else "")
-                out.problems.append(f"no such {dim} \"{num}\" in your data. {dim.title()}s: {listed}")
+                out.problems.append(f"no such {dim} \"{num}\" in your data. {dim.title()}s: {_listed(stored)}")
                 out.blocking = True
             else:
                 filters.setdefault(dim, [])
@@ -383,7 +386,7 @@ def _ids(tx: _Text, vocab: Vocab, filters: dict[str, list[str]], out: QueryParse
         name = " ".join(words)
         if not words or name in types or any(t in m.group(0) for t in types) or name in FILLER:
             continue
-        listed = ", ".join(stored[:30]) + (f", … ({len(stored)} in all)" if len(stored) > 30 else "")
+        listed = _listed(stored)
         kinds = f"; campaign types: {', '.join(sorted(vocab.values.get('campaign_type') or []))}" if types else ""
         out.problems.append(f"no such campaign \"{name}\" in your data: campaigns are identified by number "
                             f"({listed}){kinds}")
@@ -636,7 +639,7 @@ def _growth_in_one_period(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse) 
         return
     if not _GROWTH.search(tx.raw) or re.search(r"\b(by|per|each|every)\s+(day|week|month|quarter|year)\b", tx.raw):
         return
-    prev = _previous_label(str(spec["start"]).upper().replace("Q", "Q"))
+    prev = _previous_label(str(spec["start"]).upper())
     if prev is None:
         return
     p = parse_periods(prev.lower(), vocab.last, vocab.first)

@@ -70,6 +70,19 @@ def _measure_sql(measure: str, layer: Layer, alias: str) -> str:
             }[measure]
 
 
+def _having(m: str, op: str, value, pre: list) -> tuple[str, list]:
+    """``m op ?`` (or ``m >= ? AND m <= ?`` for between) and its parameters; ``pre`` are the parameters ``m``
+    itself takes (the anchor date of a days-since measure), repeated for each use of ``m``."""
+    if op == "between":
+        return f"{m} >= ? AND {m} <= ?", pre + [float(value[0])] + pre + [float(value[1])]
+    return f"{m} {op} ?", pre + [float(value)]
+
+
+def _joined(fact: str, joins, sep: str = "\n") -> str:
+    """``<fact> f`` and its joins, in the one order the aliases need."""
+    return f"{fact} f" + "".join(f"{sep}{JOINS[j]}" for j in _JOIN_ORDER if j in joins)
+
+
 def _condition_sql(c: CustomerCondition, layer: Layer, ctx: Context) -> tuple[str, list]:
     """``f.customer_id IN (...)`` for one customer-level condition, measured on orders."""
     params: list = []
@@ -90,11 +103,7 @@ def _condition_sql(c: CustomerCondition, layer: Layer, ctx: Context) -> tuple[st
         return sql, params + [float(c.value)]
     if where:
         params += [_p(ctx.window[0]), _p(ctx.window[1])]
-    anchor = [_p(ctx.anchor)] if relative else []
-    if c.op == "between":
-        having, hp = f"{m} >= ? AND {m} <= ?", anchor + [float(c.value[0])] + anchor + [float(c.value[1])]
-    else:
-        having, hp = f"{m} {c.op} ?", anchor + [float(c.value)]
+    having, hp = _having(m, c.op, c.value, [_p(ctx.anchor)] if relative else [])
     return f"f.customer_id IN (SELECT o.customer_id FROM orders o{where} GROUP BY o.customer_id HAVING {having})", \
         params + hp
 
@@ -111,18 +120,13 @@ def _purchase_sql(pc: PurchaseCondition, window, layer: Layer, ctx: Context) -> 
         s, p = _filter_sql(flt, layer, "orders", ctx)
         where.append(s)
         params += p
-    sub = ("SELECT f.customer_id FROM orders f" + "".join(f" {JOINS[j]}" for j in _JOIN_ORDER if j in joins)
-           + " WHERE " + " AND ".join(where))
+    sub = f"SELECT f.customer_id FROM {_joined('orders', joins, ' ')} WHERE " + " AND ".join(where)
     return f"f.customer_id {'' if pc.bought else 'NOT '}IN ({sub})", params
 
 
 def _order_sql(c: OrderCondition, layer: Layer) -> tuple[str, list]:
     """``<order key> IN (the baskets whose whole-basket measure satisfies the condition)``."""
-    m = _measure_sql(c.measure, layer, "o")
-    if c.op == "between":
-        having, hp = f"{m} >= ? AND {m} <= ?", [float(c.value[0]), float(c.value[1])]
-    else:
-        having, hp = f"{m} {c.op} ?", [float(c.value)]
+    having, hp = _having(_measure_sql(c.measure, layer, "o"), c.op, c.value, [])
     ok, oo = layer.order_key("f"), layer.order_key("o")
     return f"{ok} IN (SELECT {oo} FROM orders o GROUP BY ALL HAVING {having})", hp
 
@@ -217,7 +221,7 @@ def _from_where(spec: QuerySpec, layer: Layer, ctx: Context, fact: str, extra_jo
     nm = ctx.non_merchandise
     if nm is not None and (nm[0] or nm[1]):
         joins.add("p")
-    sql = f"FROM {fact} f" + "".join(f"\n{JOINS[j]}" for j in _JOIN_ORDER if j in joins)
+    sql = "FROM " + _joined(fact, joins)
     parts = _where_parts(spec, layer, ctx, fact)
     if parts:
         sql += "\nWHERE " + "\n  AND ".join(w for w, _, _ in parts)
@@ -241,8 +245,7 @@ def _preaggregated(spec: QuerySpec, layer: Layer, ctx: Context, fact: str, metri
     parts = _where_parts(spec, layer, ctx, fact)
     inner_sel = ["f.product_id"] + [f'{layer.group_sql(n, fact)} AS "{n}"' for n in other] + \
         [f'{layer.metrics[m].sql} AS "{m}"' for m in metrics]
-    inner = (f"SELECT {', '.join(inner_sel)}\nFROM {fact} f" + "".join(f"\n{JOINS[j]}" for j in _JOIN_ORDER
-                                                                      if j in inner_joins))
+    inner = f"SELECT {', '.join(inner_sel)}\nFROM " + _joined(fact, inner_joins)
     inner_where = [(w, p) for w, p, is_p in parts if not is_p]
     if inner_where:
         inner += "\nWHERE " + "\n  AND ".join(w for w, _ in inner_where)
