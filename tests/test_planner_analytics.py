@@ -755,6 +755,8 @@ def test_a_filter_a_tool_cannot_take_is_named_not_dropped(fake_ctx):
     assert "can't narrow" in plan.message and "not bought for 60 days" in plan.message
     plan = planner.plan("which customers will buy this week")
     assert plan.route == "predict_buyers" and not plan.message
+    plan = planner.plan("which customers will buy this week among those with orders over $100")
+    assert plan.route == "predict_buyers" and "can't narrow" in plan.message and "orders with revenue > 100" in plan.message
 
 
 def test_shares_rates_and_per_order_discount(session, lines, ws):

@@ -555,6 +555,8 @@ def _cannot_narrow(route: str, parse: QueryParse | None, args: dict) -> str | No
         parts.append(f"customers who have not bought for {spec['inactive_days']} days")
     for c in spec.get("customer_conditions") or []:
         parts.append(f"customers with {c['measure'].replace('_', ' ')} {c['op']} {c['value']}")
+    for c in spec.get("order_conditions") or []:
+        parts.append(f"orders with {c['measure'].replace('_', ' ')} {c['op']} {c['value']}")
     if spec.get("purchase_conditions"):
         parts.append("what customers bought (or did not buy)")
     if not parts:
