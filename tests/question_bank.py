@@ -126,6 +126,7 @@ class BankData:
     """The workspace's tables as pandas frames, and small helpers for the ground truths."""
 
     def __init__(self, ws) -> None:
+        self.path = ws.path  # the workspace folder (a bank may read a fitted artifact, e.g. segment membership)
         self.orders = ws.read_table("orders")
         self.products = ws.read_table("products")
         self.customers = ws.read_table("customers")

@@ -17,6 +17,7 @@ import pytest
 from tests import question_bank_heldout as heldout
 from tests import question_bank_heldout2 as heldout2
 from tests import question_bank_heldout3 as heldout3
+from tests import question_bank_tune as tune
 from tests.question_bank import (ANSWERABLE, QUESTIONS, REFUSALS, BankData, Question, either, expects_of, grade,
                                  markdown_table, one, parse_numbers, ranked, run_bank, summarize)
 
@@ -216,18 +217,29 @@ HELDOUT3_ACCURACY_FLOOR = 36 / 45
 HELDOUT3_MAX_CONFIDENT_REFUSALS = 1
 
 
-# the held-out banks' own checks, one pair for every bank written blind: (module, minimum answerable, minimum
-# refusals, the questions the grand total may answer — the first bank asks three plain totals)
-_BLIND = {"heldout": (heldout, 90, 30, {"h-tot-sales", "h-tot-trans", "h-tot-shoppers"}),
-          "heldout2": (heldout2, 50, 15, set()), "heldout3": (heldout3, 40, 12, set())}
+# ------------------------------------------------------------------------------------- the tuning bank
+# tests/question_bank_tune.py (session 9, helper tune5) was written without reading the planner, its tests or the other
+# banks' question lists, but it is NOT blind: the lead reads its misses and tunes the planner on them, so its score
+# measures tuning progress, not generalisation. First run (main 9360f51 + this bank, 2026-12-04 20:45 UTC, demo
+# workspace, 300 households): 63/87 answerable right (72.4%; 10 declined, 14 wrong) and 2/19 refusals answered
+# confidently (bench/results/question_bank_tune.md lists every miss). Floors one question under that.
+TUNE_ACCURACY_FLOOR = 62 / 87
+TUNE_MAX_CONFIDENT_REFUSALS = 3
 
 
-@pytest.mark.parametrize("bank", list(_BLIND))
-def test_blind_bank_size_ids_and_independence(bank):
-    mod, n_answerable, n_refusals, _ = _BLIND[bank]
+# the side banks' own checks (every bank but dev): (module, minimum answerable, minimum refusals, the questions the
+# grand total may answer — the first held-out bank asks three plain totals)
+_SIDE = {"heldout": (heldout, 90, 30, {"h-tot-sales", "h-tot-trans", "h-tot-shoppers"}),
+         "heldout2": (heldout2, 50, 15, set()), "heldout3": (heldout3, 40, 12, set()),
+         "tune": (tune, 70, 15, set())}
+
+
+@pytest.mark.parametrize("bank", list(_SIDE))
+def test_side_bank_size_ids_and_independence(bank):
+    mod, n_answerable, n_refusals, _ = _SIDE[bank]
     assert len(mod.ANSWERABLE) >= n_answerable and len(mod.REFUSALS) >= n_refusals
     ids = [q.id for q in mod.QUESTIONS]
-    others = QUESTIONS + [q for m, *_ in _BLIND.values() if m is not mod for q in m.QUESTIONS]
+    others = QUESTIONS + [q for m, *_ in _SIDE.values() if m is not mod for q in m.QUESTIONS]
     assert len(ids) == len(set(ids)) and not set(ids) & {q.id for q in others}
     texts = {q.text.lower() for q in mod.QUESTIONS}
     assert len(texts) == len(mod.QUESTIONS)
@@ -235,9 +247,9 @@ def test_blind_bank_size_ids_and_independence(bank):
     assert all(q.truth is None for q in mod.REFUSALS) and all(q.truth for q in mod.ANSWERABLE)
 
 
-@pytest.mark.parametrize("bank", list(_BLIND))
-def test_blind_bank_truths_compute_and_an_oracle_grades_right(bank, bank_data):
-    mod, totals_ok, d = _BLIND[bank][0], _BLIND[bank][3], bank_data
+@pytest.mark.parametrize("bank", list(_SIDE))
+def test_side_bank_truths_compute_and_an_oracle_grades_right(bank, bank_data):
+    mod, totals_ok, d = _SIDE[bank][0], _SIDE[bank][3], bank_data
     for q in mod.ANSWERABLE:
         for e in expects_of(q.truth(d)):  # every reading a truth accepts grades right on its own
             assert e.alternatives and all(alt for alt in e.alternatives), q.id
@@ -260,6 +272,18 @@ def test_heldout3_two_questions_in_one_need_both_numbers(bank_data):
     assert grade(two, f"Revenue last month: ${rev:,.2f}", d)[0] == "wrong"
 
 
+def test_tune_two_in_one_needs_both_numbers_and_segments_read_the_artifact(bank_data):
+    d = bank_data
+    two = next(q for q in tune.ANSWERABLE if q.id == "t-two-nov")
+    orders, aov = expects_of(two.truth(d))[0].alternatives[0]
+    assert grade(two, f"November: {orders:,.0f} orders, avg order value ${aov:,.2f}", d)[0] == "right"
+    assert grade(two, f"November: {orders:,.0f} orders", d)[0] == "wrong"
+    # segment membership comes from the fitted artifact: the segment's size is its row count there
+    seg = pd.read_parquet(d.path / "artifacts" / "segments.parquet")
+    size = next(q for q in tune.ANSWERABLE if q.id == "t-seg-coupon-size").truth(d).alternatives[0][0]
+    assert size == int(seg["segment"].str.contains("coupon-driven", case=False).sum()) > 0
+
+
 # ------------------------------------------------------------------------- every bank, asked of the assistant
 @dataclass(frozen=True)
 class Bank:
@@ -276,6 +300,8 @@ BANKS = {
                      HELDOUT2_MAX_CONFIDENT_REFUSALS),
     "heldout3": Bank("held-out bank 3 (blind, session 8 end)", heldout3.QUESTIONS, HELDOUT3_ACCURACY_FLOOR,
                      HELDOUT3_MAX_CONFIDENT_REFUSALS),
+    "tune": Bank("tuning bank (session 9; the lead tunes on it: not blind)", tune.QUESTIONS, TUNE_ACCURACY_FLOOR,
+                 TUNE_MAX_CONFIDENT_REFUSALS),
 }
 
 
