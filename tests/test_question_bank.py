@@ -220,7 +220,7 @@ HELDOUT3_MAX_CONFIDENT_REFUSALS = 1
 # ------------------------------------------------------------------------------------- the tuning bank
 # tests/question_bank_tune.py (session 9, helper tune5) was written without reading the planner, its tests or the other
 # banks' question lists, but it is NOT blind: the lead reads its misses and tunes the planner on them, so its score
-# measures tuning progress, not generalisation. First run (main 9360f51 + this bank, 2026-12-04 20:45 UTC, demo
+# measures tuning progress, not generalisation. First run (main 9360f51 + this bank, 2026-12-04 20:42 UTC, demo
 # workspace, 300 households): 63/87 answerable right (72.4%; 10 declined, 14 wrong) and 2/19 refusals answered
 # confidently (bench/results/question_bank_tune.md lists every miss). Floors one question under that.
 TUNE_ACCURACY_FLOOR = 62 / 87
