@@ -334,7 +334,7 @@ REFUSE = [
     "what are our profit margins by category?",
     "revenue in the Toys and Gadgets Galore department",
     "sales in 2015",
-    "how much did we sell over black friday",
+    "how much did we sell over the super bowl",
     "conversion rate by month",
     "how many returns did we have last quarter",
     "inventory levels for beef",

@@ -64,6 +64,9 @@ def is_analytics(route: str, parse: QueryParse, question: str) -> bool:
     if route == "list_segments" and "segment" not in t and "cluster" not in t and \
             parse.signals & {"metric", "period", "filter", "threshold", "compare", "concentration"}:
         return True
+    if route == "list_segments" and "metric" in parse.signals and "segment" in (parse.spec.get("by") or ()) and \
+            set(parse.spec.get("metrics") or ()) - {"revenue", "customers", "revenue_per_customer"}:
+        return True  # "days between orders by segment": a metric the segment table does not show
     if route in ("out_of_scope", "help"):
         return bool(parse.signals & {"metric", "compare", "threshold", "concentration"}) or bool(
             parse.spec.get("by") and parse.signals & {"superlative", "rank"} and not parse.ignored)

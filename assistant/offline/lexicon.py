@@ -47,19 +47,27 @@ METRIC_PHRASES: list[tuple[str, str]] = [
     (r"(number of|how many|count of|count the) (different |distinct |unique )?brands|brand count", "brands"),
     (r"(number of|how many|count of|count the) (different |distinct |unique )?(product )?categories", "categories"),
     (r"(number of|how many|count of|count the) (different |distinct |unique )?departments", "departments"),
-    (r"(share|percent(age)?|proportion|fraction|%) of (the )?(targeted |reached )?(customers|households|shoppers) "
+    (r"(share|percent(age)?|proportion|fraction|%) of (the )?(targeted |reached )?(customers|households|shoppers|people)"
+     r"( (targeted|reached|mailed|sent|contacted|in|of|on|by|from) [^?]{0,40}?)? "
      r"(who |that )?(redeemed|used|have redeemed|have used)( (a |any |at least one )?coupons?)?|customer redemption rates?",
      "customer_redemption_rate"),
     (r"coupon redemption rates?|redemption rates?", "coupon_redemption_rate"),
     (r"campaign reach|reach(ed|es)?|customers? (were )?targeted|targeted (customers|households|shoppers|people)|"
-     r"people targeted|targeted|targets", "campaign_reach"),
+     r"people targeted|targeted|targets|(did|does|do) (~+|campaign ~?\w+|the campaign|that campaign|it|they|we) target|"
+     r"(households|customers|people|shoppers) (in|on) (the )?campaign'?s? (list|audience|target list)", "campaign_reach"),
     (r"(customers|households|shoppers|people|buyers)( who| that)?( have| had| ever)? (redeemed|used)( at least one| at least 1|"
      r" a| any| one or more| one)?( coupons?)?|redeeming (customers|households|shoppers)|"
      r"redeemers", "redeeming_customers"),
     (r"(how many|number of) coupons(?=[^?]{0,40}?\bredeemed\b)|coupon redemptions?|coupons? (were |was |have been |got )?redeemed|redeemed coupons?|redemptions?|coupons? (were )?used|coupon use", "coupon_redemptions"),
     (r"(orders|baskets|transactions|purchases|trips)( that| which)? (had|have|with|used|using)( an?| any)? coupons?"
      r"( (applied|used|discount|redeemed))?|coupon orders|orders (paid )?with coupons?", "orders_with_coupon"),
-    (r"coupon discounts?|coupon savings|coupon value|value of coupons", "coupon_discount"),
+    (r"coupon discounts?|coupon savings|coupon value|value of coupons|((dollars?|money|amount|value) )?(off|saved|"
+     r"savings?|discounted) (from|with|through|via|by|on|thanks to|using) (the |our )?coupons?|"
+     r"(saved|knocked off|taken off) (by|with|through|via|using) coupons?", "coupon_discount"),
+    (r"(average |avg |mean |typical )?(time|days|gap|gaps|interval|intervals|number of days|how (long|many days)) "
+     r"(is there |are there |do (customers|people|shoppers|households) (wait|go|take) )?between (their |two |each |"
+     r"consecutive )?(orders|purchases|visits|trips|baskets|shopping trips)|(purchase|order|buying|shopping|"
+     r"inter-?purchase) (intervals?|cycles?|gaps?)|days between (orders|purchases|visits)", "days_between_orders"),
     (r"repeat (customer|purchase|buyer)s?( share| rate)?|repeat rate|share of (customers|buyers) (who )?(bought|buy|"
      r"ordered|shop(ped)?) (more than once|again|twice)|buy more than once|bought more than once|retention( rate)?",
      "repeat_customer_share"),
@@ -72,6 +80,9 @@ METRIC_PHRASES: list[tuple[str, str]] = [
      r"buyers|clients)( who| that)?( were| are| was| is)? (new|first[- ]time)( customers| households| shoppers| "
      r"buyers)?|new (customer|household|shopper|buyer) (share|rate|percent(age)?)", "new_customer_share"),
     (r"returning (customers|households|shoppers|buyers)", "returning_customers"),
+    # "what fraction of customers are married": the customers counted, the share word left to the share parse
+    (r"(share|percent(age)?|proportion|fraction|%|how many) of (the |our |all |my )?(?P<who>customers|households|shoppers|"
+     r"buyers|clients)(?= (are|were|is|have|own|rent|live|with|without|aged?|earn|in)\b| ~)", "customers"),
     (r"(how many |number of |average number of |avg number of |mean number of )?(line items|items|products|lines|"
      r"things) (are |is |do (we|customers|people|shoppers) (buy|put) |does a customer buy )?(in|per|on) (an? |the |"
      r"each |every |one )?(average |typical |avg |mean |single )?(order|basket|transaction|trip|cart|checkout)s?"
@@ -89,11 +100,15 @@ METRIC_PHRASES: list[tuple[str, str]] = [
      r"each |one )?(customer|household|shopper|buyer)s?|"
      r"(average|avg|mean|typical) (customer|household|shopper)'?s? (number of )?(orders|visits|trips)", "orders_per_customer"),
     (r"(average|avg|mean|typical) (basket|order|ticket|transaction|purchase|cart)( size| value| amount| spend)?|"
-     r"basket (size|value)|aov|(spend|revenue|sales|spent) per (order|basket|transaction|trip|visit)|"
+     r"basket (size|value)|aov|(spend|revenue|sales|spent|spending|money) per (shopping |store )?(order|basket|"
+     r"transaction|trip|visit|checkout)|(average|avg|mean|typical) (spend|spending|revenue|sales|amount spent) (per|on "
+     r"an?|for an?|in an?) (shopping |store )?(order|basket|transaction|trip|visit|checkout)|"
      r"order value", "avg_basket"),
     (r"(orders|baskets|visits|trips|transactions|purchases) per (customer|household|shopper|buyer)|"
      r"purchase frequency|shopping frequency|order frequency", "orders_per_customer"),
     (r"(revenue|sales|spend|spending|spent) per (customer|household|shopper|buyer|head)|arpu|"
+     r"(spends?|spent|spending) (more|less|the most|most|the least|least)? ?on average|on average,? (who|which \w+) "
+     r"(spends?|spent)|"
      r"(average|avg|mean) (customer|household) (spend|value|revenue)|(average|avg|mean) (spend|spending) "
      r"(of|by|per) (a )?(customer|household)s?", "revenue_per_customer"),
     (r"line items?|order lines?|lines sold|basket lines", "line_items"),
@@ -162,13 +177,17 @@ UNHELD: list[tuple[str, str]] = [
      r"date of birth|birthdays?|gender|ethnicity", "customer contact or identity details"),
     (r"(gross |net |profit )?margins?|profits?|profitability|cost of goods( sold)?|cogs|markup|unit costs?|"
      r"wholesale (cost|price)s?|earnings before", "costs, margins or profit"),
-    (r"returns? rate|refunds?|returned items|product returns|how many returns|number of returns|returns",
+    (r"returns? rate|refunds?|returned items|product returns|how many returns|number of returns|returns|"
+     r"return reasons?|reasons? for return\w*|returning (products|items|goods|purchases|orders|things|stuff|it|them)|"
+     r"(products|items|orders) (being |getting |were |are )?returned|send (it |them |products |items )?back",
      "returns or refunds as a measure"),
     (r"inventory|stock levels?|out of stock|stockouts?|in stock|shelf space", "inventory or stock"),
     (r"shipping|delivery times?|deliveries|fulfil?ment|shipments?", "shipping or delivery"),
     (r"nps|net promoter|customer satisfaction|csat|survey", "satisfaction surveys"),
     (r"cart abandon\w*|abandoned carts?|checkout abandon\w*|conversion rates?|funnel", "web conversion or cart data"),
-    (r"competitors?|market share|competition", "competitor or market data"),
+    (r"competitors?|market share|competition|rivals?|walmart'?s?|costco'?s?|kroger'?s?|aldi'?s?|lidl'?s?|tesco'?s?|"
+     r"safeway'?s?|publix'?s?|trader joe'?s?|whole foods'?|sainsbury'?s?|walgreens'?|other (stores|retailers|chains|"
+     r"supermarkets|grocers)'? (prices|sales)|(their|other retailers'?|others'?) prices", "competitor or market data"),
     (r"employees?|staff|cashiers?|headcount|wages|payroll", "staff data"),
     (r"weather|temperature|rain", "weather"),
     (r"social media|followers|instagram|facebook|twitter|tiktok|likes", "social media"),

@@ -491,6 +491,8 @@ def named_segment(q: str) -> str | None:
     words = name.lower().split()
     if not words or name.lower() in _NOT_A_NAME or all(w in _NOT_A_NAME for w in words):
         return None
+    if words[-1] in ("by", "per", "each", "every", "across", "all", "and", "or", "vs", "of", "which", "what", "any"):
+        return None  # "the gap between visits by segment": a breakdown, not a segment's name
     if words[0] in ("the", "a", "an", "our", "my") and len(words) > 1:
         name = " ".join(name.split()[1:])
     return name

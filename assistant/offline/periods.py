@@ -21,7 +21,7 @@ import pandas as pd
 
 from models.analytics.periods import ImpossiblePeriod, resolve_period
 
-__all__ = ["Window", "PeriodParse", "parse_periods", "MONTH_NAMES"]
+__all__ = ["Window", "PeriodParse", "parse_periods", "MONTH_NAMES", "NAMED_PERIOD_WORDS"]
 
 MONTH_NAMES = {m: i + 1 for i, m in enumerate(["january", "february", "march", "april", "may", "june", "july",
                                                "august", "september", "october", "november", "december"])}
@@ -31,9 +31,86 @@ _MON = r"(" + "|".join(sorted(MONTH_NAMES, key=len, reverse=True)) + r")"
 _NUMW = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
          "ten": 10, "twelve": 12, "fourteen": 14, "thirty": 30, "sixty": 60, "ninety": 90, "a": 1}
 _N = r"(\d+|" + "|".join(sorted(_NUMW, key=len, reverse=True)) + r")"
-_HOLIDAYS = r"\b(christmas|xmas|easter|thanksgiving|black friday|cyber monday|halloween|valentine'?s?( day)?|" \
-            r"new year'?s?( eve| day)?|holiday season|the holidays|summer|winter|spring|autumn|fall season|" \
-            r"back to school|labor day|memorial day|super bowl)\b"
+# named days with no fixed calendar rule we resolve (a decline names them)
+_HOLIDAYS = r"\b(winter|back to school|super bowl)\b"
+
+
+def _nth_weekday(y: int, m: int, weekday: int, n: int) -> pd.Timestamp:
+    """The n-th (1-based; -1 = last) given weekday (Monday = 0) of month m."""
+    days = [pd.Timestamp(year=y, month=m, day=d) for d in range(1, calendar.monthrange(y, m)[1] + 1)]
+    hits = [d for d in days if d.weekday() == weekday]
+    return hits[n - 1] if n > 0 else hits[n]
+
+
+def _easter(y: int) -> pd.Timestamp:
+    """Easter Sunday (the Gregorian computus)."""
+    a, b, c = y % 19, y // 100, y % 100
+    d, e = b // 4, b % 4
+    g = (8 * b + 13) // 25
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = c // 4, c % 4
+    lw = (32 + 2 * e + 2 * i - h - k) % 7
+    mm = (a + 11 * h + 19 * lw) // 433
+    month = (h + lw - 7 * mm + 90) // 25
+    return pd.Timestamp(year=y, month=month, day=(h + lw - 7 * mm + 33 * month + 19) % 32)
+
+
+def _thanksgiving(y: int) -> pd.Timestamp:
+    return _nth_weekday(y, 11, 3, 4)  # the fourth Thursday of November (US)
+
+
+_DAY = pd.Timedelta(days=1)
+# (pattern, year -> (first day, last day)): US retail holidays and seasons, each answer says the dates it used
+_NAMED: list[tuple[str, Callable[[int], tuple[pd.Timestamp, pd.Timestamp]]]] = [
+    (r"black friday weekend", lambda y: (_thanksgiving(y) + _DAY, _thanksgiving(y) + 3 * _DAY)),
+    (r"black friday", lambda y: (_thanksgiving(y) + _DAY, _thanksgiving(y) + _DAY)),
+    (r"cyber monday", lambda y: (_thanksgiving(y) + 4 * _DAY, _thanksgiving(y) + 4 * _DAY)),
+    (r"thanksgiving (weekend|week ?end)", lambda y: (_thanksgiving(y), _thanksgiving(y) + 3 * _DAY)),
+    (r"thanksgiving week", lambda y: (_thanksgiving(y) - 3 * _DAY, _thanksgiving(y) + 3 * _DAY)),
+    (r"thanksgiving( day)?", lambda y: (_thanksgiving(y), _thanksgiving(y))),
+    (r"christmas eve|xmas eve", lambda y: (pd.Timestamp(year=y, month=12, day=24),) * 2),
+    (r"(the )?(week of christmas|christmas week|xmas week)", lambda y: (
+        pd.Timestamp(year=y, month=12, day=25) - pd.Timestamp(year=y, month=12, day=25).weekday() * _DAY,
+        pd.Timestamp(year=y, month=12, day=25) + (6 - pd.Timestamp(year=y, month=12, day=25).weekday()) * _DAY)),
+    (r"christmas( day)?|xmas( day)?", lambda y: (pd.Timestamp(year=y, month=12, day=25),) * 2),
+    (r"new year'?s? eve", lambda y: (pd.Timestamp(year=y, month=12, day=31),) * 2),
+    (r"new year'?s?( day)?", lambda y: (pd.Timestamp(year=y, month=1, day=1),) * 2),
+    (r"valentine'?s?( day)?", lambda y: (pd.Timestamp(year=y, month=2, day=14),) * 2),
+    (r"halloween", lambda y: (pd.Timestamp(year=y, month=10, day=31),) * 2),
+    (r"(the )?(fourth|4th) of july|independence day|july (4th|fourth)", lambda y: (pd.Timestamp(year=y, month=7, day=4),) * 2),
+    (r"easter weekend", lambda y: (_easter(y) - 2 * _DAY, _easter(y) + _DAY)),  # Good Friday to Easter Monday
+    (r"easter( sunday)?", lambda y: (_easter(y), _easter(y))),
+    (r"memorial day weekend", lambda y: (_nth_weekday(y, 5, 0, -1) - 2 * _DAY, _nth_weekday(y, 5, 0, -1))),
+    (r"memorial day", lambda y: (_nth_weekday(y, 5, 0, -1), _nth_weekday(y, 5, 0, -1))),
+    (r"labou?r day weekend", lambda y: (_nth_weekday(y, 9, 0, 1) - 2 * _DAY, _nth_weekday(y, 9, 0, 1))),
+    (r"labou?r day", lambda y: (_nth_weekday(y, 9, 0, 1), _nth_weekday(y, 9, 0, 1))),
+    (r"mother'?s'? day", lambda y: (_nth_weekday(y, 5, 6, 2),) * 2),
+    (r"father'?s'? day", lambda y: (_nth_weekday(y, 6, 6, 3),) * 2),
+    (r"(the )?(holiday season|holidays|festive season|holiday period)",
+     lambda y: (pd.Timestamp(year=y, month=11, day=1), pd.Timestamp(year=y, month=12, day=31))),
+    (r"(the )?summer( months| season)?", lambda y: (pd.Timestamp(year=y, month=6, day=1), pd.Timestamp(year=y, month=8, day=31))),
+    (r"(the )?spring( months| season)?", lambda y: (pd.Timestamp(year=y, month=3, day=1), pd.Timestamp(year=y, month=5, day=31))),
+    (r"(the )?(autumn|fall season|fall months)( months| season)?",
+     lambda y: (pd.Timestamp(year=y, month=9, day=1), pd.Timestamp(year=y, month=11, day=30))),
+]
+NAMED_PERIOD_WORDS = frozenset(w for p, _ in _NAMED for w in re.findall(r"[a-z]{3,}", p))  # not typos of anything
+_NAMED_RE = r"\b(" + "|".join(p for p, _ in _NAMED) + r")\b(?:\s*(?:of\s+|in\s+)?((?:19|20)\d{2})\b)?"
+
+
+def _named_day(m: re.Match, last: pd.Timestamp) -> Window:
+    """A holiday or season: its dates in the year written, else the latest year it had ended (or begun) by the last
+    order date; the answer's period line says which days."""
+    name = m.group(1)
+    rule = next(r for p, r in _NAMED if re.fullmatch(p, name))
+    if m.group(m.lastindex):
+        y = int(m.group(m.lastindex)) if re.fullmatch(r"(19|20)\d{2}", m.group(m.lastindex) or "") else None
+    else:
+        y = None
+    if y is None:
+        y = last.year if rule(last.year)[0] <= last else last.year - 1
+    s, e = rule(y)
+    said = m.group(0).strip()
+    return _range(s, e, f"{said} ({s.strftime('%A')})" if s == e else said, last)
 
 
 @dataclass(frozen=True)
@@ -185,6 +262,7 @@ def _one(text: str, last: pd.Timestamp, first: pd.Timestamp | None) -> tuple[Win
     pats: list[tuple[str, object]] = [
         (r"\b(\d{4})-(\d{2})-(\d{2})\s*(?:\.\.|to|until|through|-|–)\s*(\d{4})-(\d{2})-(\d{2})\b",
          lambda m: _range(pd.Timestamp(m.group(0)[:10]), pd.Timestamp(m.group(0)[-10:]), m.group(0), last)),
+        (_NAMED_RE, lambda m: _named_day(m, last)),
         (r"\b(?:between|from)\s+" + _MON + r"(?:\s+(\d{4}))?\s+(?:and|to|until|through|-)\s+" + _MON + r"(?:\s+(\d{4}))?\b"
          r"(?!\s*\d)",
          lambda m: _span_months(m, last, first)),

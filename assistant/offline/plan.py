@@ -455,6 +455,9 @@ def _make_plan(question: str, router: Router, ent: Entities,
     refusal = unknowable_text(q, route)
     if refusal is not None:
         return Plan("clarify", message=refusal + ("\n\n" + HELP_TEXT if route in ("out_of_scope", "help") else ""))
+    if route == "data_overview" and _WILL.search(rq.lower()) and not P.parse_customer_id(q):
+        # "how much will each customer spend next year": a prediction, never last year's totals presented as one
+        route = "customer_value" if _PER_CUSTOMER.search(rq.lower()) else "forecast"
     if route != "write_campaign":
         focus = review_focus(q, ent)
         if focus is not None:
@@ -464,10 +467,11 @@ def _make_plan(question: str, router: Router, ent: Entities,
     if not P.parse_customer_id(q) and (valuable or route == "customer_value") and \
             not AT_RISK_AUDIENCE_RE.search(rq.lower()) and route != "write_campaign":
         k = P.parse_top_k(q)
+        notes = [_not_exact("customer_value", q), None if valuable else
+                 "No customer id in the question: here are the most valuable customers by predicted lifetime "
+                 "value; give an id for one customer's value."]
         return Plan("at_risk_customers", {"rank_by": "value", **({"top_k": k} if k else {})},
-                    message=None if valuable else
-                    "No customer id in the question: here are the most valuable customers by predicted lifetime "
-                    "value; give an id for one customer's value.")
+                    message="\n\n".join(n for n in notes if n) or None)
     parse = parse_query(q, ent.vocab) if ent.vocab.metrics else None
     analytic = parse is not None and (is_analytics(route, parse, q) or asks_for_data(route, parse, q)) and not (
         route == "at_risk_customers" and AT_RISK_AUDIENCE_RE.search(rq.lower()))
@@ -520,6 +524,10 @@ def _make_plan(question: str, router: Router, ent: Entities,
     notes = [n for n in (_not_exact(route, q), _cannot_narrow(route, parse, args)) if n]
     return Plan(route, args, each_segment=each, message="\n\n".join(notes) or None)
 
+
+_WILL = re.compile(r"\b(will|won't|wil|gonna|going to|expected to|predict\w*|forecast\w*|projected)\b")
+_PER_CUSTOMER = re.compile(r"\b(each|every|per|individual|single|which|who|what)\s+(customer|household|shopper|"
+                           r"client|buyer)s?\b|\b(customers|households|shoppers|clients)\b")
 
 _EXACT = re.compile(r"\b(exact(ly)?|precise(ly)?|for sure|guarantee\w*|certain(ly)?|definitely)\b", re.I)
 

@@ -19,7 +19,7 @@ import pandas as pd
 
 from .lexicon import (SHORTHAND, CUSTOMER_MEASURES, DIM_PHRASES, FILLER, GROUP_CUES, METRIC_PHRASES, REVIEW_METRICS,
                       REVIEW_WORDS, TIME_DIMS, UNHELD)
-from .periods import MONTH_NAMES, Window, parse_periods
+from .periods import MONTH_NAMES, NAMED_PERIOD_WORDS, Window, parse_periods
 
 __all__ = ["Vocab", "QueryParse", "parse_query", "spell_correct", "expand_shorthand"]
 
@@ -140,6 +140,9 @@ _SYNONYMS: dict[tuple[str, str], list[str]] = {
     ("household_comp", "2 adult no kid"): ["couple without kid", "couples without kids", "childless couple",
                                            "couple with no kid"],
     ("household_comp", "2 adult kid"): ["couple with kid", "couples with kids", "two parent", "two parent household"],
+    ("home_ownership", "homeowner"): ["homeowners", "home owner", "home owners", "own their home", "own their homes",
+                                      "own a home", "own their house", "owns their home", "owner occupier"],
+    ("home_ownership", "renter"): ["renters", "rent their home", "rent their homes", "renting", "tenants", "tenant"],
 }
 
 
@@ -175,7 +178,7 @@ def expand_shorthand(q: str) -> str:
 def spell_correct(q: str, vocab: Vocab, corrections: dict | None = None) -> str:
     """Replace unknown words by the closest grammar word (same length class); others are left as written."""
     words = vocab.words
-    keep = _KNOWN_UNHELD | vocab.product_words  # known words: left as written, never a correction target
+    keep = _KNOWN_UNHELD | NAMED_PERIOD_WORDS | vocab.product_words  # known words: never a correction target
 
     def fix(m: re.Match) -> str:
         w = m.group(0)
@@ -725,9 +728,16 @@ def _customer_conditions(tx: _Text, spec: dict, out: QueryParse) -> None:
         measure = next(name for p, name in CUSTOMER_MEASURES if re.fullmatch(p, what))
         conds.append({"measure": measure, "op": ops[word], "value": _int(_n(num))})
         tx.take(m.span())
-    m = tx.search(r"\b(?:bought|ordered|shopped|purchased)\s+(only\s+)?once\b|\bone[- ]time (?:buyers|customers|shoppers)\b")
+    m = tx.search(r"\b(?:bought|ordered|shopped|purchased|visited|came)\s+(only\s+|just\s+)?once\b|\bone[- ]time "
+                  r"(?:buyers|customers|shoppers|purchasers)\b|\bsingle[- ](?:order|purchase|visit) (?:customers|households|"
+                  r"shoppers|buyers)\b")
     if m:
         conds.append({"measure": "orders", "op": "=", "value": 1})
+        tx.take(m.span())
+    # "placed only one order", "just 2 orders ever"
+    for m in tx.finditer(r"\b(?:only|just)\s+(?:(?:placed|made|had)\s+)?(a single|" + _NUM + r")\s+(?:single\s+)?(orders?|"
+                         r"purchases?|visits?|trips?|baskets?|transactions?)\b"):
+        conds.append({"measure": "orders", "op": "=", "value": 1 if m.group(1) == "a single" else _int(_n(m.group(2)))})
         tx.take(m.span())
     if conds:
         spec["customer_conditions"] = conds
@@ -767,7 +777,8 @@ def _distribution(tx: _Text, spec: dict, out: QueryParse) -> None:
         measure, per = "days_since_last_order", "customer"
     elif re.search(r"\b(average basket|avg basket|aov) per (customer|household)\b", t):
         measure, per = "avg_basket", "customer"
-    elif re.search(r"\b(number of orders|orders|visits|trips|purchases|frequency)\b", t) and not per_order:
+    elif re.search(r"\b(number of orders|orders|visits|trips|purchases|frequency|order counts?|orders? count|count of "
+                   r"orders|visit counts?)\b", t) and not per_order:
         measure, per = "orders", "customer"
     elif re.search(r"\b(units|items)\b", t):
         measure, per = "units", "order" if per_order else "customer"
@@ -920,7 +931,7 @@ def _metrics(tx: _Text, vocab: Vocab, out: QueryParse) -> list[str]:
             if name == "revenue" and re.fullmatch(r"sell|sold|sells|selling|earn(ed)?|(how much|what) did (we|they) "
                                                   r"(make|sell|earn)", m.group(0)):
                 verbs.add(m.start())
-            tx.take(m.span())
+            tx.take(m.span("who") if m.groupdict().get("who") else m.span())
             if name == "coupon_redemption_rate":  # per targeting, and per targeted customer: both readings
                 found.append((m.start() + 1, "customer_redemption_rate"))
             if name == "new_customers" and re.search(r"\breturning\b", m.group(0)):
@@ -1086,9 +1097,15 @@ def _attribute_numbers(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse,
     kids = vocab.values.get("kids_count") or []
     if "0" in kids:
         m = tx.search(r"\b(without|with no|no|childless|zero)\s+(kids|children|child)\b|\bchildless\b")
-        m2 = tx.search(r"\b(with|have|having|has)\s+(kids|children|a child)\b|\bfamilies with (kids|children)\b|"
-                       r"\bparents\b")
-        if m:
+        m2 = tx.search(r"\b(?:families\s+|households\s+|customers\s+|people\s+)?(with|have|having|has)\s+(kids|children|"
+                       r"a child)\b|\bfamilies with (kids|children)\b|\bparents\b")
+        if "has_kids" in vocab.dimensions and (m or m2):
+            filters.setdefault("has_kids", [])
+            for mm, v in ((m, "No kids"), (m2, "With kids")):
+                if mm:
+                    filters["has_kids"].append(v)
+                    tx.take(mm.span())
+        elif m:
             spec.setdefault("_kids", ("equals", ["0"]))
             tx.take(m.span())
         elif m2:

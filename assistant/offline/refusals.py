@@ -97,7 +97,8 @@ def about_reviews(question: str) -> bool:
 # (pattern, what we do not hold, the closest thing we can do). Complements the analytics lexicon's list for
 # questions that reach a non-analytics route (a review search, a campaign, a prediction).
 _UNHELD: list[tuple[str, str, str]] = [
-    (r"\breturn reasons?\b|\breasons? (for|of|behind) (the |their |our )?returns?\b|\bwhy (do|did|are|were|would) "
+    (r"\breturn reasons?\b|\breasons? (for|of|behind) (the |their |our )?returns?\b|\breasons?\b[\w ]{0,30}\b(returning|"
+     r"returned|returns?|send(ing)? (\w+ )?back)\b|\bwhy (do|did|are|were|would) "
      r"[\w ]{0,30}\b(return|returning|returned|send back|sending back)\b|\breturns? (data|rates?|reasons?)\b|"
      r"\b(returned|refunded) (items|products|orders|goods)\b|\brefunds?\b|\b(send|sent|sending|ship|shipping) "
      r"(\w+ ){0,2}back\b",

@@ -311,9 +311,11 @@ def compile_spec(spec: QuerySpec, layer: Layer, ctx: Context = Context(), *, ord
         inner = [f'{layer.group_sql(n, fact)} AS "{n}"' for n in spec.by]
         b2, p2 = _from_where(spec, layer, ctx, fact)
         ctes.append(f"rp AS (SELECT {', '.join(dims + [''])}AVG(CASE WHEN n >= 2 THEN 1.0 ELSE 0.0 END) AS "
-                    f"repeat_customer_share, CAST(SUM(CASE WHEN n >= 2 THEN 1 ELSE 0 END) AS BIGINT) AS repeat_customers"
+                    f"repeat_customer_share, CAST(SUM(CASE WHEN n >= 2 THEN 1 ELSE 0 END) AS BIGINT) AS repeat_customers, "
+                    f"AVG(CASE WHEN n >= 2 THEN span * 1.0 / (n - 1) END) AS days_between_orders"
                     f"\nFROM (SELECT {', '.join(inner + [''])}f.customer_id, COUNT(DISTINCT "
-                    f"{layer.order_key('f')}) AS n\n{b2}\nGROUP BY ALL)"
+                    f"{layer.order_key('f')}) AS n, date_diff('day', CAST(min(f.{FACT_TIME[fact]}) AS DATE), "
+                    f"CAST(max(f.{FACT_TIME[fact]}) AS DATE)) AS span\n{b2}\nGROUP BY ALL)"
                     + (f" GROUP BY {', '.join(dims)})" if dims else ")"))
         params += p2
         joins += f"\nLEFT JOIN rp ON {on.format(a='rp')}"

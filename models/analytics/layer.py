@@ -111,6 +111,9 @@ METRICS: tuple[Metric, ...] = (
            "orders there", (("orders", "customer_id"),), additive=False, two_level=True),
     Metric("repeat_customers", "", "customers with 2 or more orders in the window / row",
            (("orders", "customer_id"),), two_level=True),
+    Metric("days_between_orders", "", "average days between a customer's orders: for each customer with 2 or more "
+           "orders in the window / row, (last order date - first order date) / (orders - 1), averaged over those "
+           "customers", (("orders", "customer_id"),), additive=False, two_level=True),
     Metric("new_customers", "COUNT(DISTINCT CASE WHEN {is_new} THEN f.customer_id END)",
            "customers whose first order ever (all data) falls in the window, or in the row's period",
            (("orders", "customer_id"),), joins=("fo",)),
@@ -301,4 +304,11 @@ def build_layer(columns: dict[str, list[str]]) -> Layer:
         dims[col] = Dimension(col, f'CAST(c."{col}" AS VARCHAR)', f"customer attribute '{col}' (customers table)",
                               (("customers", col),), join="c", facts=_ALL_FACTS,
                               values_sql=f'SELECT DISTINCT CAST("{col}" AS VARCHAR) FROM customers')
+    if "kids_count" in dims and "has_kids" not in dims:  # "families with kids vs without": two groups, not 0/1/2/3+
+        dims["has_kids"] = Dimension(
+            "has_kids", "CASE WHEN c.kids_count IS NULL THEN NULL WHEN CAST(c.kids_count AS VARCHAR) = '0' "
+            "THEN 'No kids' ELSE 'With kids' END", "households with kids (kids_count 1 or more) or without (0); "
+            "unrecorded stays unrecorded", (("customers", "kids_count"),), join="c", facts=_ALL_FACTS,
+            values_sql="SELECT DISTINCT CASE WHEN CAST(kids_count AS VARCHAR) = '0' THEN 'No kids' ELSE 'With kids' "
+                       "END FROM customers WHERE kids_count IS NOT NULL")
     return Layer(metrics, dims, unavailable, columns)

@@ -1,0 +1,160 @@
+"""Questions the offline planner used to answer with a different number (issue 12, session 9), end to end on a
+300-household Complete Journey slice: holidays resolved to their dates, "placed only one order", the time between
+orders, households with vs without kids, a share of customers by an attribute, a campaign's targeted customers and
+their redemption rate, money off from coupons, the median order count per customer, spend per shopping trip; and
+questions that must be declined (a competitor's prices, reasons for returns, a day we can't date) or answered as a
+prediction (never last year's total presented as next year's). Every expected number is computed here with pandas
+from ws.read_table, independently of the engine.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from assistant.offline import OfflinePlanner
+from tests.planner_fixtures import DECLINE
+from tests.test_planner_analytics import lines, session, ws  # noqa: F401 (fixtures)
+from tools import ToolContext
+
+
+def money(x: float) -> str:
+    return f"${x:,.2f}"
+
+
+def pct(x: float) -> str:
+    return f"{x:.1%}"
+
+
+def _per_customer(o: pd.DataFrame) -> pd.DataFrame:
+    d = o.assign(day=o["timestamp"].dt.normalize())
+    return d.groupby("customer_id").agg(n=("order_id", "nunique"), first=("day", "min"), last=("day", "max"),
+                                        revenue=("amount", "sum"))
+
+
+def _thanksgiving(y: int) -> pd.Timestamp:
+    return pd.date_range(f"{y}-11-01", f"{y}-11-30", freq="W-THU")[3]
+
+
+def e_black_friday(ws, L):
+    day = _thanksgiving(2017) + pd.Timedelta(days=1)
+    return [money(L.loc[L["day"] == day, "amount"].sum()), str(day.date())]
+
+
+def e_christmas_eve_customers(ws, L):
+    return [f"{L.loc[L['day'] == pd.Timestamp('2017-12-24'), 'customer_id'].nunique():,}"]
+
+
+def e_one_order(ws, L):
+    return [f"{int((_per_customer(ws.read_table('orders'))['n'] == 1).sum()):,}"]
+
+
+def e_days_between(ws, L):
+    g = _per_customer(ws.read_table("orders"))
+    g = g[g["n"] >= 2]
+    return [f"{((g['last'] - g['first']).dt.days / (g['n'] - 1)).mean():.2f}"]
+
+
+def e_kids(ws, L):
+    c = ws.read_table("customers").dropna(subset=["kids_count"])
+    g = _per_customer(ws.read_table("orders")).join(c.set_index("customer_id")["kids_count"], how="inner")
+    kids = g["kids_count"].astype(str) != "0"
+    return [money(g.loc[kids, "revenue"].sum() / kids.sum()), money(g.loc[~kids, "revenue"].sum() / (~kids).sum())]
+
+
+def e_married_share(ws, L):
+    buyers = ws.read_table("orders")["customer_id"].unique()
+    c = ws.read_table("customers").set_index("customer_id").reindex(buyers)
+    return [pct((c["marital_status"].astype("string") == "Married").sum() / len(buyers))]
+
+
+def _campaign(ws) -> str:
+    cm = ws.read_table("campaigns")
+    return str(cm.groupby("campaign_id")["customer_id"].nunique().idxmax())
+
+
+def e_reach(ws, L):
+    cm = ws.read_table("campaigns")
+    cid = _campaign(ws)
+    return [f"{cm.loc[cm['campaign_id'].astype(str) == cid, 'customer_id'].nunique():,}"]
+
+
+def e_targeted_redeemed(ws, L):
+    cm, r = ws.read_table("campaigns"), ws.read_table("coupon_redemptions")
+    cid = _campaign(ws)
+    targeted = set(cm.loc[cm["campaign_id"].astype(str) == cid, "customer_id"])
+    redeemed = set(r.loc[r["campaign_id"].astype(str) == cid, "customer_id"]) & targeted
+    return [pct(len(redeemed) / len(targeted))]
+
+
+def e_coupon_off(ws, L):
+    return [money(abs(ws.read_table("orders")["coupon_discount"].sum()))]
+
+
+def e_median_orders(ws, L):
+    m = _per_customer(ws.read_table("orders"))["n"].median()
+    return [f"**{int(m)}**" if float(m).is_integer() else f"{m:.2f}"]
+
+
+def e_spend_per_trip(ws, L):
+    o = ws.read_table("orders")
+    return [money(o["amount"].sum() / o["order_id"].nunique())]
+
+
+CASES = [
+    ("what were sales on black friday", e_black_friday),
+    ("how many customers shopped on christmas eve", e_christmas_eve_customers),
+    ("how many customers placed only one order ever?", e_one_order),
+    ("what's the avg time between orders", e_days_between),
+    ("families with kids vs households without kids - who spends more on average?", e_kids),
+    ("what fraction of customers are married", e_married_share),
+    ("how many customers did campaign {cid} target", e_reach),
+    ("what % of the customers targeted by campaign {cid} redeemed a coupon", e_targeted_redeemed),
+    ("total $ off from coupons so far", e_coupon_off),
+    ("whats the typical (median) order count per shopper", e_median_orders),
+    ("whats the avg spend per shopping trip", e_spend_per_trip),
+]
+
+
+@pytest.mark.parametrize("question,truth", CASES, ids=[q[:40] for q, _ in CASES])
+def test_answers_the_question_asked(session, ws, lines, question, truth):
+    q = question.format(cid=_campaign(ws))
+    want = truth(ws, lines)
+    answer = session.ask(q).answer
+    assert not DECLINE.search(answer.split("\n")[0]), answer[:400]
+    for w in want:
+        assert w in answer, f"{q!r}: want {w} in {answer[:600]!r}"
+
+
+@pytest.mark.parametrize("question", [
+    "how do our milk prices compare to walmart's",
+    "what are the top reasons customers give for returning products",
+    "revenue during the super bowl",
+])
+def test_declines_what_we_cannot_answer(session, question):
+    answer = session.ask(question).answer
+    assert DECLINE.search(answer), answer[:400]
+
+
+def test_holiday_dates_are_stated(session, lines):
+    answer = session.ask("top 5 categories during the holiday season").answer
+    assert "2017-11-01 to 2017-12-31" in answer
+    easter = session.ask("revenue on easter sunday 2017").answer
+    assert "2017-04-16" in easter and money(lines.loc[lines["day"] == pd.Timestamp("2017-04-16"), "amount"].sum()) \
+        in easter
+
+
+def test_future_spend_is_a_prediction_not_last_years_total(ws):
+    pl = OfflinePlanner(context=ToolContext(ws))
+    plan = pl.plan("exactly how much will each customer spend next year")
+    assert plan.route in ("at_risk_customers", "customer_value"), plan
+    assert "can't give an exact figure" in (plan.message or "")
+    assert pl.plan("how much revenue will we make next month").route == "forecast"
+    assert pl.plan("how much revenue did we make last month").route in ("query_data", "data_overview")
+
+
+def test_gap_between_visits_by_segment_is_not_a_segment_name():
+    from assistant.offline.parsing import named_segment
+
+    assert named_segment("what's the typical gap between visits by segment") is None
+    assert named_segment("revenue from the Bargain Hunters segment") == "Bargain Hunters"
