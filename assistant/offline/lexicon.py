@@ -59,7 +59,12 @@ METRIC_PHRASES: list[tuple[str, str]] = [
      r" a| any| one or more| one)?( coupons?)?|redeeming (customers|households|shoppers)|"
      r"redeemers", "redeeming_customers"),
     (r"(how many|number of) coupons(?=[^?]{0,40}?\bredeemed\b)|coupon redemptions?|coupons? (were |was |have been |got )?redeemed|redeemed coupons?|redemptions?|coupons? (were )?used|coupon use", "coupon_redemptions"),
-    (r"(orders|baskets|transactions|purchases|trips)( that| which)? (had|have|with|used|using)( an?| any)? coupons?"
+    (r"(orders|baskets|transactions|purchases|trips)( that| which)? (had|have|with|got|received|carried)( an?| any)? "
+     r"(retailer |store )?discounts?( (applied|on (it|them)))?|discounted (orders|baskets|transactions)",
+     "orders_with_discount"),
+    (r"(orders|baskets|transactions|purchases|trips) (where|in which|with which|on which) (an? |any |the )?coupons? "
+     r"(was |were |got |had been )?(used|applied|redeemed)|"
+     r"(orders|baskets|transactions|purchases|trips)( that| which)? (had|have|with|used|using)( an?| any)? coupons?"
      r"( (applied|used|discount|redeemed))?|coupon orders|orders (paid )?with coupons?", "orders_with_coupon"),
     (r"coupon discounts?|coupon savings|coupon value|value of coupons|((dollars?|money|amount|value) )?(off|saved|"
      r"savings?|discounted) (from|with|through|via|by|on|thanks to|using) (the |our )?coupons?|"
@@ -73,10 +78,10 @@ METRIC_PHRASES: list[tuple[str, str]] = [
      "repeat_customer_share"),
     (r"new (vs\.?|versus|and|or) returning( customers| households| shoppers| buyers)?|new (customers|households|shoppers|buyers)|first[- ]time (customers|buyers|shoppers)|customer acquisition|"
      r"acquired customers", "new_customers"),
-    (r"(share|percent(age)?|proportion|fraction|%) of (the |our |all )?([~\w-]+ ){0,3}?(customers|households|shoppers|"
+    (r"(share|percent(age)?|proportion|fraction|%) (of |(?=~))(the |our |all )?([~\w-]+ ){0,3}?(customers|households|shoppers|"
      r"buyers|clients)( who| that)?( were| are| was| is)? (returning|repeat|existing)( customers| households| shoppers| "
      r"buyers)?|(returning|repeat) (customer|household|shopper|buyer) (share|rate|percent(age)?)", "returning_customer_share"),
-    (r"(share|percent(age)?|proportion|fraction|%) of (the |our |all )?([~\w-]+ ){0,3}?(customers|households|shoppers|"
+    (r"(share|percent(age)?|proportion|fraction|%) (of |(?=~))(the |our |all )?([~\w-]+ ){0,3}?(customers|households|shoppers|"
      r"buyers|clients)( who| that)?( were| are| was| is)? (new|first[- ]time)( customers| households| shoppers| "
      r"buyers)?|new (customer|household|shopper|buyer) (share|rate|percent(age)?)", "new_customer_share"),
     (r"returning (customers|households|shoppers|buyers)", "returning_customers"),
@@ -90,6 +95,8 @@ METRIC_PHRASES: list[tuple[str, str]] = [
      r"(items|line items|lines) per (order|basket|transaction|trip)|(average|avg|mean) (number of )?(items|lines|"
      r"line items|products) (per|in an?|on an?) (order|basket|transaction|trip)|basket size in items|"
      r"(average|avg|mean|typical) (basket|order) size in items", "line_items_per_order"),
+    (r"(average |avg |mean )?(units|items) (bought |purchased )?(per|by each|for each|for the average) (customer|"
+     r"household|shopper|buyer|client)", "units_per_customer"),
     (r"units (are |is )?(in|per) (an? |the |each )?(average |typical )?(order|basket|transaction|trip)|"
      r"(average|avg|mean) (number of )?units (per|in an?) (order|basket|transaction|trip)", "units_per_order"),
     (r"(?!(how many|the number of) \w+ did (our |all |the )?(customers|households|shoppers|buyers|clients)\b)"

@@ -13,6 +13,7 @@ from . import parsing as P
 from .compose import HELP_TEXT
 from .analytics_plan import analytics_plan, is_analytics
 from .lexicon import REVIEW_METRICS
+from .periods import parse_periods
 from .query_parse import QueryParse, Vocab, expand_shorthand, parse_query
 from .refusals import is_future, unheld_text, unknowable_text
 from .router import Router, correct_typos, cue_scores
@@ -455,7 +456,8 @@ def _make_plan(question: str, router: Router, ent: Entities,
     refusal = unknowable_text(q, route)
     if refusal is not None:
         return Plan("clarify", message=refusal + ("\n\n" + HELP_TEXT if route in ("out_of_scope", "help") else ""))
-    if route == "data_overview" and _WILL.search(rq.lower()) and not P.parse_customer_id(q):
+    if route == "data_overview" and _WILL.search(rq.lower()) and not P.parse_customer_id(q) and \
+            not parse_periods(rq.lower(), ent.vocab.last, ent.vocab.first).problems:  # "in 2035": declined below
         # "how much will each customer spend next year": a prediction, never last year's totals presented as one
         route = "customer_value" if _PER_CUSTOMER.search(rq.lower()) else "forecast"
     if route != "write_campaign":
@@ -554,7 +556,7 @@ def _cannot_narrow(route: str, parse: QueryParse | None, args: dict) -> str | No
     spec = parse.spec
     parts = []
     for f in spec.get("filters") or []:
-        if f.get("dimension") == "segment":
+        if f.get("dimension") in ("segment", "customer"):  # the tools take these themselves
             continue
         vals = f.get("values") or [f"{f.get('min')}..{f.get('max')}"]
         neg = "not " if f.get("op") == "not_in" else ""

@@ -140,6 +140,7 @@ _SYNONYMS: dict[tuple[str, str], list[str]] = {
     ("household_comp", "2 adult no kid"): ["couple without kid", "couples without kids", "childless couple",
                                            "couple with no kid"],
     ("household_comp", "2 adult kid"): ["couple with kid", "couples with kids", "two parent", "two parent household"],
+    ("department", "fuel"): ["gas", "petrol", "gas station"],
     ("home_ownership", "homeowner"): ["homeowners", "home owner", "home owners", "own their home", "own their homes",
                                       "own a home", "own their house", "owns their home", "owner occupier"],
     ("home_ownership", "renter"): ["renters", "rent their home", "rent their homes", "renting", "tenants", "tenant"],
@@ -169,9 +170,17 @@ _THEN = re.compile(r"\b(more|less|fewer|greater|higher|lower|bigger|smaller|larg
                    re.I)
 
 
+_NT = re.compile(r"\b(have|has|had|did|do|does|was|were|is|are|could|would|should)nt\b", re.I)
+_NUMBER_ONE = re.compile(r"(?<![\w#])(?:#\s?1|no\.?\s?1|number one|number 1)(?![\w%])", re.I)
+
+
 def expand_shorthand(q: str) -> str:
-    """Chat shorthand ("hw much did we make last wk", "ppl", "dept") to words, "more then" to "more than"."""
+    """Chat shorthand ("hw much did we make last wk", "ppl", "dept") to words, "more then" to "more than",
+    "havent" / "didnt" to "have not" / "did not", "our #1 product" to "our top 1 product"."""
     q = _SHORT.sub(lambda m: SHORTHAND[m.group(1).lower()], str(q))
+    q = _NT.sub(lambda m: f"{m.group(1)} not", q)
+    q = re.sub(r"(?i)\bwont\b", "will not", q)
+    q = _NUMBER_ONE.sub("top 1", q)
     return _THEN.sub(lambda m: f"{m.group(1)} than", q)
 
 
@@ -340,6 +349,13 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
         spec["metrics"], spec["by"], spec["sort"] = ["revenue", "orders"], ["customer"], "revenue"
         by = spec["by"]
         out.signals.add("customer_list")
+    if spec.get("share_of_total") and not spec.get("by") and spec["metrics"][:1] in (["orders_with_coupon"],
+                                                                                  ["orders_with_discount"]):
+        share = {"orders_with_coupon": "coupon_order_share", "orders_with_discount": "discount_order_share"}[
+            spec["metrics"][0]]  # "what percent of orders had a coupon": the share of all orders
+        if not vocab.metrics or share in vocab.metrics:
+            spec["metrics"] = [share] + spec["metrics"]
+            spec.pop("share_of_total")
     _finish(tx, vocab, spec, out)
     out.spec = spec
     # on a review metric the words naming what is measured ("the mean star rating of our reviews") are not filters
@@ -362,8 +378,12 @@ def _listed(stored: list[str], limit: int = 30) -> str:
 def _ids(tx: _Text, vocab: Vocab, filters: dict[str, list[str]], out: QueryParse) -> None:
     """Values named by number after their dimension word: "store 323", "campaign #18". A campaign number the
     campaigns table does not hold is named ("no such campaign"), never answered as all campaigns."""
-    for dim, pat in (("store", r"stores?|shops?|locations?|branch(?:es)?|outlets?"), ("campaign", r"campaigns?")):
-        for m in tx.finditer(r"\b(?:" + pat + r")\s*(?:#|number|no\.?|id)?\s*(\d+)\b(?!\s*%)"):
+    for dim, pat in (("store", r"stores?|shops?|locations?|branch(?:es)?|outlets?"), ("campaign", r"campaigns?"),
+                     ("customer", r"customer|household|shopper|client|member|account")):
+        for m in tx.finditer(r"\b(?:" + pat + r")\s*(?:#|number|no\.?|id)?\s*(\d+)\b(?!\s*%)(?!\s*(?:orders?|visits?|"
+                             r"items?|units?|days?|weeks?|months?|times|years?|customers?|households?|\+))"):
+            if dim == "customer" and len(m.group(1)) < 2:
+                continue  # "customer 1": too short to be an id here
             num = str(int(m.group(1)))
             stored = vocab.values.get(dim)
             if vocab.dimensions and dim not in vocab.dimensions:
@@ -569,6 +589,9 @@ def _exclusions(tx: _Text, vocab: Vocab, out: QueryParse) -> list[dict]:
         for f in sub.spec["filters"]:
             if f.get("op") in ("equals", "in"):
                 found.append({"dimension": f["dimension"], "op": "not_in", "values": list(f["values"])})
+            elif f.get("op") == "contains":  # "excluding gasoline": products whose name contains it
+                found.append({"dimension": f["dimension"], "op": "not_contains", "values": list(f["values"])})
+        out.problems += [p for p in sub.problems if p.startswith('"')]  # "'gasoline' is not a department ..." 
         out.signals.add("filter")
     return found
 
@@ -703,7 +726,7 @@ def _customer_conditions(tx: _Text, spec: dict, out: QueryParse) -> None:
         out.signals.add("threshold")
     # "between $100 and $500"
     for m in tx.finditer(r"\b(?:spent|spend|spending|revenue|sales)\s+(?:of\s+)?between\s+" + money + r"\s+and\s+" +
-                         money):
+                         money + r"(?!\s*(?:am|pm|a\.m|p\.m|o'?clock)\b)"):
         lo, hi = _n(m.group(1)) * (1000 if m.group(2) else 1), _n(m.group(3)) * (1000 if m.group(4) else 1)
         conds.append({"measure": "revenue", "op": "between", "value": [_int(lo), _int(hi)]})
         tx.take(m.span())
@@ -865,8 +888,10 @@ def _rank(tx: _Text, spec: dict, out: QueryParse) -> None:
                   r"\s+(best|biggest|largest|top|highest|most popular|best[- ]selling|leading)\b|"
                   r"\b(?:which|what|name|list|show(?: me)?|give me)\s+(?:the\s+)?" + _NUM +
                   r"(?=\s+[a-z]+(?:s|ies)\b)(?!\s+(?:days?|weeks?|months?|years?|quarters?)\b)")
+    which_n = False  # "which 3 departments had the lowest sales": a count, its direction said later
     if m:
         num = m.group(2) or m.group(3) or m.group(5)
+        which_n = m.group(5) is not None
         spec["top"] = int(_n(num))
         out.signals.add("rank")
         tx.take(m.span())
@@ -885,7 +910,10 @@ def _rank(tx: _Text, spec: dict, out: QueryParse) -> None:
     high = tx.search(r"\b(highest|most|biggest|largest|best|top|strongest|peak|maximum|max|record|busiest|prefer(?:s|red)?|"
                      r"favou?rite|"
                      r"most popular|best[- ]selling|bestsellers?|leading)\b")
-    if "top" not in spec and (low or high):
+    if which_n and low and (not high or low.start() < high.start()):
+        spec["descending"] = False
+        tx.take(low.span())
+    elif "top" not in spec and (low or high):
         grow = tx.search(r"\b(grew|grow|growing|growth|increase\w*|rose|gain\w*|improv\w*|up)\b")
         fall = tx.search(r"\b(drop\w*|fell|fall\w*|declin\w*|decreas\w*|shrank|shrink\w*|lost|down)\b")
         if low and (not high or low.start() < high.start()):
@@ -987,7 +1015,7 @@ def _values(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse, filters: dict[
             filters.setdefault("weekday", [])
             filters["weekday"] += [n for n in names if n not in filters["weekday"]]
             tx.take(m.span())
-    flist = []
+    flist = _hours(tx, vocab, out)
     kids = spec.pop("_kids", None)
     if kids and "kids_count" in vocab.dimensions:
         flist.append({"dimension": "kids_count", "op": kids[0], "values": kids[1]})
@@ -1003,6 +1031,50 @@ def _values(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse, filters: dict[
         out.signals.add("filter")
     if flist:
         spec["filters"] = flist
+
+
+_CLOCK = r"(1[0-2]|0?[1-9])(?::00)?\s*(am|pm|a\.m\.|p\.m\.)|(1\d|2[0-3]|0?\d):00|noon|midday|midnight"
+_PARTS_OF_DAY = {"morning": (5, 11), "afternoon": (12, 16), "evening": (17, 21), "lunchtime": (11, 13),
+                 "lunch time": (11, 13)}
+
+
+def _clock(m: re.Match, g: int) -> int:
+    """The hour (0-23) of a clock time matched by _CLOCK starting at group ``g``."""
+    word = m.group(0)
+    if m.group(g):
+        h = int(m.group(g)) % 12
+        return h + (12 if m.group(g + 1).startswith("p") else 0)
+    if m.group(g + 2):
+        return int(m.group(g + 2))
+    return 0 if "midnight" in word else 12
+
+
+def _hours(tx: _Text, vocab: Vocab, out: QueryParse) -> list[dict]:
+    """ "after 6pm", "before 10am", "between 5 and 7pm", "in the morning": a range on the hour of the order."""
+    if vocab.dimensions and "hour" not in vocab.dimensions:
+        return []
+    found = []
+    m = tx.search(r"\bbetween\s+(1[0-2]|0?[1-9])\s*(am|pm)?\s+and\s+(?:" + _CLOCK + r")")
+    if m:
+        hi = _clock(m, 3)
+        lo = int(m.group(1)) % 12 + (12 if (m.group(2) or ("p" if hi >= 12 else "a")).startswith("p") else 0)
+        found.append({"dimension": "hour", "op": "range", "min": lo, "max": max(lo, hi - 1)})
+        tx.take(m.span())
+    for m in tx.finditer(r"\b(after|later than|past|from|since|before|earlier than|until|till|by)\s+(?:" + _CLOCK + r")"):
+        h = _clock(m, 2)
+        if m.group(1) in ("before", "earlier than", "until", "till", "by"):
+            found.append({"dimension": "hour", "op": "range", "min": 0, "max": max(0, h - 1)})
+        else:
+            found.append({"dimension": "hour", "op": "range", "min": h, "max": 23})
+        tx.take(m.span())
+    for word, (lo, hi) in _PARTS_OF_DAY.items():
+        for m in tx.finditer(r"\b(?:in the |during the |at |over )?" + word + r"s?\b"):
+            found.append({"dimension": "hour", "op": "range", "min": lo, "max": hi})
+            out.problems.append(f'"{word}" read as the hours {lo}:00 to {hi}:59')
+            tx.take(m.span())
+    if found:
+        out.signals.add("filter")
+    return found[:1] if len(found) > 1 and "vs" not in tx.raw else found
 
 
 def _match_values(tx: _Text, vocab: Vocab, filters: dict[str, list[str]], min_words: int) -> None:

@@ -150,9 +150,10 @@ def _filter_sql(flt: Filter, layer: Layer, fact: str, ctx: Context) -> tuple[str
         return f"list_contains(?, CAST({d} AS VARCHAR))", [list(flt.values)]
     if flt.op == "not_in":
         return f"NOT list_contains(?, COALESCE(CAST({d} AS VARCHAR), ''))", [list(flt.values)]
-    if flt.op == "contains":
-        return "(" + " OR ".join(f"contains(lower(CAST({d} AS VARCHAR)), ?)" for _ in flt.values) + ")", \
-            [v.lower() for v in flt.values]
+    if flt.op in ("contains", "not_contains"):
+        neg = "NOT " if flt.op == "not_contains" else ""
+        return f"{neg}(" + " OR ".join(f"contains(lower(COALESCE(CAST({d} AS VARCHAR), '')), ?)" for _ in flt.values) \
+            + ")", [v.lower() for v in flt.values]
     number = ctx.range_kinds.get(flt.dimension) == "number"
     expr = f"TRY_CAST({d} AS DOUBLE)" if number else f"CAST({d} AS VARCHAR)"
     conv = float if number else str

@@ -140,6 +140,16 @@ METRICS: tuple[Metric, ...] = (
            "ordered before it", (("orders", "customer_id"),), joins=("fo",), additive=False),
     Metric("orders_with_coupon", "COUNT(DISTINCT CASE WHEN f.coupon_discount > 0 THEN {order_key} END)",
            "orders with a coupon discount on at least one line", (("orders", "coupon_discount"),)),
+    Metric("coupon_order_share", "COUNT(DISTINCT CASE WHEN f.coupon_discount > 0 THEN {order_key} END) * 1.0 / "
+           "NULLIF(COUNT(DISTINCT {order_key}), 0)", "share of the orders with a coupon discount on at least one line",
+           (("orders", "coupon_discount"),), additive=False),
+    Metric("orders_with_discount", "COUNT(DISTINCT CASE WHEN f.discount > 0 THEN {order_key} END)",
+           "orders with a retailer discount on at least one line", (("orders", "discount"),)),
+    Metric("discount_order_share", "COUNT(DISTINCT CASE WHEN f.discount > 0 THEN {order_key} END) * 1.0 / "
+           "NULLIF(COUNT(DISTINCT {order_key}), 0)", "share of the orders with a retailer discount on at least one "
+           "line", (("orders", "discount"),), additive=False),
+    Metric("units_per_customer", "SUM(COALESCE(f.quantity, 1)) * 1.0 / NULLIF(COUNT(DISTINCT f.customer_id), 0)",
+           "units (sum of line quantities) divided by distinct customers", (("orders", "quantity"),), additive=False),
     Metric("discount_per_order", "SUM(f.discount) / NULLIF(COUNT(DISTINCT {order_key}), 0)",
            "retailer discount divided by the number of orders", (("orders", "discount"),), money=True,
            additive=False),

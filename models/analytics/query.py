@@ -158,7 +158,7 @@ def _resolve_filters(con, layer: Layer, spec: QuerySpec, fact: str) -> tuple[tup
             out.append(f)
             kinds[f.dimension] = "text"
             continue
-        if f.op == "contains":
+        if f.op in ("contains", "not_contains"):
             hits = [v for v in stored if any(x.strip().lower() in v.lower() for x in f.values)]
             if not hits:
                 close = difflib.get_close_matches(f.values[0], stored, n=3, cutoff=0.5)
@@ -206,7 +206,7 @@ def _time_filter(f: Filter) -> Filter:
             raise QueryError("weekday has no range; list the days with 'in'")
         return replace(f, min=None if f.min is None else (float(f.min) if name == "hour" else norm(f.min)),
                        max=None if f.max is None else (float(f.max) if name == "hour" else norm(f.max)))
-    if f.op == "contains":
+    if f.op in ("contains", "not_contains"):
         return f
     return replace(f, values=tuple(norm(v) for v in f.values))
 
@@ -347,7 +347,7 @@ def run_query(ws: Workspace, spec: QuerySpec | Mapping[str, Any]) -> dict[str, A
             if spec.by:
                 df = df.sort_values(col, ascending=not desc, na_position="last", kind="stable")
                 if spec.limit:
-                    df = df.head(spec.limit)
+                    df = _ranked_known(df, spec, layer, notes).head(spec.limit)
         else:
             w = _window(spec, first, last)
             if w is not None:
@@ -358,9 +358,12 @@ def run_query(ws: Workspace, spec: QuerySpec | Mapping[str, Any]) -> dict[str, A
             elif spec.distribution is not None:
                 q = compile_distribution(spec, layer, ctx)
             else:
-                q = compile_spec(spec, layer, ctx)
+                ranked = _unrecorded_ranked(spec, layer)  # one row more: an unrecorded group may drop out
+                q = compile_spec(_one_more(spec) if ranked else spec, layer, ctx)
             df = _fetch(con, q)
             sql, params = q.sql, q.params
+            if spec.concentration is None and spec.distribution is None and _unrecorded_ranked(spec, layer):
+                df = _ranked_known(df, spec, layer, notes).head(spec.limit).reset_index(drop=True)
             if spec.order_conditions and not spec.by and spec.concentration is None and spec.distribution is None \
                     and len(df) == 1:  # "what percent of orders were over $50": the share of all orders beside
                 base = _fetch(con, compile_spec(replace(spec, order_conditions=()), layer, ctx))
@@ -398,6 +401,32 @@ def run_query(ws: Workspace, spec: QuerySpec | Mapping[str, Any]) -> dict[str, A
             "as_of": None if anchor is None else (anchor + pd.Timedelta(days=1)).date().isoformat()}
 
 
+_UNRECORDED = ("Unknown", "(no segment)")  # the labels the layer gives a missing product attribute / segment
+
+
+def _unrecorded_ranked(spec: QuerySpec, layer: Layer) -> bool:
+    """A top / bottom N over one non-time dimension: a group with no recorded value is not ranked."""
+    return bool(spec.limit) and len(spec.by) == 1 and not layer.dimensions[spec.by[0]].time and \
+        spec.top_per is None and spec.by[0] not in ("customer", "store", "campaign", "product_id")
+
+
+def _one_more(spec: QuerySpec) -> QuerySpec:
+    return replace(spec, bottom=spec.bottom + 1) if spec.bottom is not None else replace(spec, top=spec.top + 1)
+
+
+def _ranked_known(df: pd.DataFrame, spec: QuerySpec, layer: Layer, notes: list[str]) -> pd.DataFrame:
+    """``df`` without the rows whose group is not recorded ("which department sells the least" is not the lines
+    whose product is missing from the products table; "which income bracket spends most" is not "n/a"), noted."""
+    if not _unrecorded_ranked(spec, layer) or df.empty:
+        return df
+    dim = spec.by[0]
+    gone = df[dim].isna() | df[dim].astype(str).isin(_UNRECORDED)
+    if gone.any():
+        notes.append(f"rows with no recorded {dim.replace('_', ' ')} (shown as n/a or Unknown) are left out of this "
+                     f"ranking")
+    return df[~gone]
+
+
 def _resolve_purchases(con, layer: Layer, spec: QuerySpec, first, last):
     """Each purchase condition with its filter values resolved to stored ones, and its window (None: all data)."""
     conds, windows = [], []
@@ -411,8 +440,8 @@ def _resolve_purchases(con, layer: Layer, spec: QuerySpec, first, last):
 def _filter_words(f: Filter) -> str:
     if f.op == "range":
         return f"{f.dimension} from {f.min if f.min is not None else 'any'} to {f.max if f.max is not None else 'any'}"
-    if f.op == "contains":
-        return f"{f.dimension} containing {' or '.join(repr(v) for v in f.values)}"
+    if f.op in ("contains", "not_contains"):
+        return f"{f.dimension} {'not ' if f.op == 'not_contains' else ''}containing {' or '.join(repr(v) for v in f.values)}"
     if f.op == "not_in":
         return f"{f.dimension} not in {list(f.values)}"
     return f"{f.dimension} = {f.values[0]}" if len(f.values) == 1 else f"{f.dimension} in {list(f.values)}"

@@ -17,13 +17,13 @@ __all__ = ["QueryError", "Filter", "CustomerCondition", "OrderCondition", "Purch
 
 MAX_TOP = 1000
 MAX_BINS = 100
-FILTER_OPS = ("equals", "in", "not_in", "contains", "range")
+FILTER_OPS = ("equals", "in", "not_in", "contains", "not_contains", "range")
 CONDITION_OPS = (">", ">=", "<", "<=", "=", "between", "top_pct", "bottom_pct")
 CUSTOMER_MEASURES = ("revenue", "orders", "line_items", "units", "avg_basket", "days_since_last_order",
                      "days_since_first_order")
 ORDER_MEASURES = ("revenue", "line_items", "units")
 _OP_ALIASES = {"eq": "equals", "==": "equals", "=": "equals", "is": "equals", "not in": "not_in", "nin": "not_in",
-               "exclude": "not_in", "like": "contains", "match": "contains", "name_match": "contains",
+               "exclude": "not_in", "like": "contains", "not like": "not_contains", "not contains": "not_contains", "match": "contains", "name_match": "contains",
                "between": "range"}
 _COND_ALIASES = {"gt": ">", "gte": ">=", "ge": ">=", "lt": "<", "lte": "<=", "le": "<=", "eq": "=", "==": "=",
                  "top": "top_pct", "bottom": "bottom_pct"}
@@ -39,7 +39,7 @@ class QueryError(ValueError):
 class Filter:
     dimension: str
     values: tuple[str, ...] = ()
-    op: str = "in"  # equals | in | not_in | contains (case-insensitive substring) | range (min/max, inclusive)
+    op: str = "in"  # equals | in | not_in | contains (case-insensitive substring) | not_contains | range (min/max, inclusive)
     min: Any = None
     max: Any = None
 
@@ -107,7 +107,7 @@ def _filter(f: Any) -> Filter:
     if isinstance(f, Filter):
         return f
     if not isinstance(f, Mapping) or "dimension" not in f:
-        raise QueryError("a filter is {'dimension': ..., 'op': 'equals'|'in'|'not_in'|'contains'|'range', "
+        raise QueryError("a filter is {'dimension': ..., 'op': 'equals'|'in'|'not_in'|'contains'|'not_contains'|'range', "
                          f"'values': [...]}} (range: 'min' and/or 'max'), got {f!r}")
     op = str(f.get("op", "in")).strip().lower()
     op = _OP_ALIASES.get(op, op)
