@@ -66,7 +66,11 @@ _NAMED: list[tuple[str, Callable[[int], tuple[pd.Timestamp, pd.Timestamp]]]] = [
     (r"black friday", lambda y: (_thanksgiving(y) + _DAY, _thanksgiving(y) + _DAY)),
     (r"cyber monday", lambda y: (_thanksgiving(y) + 4 * _DAY, _thanksgiving(y) + 4 * _DAY)),
     (r"thanksgiving (weekend|week ?end)", lambda y: (_thanksgiving(y), _thanksgiving(y) + 3 * _DAY)),
-    (r"thanksgiving week", lambda y: (_thanksgiving(y) - 3 * _DAY, _thanksgiving(y) + 3 * _DAY)),
+    (r"thanksgiving week|(the )?week of thanksgiving", lambda y: (_thanksgiving(y) - 3 * _DAY, _thanksgiving(y) + 3 * _DAY)),
+    (r"(the )?week (before|leading up to|running up to|ahead of|prior to) (christmas|xmas)",
+     lambda y: (pd.Timestamp(year=y, month=12, day=18), pd.Timestamp(year=y, month=12, day=24))),
+    (r"(the )?week (before|leading up to|running up to|ahead of|prior to) thanksgiving",
+     lambda y: (_thanksgiving(y) - 7 * _DAY, _thanksgiving(y) - _DAY)),
     (r"thanksgiving( day)?", lambda y: (_thanksgiving(y), _thanksgiving(y))),
     (r"christmas eve|xmas eve", lambda y: (pd.Timestamp(year=y, month=12, day=24),) * 2),
     (r"(the )?(week of christmas|christmas week|xmas week)", lambda y: (
@@ -465,12 +469,27 @@ def _parse_periods(text: str, last: pd.Timestamp | None, first: pd.Timestamp | N
         return out
     last = pd.Timestamp(last).normalize()
     # "this month vs last (month)", "last month compared to the month before"
-    m = re.search(r"\b(this|current)\s+(week|month|quarter|year)\s*(?:vs\.?|versus|compared (?:to|with)|against)\s*"
-                  r"(?:the\s+)?(?:last|previous|prior)(?:\s+(?:week|month|quarter|year))?(?:'s)?(?:\s+one)?\b", t)
+    m = re.search(r"\b(this|current)\s+(week|month|quarter|year)(?:'s)?(?P<mid>(?:\s+[a-z]+){0,3}?)\s*(?P<vs>vs\.?|versus|"
+                  r"compared (?:to|with)|against)\s*(?:the\s+)?(?:last|previous|prior)(?:\s+(?:week|month|quarter|year))?"
+                  r"(?:'s)?(?:\s+one)?\b", t)
     if m:
         u = m.group(2)
         out.compare = (_relative(u, 1, f"last {u}", last), _relative(u, 0, f"this {u}", last))
-        out.spans.append(m.span())
+        out.spans += [(m.start(), m.start("mid")), (m.start("vs"), m.end())]  # "this month's orders vs last": orders
+        return _check(out, first, last)
+    # "the past 2 months vs the 2 months before", "last 30 days vs the previous 30 days": two trailing windows
+    m = re.search(r"\b(?:the\s+)?(?:last|past|previous|trailing)\s+" + _N + r"\s+(day|week|month|quarter|year)s?\b"
+                  r"(?P<mid>(?:\s+[a-z]+){0,3}?)\s*(?P<vs>vs\.?|versus|compared (?:to|with)|against|and)\s+(?:the\s+|with\s+the\s+)?"
+                  r"(?:(?:previous|prior|preceding|earlier)\s+(?:" + _N + r"\s+)?(?:day|week|month|quarter|year)s?|"
+                  r"(?:" + _N + r"\s+)?(?:day|week|month|quarter|year)s?\s+(?:before|prior|earlier)(?:\s+(?:that|it|then))?)\b", t)
+    if m:
+        n, u = _num(m.group(1)), m.group(2)
+        now = _trailing(n, u, f"the last {n} {u}s", last)
+        end = now.start - pd.Timedelta(days=1)
+        w = resolve_period(f"last_{n}_{u}s", end)
+        before = Window(f"{w.start.date()}..{w.last_day.date()}", w.start, w.last_day, f"the {n} {u}s before")
+        out.compare = (before, now)
+        out.spans += [(m.start(), m.start("mid")), (m.start("vs"), m.end())]
         return _check(out, first, last)
     m = re.search(r"\b(last|previous)\s+(week|month|quarter|year)\s*(?:vs\.?|versus|compared (?:to|with)|against)\s*"
                   r"(?:the\s+)?(?:one|(week|month|quarter|year))\s+before\b|"

@@ -469,7 +469,8 @@ def _make_plan(question: str, router: Router, ent: Entities,
     if not P.parse_customer_id(q) and (valuable or route == "customer_value") and \
             not AT_RISK_AUDIENCE_RE.search(rq.lower()) and route != "write_campaign":
         k = P.parse_top_k(q)
-        notes = [_not_exact("customer_value", q), None if valuable else
+        notes = [_not_exact("customer_value", q), _cannot_narrow("at_risk_customers", parse_query(q, ent.vocab) if
+                                                                 ent.vocab.metrics else None, {}), None if valuable else
                  "No customer id in the question: here are the most valuable customers by predicted lifetime "
                  "value; give an id for one customer's value."]
         return Plan("at_risk_customers", {"rank_by": "value", **({"top_k": k} if k else {})},
@@ -569,6 +570,13 @@ def _cannot_narrow(route: str, parse: QueryParse | None, args: dict) -> str | No
         parts.append(f"orders with {c['measure'].replace('_', ' ')} {c['op']} {c['value']}")
     if spec.get("purchase_conditions"):
         parts.append("what customers bought (or did not buy)")
+    for w in parse.windows if route != "write_campaign" else ():  # "a christmas campaign" is a theme
+        if not w.said.startswith(("this ", "today")):  # "who will buy this week": the horizon, read by the tool
+            parts.append(f"the period {w.describe()}")  # "most valuable customers last quarter": scored as of today
+    unheld = [p for p in parse.problems if "is not in your data" in p]
+    if unheld:  # "customers we sign up in 2030"
+        return (f"I can't answer that for the period asked: {unheld[0]}. The answer below is the model's view as of "
+                f"the last order date, for {_AUDIENCE_SCOPE[route]}.")
     if not parts:
         return None
     scope = "the high-value customers at risk" if args.get("audience") == "at_risk" else \

@@ -257,6 +257,7 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
                r"days|weeks|months|visits|trips|times|purchases))",
                lambda m: f"{m.group(1)} aged {'under' if m.group(2) in ('under', 'below', 'younger than') else 'over'} "
                          f"{m.group(3)}", q)
+    q = re.sub(r"(?i)\b(?:hand(?:ed|ing)?|gave|give|given|giving|dish(?:ed)?|pass(?:ed)?)\s+(?:out|away)\b", "gave", q)
     q = spell_correct(q, vocab, out.corrections)
     tx = _Text(q)
     spec: dict[str, Any] = {}
@@ -597,7 +598,9 @@ def _exclusions(tx: _Text, vocab: Vocab, out: QueryParse) -> list[dict]:
 
 
 _FROM_NEW = re.compile(r"\b(?:from|of|by|among|for)\s+(?:the\s+|our\s+|those\s+)?(new|first[- ]time|returning|"
-                       r"existing|repeat)\s+(?:customers|households|shoppers|buyers|clients)\b")
+                       r"existing|repeat)\s+(?:customers|households|shoppers|buyers|clients)\b|"
+                       r"\b(?:from|of|by|among|for)\s+(?:the\s+|our\s+|those\s+)?(?:customers|households|shoppers|buyers|"
+                       r"clients)\s+(?:who|that)\s+(?:were|are|was)\s+(new|first[- ]time|returning|existing|repeat)\b")
 
 
 def _from_new_customers(tx: _Text, spec: dict, out: QueryParse) -> None:
@@ -607,10 +610,11 @@ def _from_new_customers(tx: _Text, spec: dict, out: QueryParse) -> None:
     metrics = spec.get("metrics") or []
     group = {"new_customers", "returning_customers"}
     rest = [x for x in metrics if x not in group]
-    if not m or not rest or not set(metrics) & group or len(out.windows) != 1 or "compare" in spec:
+    if not m or not rest or (m.group(1) and not set(metrics) & group) or len(out.windows) != 1 or "compare" in spec:
         return
+    tx.take(m.span())
     before = out.windows[0].start - pd.Timedelta(days=1)
-    new = m.group(1) in ("new", "first-time", "first time")
+    new = (m.group(1) or m.group(2)) in ("new", "first-time", "first time")
     spec["metrics"] = rest
     spec.setdefault("purchase_conditions", []).append(
         {"end": str(before.date()), "bought": not new})
@@ -1146,7 +1150,7 @@ def _band(v: str) -> tuple[float, float] | None:
     return (float(s), float(s)) if m else None
 
 
-_ATTR_WORDS = {"age": r"aged?|ages|age group|year olds?|years old", "income": r"(?:household )?income|earning|earn|makes?",
+_ATTR_WORDS = {"age": r"aged?|ages|age group|year olds?|years old", "income": r"(?:household )?income|earning|earners?|earn|making|makes?",
                "household_size": r"household size|(?:people|persons?|members?) (?:in the )?households?|"
                                  r"person households?|-person households?",
                "kids_count": r"kids|children|child"}
@@ -1198,7 +1202,7 @@ def _attribute_numbers(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse,
             (n + r"\s*(?:-|to)\s*" + n + r"(?:k)?\s*(?:" + words + r")\b", "range"),
             (r"(?:" + words + r")\s+(?:of\s+)?(?:over|above|more than|older than|at least|\+)\s*" + n + k + r"|"
              r"(?:over|above|older than|more than)\s+" + n + r"\s*(?:" + words + r")\b|" + n + r"\+\s*(?:" + words +
-             r")\b|(?:" + words + r")\s+" + n + r"\+", "min"),
+             r")\b|(?:" + words + r")\s+" + n + r"\s*k?\+", "min"),
             (r"(?:" + words + r")\s+(?:of\s+)?(?:under|below|less than|younger than|at most)\s*" + n + k + r"|"
              r"(?:under|below|younger than|less than)\s+" + n + r"\s*(?:" + words + r")\b", "max"),
             (r"(?:" + words + r")\s+(?:of\s+)?" + n + k + r"|" + n + r"\s*(?:" + words + r")\b", "eq"),
@@ -1278,6 +1282,14 @@ def _dims(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse) -> list[str]:
 
 def _unknown_named(tx: _Text, vocab: Vocab, out: QueryParse) -> None:
     """"the Toys2 department", "brand Acme", "segment Bargain Hunters": a dimension named with a value we lack."""
+    types = vocab.values.get("campaign_type") or []
+    for m in tx.finditer(r"\btype\s+([a-z0-9])\b(?=\s+campaigns?\b)|\bcampaigns?\s+(?:of\s+)?type\s+([a-z0-9])\b"):
+        letter = m.group(1) or m.group(2)
+        if types and f"type {letter}" not in {str(t).lower() for t in types}:
+            out.problems.append(f"no such campaign type \"Type {letter.upper()}\" in your data. Campaign types: "
+                                f"{', '.join(sorted(map(str, types)))}")
+            out.blocking = True
+            tx.take(m.span())
     for dim in ("department", "category", "brand", "segment", "campaign", "store"):
         vals = vocab.values.get(dim)
         pat = _dim_pat(dim)
