@@ -158,3 +158,66 @@ def test_gap_between_visits_by_segment_is_not_a_segment_name():
 
     assert named_segment("what's the typical gap between visits by segment") is None
     assert named_segment("revenue from the Bargain Hunters segment") == "Bargain Hunters"
+
+
+def _targeted(ws) -> set:
+    return set(ws.read_table("campaigns")["customer_id"])
+
+
+def e_targeted_vs_not(ws, L):
+    g = _per_customer(ws.read_table("orders"))
+    t = g.index.isin(_targeted(ws))
+    return [money(g.loc[t, "revenue"].mean()), money(g.loc[~t, "revenue"].mean())]
+
+
+def e_after_6pm(ws, L):
+    o = ws.read_table("orders")
+    return [f"{o.loc[o['timestamp'].dt.hour >= 18, 'order_id'].nunique():,}"]
+
+
+def e_trailing_compare(ws, L):
+    last = L["day"].max()
+    now = L[(L["day"] > last - pd.Timedelta(days=30)) & (L["day"] <= last)]
+    before = L[(L["day"] > last - pd.Timedelta(days=60)) & (L["day"] <= last - pd.Timedelta(days=30))]
+    return [money(now["amount"].sum()), money(before["amount"].sum())]
+
+
+def e_bottom3_departments(ws, L):
+    from models.analytics.layer import is_non_merchandise
+
+    q4 = L[(L["day"] >= "2017-10-01") & (L["day"] <= "2017-12-31")]
+    q4 = q4[~q4["category"].map(is_non_merchandise).astype(bool) & ~q4["department"].map(is_non_merchandise).astype(bool)
+            & (q4["department"] != "Unknown")]
+    low = q4.groupby("department")["amount"].sum().sort_values()
+    return [f"**{low.index[0]}**", money(low.iloc[0])]
+
+
+def e_excluding_gasoline(ws, L):
+    keep = ~L["name"].fillna("").str.lower().str.contains("gasoline")
+    return [money(L.loc[keep, "amount"].sum())]
+
+
+def e_best_product_per_department(ws, L):
+    from models.analytics.layer import is_non_merchandise
+
+    m = L[~L["category"].map(is_non_merchandise).astype(bool) & ~L["department"].map(is_non_merchandise).astype(bool)]
+    meat = m[m["department"] == "Meat"].groupby("name")["amount"].sum().sort_values(ascending=False)
+    return [money(meat.iloc[0])]
+
+
+MORE = [
+    ("do customers we targeted with campaigns spend more than the ones we didnt? avg spend each", e_targeted_vs_not),
+    ("how many orders come in after 6pm?", e_after_6pm),
+    ("revenue in the last 30 days vs the previous 30 days", e_trailing_compare),
+    ("which 3 departments had the lowest sales in q4", e_bottom3_departments),
+    ("total revenue excluding gasoline", e_excluding_gasoline),
+    ("top selling product in each department", e_best_product_per_department),
+]
+
+
+@pytest.mark.parametrize("question,truth", MORE, ids=[q[:40] for q, _ in MORE])
+def test_more_questions_answered_as_asked(session, ws, lines, question, truth):
+    want = truth(ws, lines)
+    answer = session.ask(question).answer
+    for w in want:
+        assert w in answer, f"{question!r}: want {w} in {answer[:800]!r}"

@@ -24,10 +24,10 @@ def query_data_impl(ctx: ToolContext, metrics: Optional[list[str]] = None, by: O
                     customer_conditions: Optional[list[dict]] = None, concentration: Optional[dict] = None,
                     distribution: Optional[dict] = None, descending: Optional[bool] = None,
                     purchase_conditions: Optional[list[dict]] = None,
-                    order_conditions: Optional[list[dict]] = None) -> QueryResult:
+                    order_conditions: Optional[list[dict]] = None, top_per: Optional[str] = None) -> QueryResult:
     spec = {"metrics": metrics or ["revenue"], "by": by or [], "filters": filters or [], "period": period or None,
             "start": start or None, "end": end or None, "compare": compare or None, "sort": sort or None,
-            "top": top, "bottom": bottom, "share_of_total": bool(share_of_total), "inactive_days": inactive_days,
+            "top": top, "bottom": bottom, "top_per": top_per or None, "share_of_total": bool(share_of_total), "inactive_days": inactive_days,
             "customer_conditions": customer_conditions or [], "purchase_conditions": purchase_conditions or [],
             "order_conditions": order_conditions or [],
             "concentration": concentration or None,
@@ -57,7 +57,7 @@ def make_query_tools(ctx: ToolContext) -> list[BaseTool]:
                    customer_conditions: Optional[list[dict]] = None, concentration: Optional[dict] = None,
                    distribution: Optional[dict] = None, include_non_merchandise: bool = False,
                    purchase_conditions: Optional[list[dict]] = None,
-                   order_conditions: Optional[list[dict]] = None) -> QueryResult:
+                   order_conditions: Optional[list[dict]] = None, top_per: Optional[str] = None) -> QueryResult:
         """Compute business numbers exactly: metrics (revenue, orders, customers, units, avg_basket,
         revenue_per_customer, repeat_customer_share, new_customers, returning_customers, coupon_redemptions,
         coupon_redemption_rate, campaign_reach...; from the reviews: review_count, avg_rating, share_negative,
@@ -71,7 +71,7 @@ def make_query_tools(ctx: ToolContext) -> list[BaseTool]:
             metrics: metric names, e.g. ["revenue"] or ["revenue", "orders"].
             by: dimensions to group by, e.g. ["month"] or ["category"].
             filters: e.g. [{"dimension": "department", "op": "equals", "values": ["MEAT"]}]; op is equals, in,
-                not_in, contains (case-insensitive) or range (with "min" and/or "max", e.g. age 35..54).
+                not_in, contains / not_contains (case-insensitive) or range (with "min" and/or "max", e.g. age 35..54).
             period: one window: "2017-Q3", "2017-06", "2017", "2017-06-01..2017-08-31", or relative to the last
                 order date: "last_quarter", "this_month", "last_month", "last_30_days", "last_4_weeks", "ytd".
             start: first period or date included (instead of period).
@@ -82,6 +82,8 @@ def make_query_tools(ctx: ToolContext) -> list[BaseTool]:
             descending: sort order (default largest first).
             top: keep only the first N rows after sorting.
             bottom: keep only the last N rows (smallest first), e.g. the lowest month.
+            top_per: with top/bottom and two dimensions in by: the first N within each value of this one, e.g.
+                the best product in each department: by ["product", "department"], top 1, top_per "department".
             share_of_total: add each row's percent of the total.
             inactive_days: only customers with no order in the last N days before the last order date.
             customer_conditions: per-customer thresholds over the window, e.g.
@@ -103,6 +105,7 @@ def make_query_tools(ctx: ToolContext) -> list[BaseTool]:
         """
         return query_data_impl(ctx, metrics, by, filters, start, end, compare, sort, top, inactive_days,
                                include_non_merchandise, period, bottom, share_of_total, customer_conditions,
-                               concentration, distribution, descending, purchase_conditions, order_conditions)
+                               concentration, distribution, descending, purchase_conditions, order_conditions,
+                               top_per)
 
     return [StructuredTool.from_function(query_data, parse_docstring=True)]

@@ -115,7 +115,8 @@ METRIC_PHRASES: list[tuple[str, str]] = [
      r"purchase frequency|shopping frequency|order frequency", "orders_per_customer"),
     (r"(revenue|sales|spend|spending|spent) per (customer|household|shopper|buyer|head)|arpu|"
      r"(spends?|spent|spending) (more|less|the most|most|the least|least)? ?on average|on average,? (who|which \w+) "
-     r"(spends?|spent)|"
+     r"(spends?|spent)|(average|avg|mean) (spend|spending) (each|apiece|per head)|(spend|spends|spent) (more|less) "
+     r"(money )?than (the ones|those|ones|the others|others|customers|households|people|shoppers)|"
      r"(average|avg|mean) (customer|household) (spend|value|revenue)|(average|avg|mean) (spend|spending) "
      r"(of|by|per) (a )?(customer|household)s?", "revenue_per_customer"),
     (r"line items?|order lines?|lines sold|basket lines", "line_items"),

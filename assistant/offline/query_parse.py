@@ -270,6 +270,16 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
                             f"N orders")
         out.blocking = True
         tx.take(m.span())
+    m = tx.search(r"\b(?:customers|households|shoppers|people|ones)?\s*(?:we|that we|who were|that were|who we)?\s*"
+                  r"(?:targeted|reached|contacted|mailed|sent campaigns to)\b[^?]{0,60}?\b(?:vs\.?|versus|than|or|and|"
+                  r"compared (?:to|with))\s+(?:the\s+)?(?:ones|those|customers|households|people|shoppers)?\s*(?:we|who|that)?\s*"
+                  r"(?:did not|didn't|were not|weren't|never|not|have not)(?:\s+(?:targeted|reach|target|contact|reached))?\b|"
+                  r"\b(?:targeted|reached)\s+(?:vs\.?|versus|or|and)\s+(?:un-?targeted|non-?targeted|not targeted)\b")
+    if m and "targeted" in (vocab.dimensions or {"targeted": 1}):
+        spec["_by_targeted"] = True
+        tx.take(m.span())
+        for mm in tx.finditer(r"\bwith\s+(?:a\s+|any\s+|our\s+)?campaigns?\b|\bcampaigns?\b"):
+            tx.take(mm.span())
     sets = _purchase_sets(tx, vocab, out)  # "bought in Q2 but not in Q3", "bought both coffee and tea"
     excluded = _exclusions(tx, vocab, out)  # "revenue by category excluding fuel"
     _periods(tx, vocab, spec, out)
@@ -303,6 +313,17 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
     by = _dims(tx, vocab, spec, out)
     if spec.pop("_by_day_type", None):
         by = ["day_type"] + [d for d in by if d not in ("weekday", "day_type")]
+    if len(by) == 2 and ("top" in spec or "superlative" in out.signals) and "compare" not in spec:
+        # "top selling product in each department": the first N within each value of the other dimension
+        for d in by:
+            if re.search(r"\b(?:in|for|within|of|across)\s+(?:each|every|all)\s+(?:of\s+the\s+)?" + _dim_pat(d) +
+                         r"|\b(?:per|by|each)\s+" + _dim_pat(d), tx.raw):
+                spec["top_per"] = d
+                spec.setdefault("top", 1)
+                by = [x for x in by if x != d] + [d]
+                break
+    if spec.pop("_by_targeted", None):
+        by = ["targeted"] + [d for d in by if d not in ("targeted", "campaign")]
     if spec.pop("_by_customer", None):
         if metrics and "revenue" not in metrics and re.search(r"\b(?:and|with|plus)\s+(?:their|its|the)\s+", tx.raw) \
                 and (not vocab.metrics or "revenue" in vocab.metrics):
@@ -1172,7 +1193,11 @@ def _attribute_numbers(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse,
                     tx.take(m.span())
     kids = vocab.values.get("kids_count") or []
     if "0" in kids:
-        m = tx.search(r"\b(without|with no|no|childless|zero)\s+(kids|children|child)\b|\bchildless\b")
+        m = tx.search(r"\b(without|with no|no|childless|zero)\s+(kids|children|child)\b|\bchildless\b|"
+                      r"(?<=kids )(?:vs\.?|versus|or|and|compared (?:to|with))\s+(?:those\s+|ones\s+|households\s+|"
+                      r"people\s+|families\s+|customers\s+)?(?:without|with none|none)\b|"
+                      r"(?<=children )(?:vs\.?|versus|or|and|compared (?:to|with))\s+(?:those\s+|ones\s+|households\s+|"
+                      r"people\s+|families\s+|customers\s+)?(?:without|with none|none)\b")
         m2 = tx.search(r"\b(?:families\s+|households\s+|customers\s+|people\s+)?(with|have|having|has)\s+(kids|children|"
                        r"a child)\b|\bfamilies with (kids|children)\b|\bparents\b")
         if "has_kids" in vocab.dimensions and (m or m2):

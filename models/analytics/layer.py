@@ -314,6 +314,12 @@ def build_layer(columns: dict[str, list[str]]) -> Layer:
         dims[col] = Dimension(col, f'CAST(c."{col}" AS VARCHAR)', f"customer attribute '{col}' (customers table)",
                               (("customers", col),), join="c", facts=_ALL_FACTS,
                               values_sql=f'SELECT DISTINCT CAST("{col}" AS VARCHAR) FROM customers')
+    if "customer_id" in columns.get("campaigns", []) and "orders" in columns:  # "targeted vs not targeted"
+        dims["targeted"] = Dimension(
+            "targeted", "CASE WHEN f.customer_id IN (SELECT customer_id FROM campaigns) THEN 'Targeted' "
+            "ELSE 'Not targeted' END", "whether the customer was targeted by any campaign (campaigns table)",
+            (("campaigns", "customer_id"),), facts=("orders",),
+            values_sql="SELECT unnest(['Not targeted', 'Targeted'])")
     if "kids_count" in dims and "has_kids" not in dims:  # "families with kids vs without": two groups, not 0/1/2/3+
         dims["has_kids"] = Dimension(
             "has_kids", "CASE WHEN c.kids_count IS NULL THEN NULL WHEN CAST(c.kids_count AS VARCHAR) = '0' "
