@@ -5,6 +5,11 @@ tables change: the key is the manifest's content-hashed file names plus the segm
 or a refit is seen by the next query. Tables up to ``MATERIALIZE_MAX_ROWS`` rows in all are copied into DuckDB's
 memory once (the Parquet files are decoded once, not on every question); bigger workspaces get views that read the
 files in place. Nothing is written to the workspace, and after setup the database can read no other file.
+
+In the in-memory copy the text id columns (``ID_COLUMNS``) are stored as ENUMs, one type per column name shared by
+every table that has it, its values in text order: distinct counts, GROUP BYs and joins on an id then work on
+integers (the headline's two COUNT DISTINCTs over 1.47M lines take about half the time), while a comparison with a
+text value, ``CAST(... AS VARCHAR)``, ``ORDER BY`` and ``min``/``max`` give what the text ids gave.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import duckdb
 
 from models.data.workspace import Workspace
 
-__all__ = ["connect", "close_all", "table_columns", "SEGMENTS_FILE", "LIMITS", "MATERIALIZE_MAX_ROWS"]
+__all__ = ["connect", "close_all", "table_columns", "SEGMENTS_FILE", "LIMITS", "MATERIALIZE_MAX_ROWS", "ID_COLUMNS"]
 
 # DuckDB resource limits for every connection, set by the caller (a bench, a server); None = DuckDB's defaults
 LIMITS: dict[str, str | int | None] = {"memory_limit": None, "threads": None}
@@ -27,6 +32,8 @@ LIMITS: dict[str, str | int | None] = {"memory_limit": None, "threads": None}
 # GB in DuckDB's columnar memory); above it, views read the Parquet files on every query
 MATERIALIZE_MAX_ROWS = 20_000_000
 _KEEP = 2  # databases kept open (workspaces), least recently used closed first
+# id columns stored as ENUMs in the in-memory copy (when every table that has one holds it as text)
+ID_COLUMNS = ("customer_id", "order_id", "product_id")
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -66,6 +73,25 @@ def _revision(ws: Workspace, tables: dict) -> tuple:
     return files, seg_stat, tuple(sorted(LIMITS.items()))
 
 
+def _quoted(path: str) -> str:
+    return "'" + path.replace("'", "''") + "'"
+
+
+def _id_enums(con: duckdb.DuckDBPyConnection, columns: dict[str, list[tuple[str, str]]]) -> dict[str, str]:
+    """id column -> the ENUM type created for it: the distinct text values of that column over every table that has
+    it, sorted (so ORDER BY and min/max on the enum follow the text). A column some table holds as non-text keeps
+    its stored types everywhere (an ENUM beside a number would change what a join compares)."""
+    out = {}
+    for col in ID_COLUMNS:
+        holders = [path for path, cols in columns.items() if any(c == col for c, _ in cols)]
+        if not holders or any(t != "VARCHAR" for path in holders for c, t in columns[path] if c == col):
+            continue
+        union = " UNION ALL ".join(f"SELECT {col} AS v FROM read_parquet({_quoted(p)})" for p in holders)
+        out[col] = f"{col}_enum"
+        con.execute(f"CREATE TYPE {out[col]} AS ENUM (SELECT DISTINCT v FROM ({union}) WHERE v IS NOT NULL ORDER BY v)")
+    return out
+
+
 def _open(ws: Workspace, tables: dict) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(":memory:")
     con.execute("SET enable_progress_bar = false")  # no progress output on the terminal
@@ -79,13 +105,22 @@ def _open(ws: Workspace, tables: dict) -> duckdb.DuckDBPyConnection:
     seg = _segments_path(ws)
     if seg is not None and "segments" not in tables:
         sources.append(("segments", seg))
-    paths = []
-    for name, file in sources:
-        path = str(file.resolve())
-        paths.append(path)
-        order = " ORDER BY timestamp" if kind == "TABLE" and "timestamp" in tables.get(name, {}).get("columns", []) \
-            else ""  # time-sorted rows let a period filter skip whole row groups
-        con.execute(f"CREATE {kind} {name} AS SELECT * FROM read_parquet('{path.replace(chr(39), chr(39) * 2)}'){order}")
+    paths = [str(file.resolve()) for _, file in sources]
+    columns = {p: [(c, t) for c, t, *_ in con.execute(f"DESCRIBE SELECT * FROM read_parquet({_quoted(p)})").fetchall()]
+               for p in paths} if kind == "TABLE" else {}
+    enums = _id_enums(con, columns) if kind == "TABLE" else {}
+    if enums:  # that optimizer compares the plan's types value by value: 12-50 ms a query with 100k-value ENUMs
+        con.execute("SET disabled_optimizers = 'common_subplan'")
+    for (name, _), path in zip(sources, paths):
+        if kind == "TABLE":
+            cols = [c for c, _ in columns[path]]
+            quoted = {c: '"' + c.replace('"', '""') + '"' for c in cols}
+            select = ", ".join(f"CAST({quoted[c]} AS {enums[c]}) AS {quoted[c]}" if c in enums else quoted[c]
+                               for c in cols)
+            order = " ORDER BY timestamp" if "timestamp" in cols else ""  # a period filter skips whole row groups
+        else:
+            select, order = "*", ""
+        con.execute(f"CREATE {kind} {name} AS SELECT {select} FROM read_parquet({_quoted(path)}){order}")
     con.execute("SET allowed_paths = ?", [paths if kind == "VIEW" else []])
     con.execute("SET enable_external_access = false")  # after the tables: no further file or network reads
     con.execute("SET lock_configuration = true")

@@ -1,0 +1,95 @@
+"""The in-memory copy stores the text ids as ENUMs (models.analytics.engine): every answer must be the one the text
+ids give, ids must keep their text order, and a new ingest must rebuild the types with the new ids."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from models.analytics import engine
+from models.analytics.query import run_query
+from models.data.validate import validate_table
+from models.data.workspace import Workspace
+
+# questions that group, count, join, filter and rank on the three id columns (and on segments, keyed by customer)
+SPECS = [
+    {"metrics": ["revenue", "orders", "customers", "line_items", "products"]},
+    {"metrics": ["revenue"], "by": ["category"], "top": 10},
+    {"metrics": ["revenue", "orders"], "by": ["customer"], "top": 12},
+    {"metrics": ["revenue"], "by": ["product_id"], "bottom": 5},
+    {"metrics": ["revenue"], "by": ["product"], "top": 5, "filters": [
+        {"dimension": "department", "op": "equals", "values": ["Meat"]}]},
+    {"metrics": ["customers"], "customer_conditions": [{"measure": "orders", "op": ">=", "value": 10}]},
+    {"metrics": ["customers"], "customer_conditions": [{"measure": "revenue", "op": "top_pct", "value": 10}]},
+    {"metrics": ["revenue"], "concentration": {"top_n": [1, 5, 20]}},
+    {"distribution": {"measure": "revenue", "per": "order", "bins": 6}},
+    {"metrics": ["repeat_customer_share", "new_customers", "returning_customers"], "by": ["quarter"]},
+    {"metrics": ["avg_basket", "products_per_customer"], "by": ["weekday"]},
+    {"metrics": ["revenue"], "by": ["income"], "filters": [{"dimension": "age", "op": "range", "min": 35, "max": 54}]},
+    {"metrics": ["coupon_redemption_rate", "campaign_reach"], "by": ["campaign_type"]},
+    {"metrics": ["customers"], "inactive_days": 60, "by": ["segment"]},
+    {"metrics": ["revenue"], "purchase_conditions": [
+        {"bought": False, "filters": [{"dimension": "department", "op": "equals", "values": ["Meat"]}]}]},
+    {"metrics": ["orders"], "order_conditions": [{"measure": "revenue", "op": ">", "value": 50}], "by": ["month"]},
+]
+
+
+@pytest.fixture(scope="module")
+def cj_ws(tmp_path_factory, cj_small):
+    ws = Workspace(tmp_path_factory.mktemp("engine") / "ws")
+    ws.ingest(cj_small)
+    ids = sorted(cj_small["customers"]["customer_id"].unique())
+    ws.artifact_path(engine.SEGMENTS_FILE).parent.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame({"customer_id": ids, "segment_id": [i % 3 for i in range(len(ids))],
+                  "segment": [f"segment {i % 3}" for i in range(len(ids))]}).to_parquet(
+        ws.artifact_path(engine.SEGMENTS_FILE))
+    return ws
+
+
+def _answers(ws: Workspace, specs) -> list:
+    engine.close_all()
+    out = [{k: run_query(ws, s)[k] for k in ("columns", "rows", "notes", "restatement")} for s in specs]
+    engine.close_all()
+    return out
+
+
+def test_enum_ids_answer_like_text_ids(cj_ws, monkeypatch):
+    with_enums = _answers(cj_ws, SPECS)
+    cur = engine.connect(cj_ws)
+    try:
+        kinds = cur.execute("SELECT table_name, column_name, data_type FROM information_schema.columns "
+                            "WHERE column_name IN ('customer_id', 'order_id', 'product_id')").fetchall()
+    finally:
+        cur.close()
+    assert {t for t, _, _ in kinds} >= {"orders", "products", "customers", "campaigns", "segments"}
+    assert all(kind.startswith("ENUM") for _, _, kind in kinds), kinds
+    monkeypatch.setattr(engine, "ID_COLUMNS", ())
+    as_text = _answers(cj_ws, SPECS)
+    assert with_enums == as_text
+    assert all(isinstance(r["customer"], str) for r in with_enums[2]["rows"])  # not a categorical, not a number
+
+
+def _orders(ws: Workspace, ids: list[str]) -> None:
+    orders = pd.DataFrame({"customer_id": ids, "order_id": [f"o{c}" for c in ids],
+                           "timestamp": pd.date_range("2020-01-01", periods=len(ids), freq="D"),
+                           "amount": [float(i + 1) for i in range(len(ids))]})
+    ws.ingest({"orders": validate_table("orders", orders)})
+
+
+def test_ids_keep_text_order_and_a_new_ingest_brings_new_ids(tmp_path):
+    ws = Workspace(tmp_path / "ws")
+    _orders(ws, ["9", "10", "100", "B", "a"])
+    res = run_query(ws, {"metrics": ["revenue"], "by": ["customer"], "sort": "customer", "descending": False})
+    assert [r["customer"] for r in res["rows"]] == sorted(["9", "10", "100", "B", "a"])
+    cur = engine.connect(ws)
+    try:
+        assert cur.execute("SELECT min(customer_id), max(customer_id) FROM orders").fetchone() == ("10", "a")
+        assert cur.execute("SELECT count(*) FROM orders WHERE customer_id = 'not an id'").fetchone() == (0,)
+        assert cur.execute("SELECT count(*) FROM orders WHERE customer_id > '9'").fetchone() == (2,)  # 'B', 'a'
+    finally:
+        cur.close()
+    _orders(ws, ["9", "10", "77"])  # a new ingest: '77' was in no type of the previous database
+    res = run_query(ws, {"metrics": ["customers", "orders"], "filters": [
+        {"dimension": "customer", "op": "in", "values": ["77"]}]})
+    assert res["rows"] == [{"customers": 1, "orders": 1}]
+    engine.close_all()
