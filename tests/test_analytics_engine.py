@@ -96,3 +96,37 @@ def test_ids_keep_text_order_and_a_new_ingest_brings_new_ids(tmp_path):
         {"dimension": "customer", "op": "in", "values": ["77"]}]})
     assert res["rows"] == [{"customers": 1, "orders": 1}]
     engine.close_all()
+
+
+def test_per_customer_breakdowns_match_pandas(cj_ws, cj_small):
+    """Repeat customers, days between orders and new / returning per group (groups listed from the per-customer
+    step, not from the lines) against pandas, with a product filter and unrecorded groups (customers with no
+    demographics have no income)."""
+    lines = cj_small["orders"].merge(cj_small["products"][["product_id", "department"]], on="product_id", how="left")
+    lines = lines.merge(cj_small["customers"][["customer_id", "income"]], on="customer_id", how="left")
+    assert lines["income"].isna().any()  # the unrecorded group is exercised
+    meat = lines[lines["department"] == "Meat"]
+    per = meat.groupby(["income", "customer_id"], dropna=False).agg(
+        n=("order_id", "nunique"), lo=("timestamp", "min"), hi=("timestamp", "max")).reset_index()
+    per["gap"] = (per["hi"].dt.normalize() - per["lo"].dt.normalize()).dt.days / (per["n"] - 1)
+    res = run_query(cj_ws, {"metrics": ["repeat_customers", "repeat_customer_share", "days_between_orders"],
+                            "by": ["income"], "filters": [{"dimension": "department", "op": "equals",
+                                                           "values": ["Meat"]}]})
+    got = {r["income"]: r for r in res["rows"]}
+    assert len(got) == per["income"].nunique(dropna=False)
+    for income, g in per.groupby("income", dropna=False):
+        r = got[None if pd.isna(income) else income]
+        rep = g[g["n"] >= 2]
+        assert r["repeat_customers"] == len(rep)
+        assert r["repeat_customer_share"] == pytest.approx(len(rep) / len(g), abs=1e-4)
+        assert r["days_between_orders"] == (pytest.approx(rep["gap"].mean(), abs=1e-4) if len(rep) else None)
+    first = lines.groupby("customer_id")["timestamp"].min()
+    q3 = lines[(lines["timestamp"] >= "2017-07-01") & (lines["timestamp"] < "2017-10-01")]
+    res = run_query(cj_ws, {"metrics": ["new_customers", "returning_customers"], "by": ["income"],
+                            "period": "2017-Q3"})
+    got = {r["income"]: (r["new_customers"], r["returning_customers"]) for r in res["rows"]}
+    want = {}
+    for income, g in q3.groupby("income", dropna=False):
+        new = int((first.loc[g["customer_id"].unique()] >= pd.Timestamp("2017-07-01")).sum())
+        want[None if pd.isna(income) else income] = (new, g["customer_id"].nunique() - new)
+    assert got == want

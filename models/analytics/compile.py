@@ -296,8 +296,14 @@ def compile_spec(spec: QuerySpec, layer: Layer, ctx: Context = Context(), *, ord
         sel_params += p
     pre = _preaggregated(spec, layer, ctx, fact, line_metrics) if not any(
         layer.dimensions[n].order_sql for n in spec.by) else None
+    two = [m for m in spec.metrics if layer.metrics[m].two_level]
+    # a breakdown of per-customer metrics only (repeat share, new / returning): the groups are listed from their CTE
+    # (rp / nr, below: the same lines, so the same groups) instead of by one more pass over the lines
+    listed = ("rp" if two else "nr") if spec.by and not line_metrics and (two or nr) else None
     if pre is not None:
         ctes, params = [f"m AS ({pre[0]})"], list(pre[1])
+    elif listed:
+        ctes, params = [], []
     else:
         base, base_params = _from_where(spec, layer, ctx, fact, metric_joins)
         group = f"\nGROUP BY {', '.join(str(i + 1) for i in range(len(spec.by)))}" if spec.by else ""
@@ -307,16 +313,18 @@ def compile_spec(spec: QuerySpec, layer: Layer, ctx: Context = Context(), *, ord
         [f'm."{n}" AS {c}' for n, c in order_cols.items()]
     joins = ""
     on = " AND ".join(f'm."{n}" IS NOT DISTINCT FROM {{a}}."{n}"' for n in spec.by) or "TRUE"
-    two = [m for m in spec.metrics if layer.metrics[m].two_level]
-    if two:  # repeat_customer_share / repeat_customers: per (group, customer) first
+    if two:  # repeat_customer_share / repeat_customers: per (group, customer) first, from its distinct orders (a
+        # GROUP BY, not COUNT(DISTINCT) beside min / max, which DuckDB runs at about half the speed)
         inner = [f'{layer.group_sql(n, fact)} AS "{n}"' for n in spec.by]
+        ts = FACT_TIME[fact]
         b2, p2 = _from_where(spec, layer, ctx, fact)
         ctes.append(f"rp AS (SELECT {', '.join(dims + [''])}AVG(CASE WHEN n >= 2 THEN 1.0 ELSE 0.0 END) AS "
                     f"repeat_customer_share, CAST(SUM(CASE WHEN n >= 2 THEN 1 ELSE 0 END) AS BIGINT) AS repeat_customers, "
                     f"AVG(CASE WHEN n >= 2 THEN span * 1.0 / (n - 1) END) AS days_between_orders"
-                    f"\nFROM (SELECT {', '.join(inner + [''])}f.customer_id, COUNT(DISTINCT "
-                    f"{layer.order_key('f')}) AS n, date_diff('day', CAST(min(f.{FACT_TIME[fact]}) AS DATE), "
-                    f"CAST(max(f.{FACT_TIME[fact]}) AS DATE)) AS span\n{b2}\nGROUP BY ALL)"
+                    f"\nFROM (SELECT {', '.join(dims + [''])}customer_id, count(_o) AS n, "
+                    f"date_diff('day', CAST(min(lo) AS DATE), CAST(max(hi) AS DATE)) AS span"
+                    f"\nFROM (SELECT {', '.join(inner + [''])}f.customer_id, {layer.order_key('f')} AS _o, "
+                    f"min(f.{ts}) AS lo, max(f.{ts}) AS hi\n{b2}\nGROUP BY ALL) GROUP BY ALL)"
                     + (f" GROUP BY {', '.join(dims)})" if dims else ")"))
         params += p2
         joins += f"\nLEFT JOIN rp ON {on.format(a='rp')}"
@@ -355,6 +363,8 @@ def compile_spec(spec: QuerySpec, layer: Layer, ctx: Context = Context(), *, ord
         joins += "\nCROSS JOIN t"
         final += [f'100.0 * {"nr" if m in nr else "m"}."{m}" / NULLIF(t."{m}", 0) AS "{m} % of total"'
                   for m in line_metrics + nr]
+    if listed:
+        ctes.append(f"m AS (SELECT DISTINCT {', '.join(dims)} FROM {listed})")
     sql = "WITH " + ",\n".join(ctes) + f"\nSELECT {', '.join(final)}\nFROM m{joins}"
     if order_and_limit and spec.by:
         col, desc = default_sort(spec, layer)
