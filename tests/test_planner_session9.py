@@ -221,3 +221,46 @@ def test_more_questions_answered_as_asked(session, ws, lines, question, truth):
     answer = session.ask(question).answer
     for w in want:
         assert w in answer, f"{question!r}: want {w} in {answer[:800]!r}"
+
+
+def e_weekly_avg_2017(ws, L):
+    y = L[(L["day"] >= "2017-01-01") & (L["day"] <= "2017-12-31")]
+    weeks = len(pd.period_range("2017-01-01", "2017-12-31", freq="W-SUN"))  # Monday-Sunday weeks touched
+    return [money(y["amount"].sum() / weeks), f"**{weeks}**"]
+
+
+def e_half_revenue(ws, L):
+    r = ws.read_table("orders").groupby("customer_id")["amount"].sum().sort_values(ascending=False)
+    return [f"customers: **{int((r.cumsum() < r.sum() / 2).sum()) + 1}**"]
+
+
+def e_small_share(ws, L):
+    from models.analytics.layer import is_non_merchandise
+
+    m = L[~L["category"].map(is_non_merchandise).astype(bool) & ~L["department"].map(is_non_merchandise).astype(bool)]
+    share = 100 * m.loc[m["category"] == "Soft Drinks", "amount"].sum() / m["amount"].sum()
+    return [f"{share:.2f}%"]
+
+
+AVERAGES = [
+    ("average weekly revenue in 2017?", e_weekly_avg_2017),
+    ("how many customers make up half our revenue", e_half_revenue),
+    ("what % of revenue is soft drinks", e_small_share),
+]
+
+
+@pytest.mark.parametrize("question,truth", AVERAGES, ids=[q[:40] for q, _ in AVERAGES])
+def test_averages_per_period_and_concentration_targets(session, ws, lines, question, truth):
+    want = truth(ws, lines)
+    answer = session.ask(question).answer
+    for w in want:
+        assert w in answer, f"{question!r}: want {w} in {answer[:800]!r}"
+
+
+def test_average_per_spec_is_validated(ws):
+    from models.analytics.query import QueryError, run_query
+
+    with pytest.raises(QueryError, match="calendar unit"):
+        run_query(ws, {"metrics": ["revenue"], "average_per": "weekday"})
+    with pytest.raises(QueryError, match="average_per"):
+        run_query(ws, {"metrics": ["revenue"], "by": ["week"], "average_per": "week"})

@@ -24,10 +24,11 @@ def query_data_impl(ctx: ToolContext, metrics: Optional[list[str]] = None, by: O
                     customer_conditions: Optional[list[dict]] = None, concentration: Optional[dict] = None,
                     distribution: Optional[dict] = None, descending: Optional[bool] = None,
                     purchase_conditions: Optional[list[dict]] = None,
-                    order_conditions: Optional[list[dict]] = None, top_per: Optional[str] = None) -> QueryResult:
+                    order_conditions: Optional[list[dict]] = None, top_per: Optional[str] = None,
+                    average_per: Optional[str] = None) -> QueryResult:
     spec = {"metrics": metrics or ["revenue"], "by": by or [], "filters": filters or [], "period": period or None,
             "start": start or None, "end": end or None, "compare": compare or None, "sort": sort or None,
-            "top": top, "bottom": bottom, "top_per": top_per or None, "share_of_total": bool(share_of_total), "inactive_days": inactive_days,
+            "top": top, "bottom": bottom, "top_per": top_per or None, "average_per": average_per or None, "share_of_total": bool(share_of_total), "inactive_days": inactive_days,
             "customer_conditions": customer_conditions or [], "purchase_conditions": purchase_conditions or [],
             "order_conditions": order_conditions or [],
             "concentration": concentration or None,
@@ -57,7 +58,8 @@ def make_query_tools(ctx: ToolContext) -> list[BaseTool]:
                    customer_conditions: Optional[list[dict]] = None, concentration: Optional[dict] = None,
                    distribution: Optional[dict] = None, include_non_merchandise: bool = False,
                    purchase_conditions: Optional[list[dict]] = None,
-                   order_conditions: Optional[list[dict]] = None, top_per: Optional[str] = None) -> QueryResult:
+                   order_conditions: Optional[list[dict]] = None, top_per: Optional[str] = None,
+                   average_per: Optional[str] = None) -> QueryResult:
         """Compute business numbers exactly: metrics (revenue, orders, customers, units, avg_basket,
         revenue_per_customer, repeat_customer_share, new_customers, returning_customers, coupon_redemptions,
         coupon_redemption_rate, campaign_reach...; from the reviews: review_count, avg_rating, share_negative,
@@ -84,6 +86,9 @@ def make_query_tools(ctx: ToolContext) -> list[BaseTool]:
             bottom: keep only the last N rows (smallest first), e.g. the lowest month.
             top_per: with top/bottom and two dimensions in by: the first N within each value of this one, e.g.
                 the best product in each department: by ["product", "department"], top 1, top_per "department".
+            average_per: the mean per calendar period of the window instead of the total, e.g. average weekly
+                revenue in 2017: metrics ["revenue"], period "2017", average_per "week" (day, week, month, quarter,
+                year).
             share_of_total: add each row's percent of the total.
             inactive_days: only customers with no order in the last N days before the last order date.
             customer_conditions: per-customer thresholds over the window, e.g.
@@ -106,6 +111,6 @@ def make_query_tools(ctx: ToolContext) -> list[BaseTool]:
         return query_data_impl(ctx, metrics, by, filters, start, end, compare, sort, top, inactive_days,
                                include_non_merchandise, period, bottom, share_of_total, customer_conditions,
                                concentration, distribution, descending, purchase_conditions, order_conditions,
-                               top_per)
+                               top_per, average_per)
 
     return [StructuredTool.from_function(query_data, parse_docstring=True)]

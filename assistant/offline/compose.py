@@ -32,6 +32,11 @@ def _unfence(text: Any, limit: int = 220) -> str:
     return s if len(s) <= limit else s[: limit - 1].rstrip() + "…"
 
 
+def _share_text(p: float) -> str:
+    """A percent share: two decimals under 10% (4.75%, not 4.8%: a small share needs them), else one."""
+    return f"{p:.2f}%" if abs(p) < 10 else f"{p:.1f}%"
+
+
 def _pct(x: Any, nd: int = 0) -> str:
     return "n/a" if x is None else f"{float(x):.{nd}%}"
 
@@ -323,9 +328,9 @@ def _query(r: dict, focus: Iterable[tuple[str, str]] = ()) -> str:
         if "% change" in col:
             return f"{v:+.1f}%"
         if "%" in col:
-            return f"{v:.1f}%"  # already in percent
+            return _share_text(v)  # already in percent
         if "share" in col or col.endswith("_rate") or col in ("repeat_customer_share",):
-            return f"{100 * v:.1f}%"  # a fraction
+            return _share_text(100 * v)  # a fraction
         dist_money = (spec.get("distribution") or {}).get("measure") in ("revenue", "avg_basket")
         if any(w in money for w in col.split(" ")) or (dist_money and col in ("value", "low", "high")):
             return _money(v)

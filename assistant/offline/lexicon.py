@@ -242,5 +242,6 @@ popular brings bring run ran running launch launched sent send account accounts 
 responsible make makes visit visited visiting average avg mean typical both
 aged old older younger olds earning earners move moves moved moving shift shifts shifted active
 bigger larger greater higher lower smaller better worse fewer beat beats outperform outperformed outsold outsell
-exceed exceeded surpass surpassed contain contains contained containing include includes included including
+exceed exceeded surpass surpassed drive drives drove driven driving deliver delivers delivered
+contain contains contained containing include includes included including
 once ever away used use acquire acquired gain gained win won attract attracted redeemed""".split())

@@ -280,6 +280,7 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
         tx.take(m.span())
         for mm in tx.finditer(r"\bwith\s+(?:a\s+|any\s+|our\s+)?campaigns?\b|\bcampaigns?\b"):
             tx.take(mm.span())
+    _average_per(tx, vocab, spec)  # "average weekly revenue", "orders per day on average"
     sets = _purchase_sets(tx, vocab, out)  # "bought in Q2 but not in Q3", "bought both coffee and tea"
     excluded = _exclusions(tx, vocab, out)  # "revenue by category excluding fuel"
     _periods(tx, vocab, spec, out)
@@ -322,6 +323,8 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
                 spec.setdefault("top", 1)
                 by = [x for x in by if x != d] + [d]
                 break
+    if spec.get("average_per") in by:
+        by = [d for d in by if d != spec["average_per"]]
     if spec.pop("_by_targeted", None):
         by = ["targeted"] + [d for d in by if d not in ("targeted", "campaign")]
     if spec.pop("_by_customer", None):
@@ -705,6 +708,34 @@ def _growth_in_one_period(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse) 
     out.signals.add("compare")
 
 
+_UNITLY = {"daily": "day", "weekly": "week", "monthly": "month", "quarterly": "quarter", "yearly": "year",
+           "annual": "year"}
+
+
+def _average_per(tx: _Text, vocab: Vocab, spec: dict) -> None:
+    """ "average weekly revenue in 2017", "avg daily orders", "revenue per month on average", "how much do we sell a
+    week on average": the mean per calendar period of the window (not a table of the periods)."""
+    if vocab.dimensions and not {"day", "week", "month"} & set(vocab.dimensions):
+        return
+    m = tx.search(r"\b(?:average|avg|mean|typical)\s+(daily|weekly|monthly|quarterly|yearly|annual)\b(?!\s+(?:basket|"
+                  r"order value|rating))")
+    if m:
+        spec["average_per"] = _UNITLY[m.group(1)]
+        tx.take((m.start(1), m.end(1)))
+        return
+    m = tx.search(r"\b(?:per|a|each|every)\s+(day|week|month|quarter|year)\s+on average\b|"
+                  r"\b(?:average|avg|mean)\s+(?:revenue|sales|orders|customers|units|spend|baskets|visits|transactions)"
+                  r"\s+(?:per|a|each|every)\s+(day|week|month|quarter|year)\b|"
+                  r"\bon average\s+(?:per|a|each|every)\s+(day|week|month|quarter|year)\b")
+    if m:
+        unit = m.group(1) or m.group(2) or m.group(3)
+        spec["average_per"] = unit
+        span = m.span(1) if m.group(1) else m.span(2) if m.group(2) else m.span(3)
+        tx.take((span[0] - 4 if tx.work[max(0, span[0] - 4):span[0]].strip() in ("per", "a") else span[0], span[1]))
+        for mm in tx.finditer(r"\bon average\b"):
+            tx.take(mm.span())
+
+
 def _days(n: float, unit: str) -> int:
     return int(round(n * {"day": 1, "week": 7, "month": 30, "year": 365}[unit]))
 
@@ -790,6 +821,20 @@ def _customer_conditions(tx: _Text, spec: dict, out: QueryParse) -> None:
     if conds:
         spec["customer_conditions"] = conds
         out.signals.add("threshold")
+    # "how many customers make up half our revenue", "what % of customers drive 80% of sales"
+    m = tx.search(r"\b(?:how many|what (?:share|percent(?:age)?|fraction|proportion|%) of|what %|number of)\s+(?:our\s+|the\s+)?"
+                  r"(?:top\s+|biggest\s+|best\s+)?(?:customers|households|shoppers|buyers|clients)\s+(?:make up|makes? up|"
+                  r"account for|generate|drive|bring in|deliver|produce|contribute|are responsible for|give us)\s+"
+                  r"(half|a half|a third|a quarter|two thirds|three quarters|\d+(?:\.\d+)?\s*(?:%|percent))\s+(?:of\s+)?"
+                  r"(?:our\s+|the\s+|all\s+|total\s+)?(?:revenue|sales|spend|spending|turnover)\b")
+    if m:
+        word = m.group(1)
+        pct = {"half": 50, "a half": 50, "a third": 100 / 3, "a quarter": 25, "two thirds": 200 / 3,
+               "three quarters": 75}.get(word) or float(re.match(r"\d+(?:\.\d+)?", word).group(0))
+        spec["concentration"] = {"share_pct": _int(round(pct, 2))}
+        out.signals.add("concentration")
+        tx.take(m.span())
+        return
     # concentration: "top 10% of customers", "top 1%, 10% and 20% of households"
     m = tx.search(r"\b(?:top|best|biggest|largest|highest[- ]spending)\s+((?:\d+(?:\.\d+)?\s*%\s*(?:,|and|or)?\s*)+)"
                   r"(?:percent\s+)?(?:of\s+)?(?:our\s+|the\s+|all\s+)?(?:customers|households|shoppers|buyers|clients|"

@@ -398,6 +398,16 @@ def compile_concentration(spec: QuerySpec, layer: Layer, ctx: Context) -> Compil
     c = spec.concentration
     measure = c.measure or spec.metrics[0]
     pc, params = _per_unit(spec, layer, ctx, measure, "customer")
+    if c.share_pct:  # how few of the biggest customers make X% of the total
+        sql = (f"WITH {pc},\nr AS (SELECT v, row_number() OVER (ORDER BY v DESC, k) AS rn, count(*) OVER () AS n, "
+               f"sum(v) OVER () AS total, sum(v) OVER (ORDER BY v DESC, k ROWS UNBOUNDED PRECEDING) AS cum FROM pc),\n"
+               f"q AS (SELECT unnest(?::DOUBLE[]) AS share_pct)\n"
+               f'SELECT q.share_pct AS "target share %", min(r.rn) AS customers, any_value(r.n) AS "customers in all", '
+               f'100.0 * min(r.rn) / any_value(r.n) AS "customers %", '
+               f'min(r.cum) AS "{measure}", any_value(r.total) AS "total {measure}", '
+               f'100.0 * min(r.cum) / NULLIF(any_value(r.total), 0) AS "{measure} share %"\n'
+               f"FROM q JOIN r ON r.cum >= r.total * q.share_pct / 100.0\nGROUP BY q.share_pct ORDER BY q.share_pct")
+        return CompiledQuery(sql, params + [[float(p) for p in c.share_pct]])
     if c.top_n:  # the N biggest customers and their share
         sql = (f"WITH {pc},\nr AS (SELECT v, row_number() OVER (ORDER BY v DESC, k) AS rn, count(*) OVER () AS n, "
                f"sum(v) OVER () AS total FROM pc),\nq AS (SELECT unnest(?::BIGINT[]) AS top_n)\n"

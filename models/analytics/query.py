@@ -274,6 +274,7 @@ def _needs_anchor(spec: QuerySpec) -> bool:
     texts = [t for t in (spec.period, spec.start, spec.end) + tuple(spec.compare or ()) if t]
     texts += [t for pc in spec.purchase_conditions for t in (pc.start, pc.end) if t]
     return bool(texts) or spec.inactive_days is not None or bool(spec.by and spec.by[0] in _PARTIAL_FREQ) \
+        or spec.average_per is not None \
         or any(c.measure.startswith("days_since") for c in spec.customer_conditions) \
         or (spec.distribution is not None and spec.distribution.measure.startswith("days_since"))
 
@@ -357,11 +358,18 @@ def run_query(ws: Workspace, spec: QuerySpec | Mapping[str, Any]) -> dict[str, A
                 q = compile_concentration(spec, layer, ctx)
             elif spec.distribution is not None:
                 q = compile_distribution(spec, layer, ctx)
+            elif spec.average_per is not None:  # per period first, then the mean over the window's periods
+                q = compile_spec(replace(spec, by=tuple(spec.by) + (spec.average_per,), top=None, bottom=None,
+                                         top_per=None, sort=None, share_of_total=False), layer, ctx)
             else:
                 ranked = _unrecorded_ranked(spec, layer)  # one row more: an unrecorded group may drop out
                 q = compile_spec(_one_more(spec) if ranked else spec, layer, ctx)
             df = _fetch(con, q)
             sql, params = q.sql, q.params
+            if spec.average_per is not None:
+                span = (windows[0].start, min(windows[0].last_day, last.normalize())) if windows else \
+                    (first.normalize(), last.normalize())
+                df = _average_per(df, spec, layer, notes, span)
             if spec.concentration is None and spec.distribution is None and _unrecorded_ranked(spec, layer):
                 df = _ranked_known(df, spec, layer, notes).head(spec.limit).reset_index(drop=True)
             if spec.order_conditions and not spec.by and spec.concentration is None and spec.distribution is None \
@@ -399,6 +407,36 @@ def run_query(ws: Workspace, spec: QuerySpec | Mapping[str, Any]) -> dict[str, A
             "sql": sql, "params": [str(p) for p in params], "definitions": definitions, "chart": chart,
             "notes": notes, "spec": spec.to_dict(), "windows": [w.to_dict() for w in windows],
             "as_of": None if anchor is None else (anchor + pd.Timedelta(days=1)).date().isoformat()}
+
+
+_PERIOD_FREQ = {"day": "D", "week": "W-SUN", "month": "M", "quarter": "Q", "year": "Y"}  # weeks run Monday-Sunday
+
+
+def _average_per(df: pd.DataFrame, spec: QuerySpec, layer: Layer, notes: list[str], span) -> pd.DataFrame:
+    """Rows per (group, period) -> the mean per period: a sum or count over the number of calendar periods the
+    window touches (a period with no rows counts as 0), any other metric the mean of the periods' values."""
+    unit, by = spec.average_per, list(spec.by)
+    n = len(pd.period_range(span[0], span[1], freq=_PERIOD_FREQ[unit]))
+    if df.empty or n == 0:
+        return pd.DataFrame(columns=by + list(spec.metrics) + ["periods"])
+    agg = {}
+    for m in spec.metrics:
+        col = pd.to_numeric(df[m], errors="coerce").astype(float)
+        if layer.metrics[m].additive:
+            agg[m] = (col.groupby([df[b] for b in by], dropna=False).sum() / n) if by else col.sum() / n
+        else:
+            agg[m] = col.groupby([df[b] for b in by], dropna=False).mean() if by else col.mean()
+    out = pd.DataFrame(agg).reset_index() if by else pd.DataFrame({m: [v] for m, v in agg.items()})
+    out["periods"] = n
+    notes.append(f"average per {unit}: over the {n} calendar {unit}s the window touches ({span[0].date()} to "
+                 f"{span[1].date()}; the first and last may be partial); sums and counts are divided by {n}, other "
+                 f"metrics are the mean of the {unit}s with data")
+    if by:
+        col, desc = spec.sort if spec.sort in spec.metrics else spec.metrics[0], spec.descending
+        out = out.sort_values(col, ascending=not desc if spec.bottom is None else True, kind="stable")
+        if spec.limit:
+            out = out.head(spec.limit)
+    return out.reset_index(drop=True)
 
 
 _UNRECORDED = ("Unknown", "(no segment)")  # the labels the layer gives a missing product attribute / segment
@@ -526,7 +564,9 @@ def _notes(spec: QuerySpec, layer: Layer, fact: str, non_merch, windows: list[Wi
                          c.measure.startswith("days") for c in spec.customer_conditions) else ""))
     if spec.concentration is not None:
         notes.append("customers ranked by the measure over the window; ties broken by customer id"
-                     + ("; the top X% is rounded up to whole customers" if not spec.concentration.top_n else ""))
+                     + ("; the top X% is rounded up to whole customers" if spec.concentration.top_pct else "")
+                     + ("; the count is the fewest top customers whose running total reaches the share"
+                        if spec.concentration.share_pct else ""))
     if fact == "campaigns" and windows:
         notes.append("a campaign counts in a window it overlaps (start date to end date)")
     tgt = [f for f in spec.filters if is_targeting(f.dimension, layer, fact) and f.dimension not in spec.by]
@@ -542,14 +582,17 @@ def _restate(spec: QuerySpec, layer: Layer, windows: list[Window], non_merch) ->
         c = spec.concentration
         m = c.measure or spec.metrics[0]
         text = (f"Share of {m.replace('_', ' ')} from the top {', '.join(f'{p:g}%' for p in c.top_pct)} "
-                f"of customers") if not c.top_n else \
-            f"Share of {m.replace('_', ' ')} from the {', '.join(map(str, c.top_n))} biggest customers"
+                f"of customers") if c.top_pct else \
+            f"Share of {m.replace('_', ' ')} from the {', '.join(map(str, c.top_n))} biggest customers" if c.top_n else \
+            f"How few of the biggest customers make {', '.join(f'{p:g}%' for p in c.share_pct)} of {m.replace('_', ' ')}"
     elif spec.distribution is not None:
         d = spec.distribution
         text = (f"Distribution of {d.measure.replace('_', ' ')} per {d.per}"
                 + (f" ({d.bins}-bin histogram)" if d.bins else " (quantiles)"))
     else:
         words = " and ".join(m.replace("_", " ") for m in spec.metrics)
+        if spec.average_per:
+            words = f"average {spec.average_per}ly " + words if spec.average_per != "day" else "average daily " + words
         text = words[0].upper() + words[1:]
         if spec.by:
             text += " by " + " and ".join(spec.by)

@@ -83,6 +83,7 @@ class Concentration:
     top_pct: tuple[float, ...]
     measure: str | None = None  # default: the first metric
     top_n: tuple[int, ...] = ()  # instead of top_pct: the N biggest customers ("our 5 biggest customers")
+    share_pct: tuple[float, ...] = ()  # instead: how few top customers make X% of the measure ("half our revenue")
 
 
 @dataclass(frozen=True)
@@ -179,6 +180,13 @@ def _concentration(c: Any) -> Concentration | None:
         return c
     if isinstance(c, (int, float, list, tuple)):
         c = {"top_pct": c}
+    if isinstance(c, Mapping) and "share_pct" in c and "top_pct" not in c:
+        ps = c["share_pct"]
+        ps = tuple(_num(p, "share_pct") for p in (ps if isinstance(ps, (list, tuple)) else [ps]))
+        if any(not 0 < p <= 100 for p in ps):
+            raise QueryError("concentration share_pct takes percents in (0, 100], e.g. 50 or [50, 80]")
+        return Concentration((), None if c.get("measure") is None else str(c["measure"]).strip().lower(),
+                             (), ps)
     if isinstance(c, Mapping) and "top_n" in c and "top_pct" not in c:
         ns = c["top_n"]
         ns = tuple(_num(n, "top_n") for n in (ns if isinstance(ns, (list, tuple)) else [ns]))
@@ -187,8 +195,8 @@ def _concentration(c: Any) -> Concentration | None:
         return Concentration((), None if c.get("measure") is None else str(c["measure"]).strip().lower(),
                              tuple(int(n) for n in ns))
     if not isinstance(c, Mapping) or "top_pct" not in c:
-        raise QueryError(f"concentration is {{'top_pct': 10 or [1, 10, 20], 'measure': 'revenue'}} or "
-                         f"{{'top_n': 5}}, got {c!r}")
+        raise QueryError(f"concentration is {{'top_pct': 10 or [1, 10, 20], 'measure': 'revenue'}}, "
+                         f"{{'top_n': 5}} or {{'share_pct': 50}}, got {c!r}")
     pcts = c["top_pct"]
     pcts = tuple(_num(p, "top_pct") for p in (pcts if isinstance(pcts, (list, tuple)) else [pcts]))
     return Concentration(pcts, None if c.get("measure") is None else str(c["measure"]).strip().lower())
@@ -224,6 +232,7 @@ class QuerySpec:
     top: int | None = None
     bottom: int | None = None
     top_per: str | None = None  # with top/bottom: the first N within each value of this dimension (one of by)
+    average_per: str | None = None  # the mean per calendar day / week / month ... of the window ("average weekly sales")
     share_of_total: bool = False
     inactive_days: int | None = None  # only customers whose last order is >= N days before the last order date
     customer_conditions: tuple[CustomerCondition, ...] = ()
@@ -259,7 +268,7 @@ class QuerySpec:
             if len(c) != 2:
                 raise QueryError("compare takes two periods, e.g. ['2017-Q2', '2017-Q3'] or '2017-Q2:2017-Q3'")
             kw["compare"] = (str(c[0]).strip(), str(c[1]).strip())
-        for key in ("period", "start", "end", "sort", "top_per"):
+        for key in ("period", "start", "end", "sort", "top_per", "average_per"):
             if key in kw:
                 kw[key] = str(kw[key]).strip() or None
         for key in ("top", "bottom", "inactive_days"):
@@ -316,6 +325,14 @@ class QuerySpec:
             raise QueryError("give top or bottom, not both")
         if self.limit is not None and not 1 <= self.limit <= MAX_TOP:
             raise QueryError(f"top/bottom must be between 1 and {MAX_TOP}")
+        if self.average_per is not None:
+            if self.average_per not in ("day", "week", "month", "quarter", "year") or \
+                    self.average_per not in layer.dimensions:
+                raise QueryError(f"average_per takes a calendar unit (day, week, month, quarter or year), got "
+                                 f"{self.average_per!r}")
+            if self.average_per in self.by or self.compare or self.concentration or self.distribution:
+                raise QueryError("average_per averages over the window's periods: not with that unit in by, a "
+                                 "comparison, a concentration or a distribution")
         if self.top_per is not None:
             if self.top_per not in self.by or len(self.by) < 2:
                 raise QueryError(f"top_per names the dimension to rank within; it must be one of by (with at least "
@@ -383,7 +400,7 @@ class QuerySpec:
                 raise QueryError(f"concentration measure {measure!r}: use revenue, orders, units or line_items")
             if measure not in layer.metrics:
                 raise QueryError(_unknown("metric", measure, layer.metrics, layer.unavailable))
-            if not c.top_n and (not c.top_pct or any(not 0 < p <= 100 for p in c.top_pct)):
+            if not c.top_n and not c.share_pct and (not c.top_pct or any(not 0 < p <= 100 for p in c.top_pct)):
                 raise QueryError("concentration top_pct takes percentages between 0 and 100, e.g. [1, 10, 20]")
         if self.distribution is not None:
             d = self.distribution
