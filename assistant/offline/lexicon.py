@@ -58,7 +58,7 @@ METRIC_PHRASES: list[tuple[str, str]] = [
     (r"(customers|households|shoppers|people|buyers)( who| that)?( have| had| ever)? (redeemed|used)( at least one| at least 1|"
      r" a| any| one or more| one)?( coupons?)?|redeeming (customers|households|shoppers)|"
      r"redeemers", "redeeming_customers"),
-    (r"(how many|number of) coupons(?=[^?]{0,40}?\bredeemed\b)|coupon redemptions?|coupons? (were |was |have been |got )?redeemed|redeemed coupons?|redemptions?|coupons? (were )?used|coupon use", "coupon_redemptions"),
+    (r"(how many|number of) coupons(?=[^?]{0,40}?\bredeemed\b)|redeem(s|ed|ing)? (the )?([~\w]+ )?coupons?|coupon redemptions?|coupons? (were |was |have been |got )?redeemed|redeemed coupons?|redemptions?|coupons? (were )?used|coupon use", "coupon_redemptions"),
     (r"(orders|baskets|transactions|purchases|trips)( that| which)? (had|have|with|got|received|carried)( an?| any)? "
      r"(retailer |store )?discounts?( (applied|on (it|them)))?|discounted (orders|baskets|transactions)",
      "orders_with_discount"),
@@ -107,6 +107,7 @@ METRIC_PHRASES: list[tuple[str, str]] = [
      r"each |one )?(customer|household|shopper|buyer)s?|"
      r"(average|avg|mean|typical) (customer|household|shopper)'?s? (number of )?(orders|visits|trips)", "orders_per_customer"),
     (r"(average|avg|mean|typical) (basket|order|ticket|transaction|purchase|cart)( size| value| amount| spend)?|"
+     r"(baskets|orders|carts) (are |were |is )?(bigger|larger|smaller|higher|lower)|(bigger|larger|smaller) (baskets|orders)|"
      r"basket (size|value)|aov|(spend|revenue|sales|spent|spending|money) per (shopping |store )?(order|basket|"
      r"transaction|trip|visit|checkout)|(average|avg|mean|typical) (spend|spending|revenue|sales|amount spent) (per|on "
      r"an?|for an?|in an?) (shopping |store )?(order|basket|transaction|trip|visit|checkout)|"
@@ -114,11 +115,13 @@ METRIC_PHRASES: list[tuple[str, str]] = [
     (r"(orders|baskets|visits|trips|transactions|purchases) per (customer|household|shopper|buyer)|"
      r"purchase frequency|shopping frequency|order frequency", "orders_per_customer"),
     (r"(revenue|sales|spend|spending|spent) per (customer|household|shopper|buyer|head)|arpu|"
-     r"(spends?|spent|spending) (more|less|the most|most|the least|least)? ?on average|on average,? (who|which \w+) "
+     r"(spends?|spent|spending|spend) (more|less|the most|most|the least|least)? ?on (average|avg)|on (average|avg),? (who|which \w+) "
      r"(spends?|spent)|(average|avg|mean) (spend|spending) (each|apiece|per head)|(spend|spends|spent) (more|less) "
      r"(money )?than (the ones|those|ones|the others|others|customers|households|people|shoppers)|"
      r"(average|avg|mean) (customer|household) (spend|value|revenue)|(average|avg|mean) (spend|spending) "
      r"(of|by|per) (a )?(customer|household)s?", "revenue_per_customer"),
+    (r"(average |avg |mean )?(unit price|price per (unit|item)|selling price|item price|(average|avg|mean) (price|prices))|"
+     r"prices? (per|of an?|for an?) (unit|item)", "price_per_unit"),
     (r"line items?|order lines?|lines sold|basket lines", "line_items"),
     (r"units?( sold)?|quantity|quantities|how many items|number of items|items sold|volume", "units"),
     (r"(average|avg|mean|typical) (retailer |store )?discounts? (per|an?|each|on an?) (order|basket|trip|transaction|"
@@ -131,7 +134,8 @@ METRIC_PHRASES: list[tuple[str, str]] = [
     (r"(number of |how many |count of |total |distinct |unique |active )(customers|households|shoppers|buyers|"
      r"clients)|customer count|household count|(customers?|households?|shoppers?|people|buyers?) (who |that )?(have )?(bought|shopped|purchased|ordered|visited)|"
      r"(customers|households|shoppers|buyers) (who were |that were |who are |that are )?active", "customers"),
-    (r"revenue|sales|turnover|takings|gmv|money|spend|spending|spent|(how much|what) did (we|they|customers|"
+    (r"(how much|what) (did|does|do)(?=( the| our)?( [~\w&'-]+){1,4}? (make|earn|bring in|take in|generate|gross)\b)|"
+     r"revenue|sales|turnover|takings|gmv|money|spend|spending|spent|(how much|what) did (we|they|customers|"
      r"households) (make|sell|earn|take)|(how much|what) (we|they) (made|sold|earned)|earn(ed|ings)?|"
      r"sold|sells|sell|income from sales|(bring|brings|brought|bringing) in", "revenue"),
 ]
@@ -205,6 +209,8 @@ UNHELD: list[tuple[str, str]] = [
 CUSTOMER_MEASURES: list[tuple[str, str]] = [
     (r"orders?|baskets?|purchases?|visits?|trips?|transactions?|times", "orders"),
     (r"items?|units?", "units"),
+    (r"stores?|shops?|locations?|branch(?:es)?", "stores"),
+    (r"(?:different |distinct )?products", "products"),
 ]
 
 # the layer's metrics over the reviews table, and the words that only name what such a metric measures ("the mean

@@ -518,6 +518,16 @@ def _parse_periods(text: str, last: pd.Timestamp | None, first: pd.Timestamp | N
                 return _check(out, first, last)
     # two windows joined by vs / compared to / and (when the question compares)
     first_w, span1 = _one(t, last, first)
+    same = re.search(r"\b(?:vs\.?|versus|compared (?:to|with)|against|and|with)?\s*(?:the\s+)?same\s+(?:week|month|quarter|"
+                     r"period|time|day|days|weeks|months)\s+(?:a\s+|one\s+)?(?:last|previous|prior|the previous|the prior)\s+"
+                     r"year\b|\b(?:vs\.?|versus|compared (?:to|with)|against)\s+(?:a|one)\s+year\s+(?:ago|earlier|before)\b", t)
+    if first_w is not None and same and same.start() >= span1[1]:
+        # "last week compared with the same week last year": the same dates a year earlier
+        ys, ye = first_w.start - pd.DateOffset(years=1), first_w.end - pd.DateOffset(years=1)
+        before = Window(f"{ys.date()}..{ye.date()}", ys, ye, f"the same {first_w.said.split()[-1]} a year earlier")
+        out.compare = (before, first_w)
+        out.spans += [span1, same.span()]
+        return _check(out, first, last)
     if first_w is not None:
         rest = t[span1[1]:]
         j = re.match(_VS, rest) or re.match(r"\s*(?:[a-z]+\s+){0,3}?than(?:\s+(?:in|during|for|on|of)\b)?(?:\s+the\b)?\s*",

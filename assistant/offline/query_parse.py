@@ -19,6 +19,8 @@ import pandas as pd
 
 from .lexicon import (SHORTHAND, CUSTOMER_MEASURES, DIM_PHRASES, FILLER, GROUP_CUES, METRIC_PHRASES, REVIEW_METRICS,
                       REVIEW_WORDS, TIME_DIMS, UNHELD)
+from models.analytics.layer import is_non_merchandise
+
 from .periods import MONTH_NAMES, NAMED_PERIOD_WORDS, Window, parse_periods
 
 __all__ = ["Vocab", "QueryParse", "parse_query", "spell_correct", "expand_shorthand"]
@@ -141,6 +143,7 @@ _SYNONYMS: dict[tuple[str, str], list[str]] = {
                                            "couple with no kid"],
     ("household_comp", "2 adult kid"): ["couple with kid", "couples with kids", "two parent", "two parent household"],
     ("department", "fuel"): ["gas", "petrol", "gas station"],
+    ("department", "produce"): ["fresh produce", "fruit and veg", "fruit and vegetables", "fruits and vegetables"],
     ("home_ownership", "homeowner"): ["homeowners", "home owner", "home owners", "own their home", "own their homes",
                                       "own a home", "own their house", "owns their home", "owner occupier"],
     ("home_ownership", "renter"): ["renters", "rent their home", "rent their homes", "renting", "tenants", "tenant"],
@@ -262,8 +265,19 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
     tx = _Text(q)
     spec: dict[str, Any] = {}
     _unheld(tx, out)
+    m = tx.search(r"\b(?:products|items|skus|things)\s+(?:that\s+|which\s+)?(?:cost|costs|costing|priced|are priced|sell for|"
+                  r"selling for|sold for)\s+(?:at\s+)?(?:more than|over|above|less than|under|below|at least|at most)\b")
+    if m:  # a condition on a product's own price: nothing stores one
+        out.problems.append("I can't filter products by their price: a product's price is not stored, only what each "
+                            "basket paid. The closest I can answer: the average price per unit by product or category "
+                            "(\"average price per unit by category\")")
+        out.blocking = True
+        out.signals.add("unheld")
+        tx.take((m.start(), len(tx.work)))
     _customer_conditions(tx, spec, out)  # "no purchase in the past 30 days" is a threshold, not a window
     m = tx.search(r"\b(?:in|during)\s+(?:each|every|all)(?:\s+(?:single|one))?(?:\s+of\s+the)?\s+(month|week|quarter|day)s?\b")
+    if not m:  # "customers who bought coffee every month"
+        m = tx.search(r"\b" + _BUY_VERB + r"\b(?:[^?]{0,40}?)\b(?:each|every)\s+(?:single\s+)?(month|week|quarter|day)\b")
     if m and re.search(r"\b(customers|households|shoppers|buyers|people|clients|who)\b", tx.raw):
         out.problems.append(f"I can't count customers who bought in every {m.group(1)} (one condition per "
                             f"{m.group(1)}); I can give the customers of each {m.group(1)}, or customers with at least "
@@ -517,12 +531,14 @@ def _periods(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse) -> None:
 
 
 _BUY = r"(?:bought|buy|buys|buying|purchased|purchases|purchase|shopped|shop|ordered|order|got|picked up)"
+_BUY_VERB = r"(?:bought|buy|buys|purchased|purchase|ordered|order|shopped|shop)"
 _NEGATION = re.compile(r"\b(?:but|and|yet)\s+(?:did\s+not|do\s+not|does\s+not|have\s+not|has\s+not|not|never|no)\s+"
                        r"(?:(?:ever\s+|again\s+)?" + _BUY + r"\s+)?(?:any(?:thing)?\s+|again\s+)?")
 _BOTH = re.compile(r"\b" + _BUY + r"\s+(?:from\s+|in\s+)?(both)\s+.+?\s+(and(?:\s+also)?)\s+")
 _ALSO = re.compile(r"\b(?:and|but)\s+also\s+(?:" + _BUY + r"\s+)?|\balso\s+" + _BUY + r"\s+")
 _ALONE = re.compile(r"\b(?:(?:who|that|which)\s+)?(?:(?:have|has|had)\s+)?(?:never|not|did\s+not|do\s+not|does\s+not|"
-                    r"have\s+not|has\s+not|no\s+longer)\s+(?:ever\s+)?" + _BUY + r"\s+(?:any(?:thing)?\s+)?")
+                    r"have\s+not|has\s+not|no\s+longer)\s+(?:ever\s+)?" + _BUY + r"\s+(?:any(?:thing)?\s+)?|"
+                    r"\b(?:(?:who|that|which)\s+)?" + _BUY + r"\s+nothing\s+")
 _SET_END = re.compile(r"[?.;!]")
 
 
@@ -806,6 +822,10 @@ def _customer_conditions(tx: _Text, spec: dict, out: QueryParse) -> None:
         word = "or more" if word == "+" else word
         measure = next(name for p, name in CUSTOMER_MEASURES if re.fullmatch(p, what))
         conds.append({"measure": measure, "op": ops[word], "value": _int(_n(num))})
+        tx.take(m.span())
+    for m in tx.finditer(r"(?<!how )\b(?:at\s+|in\s+|from\s+|across\s+)?(?:multiple|several|many|different|2 or more|two or more)"
+                         r"\s+(?:different\s+)?(stores|shops|locations|branches)\b"):
+        conds.append({"measure": "stores", "op": ">=", "value": 2})  # "customers who shop at multiple stores"
         tx.take(m.span())
     m = tx.search(r"\b(?:bought|ordered|shopped|purchased|visited|came)\s+(only\s+|just\s+)?once\b|\bone[- ]time "
                   r"(?:buyers|customers|shoppers|purchasers)\b|\bsingle[- ](?:order|purchase|visit) (?:customers|households|"
@@ -1443,8 +1463,22 @@ def _finish(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse) -> None:
                             "customers in each period")
         out.blocking = True
     if spec.get("share_of_total") and not spec.get("by") and spec.get("filters"):
-        f = spec["filters"][-1]
-        spec["filters"] = spec["filters"][:-1] or None
+        # "share of private label in grocery": the value named right after the share word is the part; the
+        # others keep filtering (the last filter when the words cannot be placed)
+        eq = [g for g in spec["filters"] if g.get("op") in ("equals", "in")] or spec["filters"]
+        at = re.search(r"\b(share|percent(age)?|proportion|fraction|portion|contribution|% of|pct of)\b|%", tx.raw)
+
+        def _pos(g: dict) -> int:
+            keys = [k for v in g.get("values") or [] for k in [_norm(v)] + _SYNONYMS.get((g["dimension"], _norm(v)), [])]
+            text = _norm(tx.raw)
+            hits = [m.start() + (10 ** 5 if re.match(r"[a-z0-9]+(?: [a-z]+)? (?:revenue|sale|order|spend|unit|customer)",
+                                                     text[m.start():]) else 0)  # "grocery revenue": the base
+                    for k in keys if k for m in re.finditer(r"\b" + re.escape(k.split()[0]), text)]
+            return min(hits) if hits else 10 ** 6
+        f = min(eq, key=_pos) if at and len(eq) > 1 and any(_pos(g) < 10 ** 6 for g in eq) else eq[-1]
+        if f["dimension"] in ("department", "category") and any(is_non_merchandise(str(v)) for v in f["values"]):
+            spec["include_non_merchandise"] = True  # "what % of revenue is fuel": fuel stays in the shares
+        spec["filters"] = [g for g in spec["filters"] if g is not f] or None
         if spec["filters"] is None:
             spec.pop("filters")
         spec["by"] = [f["dimension"]]

@@ -67,6 +67,7 @@ def _measure_sql(measure: str, layer: Layer, alias: str) -> str:
             "avg_basket": f"SUM({alias}.amount) / NULLIF(COUNT(DISTINCT {ok}), 0)",
             "days_since_last_order": f"date_diff('day', CAST(max({alias}.timestamp) AS DATE), CAST(? AS DATE))",
             "days_since_first_order": f"date_diff('day', CAST(min({alias}.timestamp) AS DATE), CAST(? AS DATE))",
+            "stores": f"COUNT(DISTINCT {alias}.store_id)", "products": f"COUNT(DISTINCT {alias}.product_id)",
             }[measure]
 
 

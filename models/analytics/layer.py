@@ -148,6 +148,9 @@ METRICS: tuple[Metric, ...] = (
     Metric("discount_order_share", "COUNT(DISTINCT CASE WHEN f.discount > 0 THEN {order_key} END) * 1.0 / "
            "NULLIF(COUNT(DISTINCT {order_key}), 0)", "share of the orders with a retailer discount on at least one "
            "line", (("orders", "discount"),), additive=False),
+    Metric("price_per_unit", "SUM(f.amount) / NULLIF(SUM(COALESCE(f.quantity, 1)), 0)",
+           "average price per unit: net revenue divided by units sold", (("orders", "quantity"),), money=True,
+           additive=False),
     Metric("units_per_customer", "SUM(COALESCE(f.quantity, 1)) * 1.0 / NULLIF(COUNT(DISTINCT f.customer_id), 0)",
            "units (sum of line quantities) divided by distinct customers", (("orders", "quantity"),), additive=False),
     Metric("discount_per_order", "SUM(f.discount) / NULLIF(COUNT(DISTINCT {order_key}), 0)",

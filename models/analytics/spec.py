@@ -20,7 +20,7 @@ MAX_BINS = 100
 FILTER_OPS = ("equals", "in", "not_in", "contains", "not_contains", "range")
 CONDITION_OPS = (">", ">=", "<", "<=", "=", "between", "top_pct", "bottom_pct")
 CUSTOMER_MEASURES = ("revenue", "orders", "line_items", "units", "avg_basket", "days_since_last_order",
-                     "days_since_first_order")
+                     "days_since_first_order", "stores", "products")
 ORDER_MEASURES = ("revenue", "line_items", "units")
 _OP_ALIASES = {"eq": "equals", "==": "equals", "=": "equals", "is": "equals", "not in": "not_in", "nin": "not_in",
                "exclude": "not_in", "like": "contains", "not like": "not_contains", "not contains": "not_contains", "match": "contains", "name_match": "contains",
