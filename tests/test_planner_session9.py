@@ -334,3 +334,37 @@ def test_later_questions_answered_as_asked(session, ws, lines, question, truth):
 def test_comparisons_and_conditions_we_cannot_make_are_declined(session, question):
     answer = session.ask(question).answer
     assert DECLINE.search(answer), answer[:400]
+
+
+def e_beer_summer(ws, L):
+    s = L[(L["category"] == "Beers/Ales") & (L["day"] >= "2017-06-01") & (L["day"] <= "2017-08-31")]
+    return [money(s["amount"].sum()), "2017-06-01 to 2017-08-31"]
+
+
+def e_big_orders(ws, L):
+    n = L.groupby("order_id").size()
+    return [f"**{int((n > 50).sum()):,}**"]
+
+
+NAMED = [
+    ("what did customers spend on beer in summer", e_beer_summer),
+    ("how many orders had more than 50 items", e_big_orders),
+]
+
+
+@pytest.mark.parametrize("question,truth", NAMED, ids=[q[:40] for q, _ in NAMED])
+def test_everyday_names_and_order_sizes(session, ws, lines, question, truth):
+    want = truth(ws, lines)
+    answer = session.ask(question).answer
+    for w in want:
+        assert w in answer, f"{question!r}: want {w} in {answer[:800]!r}"
+
+
+def test_a_segment_named_by_its_number_filters_the_query():
+    from types import SimpleNamespace
+
+    from assistant.offline.plan import _segment_named
+
+    ent = SimpleNamespace(profiles=[{"segment_id": 1, "name": "Loyal regulars"}, {"segment_id": 2, "name": "Bargain"}])
+    assert _segment_named("revenue of segment 1 last month", ent) == "revenue of the Loyal regulars segment last month"
+    assert _segment_named("revenue of segment 9", ent) == "revenue of segment 9"  # no such segment: left as written

@@ -97,7 +97,7 @@ METRIC_PHRASES: list[tuple[str, str]] = [
      r"(average|avg|mean|typical) (basket|order) size in items", "line_items_per_order"),
     (r"(average |avg |mean )?(units|items) (bought |purchased )?(per|by each|for each|for the average) (customer|"
      r"household|shopper|buyer|client)", "units_per_customer"),
-    (r"units (are |is )?(in|per) (an? |the |each )?(average |typical )?(order|basket|transaction|trip)|"
+    (r"units (sold |bought |purchased )?(are |is )?(in|per) (an? |the |each )?(average |typical )?(order|basket|transaction|trip)|"
      r"(average|avg|mean) (number of )?units (per|in an?) (order|basket|transaction|trip)", "units_per_order"),
     (r"(?!(how many|the number of) \w+ did (our |all |the )?(customers|households|shoppers|buyers|clients)\b)"
      r"(how many|average number of|avg number of|mean number of|the number of) (orders|times|visits|trips|purchases|"

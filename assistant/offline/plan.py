@@ -287,6 +287,16 @@ AT_RISK_AUDIENCE_RE = re.compile(r"\b(at[- ]risk|churn\w*|lapsing|slipping away|
                                 r"overdue|win[- ]?back|winback)\b")
 
 
+def _segment_named(q: str, ent: Entities) -> str:
+    """ "revenue of segment 1 last month": the segment's name for the analytics parse (the layer's segment values
+    are names); a number no segment has is left as written (and named in the answer)."""
+    names = {str(p.get("segment_id")): str(p.get("name")) for p in ent.profiles or []}
+
+    def name(m: re.Match) -> str:
+        return f"the {names[m.group(1)]} segment" if m.group(1) in names else m.group(0)
+    return re.sub(r"(?i)\bsegment\s*(?:#|no\.?|number|id)?\s*(\d+)\b", name, q) if names else q
+
+
 def _mask(q: str, ent: Entities) -> str:
     """Replace entity names by placeholders so the router sees the intent, not the names."""
     out = q
@@ -475,7 +485,7 @@ def _make_plan(question: str, router: Router, ent: Entities,
                  "value; give an id for one customer's value."]
         return Plan("at_risk_customers", {"rank_by": "value", **({"top_k": k} if k else {})},
                     message="\n\n".join(n for n in notes if n) or None)
-    parse = parse_query(q, ent.vocab) if ent.vocab.metrics else None
+    parse = parse_query(_segment_named(q, ent), ent.vocab) if ent.vocab.metrics else None
     analytic = parse is not None and (is_analytics(route, parse, q) or asks_for_data(route, parse, q)) and not (
         route == "at_risk_customers" and AT_RISK_AUDIENCE_RE.search(rq.lower()))
     # data we do not hold: the analytics path names it itself when its lexicon caught it (and answers the rest,

@@ -143,6 +143,8 @@ _SYNONYMS: dict[tuple[str, str], list[str]] = {
                                            "couple with no kid"],
     ("household_comp", "2 adult kid"): ["couple with kid", "couples with kids", "two parent", "two parent household"],
     ("department", "fuel"): ["gas", "petrol", "gas station"],
+    ("category", "beer ale"): ["beer", "beers", "ale", "ales", "beer and ale"],
+    ("category", "soft drink"): ["soda", "sodas", "pop", "fizzy drink", "soft drink"],
     ("department", "produce"): ["fresh produce", "fruit and veg", "fruit and vegetables", "fruits and vegetables"],
     ("home_ownership", "homeowner"): ["homeowners", "home owner", "home owners", "own their home", "own their homes",
                                       "own a home", "own their house", "owns their home", "owner occupier"],
@@ -787,7 +789,8 @@ def _customer_conditions(tx: _Text, spec: dict, out: QueryParse) -> None:
     for m in tx.finditer(basket + opre + r"\s+" + money):
         ocs.append({"measure": "revenue", "op": ops[m.group(1)], "value": _int(_n(m.group(2)) * (1000 if m.group(3) else 1))})
         tx.take(m.span())
-    for m in tx.finditer(r"\b(?:orders?|baskets?|transactions?|carts?)\s+(?:with\s+|having\s+|of\s+)?" + opre + r"\s+" +
+    for m in tx.finditer(r"\b(?:orders?|baskets?|transactions?|carts?)\s+(?:(?:that|which)\s+)?(?:with\s+|having\s+|of\s+|had\s+|"
+                         r"have\s+|has\s+|contained\s+|containing\s+|holding\s+)?" + opre + r"\s+" +
                          _NUM + r"\s+(items|products|lines|line items|units)\b"):
         ocs.append({"measure": "units" if m.group(3) == "units" else "line_items", "op": ops[m.group(1)],
                     "value": _int(_n(m.group(2)))})
