@@ -52,7 +52,8 @@ METRIC_PHRASES: list[tuple[str, str]] = [
      r"(who |that )?(redeemed|used|have redeemed|have used)( (a |any |at least one )?coupons?)?|customer redemption rates?",
      "customer_redemption_rate"),
     (r"coupon redemption rates?|redemption rates?", "coupon_redemption_rate"),
-    (r"campaign reach|reach(ed|es)?|customers? (were )?targeted|targeted (customers|households|shoppers|people)|"
+    (r"(got|received|were sent|were in|were part of|have had|had|were targeted by|were reached by) (at least one|any|a|one "
+     r"or more|1 or more) campaigns?|campaign reach|reach(ed|es)?|customers? (were )?targeted|targeted (customers|households|shoppers|people)|"
      r"people targeted|targeted|targets|(did|does|do) (~+|campaign ~?\w+|the campaign|that campaign|it|they|we) target|"
      r"(households|customers|people|shoppers) (in|on) (the )?campaign'?s? (list|audience|target list)", "campaign_reach"),
     (r"(customers|households|shoppers|people|buyers)( who| that)?( have| had| ever)? (redeemed|used)( at least one| at least 1|"
@@ -76,14 +77,14 @@ METRIC_PHRASES: list[tuple[str, str]] = [
     (r"repeat (customer|purchase|buyer)s?( share| rate)?|repeat rate|share of (customers|buyers) (who )?(bought|buy|"
      r"ordered|shop(ped)?) (more than once|again|twice)|buy more than once|bought more than once|retention( rate)?",
      "repeat_customer_share"),
-    (r"new (vs\.?|versus|and|or) returning( customers| households| shoppers| buyers)?|new (customers|households|shoppers|buyers)|first[- ]time (customers|buyers|shoppers)|customer acquisition|"
-     r"acquired customers", "new_customers"),
     (r"(share|percent(age)?|proportion|fraction|%) (of |(?=~))(the |our |all )?([~\w-]+ ){0,3}?(customers|households|shoppers|"
      r"buyers|clients)( who| that)?( were| are| was| is)? (returning|repeat|existing)( customers| households| shoppers| "
      r"buyers)?|(returning|repeat) (customer|household|shopper|buyer) (share|rate|percent(age)?)", "returning_customer_share"),
     (r"(share|percent(age)?|proportion|fraction|%) (of |(?=~))(the |our |all )?([~\w-]+ ){0,3}?(customers|households|shoppers|"
      r"buyers|clients)( who| that)?( were| are| was| is)? (new|first[- ]time)( customers| households| shoppers| "
      r"buyers)?|new (customer|household|shopper|buyer) (share|rate|percent(age)?)", "new_customer_share"),
+    (r"new (vs\.?|versus|and|or) returning( customers| households| shoppers| buyers)?|new (customers|households|shoppers|buyers)|first[- ]time (customers|buyers|shoppers)|customer acquisition|"
+     r"acquired customers", "new_customers"),
     (r"returning (customers|households|shoppers|buyers)", "returning_customers"),
     # "what fraction of customers are married": the customers counted, the share word left to the share parse
     (r"(share|percent(age)?|proportion|fraction|%|how many) of (the |our |all |my )?(?P<who>customers|households|shoppers|"
@@ -107,7 +108,7 @@ METRIC_PHRASES: list[tuple[str, str]] = [
      r"each |one )?(customer|household|shopper|buyer)s?|"
      r"(average|avg|mean|typical) (customer|household|shopper)'?s? (number of )?(orders|visits|trips)", "orders_per_customer"),
     (r"(average|avg|mean|typical) (basket|order|ticket|transaction|purchase|cart)( size| value| amount| spend)?|"
-     r"(baskets|orders|carts) (are |were |is )?(bigger|larger|smaller|higher|lower)|(bigger|larger|smaller) (baskets|orders)|"
+     r"(baskets|orders|carts) (are |were |is )?(bigger|larger|smaller|higher|lower)|(bigger|larger|smaller|biggest|largest|smallest) (baskets|orders)|"
      r"basket (size|value)|aov|(spend|revenue|sales|spent|spending|money) per (shopping |store )?(order|basket|"
      r"transaction|trip|visit|checkout)|(average|avg|mean|typical) (spend|spending|revenue|sales|amount spent) (per|on "
      r"an?|for an?|in an?) (shopping |store )?(order|basket|transaction|trip|visit|checkout)|"
@@ -115,6 +116,8 @@ METRIC_PHRASES: list[tuple[str, str]] = [
     (r"(orders|baskets|visits|trips|transactions|purchases) per (customer|household|shopper|buyer)|"
      r"purchase frequency|shopping frequency|order frequency", "orders_per_customer"),
     (r"(revenue|sales|spend|spending|spent) per (customer|household|shopper|buyer|head)|arpu|"
+     r"how much (does|do|did|will) (a|an|the|each|the average|our average|a typical|our typical|one|every) "
+     r"(customer|household|shopper|buyer|client)s? (spend|spends|spent)|"
      r"(spends?|spent|spending|spend) (more|less|the most|most|the least|least)? ?on (average|avg)|on (average|avg),? (who|which \w+) "
      r"(spends?|spent)|(average|avg|mean) (spend|spending) (each|apiece|per head)|(spend|spends|spent) (more|less) "
      r"(money )?than (the ones|those|ones|the others|others|customers|households|people|shoppers)|"
@@ -134,7 +137,8 @@ METRIC_PHRASES: list[tuple[str, str]] = [
     (r"(number of |how many |count of |total |distinct |unique |active )(customers|households|shoppers|buyers|"
      r"clients)|customer count|household count|(customers?|households?|shoppers?|people|buyers?) (who |that )?(have )?(bought|shopped|purchased|ordered|visited)|"
      r"(customers|households|shoppers|buyers) (who were |that were |who are |that are )?active", "customers"),
-    (r"(how much|what) (did|does|do)(?=( the| our)?( [~\w&'-]+){1,4}? (make|earn|bring in|take in|generate|gross)\b)|"
+    (r"(how much|what) (did|does|do)(?! (we|they|you|i|customers|households|people|shoppers)\b)(?=( the| our)?"
+     r"( [~\w&'-]+){1,4}? (make|earn|bring in|take in|generate|gross)\b)|"
      r"revenue|sales|turnover|takings|gmv|money|spend|spending|spent|(how much|what) did (we|they|customers|"
      r"households) (make|sell|earn|take)|(how much|what) (we|they) (made|sold|earned)|earn(ed|ings)?|"
      r"sold|sells|sell|income from sales|(bring|brings|brought|bringing) in", "revenue"),
@@ -170,6 +174,7 @@ TIME_DIMS = ("day", "week", "month", "quarter", "year", "weekday", "hour")
 
 # words before a dimension that make it a group-by
 GROUP_CUES = (r"by|per|each|every|across|split by|broken down by|breakdown by|break(ing)? down by|for each|for every|"
+              r"rank|rank the|rank our|rank all|ranking of|sort|sort the|list the|compare the|peak|"
               r"for all|which|what|top \d+|bottom \d+|top|bottom|best|worst|all|among|between|grouped by|group by|over|compare|"
               r"biggest|largest|leading|highest|lowest|smallest|most|least|best[- ]selling|selling|performing|popular")
 
@@ -248,6 +253,6 @@ popular brings bring run ran running launch launched sent send account accounts 
 responsible make makes visit visited visiting average avg mean typical both
 aged old older younger olds earning earners move moves moved moving shift shifts shifted active
 bigger larger greater higher lower smaller better worse fewer beat beats outperform outperformed outsold outsell
-exceed exceeded surpass surpassed drive drives drove driven driving deliver delivers delivered
+exceed exceeded surpass surpassed given giving drive drives drove driven driving deliver delivers delivered
 contain contains contained containing include includes included including
 once ever away used use acquire acquired gain gained win won attract attracted redeemed""".split())

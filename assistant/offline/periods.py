@@ -316,6 +316,8 @@ def _one(text: str, last: pd.Timestamp, first: pd.Timestamp | None) -> tuple[Win
                                              yearless=True)),
         (r"\b(\d{4})-(\d{2})\b", lambda m: _month(int(m.group(1)), int(m.group(2)), m.group(0), last)),
         (r"\b" + _MON + r"\.?,?\s+(\d{4})\b", lambda m: _month(int(m.group(2)), MONTH_NAMES[m.group(1)], m.group(0), last)),
+        (r"\b" + _MON + r"\b(?=\s*(?:vs\.?|versus|compared (?:to|with)|against|and|or|to|through|-)\s*" + _MON + r"\b)",
+         lambda m: _bare_month(m.group(1), last, first)),  # "soft drinks sales march vs april"
         (r"\b(?:in|during|for|of|over|since|after|from|by|on|through|and|vs|versus|with|compare|until|before|"
          r"than|to)\s+" + _MON + r"\b|^\s*(?!may\b)" + _MON + r"\b|\b(?!may\b|march\b|mar\b)" + _MON + r"\b",
          lambda m: _bare_month(next(g for g in m.groups() if g), last, first)),

@@ -263,6 +263,7 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
                lambda m: f"{m.group(1)} aged {'under' if m.group(2) in ('under', 'below', 'younger than') else 'over'} "
                          f"{m.group(3)}", q)
     q = re.sub(r"(?i)\b(?:hand(?:ed|ing)?|gave|give|given|giving|dish(?:ed)?|pass(?:ed)?)\s+(?:out|away)\b", "gave", q)
+    q = re.sub(r"(?i)\s*\(\s*\$\s*\)|\b(?:in|as)\s+(?:dollars|usd|\$|money terms|value terms|value)\b", " ", q)  # a unit
     q = spell_correct(q, vocab, out.corrections)
     tx = _Text(q)
     spec: dict[str, Any] = {}
@@ -319,6 +320,10 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
             not re.search(r"\b(2|two)[- ]?stars?\b|1[- ](or|and|to)[- ]2|one or two", tx.raw):
         out.problems.append("the share of negative reviews counts 1- and 2-star reviews together (a 1-star-only "
                             "share is not a metric here)")
+    if not metrics and re.match(r"\s*(?:customers|households|shoppers|buyers|active customers)\b(?=\s+(?:in|during|for|by|"
+                                r"per|last|this|over|from|on|vs|versus|q[1-4]|each|every)\b)", tx.raw) and \
+            (not vocab.metrics or "customers" in vocab.metrics):
+        metrics = ["customers"]  # "customers in december vs november"
     implied = spec.pop("_metric", None)
     if implied and not metrics and (not vocab.metrics or implied in vocab.metrics):
         metrics = [implied]
@@ -761,7 +766,8 @@ def _days(n: float, unit: str) -> int:
 def _customer_conditions(tx: _Text, spec: dict, out: QueryParse) -> None:
     # not bought for N days / inactive for N weeks / no purchase in the last N months / lapsed 60+ days
     m = tx.search(r"\b(?:not|n't|never|no longer|stopped)\s+(?:\w+\s+){0,3}?(?:bought|buy|buying|purchased|purchase|"
-                  r"shopped|shop|ordered|order|visited|come back|returned)\w*\s+(?:anything\s+|at all\s+)?"
+                  r"shopped|shop|ordered|order|visited|come back|returned|seen|been seen|been in|come in|been back|"
+                  r"heard from|active)\w*\s+(?:anything\s+|at all\s+|here\s+|in store\s+)?"
                   r"(?:for|in|during|within|over)\s+(?:the\s+)?(?:last\s+|past\s+)?(?:more than\s+|over\s+|at least\s+)?"
                   + _NUM + r"\+?\s*(day|week|month|year)s?\b|"
                   r"\b(?:inactive|lapsed|dormant|quiet|absent)\s+(?:for\s+)?(?:more than\s+|over\s+|at least\s+)?"
@@ -880,6 +886,16 @@ def _customer_conditions(tx: _Text, spec: dict, out: QueryParse) -> None:
 
 def _distribution(tx: _Text, spec: dict, out: QueryParse) -> None:
     """"median basket value", "distribution of spend per customer", "quartiles of orders per household"."""
+    m = tx.search(r"\b(biggest|largest|highest|max(?:imum)?|most expensive|smallest|lowest|min(?:imum)?|cheapest)\s+"
+                  r"(?:(?:single\s+|one\s+|individual\s+)?(?:order|basket|transaction|receipt)\b|(?:single|one|individual)\s+"
+                  r"(?:purchase|trip|sale|visit))"
+                  r"(?:\s+(?:value|amount|size|total|ever))?\b")
+    if m:  # "the biggest single order we've had": the largest basket (a quantile of 1)
+        low = m.group(1) in ("smallest", "lowest", "min", "minimum", "cheapest")
+        spec["distribution"] = {"measure": "revenue", "per": "order", "quantiles": [0.0 if low else 1.0]}
+        out.signals.add("distribution")
+        tx.take(m.span())
+        return
     m = tx.search(r"\b(median|medians|quartiles?|quantiles?|percentiles?|deciles?|distribution|distributed|"
                   r"histogram|spread|\d{1,2}(?:st|nd|rd|th) percentile)\b")
     if not m:
@@ -998,7 +1014,7 @@ def _rank(tx: _Text, spec: dict, out: QueryParse) -> None:
         tx.take(m.span())
     # superlatives: "which month was highest", "the department with the most revenue", "lowest"
     low = tx.search(r"\b(lowest|(?<!at )least|smallest|worst|weakest|fewest|slowest|quietest|bottom|minimum|min)\b")
-    if tx.search(r"\b(busiest|quietest|(most|least) (busy|crowded))\b"):  # "slowest month": sales, as "best" is
+    if tx.search(r"\b(busiest|quietest|peak|(most|least) (busy|crowded))\b"):  # "slowest month": sales, as "best" is
         spec["_metric"] = "orders"  # busy = baskets (traffic); named when no metric word is given
     high = tx.search(r"\b(highest|most|biggest|largest|best|top|strongest|peak|maximum|max|record|busiest|prefer(?:s|red)?|"
                      r"favou?rite|"
@@ -1017,11 +1033,15 @@ def _rank(tx: _Text, spec: dict, out: QueryParse) -> None:
             out.signals.add("superlative")
             nxt = tx.work[high.end():high.end() + 30]
             who = re.match(r"\s+(?:number of\s+)?(customers|households|shoppers|buyers|people)\b", nxt)
+            big = re.match(r"\s+(?:baskets|carts|basket sizes|orders|tickets)\b", nxt)
             if who and high.group(0) in ("most", "biggest", "largest", "highest"):
                 spec["_metric"] = "customers"  # "bought by the most customers": ranked by customers
                 tx.take((high.end(), high.end() + who.end()))
+            elif big and high.group(0) in ("biggest", "largest"):
+                spec["_metric"] = "avg_basket"  # "which store has the biggest baskets": the average basket
+                tx.take((high.end(), high.end() + big.end()))
             if high.group(0) in ("top", "best", "biggest", "largest", "leading", "highest", "best selling",
-                                 "best-selling", "most popular") and \
+                                 "best-selling", "most popular") and not big and \
                     re.match(r"\s+(?:[a-z]+ing\s+)?[a-z]+(s|ies)\b", nxt):
                 spec["top"] = 10  # "top categories": a ranking, not the single best
                 out.signals.add("rank_plural")
@@ -1319,6 +1339,10 @@ def _attribute_numbers(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse,
                 out.problems.append(f"no {dim.replace('_', ' ')} band in your data matches \"{m.group(0).strip()}\" "
                                     f"(the bands are {', '.join(sorted(bands))})")
                 out.blocking = True
+            elif kind in ("min", "max") and len(hit) == 1 and not inside:
+                out.problems.append(f"I can't isolate \"{m.group(0).strip()}\": {dim.replace('_', ' ')} is stored in bands "
+                                    f"and it falls inside the band {hit[0]} (the bands are {', '.join(sorted(bands))})")
+                out.blocking = True
             else:
                 if set(hit) != set(inside):
                     out.problems.append(f"{dim.replace('_', ' ')} is stored in bands, so \"{m.group(0).strip()}\" "
@@ -1419,10 +1443,12 @@ def _finish(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse) -> None:
         out.problems.append("I can't tell what to rank from the lowest: name a breakdown such as category, "
                             "department, brand or month")
         out.blocking = True
-    if "top" in spec and not by and "concentration" not in spec and "segment_by" not in out.signals and \
+    if ("top" in spec or "superlative" in out.signals) and not by and "concentration" not in spec and \
+            "segment_by" not in out.signals and "distribution" not in spec and \
             re.search(r"\b(best|top|worst|slowest)[- ]?(sellers?|selling|sold)\b|\bbestsellers?\b", tx.raw) and \
             (not vocab.dimensions or "product" in vocab.dimensions):
         spec["by"] = by = ["product"]  # "best sellers in Drug GM": products
+        spec.setdefault("top", 1)  # "best seller in produce?": the one product
         if "sort" not in spec:
             spec["sort"] = spec["metrics"][0]
     if "top" in spec and not by and "concentration" not in spec and "segment_by" not in out.signals:
