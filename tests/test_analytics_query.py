@@ -101,7 +101,8 @@ def test_customers_not_bought_for_60_days(cj_ws, lines):
     res = run_query(cj_ws, {"metrics": ["customers"], "inactive_days": 60})
     as_of = lines.timestamp.max().normalize() + pd.Timedelta(days=1)
     last = lines.groupby("customer_id")["timestamp"].max()
-    assert res["rows"] == [{"customers": int((last < as_of - pd.Timedelta(days=60)).sum())}]
+    inactive = int((last < as_of - pd.Timedelta(days=60)).sum())
+    assert res["rows"] == [{"customers": inactive, "customers % of all": round(100 * inactive / len(last), 4)}]
     assert res["as_of"] == as_of.date().isoformat() and "60 days" in res["restatement"]
 
 
@@ -372,7 +373,7 @@ def test_generic_workspace_refuses_campaign_metrics_and_serves_the_rest(tmp_path
     assert [(r["month"], r["new_customers"], r["returning_customers"]) for r in res["rows"]] == \
         [("2020-01", 1, 0), ("2020-02", 1, 1), ("2020-03", 1, 0)]
     res = run_query(ws, {"metrics": ["customers"], "customer_conditions": [{"measure": "orders", "op": ">=", "value": 2}]})
-    assert res["rows"] == [{"customers": 1}]
+    assert res["rows"] == [{"customers": 1, "customers % of all": round(100 / 3, 4)}]  # a of a, b, c
     for metric, needs in (("campaign_reach", "campaigns"), ("coupon_redemption_rate", "campaigns")):
         with pytest.raises(QueryError, match=rf"'{metric}' is not available here: it needs the {needs} table"):
             run_query(ws, {"metrics": [metric]})

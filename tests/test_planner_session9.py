@@ -418,3 +418,13 @@ def test_kinds_bank1_showed(session, ws, lines, question, truth):
 def test_a_bound_inside_one_open_band_is_declined(session):
     answer = session.ask("sales to households earning over 400K")
     assert DECLINE.search(answer.answer) and "250K+" in answer.answer, answer.answer[:400]
+
+
+def test_a_conditioned_count_says_its_share_of_all(session, ws):
+    n = ws.read_table("orders").groupby("customer_id")["order_id"].nunique()
+    answer = session.ask("what share of customers have bought more than 20 times").answer
+    share = 100 * (n > 20).mean()
+    assert f"**{int((n > 20).sum()):,}**" in answer and (f"{share:.1f}%" if share >= 10 else f"{share:.2f}%") in answer
+    items = session.ask("how many items does the average basket have").answer
+    o = ws.read_table("orders")
+    assert f"**{len(o) / o['order_id'].nunique():.2f}**" in items

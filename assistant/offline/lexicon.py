@@ -93,7 +93,9 @@ METRIC_PHRASES: list[tuple[str, str]] = [
      r"things) (are |is |do (we|customers|people|shoppers) (buy|put) |does a customer buy )?(in|per|on) (an? |the |"
      r"each |every |one )?(average |typical |avg |mean |single )?(order|basket|transaction|trip|cart|checkout)s?"
      r"(?! (data|table|history|file|lines|records))|"
-     r"(items|line items|lines) per (order|basket|transaction|trip)|(average|avg|mean) (number of )?(items|lines|"
+     r"(items|line items|lines) per (order|basket|transaction|trip)|(how many |number of )?(items|products|lines|things) "
+     r"(does|do|did|will) (the |an? |each |one )?(average |typical |usual )?(order|basket|cart|trip|transaction)s? "
+     r"(have|has|contain|hold|include)|(average|avg|mean) (number of )?(items|lines|"
      r"line items|products) (per|in an?|on an?) (order|basket|transaction|trip)|basket size in items|"
      r"(average|avg|mean|typical) (basket|order) size in items", "line_items_per_order"),
     (r"(average |avg |mean )?(units|items) (bought |purchased )?(per|by each|for each|for the average) (customer|"

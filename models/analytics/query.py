@@ -372,9 +372,15 @@ def run_query(ws: Workspace, spec: QuerySpec | Mapping[str, Any]) -> dict[str, A
                 df = _average_per(df, spec, layer, notes, span)
             if spec.concentration is None and spec.distribution is None and _unrecorded_ranked(spec, layer):
                 df = _ranked_known(df, spec, layer, notes).head(spec.limit).reset_index(drop=True)
-            if spec.order_conditions and not spec.by and spec.concentration is None and spec.distribution is None \
-                    and len(df) == 1:  # "what percent of orders were over $50": the share of all orders beside
-                base = _fetch(con, compile_spec(replace(spec, order_conditions=()), layer, ctx))
+            conditioned = spec.order_conditions or spec.customer_conditions or spec.inactive_days is not None or \
+                spec.purchase_conditions
+            if conditioned and not spec.by and spec.concentration is None and spec.distribution is None \
+                    and spec.average_per is None and len(df) == 1:
+                # "what percent of orders were over $50", "what share of customers bought more than 20 times": the
+                # share of all (the same query without its conditions) beside
+                base = _fetch(con, compile_spec(replace(spec, order_conditions=(), customer_conditions=(),
+                                                        inactive_days=None, purchase_conditions=()), layer,
+                                                replace(ctx, purchase_windows=())))
                 for m in spec.metrics:
                     if layer.metrics[m].additive and m in base.columns and base[m].iloc[0]:
                         df[f"{m} % of all"] = 100.0 * float(df[m].iloc[0]) / float(base[m].iloc[0])
