@@ -428,3 +428,19 @@ def test_a_conditioned_count_says_its_share_of_all(session, ws):
     items = session.ask("how many items does the average basket have").answer
     o = ws.read_table("orders")
     assert f"**{len(o) / o['order_id'].nunique():.2f}**" in items
+
+
+def test_campaign_length_and_both_products_in_one_month(session, ws):
+    c = ws.read_table("campaigns").drop_duplicates("campaign_id")
+    days = (c["end_date"] - c["start_date"]).dt.days
+    answer = session.ask("which campaign ran the longest?").answer
+    assert f"**campaign {c.loc[days.idxmax(), 'campaign_id']}**" in answer and f"**{days.max()}**" in answer, answer[:400]
+    by_type = days.groupby(c["campaign_type"]).mean()
+    answer = session.ask("what's the average campaign length by type").answer
+    assert by_type.idxmax() in answer and f"{by_type.max():.2f}".rstrip("0").rstrip(".") in answer, answer[:400]
+    o = ws.read_table("orders").merge(ws.read_table("products"), on="product_id", how="left")
+    dec = o[(o["timestamp"] >= "2017-12-01") & (o["timestamp"] < "2018-01-01")]
+    cheese = set(dec.loc[dec["category"] == "Cheese", "customer_id"])
+    milk = set(dec.loc[dec["name"].fillna("").str.lower().str.contains("milk"), "customer_id"])
+    answer = session.ask("how many customers bought both milk and cheese in december").answer
+    assert f"**{len(cheese & milk):,}**" in answer, answer[:400]

@@ -34,6 +34,9 @@ METRIC_PHRASES: list[tuple[str, str]] = [
     (r"(average|avg|mean|overall|typical) (star |customer |review )?ratings?|(average|avg|mean) (number of )?stars?|"
      r"star ratings?|ratings?|rated|how (is|are) .{1,40}? rated", "avg_rating"),
     (r"(number of|how many|count of|total) (marketing )?campaigns|campaign count", "campaigns"),
+    (r"(ran|run|runs|running|lasted|lasts|lasting|went on)( the)?(?= ~| longest| shortest| the longest| the shortest)|"
+     r"(?<=campaign )(length|duration)s?|(length|duration) of (the |each |our )?campaigns?|how long (did|does|was|were|do) "
+     r"([~\w]+ ){0,3}?(run|last|go on)|(longest|shortest)[- ]running", "campaign_days"),
     (r"(number of|how many|count of|count the) (different |distinct |unique |individual )?(stores|shops|locations|"
      r"branches|outlets)|store count", "stores"),
     (r"(average|avg|mean|typical) (number of )?(different |distinct |unique )?(products|items|skus) (bought )?(per|by|for "

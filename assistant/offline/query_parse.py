@@ -312,6 +312,9 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
     if not metrics and (not vocab.metrics or "campaigns" in vocab.metrics) and re.search(
             r"\b(how many|number of|count of|count the)\s+(?:[\w-]+\s+){0,3}?campaigns\b", tx.raw):
         metrics = ["campaigns"]  # "how many Type A campaigns": the value took the word "campaigns" with it
+    if set(metrics) & {"campaigns", "campaign_days", "campaign_reach"}:  # "campaigns live in november": running
+        for m in tx.finditer(r"\b(live|running|active|ran|run|in market|going on|on air|out)\b"):
+            tx.take(m.span())
     if set(metrics) & {"coupon_redemptions", "redeeming_customers", "coupon_redemption_rate", "campaign_reach",
                        "customer_redemption_rate", "coupon_discount", "campaigns"}:
         for m in tx.finditer(r"\b(coupons?|vouchers?)\b"):  # "of our coupons": the subject, not the Coupon department
@@ -346,6 +349,14 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
                 break
     if spec.get("average_per") in by:
         by = [d for d in by if d != spec["average_per"]]
+    campaign_metrics = {"campaigns", "campaign_days", "campaign_reach", "coupon_redemption_rate",
+                        "customer_redemption_rate", "coupon_redemptions", "redeeming_customers"}
+    if set(metrics) & campaign_metrics and "campaign_type" not in by and \
+            (not vocab.dimensions or "campaign_type" in vocab.dimensions):
+        m = tx.search(r"\b(?:by|per|each|every|for each|which|what)\s+types?\b")
+        if m:  # "average campaign length by type": the campaign type
+            by = ["campaign_type"] + by
+            tx.take(m.span())
     if spec.pop("_by_targeted", None):
         by = ["targeted"] + [d for d in by if d not in ("targeted", "campaign")]
     if spec.pop("_by_customer", None):
@@ -678,7 +689,7 @@ def _attach_sets(sets: list[dict], spec: dict, out: QueryParse) -> None:
         cond = {k: v for k, v in c.items() if not k.startswith("_")}
         if "start" not in cond and not c["_never"] and main:
             cond.update(main)
-        elif "start" in cond and "filters" in cond and not main and "compare" not in spec and spec.get("filters"):
+        elif "start" in cond and "filters" in cond and not main and "compare" not in spec and not c["_never"]:
             spec["start"], spec["end"] = cond["start"], cond["end"]
             main = {"start": cond["start"], "end": cond["end"]}
             out.windows = list(c["_windows"])
@@ -1013,10 +1024,10 @@ def _rank(tx: _Text, spec: dict, out: QueryParse) -> None:
         out.signals.add("rank")
         tx.take(m.span())
     # superlatives: "which month was highest", "the department with the most revenue", "lowest"
-    low = tx.search(r"\b(lowest|(?<!at )least|smallest|worst|weakest|fewest|slowest|quietest|bottom|minimum|min)\b")
+    low = tx.search(r"\b(lowest|(?<!at )least|smallest|worst|weakest|fewest|slowest|quietest|shortest|bottom|minimum|min)\b")
     if tx.search(r"\b(busiest|quietest|peak|(most|least) (busy|crowded))\b"):  # "slowest month": sales, as "best" is
         spec["_metric"] = "orders"  # busy = baskets (traffic); named when no metric word is given
-    high = tx.search(r"\b(highest|most|biggest|largest|best|top|strongest|peak|maximum|max|record|busiest|prefer(?:s|red)?|"
+    high = tx.search(r"\b(highest|most|biggest|largest|best|top|strongest|peak|maximum|max|record|busiest|longest|prefer(?:s|red)?|"
                      r"favou?rite|"
                      r"most popular|best[- ]selling|bestsellers?|leading)\b")
     if which_n and low and (not high or low.start() < high.start()):

@@ -167,6 +167,10 @@ METRICS: tuple[Metric, ...] = (
            "(campaigns table)", (("campaigns", "customer_id"),), fact="campaigns"),
     Metric("campaigns", "COUNT(DISTINCT f.campaign_id)", "number of distinct campaigns",
            (("campaigns", "campaign_id"),), fact="campaigns"),
+    Metric("campaign_days", "list_avg([x.d FOR x IN list(DISTINCT struct_pack(c := f.campaign_id, d := "
+           "date_diff('day', CAST(f.start_date AS DATE), CAST(f.end_date AS DATE))))])",
+           "days from a campaign's start date to its end date (averaged over the campaigns in the row)",
+           (("campaigns", "start_date"), ("campaigns", "end_date")), fact="campaigns", additive=False),
     Metric("coupon_redemption_rate", "AVG(CASE WHEN r.customer_id IS NOT NULL THEN 1.0 ELSE 0.0 END)",
            "share of (customer, campaign) targetings where the customer redeemed at least one coupon of that "
            "campaign", (("campaigns", "campaign_id"), ("coupon_redemptions", "campaign_id")), fact="campaigns",
