@@ -444,3 +444,14 @@ def test_campaign_length_and_both_products_in_one_month(session, ws):
     milk = set(dec.loc[dec["name"].fillna("").str.lower().str.contains("milk"), "customer_id"])
     answer = session.ask("how many customers bought both milk and cheese in december").answer
     assert f"**{len(cheese & milk):,}**" in answer, answer[:400]
+
+
+def test_top_n_in_a_comparison_ranks_the_later_period_unless_growth_is_asked(session, lines):
+    from models.analytics.layer import is_non_merchandise
+
+    m = lines[~lines["category"].map(is_non_merchandise).astype(bool) &
+              ~lines["department"].map(is_non_merchandise).astype(bool)]
+    dec = m[(m["day"] >= "2017-12-01") & (m["day"] <= "2017-12-31")].groupby("category")["amount"].sum()
+    answer = session.ask("how did the top 5 categories do in december compared to november").answer
+    assert f"**{dec.idxmax()}**" in answer and money(dec.max()) in answer, answer[:500]
+    assert "by change" in session.ask("which 5 categories grew the most from november to december").answer

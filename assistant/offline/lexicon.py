@@ -168,7 +168,8 @@ DIM_PHRASES: list[tuple[str, str]] = [
     (r"(customer )?segments?|clusters?|customer groups?", "segment"),
     (r"(household )?income( groups?| bands?| brackets?| levels?| ranges?| classes?)?", "income"),
     (r"age( groups?| bands?| brackets?| ranges?| classes?)?|ages", "age"),
-    (r"home ?ownership|homeowners? (vs|or|and) renters?|owners? (vs|or|and) renters?|housing( status)?|"
+    (r"home ?ownership( status)?|home ?owner status|owner status|renter status|homeowners? (vs|or|and) renters?|"
+     r"owners? (vs|or|and) renters?|housing( status)?|"
      r"own or rent|owning or renting", "home_ownership"),
     (r"marital status|married (vs|or|and) (single|unmarried)", "marital_status"),
     (r"household sizes?|size of (the )?households?|household members|people in the household", "household_size"),

@@ -264,6 +264,7 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
                          f"{m.group(3)}", q)
     q = re.sub(r"(?i)\b(?:hand(?:ed|ing)?|gave|give|given|giving|dish(?:ed)?|pass(?:ed)?)\s+(?:out|away)\b", "gave", q)
     q = re.sub(r"(?i)\s*\(\s*\$\s*\)|\b(?:in|as)\s+(?:dollars|usd|\$|money terms|value terms|value)\b", " ", q)  # a unit
+    q = re.sub(r"(?i)\b(?:home ?owner(?:ship)?|owner|renter|housing|tenure)\s+status\b", "home ownership", q)
     q = spell_correct(q, vocab, out.corrections)
     tx = _Text(q)
     spec: dict[str, Any] = {}
@@ -1528,4 +1529,7 @@ def _finish(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse) -> None:
     if spec.get("descending") is True:
         spec.pop("descending")
     if "top" in spec and by and spec.get("sort") is None and "compare" in spec:
-        spec["sort"] = "change"
+        # "top 5 categories, december vs november" (no growth word): the biggest in the later period, with their
+        # change; "which grew most" set the sort to the change already
+        spec["sort"] = spec["metrics"][0] if re.search(r"\btop\s+\d+|\b(biggest|largest|leading|top)\b", tx.raw) and \
+            not re.search(r"\b(chang\w*|differ\w*|gain\w*|loss\w*|swing\w*|mov\w*)\b", tx.raw) else "change"

@@ -345,6 +345,8 @@ def run_query(ws: Workspace, spec: QuerySpec | Mapping[str, Any]) -> dict[str, A
                 qa.params + ["-- second window:"] + qb.params
             col, desc = default_sort(spec, layer)
             col = {"change": f"{spec.metrics[0]} change", "pct_change": f"{spec.metrics[0]} % change"}.get(col, col)
+            if col in spec.metrics:  # a metric: its value in the later window ("top 5 categories, Dec vs Nov")
+                col = f"{col} {wb.label}"
             if spec.by:
                 df = df.sort_values(col, ascending=not desc, na_position="last", kind="stable")
                 if spec.limit:
