@@ -30,7 +30,7 @@ from typing import Callable
 
 import pandas as pd
 
-__all__ = ["either", "expects_of", "Expect", "Question", "BankData", "ANSWERABLE", "REFUSALS", "QUESTIONS", "DECLINE_PHRASES",
+__all__ = ["inactive", "either", "expects_of", "Expect", "Question", "BankData", "ANSWERABLE", "REFUSALS", "QUESTIONS", "DECLINE_PHRASES",
            "parse_numbers", "grade", "run_bank", "summarize", "markdown_table"]
 
 DECLINE_PHRASES = ("can't", "cannot", "don't have", "no such", "not in your data")
@@ -259,7 +259,8 @@ def _top_n_share(d: BankData, k: int) -> float:
     return float(s.iloc[:k].sum() / s.sum() * 100)
 
 
-def _inactive(d: BankData, days: int) -> Expect:
+def inactive(d: BankData, days: int) -> Expect:
+    """Customers with no order in the last ``days`` days: the three usual cut-offs (timestamp, day inclusive/exclusive)."""
     last = d.last_order
     cut_ts = d.latest - pd.Timedelta(days=days)
     cut_day = d.latest.normalize() - pd.Timedelta(days=days)
@@ -435,9 +436,9 @@ ANSWERABLE: list[Question] = [
        lambda d: one(d.rev(d.within(d.lines[d.lines.category == "Frozen Pizza"], d.last_month)))),
 
     # ---- customer-level thresholds
-    _q("th-60d", "thresholds", "how many customers have not bought anything in 60 days?", lambda d: _inactive(d, 60)),
+    _q("th-60d", "thresholds", "how many customers have not bought anything in 60 days?", lambda d: inactive(d, 60)),
     _q("th-90d", "thresholds", "Customers who haven't ordered in the last 90 days - how many?",
-       lambda d: _inactive(d, 90)),
+       lambda d: inactive(d, 90)),
     _q("th-10orders", "thresholds", "how many customers have placed more than 10 orders?",
        lambda d: one(int((d.order_counts > 10).sum()))),
     _q("th-1000", "thresholds", "how many custmers spent over $1,000 in total?",

@@ -21,6 +21,7 @@ import math
 import pandas as pd
 
 from tests.question_bank import BankData, Expect, Question, anyof, either, month_aliases, one, rank_lines, ranked
+from tests.question_bank import inactive
 from tests.question_bank_heldout import hour_aliases, id_ranked, pctl, versus, weekday_aliases
 
 __all__ = ["ANSWERABLE", "REFUSALS", "QUESTIONS"]
@@ -55,11 +56,6 @@ def _past_three_months(d: BankData, fn) -> Expect:
     return anyof(*sorted(set(vals)))
 
 
-def _inactive(d: BankData, days: int) -> Expect:
-    last = d.last_order
-    return anyof(*sorted({int((last < d.latest - pd.Timedelta(days=days)).sum()),
-                          int((last.dt.normalize() <= d.latest.normalize() - pd.Timedelta(days=days)).sum()),
-                          int((last.dt.normalize() < d.latest.normalize() - pd.Timedelta(days=days)).sum())}))
 
 
 def _top_share(d: BankData, frac: float) -> Expect:
@@ -178,7 +174,7 @@ ANSWERABLE: list[Question] = [
     _q("h3-rk-worstmo", "rankings", "worst month for revenue in 2017",
        lambda d: ranked(_monthly_revenue(d.within(d.orders, "2017")), ascending=True, aliases=month_aliases)),
     # thresholds
-    _q("h3-thr-45d", "thresholds", "how many customers haven't shopped in 45 days", lambda d: _inactive(d, 45)),
+    _q("h3-thr-45d", "thresholds", "how many customers haven't shopped in 45 days", lambda d: inactive(d, 45)),
     _q("h3-thr-2k", "thresholds", "how many households spent over $2,000 total",
        lambda d: anyof(*sorted({int((d.spend > 2000).sum()), int((d.spend >= 2000).sum())}))),
     _q("h3-thr-50ord", "thresholds", "how many customers placed 50 or more orders",
