@@ -430,3 +430,16 @@ def test_answers_the_question_asked(session, ws, lines, question, truth):
     assert not DECLINE.search(answer.split("\n")[0]), answer[:400]
     for w in want:
         assert w in answer, f"{q!r}: want {w} in {answer[:800]!r}"
+
+
+def test_everyday_words_for_periods_groups_and_people(session, lines):
+    last = lines["day"].max()
+    fortnight = lines[lines["day"] > last - pd.Timedelta(days=14)]
+    assert money(fortnight["amount"].sum()) in session.ask("roughly how much did we take in over the last fortnight?").answer
+    bf = _thanksgiving(2017) + pd.Timedelta(days=1)
+    assert money(lines.loc[lines["day"] >= bf, "amount"].sum()) in session.ask("since black friday how much have we sold").answer
+    trend = session.ask("how are sales trending month on month").answer
+    assert "by month" in trend and money(lines.loc[lines["day"].dt.month == 3, "amount"].sum()) in trend
+    spenders = session.ask("which customers are our biggest spenders on meat").answer
+    meat = lines[lines["department"] == "Meat"].groupby("customer_id")["amount"].sum()
+    assert f"customer {meat.idxmax()}" in spenders and money(meat.max()) in spenders

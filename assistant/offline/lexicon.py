@@ -146,7 +146,7 @@ METRIC_PHRASES: list[tuple[str, str]] = [
      r"( [~\w&'-]+){1,4}? (make|earn|bring in|take in|generate|gross)\b)|"
      r"revenue|sales|turnover|takings|gmv|money|spend|spending|spent|(how much|what) did (we|they|customers|"
      r"households) (make|sell|earn|take)|(how much|what) (we|they) (made|sold|earned)|earn(ed|ings)?|"
-     r"sold|sells|sell|income from sales|(bring|brings|brought|bringing) in", "revenue"),
+     r"sold|sells|sell|income from sales|(bring|brings|brought|bringing) in|(took|take|takes|taken|taking) in", "revenue"),
 ]
 
 # (regex, dimension): words that name a dimension (as a group-by when a cue precedes them)
@@ -241,7 +241,8 @@ during since until till before after last past previous prior this current next 
 please ok okay hey hi one two three four five six seven eight nine ten n number percent percentage share %
 table chart graph plot trend trends trending went go going goes did do grow grew growth change changed changes
 increase increased decrease decreased drop dropped fall fell rise rose difference differ differences vs
-customer customers household households shopper shoppers people buyer buyers client clients
+customer customers household households shopper shoppers people buyer buyers client clients spender spenders
+purchaser purchasers
 make made earn earned sell sold bring brought generate generated come comes came from were
 different distinct unique individual separate redeemed redeem applied apply used using
 start starting started beginning begin end ending

@@ -563,8 +563,8 @@ def _parse_periods(text: str, last: pd.Timestamp | None, first: pd.Timestamp | N
         out.spans.append(span1)
         # "since May" / "after March" / "before June": open windows
         pre = t[max(0, span1[0] - 8): span1[0] + 8]
-        if ".." in first_w.text:
-            pass  # already a range ("from march through june", "last 30 days")
+        if ".." in first_w.text and not (re.search(r"\b(since|after)\b", pre) and first_w.start == first_w.end):
+            pass  # already a range ("from march through june", "last 30 days"); "since black friday": open below
         elif re.search(r"\b(since|after|from)\b", pre) and not re.search(r"\bto\b|\buntil\b", rest[:20]):
             out.window = Window(f"{first_w.start.date()}..{last.date()}", first_w.start, last,
                                 f"since {first_w.said}")

@@ -146,7 +146,9 @@ _SYNONYMS: dict[tuple[str, str], list[str]] = {
     ("category", "beer ale"): ["beer", "beers", "ale", "ales", "beer and ale"],
     ("category", "soft drink"): ["soda", "sodas", "pop", "fizzy drink", "soft drink"],
     ("department", "produce"): ["fresh produce", "fruit and veg", "fruit and vegetables", "fruits and vegetables"],
-    ("home_ownership", "homeowner"): ["homeowners", "home owner", "home owners", "own their home", "own their homes",
+    ("age", "65+"): ["pensioners", "pensioner", "seniors", "senior citizens", "retirees", "the elderly", "elderly",
+                     "over 65s", "over-65s", "oaps"],
+    ("home_ownership", "homeowner"): ["owners", "homeowners", "home owner", "home owners", "own their home", "own their homes",
                                       "own a home", "own their house", "owns their home", "owner occupier"],
     ("home_ownership", "renter"): ["renters", "rent their home", "rent their homes", "renting", "tenants", "tenant"],
 }
@@ -265,6 +267,8 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
     q = re.sub(r"(?i)\b(?:hand(?:ed|ing)?|gave|give|given|giving|dish(?:ed)?|pass(?:ed)?)\s+(?:out|away)\b", "gave", q)
     q = re.sub(r"(?i)\s*\(\s*\$\s*\)|\b(?:in|as)\s+(?:dollars|usd|\$|money terms|value terms|value)\b", " ", q)  # a unit
     q = re.sub(r"(?i)\b(?:home ?owner(?:ship)?|owner|renter|housing|tenure)\s+status\b", "home ownership", q)
+    q = re.sub(r"(?i)\bfortnights?\b", lambda m: "2 weeks", q)  # "the last fortnight"
+    q = re.sub(r"(?i)\b(day|week|month|quarter|year)\s+(?:on|by|to)\s+\1\b", r"by \1", q)  # "month on month"
     q = spell_correct(q, vocab, out.corrections)
     tx = _Text(q)
     spec: dict[str, Any] = {}
@@ -299,6 +303,15 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
         for mm in tx.finditer(r"\bwith\s+(?:a\s+|any\s+|our\s+)?campaigns?\b|\bcampaigns?\b"):
             tx.take(mm.span())
     _average_per(tx, vocab, spec)  # "average weekly revenue", "orders per day on average"
+    m = tx.search(r"\b(?:did not|do not|does not|have not|has not|never|not)\s+(?:ever\s+)?(?:redeem\w*|use[ds]?|used|using)\s+"
+                  r"(?:any\s+|a\s+|one\s+|their\s+)?(?:coupons?|vouchers?)\b")
+    if m:  # "households that didn't redeem any coupons": the complement of the redeemers, not a product word
+        out.problems.append("I can't count the customers who did not redeem a coupon in one query; the closest I can "
+                            "answer: the customers who did (\"how many customers redeemed a coupon\") beside all "
+                            "customers (\"how many customers\")")
+        out.blocking = True
+        out.signals.add("unheld")
+        tx.take(m.span())
     sets = _purchase_sets(tx, vocab, out)  # "bought in Q2 but not in Q3", "bought both coffee and tea"
     excluded = _exclusions(tx, vocab, out)  # "revenue by category excluding fuel"
     _periods(tx, vocab, spec, out)
