@@ -1,14 +1,15 @@
 """Ask the question banks of the offline assistant on the demo workspace.
 
-    python bench/question_bank.py [--bank dev|heldout|heldout2|heldout3|tune|all] [--workspace DIR] [--n-customers 300]
+    python bench/question_bank.py [--bank dev|heldout|heldout2|heldout3|tune|tune2|all] [--workspace DIR] [--n-customers 300]
                                   [--out bench/results/question_bank.md]
 
-Five banks: ``dev`` (tests/question_bank.py) is the one the planner was tuned on; ``heldout``
+Six banks: ``dev`` (tests/question_bank.py) is the one the planner was tuned on; ``heldout``
 (tests/question_bank_heldout.py) was written later by someone who had not seen the planner, its tests or the dev
 questions, so it measures wording the planner was not tuned on; ``heldout2`` (tests/question_bank_heldout2.py,
 session 8) likewise, blind to the planner and to both other banks' questions; ``heldout3``
 (tests/question_bank_heldout3.py, session 8 end) blind to the planner and to all three other banks' questions; ``tune`` (tests/question_bank_tune.py, session 9) is
-a TUNING bank, not blind: the lead reads its misses and fixes the planner on them.
+a TUNING bank, not blind: the lead reads its misses and fixes the planner on them; ``tune2``
+(tests/question_bank_tune2.py, session 9, helper tune6) is a second tuning bank, not blind either.
 Grades every answer (right / declined / wrong; see tests/question_bank.py) and writes, per bank, a table per
 category, the overall answer accuracy and refusal count, and every miss with its answer, to --out. Without
 --workspace it builds the demo workspace the tests use (models.pipeline, 300 households, quick settings) under /tmp first.
@@ -30,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--bank", choices=("dev", "heldout", "heldout2", "heldout3", "tune", "all"), default="all")
+    ap.add_argument("--bank", choices=("dev", "heldout", "heldout2", "heldout3", "tune", "tune2", "all"), default="all")
     ap.add_argument("--workspace", type=Path, default=None)
     ap.add_argument("--n-customers", type=int, default=300)
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "question_bank.md")
@@ -50,7 +51,7 @@ def main() -> None:
     from assistant.offline import OfflinePlanner
     from assistant.session import ChatSession
     from tests import (question_bank, question_bank_heldout, question_bank_heldout2, question_bank_heldout3,
-                       question_bank_tune)
+                       question_bank_tune, question_bank_tune2)
     from tests.question_bank import markdown_table, run_bank, summarize
     from tools import ToolContext, build_tools
 
@@ -63,8 +64,10 @@ def main() -> None:
              "heldout3": ("Held-out bank 3 (tests/question_bank_heldout3.py, session 8 end): blind to the planner, "
                           "its tests and all three other banks' questions", question_bank_heldout3.QUESTIONS),
              "tune": ("Tuning bank (tests/question_bank_tune.py, session 9): the lead tunes the planner on its misses, "
-                      "so it is NOT blind", question_bank_tune.QUESTIONS)}
-    chosen = ["dev", "heldout", "heldout2", "heldout3", "tune"] if args.bank == "all" else [args.bank]
+                      "so it is NOT blind", question_bank_tune.QUESTIONS),
+             "tune2": ("Tuning bank 2 (tests/question_bank_tune2.py, session 9): the lead tunes the planner on its "
+                       "misses, so it is NOT blind", question_bank_tune2.QUESTIONS)}
+    chosen = ["dev", "heldout", "heldout2", "heldout3", "tune", "tune2"] if args.bank == "all" else [args.bank]
     ctx = ToolContext(ws)
     agent = build_agent(OfflinePlanner(context=ctx), build_tools(ctx))
     commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
