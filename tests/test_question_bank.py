@@ -18,6 +18,7 @@ from tests import question_bank_heldout as heldout
 from tests import question_bank_heldout2 as heldout2
 from tests import question_bank_heldout3 as heldout3
 from tests import question_bank_tune as tune
+from tests import question_bank_tune2 as tune2
 from tests.question_bank import (ANSWERABLE, QUESTIONS, REFUSALS, BankData, Question, either, expects_of, grade,
                                  markdown_table, one, parse_numbers, ranked, run_bank, summarize)
 
@@ -227,11 +228,21 @@ TUNE_ACCURACY_FLOOR = 62 / 87
 TUNE_MAX_CONFIDENT_REFUSALS = 3
 
 
+# ----------------------------------------------------------------------------------- the tuning bank 2
+# tests/question_bank_tune2.py (session 9, helper tune6) was written without reading the planner, its tests or the
+# other banks' question lists, and is NOT blind either: the lead tunes the planner on its misses. First run (main
+# 0685fb2 + this bank, 2026-12-04 21:42 UTC, demo workspace, 300 households): 49/76 answerable right (64.5%;
+# 11 declined, 16 wrong) and 3/16 refusals answered confidently (bench/results/question_bank_tune2.md lists every
+# miss). Floors one question under that.
+TUNE2_ACCURACY_FLOOR = 48 / 76
+TUNE2_MAX_CONFIDENT_REFUSALS = 4
+
+
 # the side banks' own checks (every bank but dev): (module, minimum answerable, minimum refusals, the questions the
 # grand total may answer — the first held-out bank asks three plain totals)
 _SIDE = {"heldout": (heldout, 90, 30, {"h-tot-sales", "h-tot-trans", "h-tot-shoppers"}),
          "heldout2": (heldout2, 50, 15, set()), "heldout3": (heldout3, 40, 12, set()),
-         "tune": (tune, 70, 15, set())}
+         "tune": (tune, 70, 15, set()), "tune2": (tune2, 60, 12, set())}
 
 
 @pytest.mark.parametrize("bank", list(_SIDE))
@@ -302,6 +313,8 @@ BANKS = {
                      HELDOUT3_MAX_CONFIDENT_REFUSALS),
     "tune": Bank("tuning bank (session 9; the lead tunes on it: not blind)", tune.QUESTIONS, TUNE_ACCURACY_FLOOR,
                  TUNE_MAX_CONFIDENT_REFUSALS),
+    "tune2": Bank("tuning bank 2 (session 9; the lead tunes on it: not blind)", tune2.QUESTIONS,
+                  TUNE2_ACCURACY_FLOOR, TUNE2_MAX_CONFIDENT_REFUSALS),
 }
 
 
