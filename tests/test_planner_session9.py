@@ -443,3 +443,13 @@ def test_everyday_words_for_periods_groups_and_people(session, lines):
     spenders = session.ask("which customers are our biggest spenders on meat").answer
     meat = lines[lines["department"] == "Meat"].groupby("customer_id")["amount"].sum()
     assert f"customer {meat.idxmax()}" in spenders and money(meat.max()) in spenders
+
+
+def test_a_week_of_a_day_and_weekend_as_one_group(session, lines):
+    wk = lines[(lines["day"] >= "2017-12-18") & (lines["day"] <= "2017-12-24")]  # Monday 18th to Sunday 24th
+    assert money(wk["amount"].sum()) in session.ask("what were our sales in the week of dec 18").answer
+    we = lines[lines["day"].dt.dayofweek >= 5]
+    q3 = we[(we["day"] >= "2017-07-01") & (we["day"] <= "2017-09-30")]["amount"].sum()
+    q4 = we[(we["day"] >= "2017-10-01") & (we["day"] <= "2017-12-31")]["amount"].sum()
+    answer = session.ask("did weekend sales go up in q4 vs q3").answer
+    assert money(q3) in answer and money(q4) in answer, answer[:500]

@@ -263,6 +263,13 @@ def _week_from(wk: int, y: str | None, said: str, last: pd.Timestamp) -> Window:
 def _one(text: str, last: pd.Timestamp, first: pd.Timestamp | None) -> tuple[Window | None, tuple[int, int] | None]:
     """The first single window written in ``text`` (with its span)."""
     t = text
+    wk = re.search(r"\b(?:the\s+)?week\s+(of|starting|beginning|commencing|from)\s+(?:the\s+)?(?=\S)", t)
+    if wk:  # "the week of dec 18": the Monday-Sunday week holding that day; "the week starting ...": 7 days from it
+        day, span = _one(t[wk.end():], last, first)
+        if day is not None and span[0] == 0 and day.start == day.end:
+            s = day.start - pd.Timedelta(days=day.start.weekday()) if wk.group(1) == "of" else day.start
+            return (_range(s, s + pd.Timedelta(days=6), f"the week {wk.group(1)} {day.said}", last),
+                    (wk.start(), wk.end() + span[1]))
     pats: list[tuple[str, object]] = [
         (r"\b(\d{4})-(\d{2})-(\d{2})\s*(?:\.\.|to|until|through|-|–)\s*(\d{4})-(\d{2})-(\d{2})\b",
          lambda m: _range(pd.Timestamp(m.group(0)[:10]), pd.Timestamp(m.group(0)[-10:]), m.group(0), last)),

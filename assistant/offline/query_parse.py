@@ -1150,6 +1150,8 @@ def _values(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse, filters: dict[
         for m in tx.finditer(r"\b(mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|saturdays?|sundays?|weekends?)\b"):
             w = m.group(0).rstrip("s")
             names = ["Saturday", "Sunday"] if w == "weekend" else [w.title()]
+            if w == "weekend":
+                out.signals.add("weekend_group")  # one group, not Saturday and Sunday side by side
             filters.setdefault("weekday", [])
             filters["weekday"] += [n for n in names if n not in filters["weekday"]]
             tx.take(m.span())
@@ -1506,7 +1508,8 @@ def _finish(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse) -> None:
             f["values"] = sorted(f["values"])  # as stored, not in the order the question named them
     versus = re.search(r"\b(vs\.?|versus|compared (?:to|with)|against)\b", tx.raw) is not None
     multi = [f for f in spec.get("filters") or [] if len(f.get("values") or []) > 1 and f.get("op") in ("in", "equals")
-             and (f["dimension"] not in ("age", "income", "weekday") or versus)]
+             and (f["dimension"] not in ("age", "income", "weekday") or versus)
+             and not (f["dimension"] == "weekday" and "weekend_group" in out.signals)]
     if multi and not spec.get("by") and "concentration" not in spec and "distribution" not in spec:
         spec["by"] = [multi[0]["dimension"]]  # "national and private brands": one row each
 
