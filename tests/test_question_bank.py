@@ -233,7 +233,8 @@ TUNE_MAX_CONFIDENT_REFUSALS = 3
 # other banks' question lists, and is NOT blind either: the lead tunes the planner on its misses. First run (main
 # 0685fb2 + this bank, 2026-12-04 21:42 UTC, demo workspace, 300 households): 49/76 answerable right (64.5%;
 # 11 declined, 16 wrong) and 3/16 refusals answered confidently (bench/results/question_bank_tune2.md lists every
-# miss). Floors one question under that.
+# miss). Floors one question under that. Re-measured on main 81de516 (the lead's 'last fortnight' / 'since black friday'
+# change, landed during the first run): 51/76 and 4/16 (t2-no-segment, 'Big Spenders Club', now answered by product name).
 TUNE2_ACCURACY_FLOOR = 48 / 76
 TUNE2_MAX_CONFIDENT_REFUSALS = 4
 
