@@ -453,3 +453,20 @@ def test_a_week_of_a_day_and_weekend_as_one_group(session, lines):
     q4 = we[(we["day"] >= "2017-10-01") & (we["day"] <= "2017-12-31")]["amount"].sum()
     answer = session.ask("did weekend sales go up in q4 vs q3").answer
     assert money(q3) in answer and money(q4) in answer, answer[:500]
+
+
+def test_tuning_bank_2_kinds_in_other_words(session, ws, lines):
+    o = ws.read_table("orders")
+    per = o.groupby("customer_id")["order_id"].nunique()
+    assert f"**{per.quantile(0.9, interpolation='linear'):g}**" in session.ask("80th pct of orders per customer".replace(
+        "80", "90")).answer
+    m = o.assign(month=o["timestamp"].dt.to_period("M")).groupby("month")["customer_id"].nunique()
+    assert f"**{m.idxmin()}**" in session.ask("which month had the fewest shoppers").answer
+    disc = session.ask("what were discounts as a percentage of sales in 2017").answer
+    y = o[(o["timestamp"] >= "2017-01-01") & (o["timestamp"] < "2018-01-01")]
+    assert f"{100 * y['discount'].sum() / y['amount'].sum():.1f}%" in disc, disc[:300]
+    used = o[o["coupon_discount"] > 0]
+    assert money(used["coupon_discount"].sum() / used["order_id"].nunique()) in session.ask(
+        "avg coupon saving per order where a coupon was applied").answer
+    assert DECLINE.search(session.ask("how many customers are in the Deal Hunters Club segment").answer)
+    assert DECLINE.search(session.ask("who opened the christmas newsletter").answer)

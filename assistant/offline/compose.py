@@ -318,7 +318,8 @@ def _query(r: dict, focus: Iterable[tuple[str, str]] = ()) -> str:
     rows = r.get("rows") or []
     spec = r.get("spec") or {}
     by = list(spec.get("by") or [])
-    money = {"revenue", "avg_basket", "revenue_per_customer", "discount", "coupon_discount", "discount_per_order", "price_per_unit"}
+    money = {"revenue", "avg_basket", "revenue_per_customer", "discount", "coupon_discount", "discount_per_order", "price_per_unit",
+             "coupon_discount_per_coupon_order"}
 
     def fmt(col: str, v: Any) -> str:
         if v is None:

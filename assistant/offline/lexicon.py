@@ -70,6 +70,10 @@ METRIC_PHRASES: list[tuple[str, str]] = [
      r"(was |were |got |had been )?(used|applied|redeemed)|"
      r"(orders|baskets|transactions|purchases|trips)( that| which)? (had|have|with|used|using)( an?| any)? coupons?"
      r"( (applied|used|discount|redeemed))?|coupon orders|orders (paid )?with coupons?", "orders_with_coupon"),
+    (r"(average |avg |mean )?coupon (discount|saving)s? per (coupon )?(order|basket|transaction)( where| with| in which)?"
+     r"( an?| the)?( coupon)?( was| were)?( used| applied| redeemed)?", "coupon_discount_per_coupon_order"),
+    (r"discounts? (as an?|as|in) (%|percent|percentage|share|proportion) of (revenue|sales)|discount rate|"
+     r"discount (share|%) of (revenue|sales)", "discount_share_of_revenue"),
     (r"coupon discounts?|coupon savings|coupon value|value of coupons|((dollars?|money|amount|value) )?(off|saved|"
      r"savings?|discounted) (from|with|through|via|by|on|thanks to|using) (the |our )?coupons?|"
      r"(saved|knocked off|taken off) (by|with|through|via|using) coupons?", "coupon_discount"),
@@ -80,10 +84,10 @@ METRIC_PHRASES: list[tuple[str, str]] = [
     (r"repeat (customer|purchase|buyer)s?( share| rate)?|repeat rate|share of (customers|buyers) (who )?(bought|buy|"
      r"ordered|shop(ped)?) (more than once|again|twice)|buy more than once|bought more than once|retention( rate)?",
      "repeat_customer_share"),
-    (r"(share|percent(age)?|proportion|fraction|%) (of |(?=~))(the |our |all )?([~\w-]+ ){0,3}?(customers|households|shoppers|"
+    (r"(share|percent(age)?|proportion|fraction|%) (of |(?=~))(the |our |all )?([~\w-]+ |~+){0,3}?(customers|households|shoppers|"
      r"buyers|clients)( who| that)?( were| are| was| is)? (returning|repeat|existing)( customers| households| shoppers| "
      r"buyers)?|(returning|repeat) (customer|household|shopper|buyer) (share|rate|percent(age)?)", "returning_customer_share"),
-    (r"(share|percent(age)?|proportion|fraction|%) (of |(?=~))(the |our |all )?([~\w-]+ ){0,3}?(customers|households|shoppers|"
+    (r"(share|percent(age)?|proportion|fraction|%) (of |(?=~))(the |our |all )?([~\w-]+ |~+){0,3}?(customers|households|shoppers|"
      r"buyers|clients)( who| that)?( were| are| was| is)? (new|first[- ]time)( customers| households| shoppers| "
      r"buyers)?|new (customer|household|shopper|buyer) (share|rate|percent(age)?)", "new_customer_share"),
     (r"new (vs\.?|versus|and|or) returning( customers| households| shoppers| buyers)?|new (customers|households|shoppers|buyers)|first[- ]time (customers|buyers|shoppers)|customer acquisition|"
@@ -121,6 +125,7 @@ METRIC_PHRASES: list[tuple[str, str]] = [
     (r"(orders|baskets|visits|trips|transactions|purchases) per (customer|household|shopper|buyer)|"
      r"purchase frequency|shopping frequency|order frequency", "orders_per_customer"),
     (r"(revenue|sales|spend|spending|spent) per (customer|household|shopper|buyer|head)|arpu|"
+     r"(spend|spends|spent|spending) (more |less )?(money )?per (customer|household|shopper|buyer|head)|"
      r"how much (does|do|did|will) (a|an|the|each|the average|our average|a typical|our typical|one|every) "
      r"(customer|household|shopper|buyer|client)s? (spend|spends|spent)|"
      r"(spends?|spent|spending|spend) (more|less|the most|most|the least|least)? ?on (average|avg)|on (average|avg),? (who|which \w+) "
@@ -191,13 +196,16 @@ UNHELD: list[tuple[str, str]] = [
      r"(customer )?acquisition costs?|cac|cost to acquire|campaign costs?|costs? of (the |our )?campaigns?",
      "advertising or acquisition costs"),
     (r"impressions|click[- ]?through( rates?)?|ctr|clicks|clicked|ad clicks|open rates?|email opens?|unsubscribes?|"
-     r"open(ed|s)? (our |the |an? |their )?(e-?mails?|newsletters?|messages?|mailers?|campaigns?)|"
+     r"open(ed|s)? (our |the |an? |their )?([\w-]+ ){0,3}(e-?mails?|newsletters?|messages?|mailers?|campaigns?)|"
      r"bounce rates?", "ad or email engagement (impressions, clicks, opens)"),
     (r"web(site)? (traffic|visits|visitors|sessions)|site (traffic|visits|visitors)|page ?views|sessions|"
      r"unique visitors|online traffic|app (installs|downloads|users)", "web or app traffic"),
     (r"e-?mail address(es)?|e-?mails? of|(their|his|her|customer'?s?) e-?mails?|phone numbers?|"
      r"(home |postal |mailing )?address(es)?|contact details|names? of (the )?customers?|customer names?|"
      r"date of birth|birthdays?|gender|ethnicity", "customer contact or identity details"),
+    (r"prospects?|leads|non-?customers|(people|customers|households) (who|that) (have not|haven't|never) (bought|shopped|"
+     r"purchased) (from us|with us|anything)( yet)?|sign[- ]?ups?|signed up|we sign up|not yet (bought|customers)",
+     "people who have not bought (prospects, leads, sign-ups)"),
     (r"(gross |net |profit )?margins?|profits?|profitability|cost of goods( sold)?|cogs|markup|unit costs?|"
      r"wholesale (cost|price)s?|earnings before", "costs, margins or profit"),
     (r"returns? rate|refunds?|returned items|product returns|how many returns|number of returns|returns|"
@@ -208,7 +216,8 @@ UNHELD: list[tuple[str, str]] = [
     (r"shipping|delivery times?|deliveries|fulfil?ment|shipments?", "shipping or delivery"),
     (r"nps|net promoter|customer satisfaction|csat|survey", "satisfaction surveys"),
     (r"cart abandon\w*|abandoned carts?|checkout abandon\w*|conversion rates?|funnel", "web conversion or cart data"),
-    (r"competitors?|market share|competition|rivals?|walmart'?s?|costco'?s?|kroger'?s?|aldi'?s?|lidl'?s?|tesco'?s?|"
+    (r"(lose|lost|losing) (customers |shoppers |them |business |sales )?to (a |the )?[a-z]+|amazon'?s? (prices|share)|"
+     r"competitors?|market share|competition|rivals?|walmart'?s?|costco'?s?|kroger'?s?|aldi'?s?|lidl'?s?|tesco'?s?|"
      r"safeway'?s?|publix'?s?|trader joe'?s?|whole foods'?|sainsbury'?s?|walgreens'?|other (stores|retailers|chains|"
      r"supermarkets|grocers)'? (prices|sales)|(their|other retailers'?|others'?) prices", "competitor or market data"),
     (r"employees?|staff|cashiers?|headcount|wages|payroll", "staff data"),
@@ -260,6 +269,6 @@ popular brings bring run ran running launch launched sent send account accounts 
 responsible make makes visit visited visiting average avg mean typical both
 aged old older younger olds earning earners move moves moved moving shift shifts shifted active
 bigger larger greater higher lower smaller better worse fewer beat beats outperform outperformed outsold outsell
-exceed exceeded surpass surpassed given giving drive drives drove driven driving deliver delivers delivered
+exceed exceeded surpass surpassed given giving pick picked drive drives drove driven driving deliver delivers delivered
 contain contains contained containing include includes included including
 once ever away used use acquire acquired gain gained win won attract attracted redeemed""".split())

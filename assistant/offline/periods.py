@@ -515,7 +515,7 @@ def _parse_periods(text: str, last: pd.Timestamp | None, first: pd.Timestamp | N
     if re.search(r"\b(change[sd]?|growth|grew|grow|difference|differ|increase[sd]?|decrease[sd]?|drop(ped)?|"
                  r"declin\w*|rise|rose|fell|compar\w*|go up|go down|went up|went down)\b", t):
         m = re.search(r"\b(?:from|between)\s+(?:the\s+)?(.+?)\s+(?:to|and|until|through|till)\s+(?:the\s+)?(.+?)"
-                      r"(?=\s*$|\s*[?.,;!]|\s+(?:by|for|per|across|broken|split|in\s+(?:revenue|sales|orders)|for)\b)", t)
+                      r"(?=\s*$|\s*[?.,;!(]|\s+(?:by|for|per|across|broken|split|in\s+(?:revenue|sales|orders)|for)\b)", t)
         if m:
             wa, sa = _one(m.group(1), last, first)
             wb, sb = _one(m.group(2), last, first)

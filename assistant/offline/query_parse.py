@@ -194,7 +194,7 @@ def expand_shorthand(q: str) -> str:
 def spell_correct(q: str, vocab: Vocab, corrections: dict | None = None) -> str:
     """Replace unknown words by the closest grammar word (same length class); others are left as written."""
     words = vocab.words
-    keep = _KNOWN_UNHELD | NAMED_PERIOD_WORDS | vocab.product_words  # known words: never a correction target
+    keep = _KNOWN_UNHELD | NAMED_PERIOD_WORDS | vocab.product_words | _STATE_WORDS  # known: never corrected
 
     def fix(m: re.Match) -> str:
         w = m.group(0)
@@ -214,6 +214,7 @@ def spell_correct(q: str, vocab: Vocab, corrections: dict | None = None) -> str:
 
 
 _KNOWN_UNHELD = {w for pat, _ in UNHELD for w in re.findall(r"[a-z]{3,}", pat)}
+_STATE_WORDS = {"lapsed", "lapsing", "dormant", "churned", "inactive", "spenders", "spender"}
 _KNOWN_UNHELD |= {w[:-1] for w in _KNOWN_UNHELD if w.endswith("s")} | {
     "weather", "probability", "probabilities", "likely", "slipping", "paris", "london", "business", "company"}
 
@@ -268,6 +269,9 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
     q = re.sub(r"(?i)\s*\(\s*\$\s*\)|\b(?:in|as)\s+(?:dollars|usd|\$|money terms|value terms|value)\b", " ", q)  # a unit
     q = re.sub(r"(?i)\b(?:home ?owner(?:ship)?|owner|renter|housing|tenure)\s+status\b", "home ownership", q)
     q = re.sub(r"(?i)\bfortnights?\b", lambda m: "2 weeks", q)  # "the last fortnight"
+    q = re.sub(r"(?i)\b(colo)u(rs?)\b|\b(flavo)u(rs?)\b|\b(yog)h(urts?)\b|\b(jewel)le(ry)\b|\b(cent)re(s?)\b",
+               lambda m: "".join(g for g in m.groups() if g), q)  # British spellings of product words
+    q = re.sub(r"(?i)\b(?:analy[sz]e|analy[sz]ing|break ?down)\b", "show", q)
     q = re.sub(r"(?i)\b(day|week|month|quarter|year)\s+(?:on|by|to)\s+\1\b", r"by \1", q)  # "month on month"
     q = spell_correct(q, vocab, out.corrections)
     tx = _Text(q)
@@ -350,6 +354,8 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
         spec["filters"] = list(spec.get("filters") or []) + excluded
     _unknown_named(tx, vocab, out)
     by = _dims(tx, vocab, spec, out)
+    if "weekday" in by and "day" in by:  # "revenue by weekday ... the strongest day": the weekday
+        by = [d for d in by if d != "day"]
     if spec.pop("_by_day_type", None):
         by = ["day_type"] + [d for d in by if d not in ("weekday", "day_type")]
     if len(by) == 2 and ("top" in spec or "superlative" in out.signals) and "compare" not in spec:
@@ -771,7 +777,7 @@ def _average_per(tx: _Text, vocab: Vocab, spec: dict) -> None:
         spec["average_per"] = _UNITLY[m.group(1)]
         tx.take((m.start(1), m.end(1)))
         return
-    m = tx.search(r"\b(?:per|a|each|every)\s+(day|week|month|quarter|year)\s+on average\b|"
+    m = tx.search(r"\b(?:per|a|each|every)\s+(day|week|month|quarter|year)\s*,?\s+on average\b|"
                   r"\b(?:average|avg|mean)\s+(?:revenue|sales|orders|customers|units|spend|baskets|visits|transactions)"
                   r"\s+(?:per|a|each|every)\s+(day|week|month|quarter|year)\b|"
                   r"\bon average\s+(?:per|a|each|every)\s+(day|week|month|quarter|year)\b")
@@ -806,6 +812,8 @@ def _customer_conditions(tx: _Text, spec: dict, out: QueryParse) -> None:
         spec["inactive_days"] = _days(_n(g[0]), g[1])
         out.signals.add("threshold")
         tx.take(m.span())
+        for mm in tx.finditer(r"\b(lapsed|lapsing|dormant|inactive|churned|gone quiet|gone dark)\b"):
+            tx.take(mm.span())  # "have lapsed (no purchase in 60 days)": the same condition, named
     conds = []
     money = r"\$?\s*" + _NUM + r"\s*(k\b)?(?:\s*(?:dollars?|usd|bucks)\b)?"
     ops = {"more than": ">", "over": ">", "above": ">", "greater than": ">", "at least": ">=", "or more": ">=",
@@ -922,7 +930,7 @@ def _distribution(tx: _Text, spec: dict, out: QueryParse) -> None:
         tx.take(m.span())
         return
     m = tx.search(r"\b(median|medians|quartiles?|quantiles?|percentiles?|deciles?|distribution|distributed|"
-                  r"histogram|spread|\d{1,2}(?:st|nd|rd|th) percentile)\b")
+                  r"histogram|spread|\d{1,2}(?:st|nd|rd|th) (?:percentile|percent|centile))\b")
     if not m:
         return
     word = m.group(0)
@@ -984,8 +992,8 @@ def _customer_rank(tx: _Text, spec: dict, out: QueryParse) -> None:
     biggest customers") the N biggest customers' combined share (concentration by count)."""
     if "concentration" in spec:
         return
-    m = tx.search(r"\b(" + _TOPW + r"|" + _LOWW + r")\s+(?:" + _NUM + r"\s+)?" + _WHO + r"\b|\b" + _NUM + r"\s+(" +
-                  _TOPW + r"|" + _LOWW + r")\s+" + _WHO + r"\b")
+    m = tx.search(r"\b(" + _TOPW + r"|" + _LOWW + r")\s+(?:" + _NUM + r"\s+)?" + _WHO + r"\b(?!\s+(?:club|segment|cluster|"
+                  r"group|tier|programme|program)\b)|\b" + _NUM + r"\s+(" + _TOPW + r"|" + _LOWW + r")\s+" + _WHO + r"\b")
     n = None
     if m:
         word = m.group(1) or m.group(4)
@@ -1039,8 +1047,11 @@ def _rank(tx: _Text, spec: dict, out: QueryParse) -> None:
         tx.take(m.span())
     # superlatives: "which month was highest", "the department with the most revenue", "lowest"
     low = tx.search(r"\b(lowest|(?<!at )least|smallest|worst|weakest|fewest|slowest|quietest|shortest|bottom|minimum|min)\b")
-    if tx.search(r"\b(busiest|quietest|peak|(most|least) (busy|crowded))\b"):  # "slowest month": sales, as "best" is
+    busy = tx.search(r"\b(busiest|quietest|peak|(most|least) (busy|crowded))\b")
+    if busy:  # "slowest month": sales, as "best" is
         spec["_metric"] = "orders"  # busy = baskets (traffic); named when no metric word is given
+        for mm in tx.finditer(r"\b(busy|crowded)\b"):
+            tx.take(mm.span())
     high = tx.search(r"\b(highest|most|biggest|largest|best|top|strongest|peak|maximum|max|record|busiest|longest|prefer(?:s|red)?|"
                      r"favou?rite|"
                      r"most popular|best[- ]selling|bestsellers?|leading)\b")
@@ -1054,6 +1065,11 @@ def _rank(tx: _Text, spec: dict, out: QueryParse) -> None:
             spec["descending"] = False
             out.signals.add("superlative")
             tx.take(low.span())
+            nxt = tx.work[low.end():low.end() + 30]
+            who = re.match(r"\s+(?:number of\s+)?(customers|households|shoppers|buyers|people)\b", nxt)
+            if who and low.group(0) in ("fewest", "least", "lowest"):
+                spec["_metric"] = "customers"  # "which month had the fewest shoppers"
+                tx.take((low.end(), low.end() + who.end()))
         elif high:
             out.signals.add("superlative")
             nxt = tx.work[high.end():high.end() + 30]

@@ -110,9 +110,15 @@ _UNHELD: list[tuple[str, str, str]] = [
     (r"\b(web(site)?|site|online|app) (traffic|visits|visitors|sessions)\b|\bpage ?views\b|\bunique visitors\b",
      "web or app traffic", "I can count orders and active customers by day, week or month."),
     (r"\b(e-?mail|newsletter) (open|click)[\w-]*( rates?)?\b|\bopen rates?\b|\bclick[- ]?through\b|\bctr\b|"
-     r"\bunsubscribe\w*\b|\bopened (our |the |an? )?(e-?mails?|newsletters?)\b",
+     r"\bunsubscribe\w*\b|\bopened (our |the |an? )?([\w-]+ ){0,3}(e-?mails?|newsletters?)\b",
      "email engagement (opens, clicks, unsubscribes)",
      "I can report coupon redemptions and redemption rates by campaign."),
+    (r"\bprospects?\b|\bleads\b|\bnon-?customers\b|\b(people|households|customers) (who|that) (have not|haven't|never) "
+     r"(bought|shopped|purchased) (from us|with us|anything)( yet)?\b|\bsign[- ]?ups?\b|\bsigned up\b|\bwe sign up\b",
+     "people who have not bought yet (prospects, leads, sign-ups)",
+     "I can rank your existing customers by predicted lifetime value (\"most valuable customers\")."),
+    (r"\blose (\w+ ){0,3}to (a |the )?(amazon|walmart|costco|kroger|aldi|lidl|target|competitors?|rivals?)\b",
+     "competitor data (who shops elsewhere)", "I can show which high-value customers are at risk of lapsing."),
     (r"\be-?mail (address(es)?|of)\b|\b(phone|telephone|mobile) (numbers?|of)\b|\bcontact (details|info\w*)\b|"
      r"\b(home|postal|mailing|street) address(es)?\b|\b(his|her|their|customer'?s?) (e-?mail|phone|address)\b",
      "customer contact details (email, phone, address)",

@@ -151,6 +151,11 @@ METRICS: tuple[Metric, ...] = (
     Metric("price_per_unit", "SUM(f.amount) / NULLIF(SUM(COALESCE(f.quantity, 1)), 0)",
            "average price per unit: net revenue divided by units sold", (("orders", "quantity"),), money=True,
            additive=False),
+    Metric("coupon_discount_per_coupon_order", "SUM(f.coupon_discount) / NULLIF(COUNT(DISTINCT CASE WHEN "
+           "f.coupon_discount > 0 THEN {order_key} END), 0)", "coupon discount divided by the orders with a coupon "
+           "discount", (("orders", "coupon_discount"),), money=True, additive=False),
+    Metric("discount_share_of_revenue", "SUM(f.discount) * 1.0 / NULLIF(SUM(f.amount), 0)",
+           "retailer discount as a share of net revenue", (("orders", "discount"),), additive=False),
     Metric("units_per_customer", "SUM(COALESCE(f.quantity, 1)) * 1.0 / NULLIF(COUNT(DISTINCT f.customer_id), 0)",
            "units (sum of line quantities) divided by distinct customers", (("orders", "quantity"),), additive=False),
     Metric("discount_per_order", "SUM(f.discount) / NULLIF(COUNT(DISTINCT {order_key}), 0)",
