@@ -470,3 +470,25 @@ def test_tuning_bank_2_kinds_in_other_words(session, ws, lines):
         "avg coupon saving per order where a coupon was applied").answer
     assert DECLINE.search(session.ask("how many customers are in the Deal Hunters Club segment").answer)
     assert DECLINE.search(session.ask("who opened the christmas newsletter").answer)
+
+
+def test_targeted_spend_and_complete_quarters(session, ws, lines):
+    cm = ws.read_table("campaigns")
+    types = cm.groupby("campaign_type")["customer_id"].nunique()
+    t = types.idxmax()
+    spent = lines.loc[lines["customer_id"].isin(set(cm.loc[cm["campaign_type"] == t, "customer_id"])), "amount"].sum()
+    answer = session.ask(f"how much have households targeted by {t} campaigns spent with us?").answer
+    assert money(spent) in answer, answer[:300]
+    h2 = lines[(lines["day"] >= "2017-07-01") & (lines["day"] <= "2017-12-31")]  # Q3 + Q4: the two complete quarters
+    answer = session.ask("revenue in the last 2 quarters").answer
+    assert money(h2["amount"].sum()) in answer and "2017-07-01 to 2017-12-31" in answer, answer[:300]
+
+
+def test_a_partial_segment_name_reads_the_one_segment_holding_it():
+    from assistant.offline.query_parse import Vocab, parse_query
+
+    vocab = Vocab(metrics={"avg_basket": ""}, dimensions={"segment": ""},
+                  values={"segment": ["Active low-spend occasional shoppers", "Loyal high-spend weekly regulars"]})
+    p = parse_query("avg order value for the occasional shoppers segment", vocab)
+    assert p.spec["filters"] == [{"dimension": "segment", "op": "equals", "values": ["Active low-spend occasional shoppers"]}]
+    assert parse_query("avg order value for the bargain shoppers segment", vocab).blocking

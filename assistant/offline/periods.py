@@ -376,7 +376,13 @@ def _year_for_q(q: int, last: pd.Timestamp) -> int:
 
 
 def _trailing(n: int, unit: str, said: str, last: pd.Timestamp) -> Window:
-    """"the last 30 days", "past 3 months": resolved by the analytics layer (``last_N_units``), as a date range."""
+    """"the last 30 days", "past 3 months": resolved by the analytics layer (``last_N_units``), as a date range;
+    "the last 2 quarters": the last two calendar quarters that are complete by the last order date."""
+    if unit == "quarter":
+        cur = pd.Period(last, freq="Q")
+        done = cur if last.normalize() == cur.end_time.normalize() else cur - 1
+        s, e = (done - (n - 1)).start_time.normalize(), done.end_time.normalize()
+        return Window(f"{s.date()}..{e.date()}", s, e, said)
     w = resolve_period(f"last_{n}_{unit}s", last)
     return Window(f"{w.start.date()}..{w.last_day.date()}", w.start, w.last_day, said)
 

@@ -352,7 +352,7 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
     _values(tx, vocab, spec, out, filters)
     if excluded:
         spec["filters"] = list(spec.get("filters") or []) + excluded
-    _unknown_named(tx, vocab, out)
+    _unknown_named(tx, vocab, out, spec)
     by = _dims(tx, vocab, spec, out)
     if "weekday" in by and "day" in by:  # "revenue by weekday ... the strongest day": the weekday
         by = [d for d in by if d != "day"]
@@ -1132,6 +1132,10 @@ def _metrics(tx: _Text, vocab: Vocab, out: QueryParse) -> list[str]:
                                 "") + f". Metrics I can compute: {', '.join(sorted(vocab.metrics))}")
             continue
         names.append(name)
+    if "campaign_reach" in names and set(names) & {"revenue", "orders", "avg_basket", "revenue_per_customer", "units"} \
+            and re.search(r"\b(?:customers|households|shoppers|people|buyers)\s+(?:(?:who|that)\s+(?:were|we)\s+|we\s+)?"
+                          r"(?:targeted|reached|contacted|mailed)\b", tx.raw):
+        names = [n for n in names if n != "campaign_reach"]  # "how much have households targeted by Type B spent"
     if "campaign_reach" in names and "customers" in names:
         names = [n for n in names if n != "customers"]  # "how many customers did campaign 18 reach"
     # one table per query: keep the first metric's table
@@ -1440,7 +1444,7 @@ def _dims(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse) -> list[str]:
     return names[:2]
 
 
-def _unknown_named(tx: _Text, vocab: Vocab, out: QueryParse) -> None:
+def _unknown_named(tx: _Text, vocab: Vocab, out: QueryParse, spec: dict | None = None) -> None:
     """"the Toys2 department", "brand Acme", "segment Bargain Hunters": a dimension named with a value we lack."""
     types = vocab.values.get("campaign_type") or []
     for m in tx.finditer(r"\btype\s+([a-z0-9])\b(?=\s+campaigns?\b)|\bcampaigns?\s+(?:of\s+)?type\s+([a-z0-9])\b"):
@@ -1459,6 +1463,15 @@ def _unknown_named(tx: _Text, vocab: Vocab, out: QueryParse) -> None:
                                   tx.work)):
             name = (m.group(1) or m.group(2) or "").strip()
             if not name or _MASK in name or name in FILLER or all(w in FILLER for w in name.split()):
+                continue
+            words = [_stem(w) for w in name.split() if w not in FILLER]
+            whole = [v for v in vals or [] if words and all(w in _norm(v).split() for w in words)]
+            if dim == "segment" and len(whole) == 1 and spec is not None:
+                # "the occasional shoppers segment": the one segment whose name holds those words (said so)
+                spec.setdefault("filters", []).append({"dimension": "segment", "op": "equals", "values": whole})
+                out.signals.add("filter")
+                out.problems.append(f'I read "{name}" as the segment {whole[0]}')
+                tx.take(m.span())
                 continue
             close = difflib.get_close_matches(name, [v.lower() for v in vals or []], n=3, cutoff=0.5)
             shown = [v for v in (vals or []) if v.lower() in close]
