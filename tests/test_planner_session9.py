@@ -492,3 +492,13 @@ def test_a_partial_segment_name_reads_the_one_segment_holding_it():
     p = parse_query("avg order value for the occasional shoppers segment", vocab)
     assert p.spec["filters"] == [{"dimension": "segment", "op": "equals", "values": ["Active low-spend occasional shoppers"]}]
     assert parse_query("avg order value for the bargain shoppers segment", vocab).blocking
+
+
+def test_two_rankings_in_one_question(session, lines):
+    from models.analytics.layer import is_non_merchandise
+
+    m = lines[~lines["category"].map(is_non_merchandise).astype(bool) &
+              ~lines["department"].map(is_non_merchandise).astype(bool)]
+    dept, cat = m.groupby("department")["amount"].sum(), m.groupby("category")["amount"].sum()
+    answer = session.ask("what's the top department, and the top category?").answer
+    assert money(dept.max()) in answer and money(cat.max()) in answer and cat.idxmax() in answer, answer[:600]

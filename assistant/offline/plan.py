@@ -391,6 +391,7 @@ def asks_for_data(route: str, parse: QueryParse, question: str) -> bool:
 # "average rating, and which products are rated worst?", "revenue last month? and how many new customers?":
 # two questions in one message (a wh-word after "and", or two sentences)
 _TWO_PARTS = re.compile(r"\s*[,;]?\s+(?:and|also|plus)\s+(?=(?:which|what|how|who|whom|where|when|list|show)\b)|"
+                        r",\s*(?:and|also|plus)\s+(?=(?:the|our)\s+(?:top|best|biggest|worst|lowest|highest|most|least)\b)|"
                         r"\?\s+(?:and\s+|also\s+)?(?=[a-z])|;\s+", re.I)
 
 
