@@ -502,3 +502,16 @@ def test_two_rankings_in_one_question(session, lines):
     dept, cat = m.groupby("department")["amount"].sum(), m.groupby("category")["amount"].sum()
     answer = session.ask("what's the top department, and the top category?").answer
     assert money(dept.max()) in answer and money(cat.max()) in answer and cat.idxmax() in answer, answer[:600]
+
+
+def test_top_one_in_each_named_value_and_reach_per_campaign(session, ws, lines):
+    from models.analytics.layer import is_non_merchandise
+
+    m = lines[~lines["category"].map(is_non_merchandise).astype(bool)]
+    answer = session.ask("what's the top category in each of grocery, produce and meat?").answer
+    for d in ("Grocery", "Produce", "Meat"):
+        s = m[m["department"] == d].groupby("category")["amount"].sum()
+        assert money(s.max()) in answer, (d, answer[:600])
+    cm = ws.read_table("campaigns")
+    per = cm.drop_duplicates(["campaign_id", "customer_id"]).groupby("campaign_id").size().mean()
+    assert f"**{per:.2f}**" in session.ask("avg number of households per campaign").answer

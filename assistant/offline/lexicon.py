@@ -55,6 +55,9 @@ METRIC_PHRASES: list[tuple[str, str]] = [
      r"(who |that )?(redeemed|used|have redeemed|have used)( (a |any |at least one )?coupons?)?|customer redemption rates?",
      "customer_redemption_rate"),
     (r"coupon redemption rates?|redemption rates?", "coupon_redemption_rate"),
+    (r"(average|avg|mean|typical) (number of )?(households|customers|people|shoppers) (targeted |reached )?(per|in each|in a|"
+     r"for each|by) campaign|(average|avg|mean) (campaign )?reach( per campaign)?|reach per campaign",
+     "reach_per_campaign"),
     (r"(got|received|were sent|were in|were part of|have had|had|were targeted by|were reached by) (at least one|any|a|one "
      r"or more|1 or more) campaigns?|campaign reach|reach(ed|es)?|customers? (were )?targeted|targeted (customers|households|shoppers|people)|"
      r"people targeted|targeted|targets|(did|does|do) (~+|campaign ~?\w+|the campaign|that campaign|it|they|we) target|"

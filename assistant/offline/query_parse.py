@@ -358,11 +358,17 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
         by = [d for d in by if d != "day"]
     if spec.pop("_by_day_type", None):
         by = ["day_type"] + [d for d in by if d not in ("weekday", "day_type")]
+    if len(by) == 1 and ("top" in spec or "superlative" in out.signals) and "compare" not in spec and \
+            re.search(r"\b(?:in|for|within)\s+each\s+of\b|\beach of\b", tx.raw):
+        multi = [f for f in spec.get("filters") or [] if f.get("op") in ("in",) and f["dimension"] not in by]
+        if multi:  # "the top category in each of grocery, produce and meat": one ranking per named value
+            by = by + [multi[0]["dimension"]]
     if len(by) == 2 and ("top" in spec or "superlative" in out.signals) and "compare" not in spec:
         # "top selling product in each department": the first N within each value of the other dimension
         for d in by:
             if re.search(r"\b(?:in|for|within|of|across)\s+(?:each|every|all)\s+(?:of\s+the\s+)?" + _dim_pat(d) +
-                         r"|\b(?:per|by|each)\s+" + _dim_pat(d), tx.raw):
+                         r"|\b(?:per|by|each)\s+" + _dim_pat(d), tx.raw) or (
+                    d == by[-1] and re.search(r"\beach of\b", tx.raw)):
                 spec["top_per"] = d
                 spec.setdefault("top", 1)
                 by = [x for x in by if x != d] + [d]

@@ -172,6 +172,9 @@ METRICS: tuple[Metric, ...] = (
            "(campaigns table)", (("campaigns", "customer_id"),), fact="campaigns"),
     Metric("campaigns", "COUNT(DISTINCT f.campaign_id)", "number of distinct campaigns",
            (("campaigns", "campaign_id"),), fact="campaigns"),
+    Metric("reach_per_campaign", "COUNT(DISTINCT CAST(f.customer_id AS VARCHAR) || '|' || CAST(f.campaign_id AS VARCHAR)) "
+           "* 1.0 / NULLIF(COUNT(DISTINCT f.campaign_id), 0)", "customers targeted per campaign, on average",
+           (("campaigns", "campaign_id"),), fact="campaigns", additive=False),
     Metric("campaign_days", "list_avg([x.d FOR x IN list(DISTINCT struct_pack(c := f.campaign_id, d := "
            "date_diff('day', CAST(f.start_date AS DATE), CAST(f.end_date AS DATE))))])",
            "days from a campaign's start date to its end date (averaged over the campaigns in the row)",
