@@ -157,8 +157,9 @@ def test_grader_on_an_oracle_and_on_the_grand_total(bank_data):
 # Later on session 8 (generic fixes from the lead's own probes: distinct counts, "change from X to Y",
 # revenue from new customers): 100/119 and 3/33.
 # End of session 8 (chat shorthand, unread numbers named, same-name department/category): 102/119 and 2/33.
-HELDOUT_ACCURACY_FLOOR = 101 / 119
-HELDOUT_MAX_CONFIDENT_REFUSALS = 3
+# Session 9 (main f763fda; the lead read this bank's misses, so it is a tuning bank now): 119/119 and 0/33.
+HELDOUT_ACCURACY_FLOOR = 117 / 119
+HELDOUT_MAX_CONFIDENT_REFUSALS = 1
 
 
 def test_heldout_expect_helpers(bank_data):
@@ -202,8 +203,9 @@ def test_heldout_expect_helpers(bank_data):
 # Later on session 8 (the same generic fixes, made without reading this bank's questions; the lead did read the
 # helper's one-line summary of its misses): 55/65 (84.6%) and 3/16; floors one question under.
 # End of session 8: 59/65 (90.8%), 3/16 — partly informed by the helper's miss summary (not blind any more).
-HELDOUT2_ACCURACY_FLOOR = 58 / 65
-HELDOUT2_MAX_CONFIDENT_REFUSALS = 4  # main c570405: 3/16 (the out-of-scope decline by name)
+# Session 9 (main f763fda; tuned on its misses): 65/65 and 0/16.
+HELDOUT2_ACCURACY_FLOOR = 63 / 65
+HELDOUT2_MAX_CONFIDENT_REFUSALS = 1
 
 
 # ----------------------------------------------------------------------------------- the held-out bank 3
@@ -214,7 +216,8 @@ HELDOUT2_MAX_CONFIDENT_REFUSALS = 4  # main c570405: 3/16 (the out-of-scope decl
 # are that measurement with one question of slack; the gap to the issue targets (95% / 0) is the planner's and is
 # NOT closed. Do not tune the planner on these questions' wording. Rebased on main da20518 (the chat-shorthand change,
 # landed before this bank existed): 38/45 (84.4%; 4 declined, 3 wrong) and 0/12.
-HELDOUT3_ACCURACY_FLOOR = 36 / 45
+# Session 9 (main f763fda, still blind: only its score was read): 39/45 (86.7%; 5 declined, 1 wrong) and 0/12.
+HELDOUT3_ACCURACY_FLOOR = 38 / 45
 HELDOUT3_MAX_CONFIDENT_REFUSALS = 1
 
 
@@ -224,8 +227,9 @@ HELDOUT3_MAX_CONFIDENT_REFUSALS = 1
 # measures tuning progress, not generalisation. First run (main 9360f51 + this bank, 2026-12-04 20:42 UTC, demo
 # workspace, 300 households): 63/87 answerable right (72.4%; 10 declined, 14 wrong) and 2/19 refusals answered
 # confidently (bench/results/question_bank_tune.md lists every miss). Floors one question under that.
-TUNE_ACCURACY_FLOOR = 62 / 87
-TUNE_MAX_CONFIDENT_REFUSALS = 3
+# End of session 9 (main f763fda): 87/87 and 0/19.
+TUNE_ACCURACY_FLOOR = 85 / 87
+TUNE_MAX_CONFIDENT_REFUSALS = 1
 
 
 # ----------------------------------------------------------------------------------- the tuning bank 2
@@ -235,8 +239,9 @@ TUNE_MAX_CONFIDENT_REFUSALS = 3
 # 11 declined, 16 wrong) and 3/16 refusals answered confidently (bench/results/question_bank_tune2.md lists every
 # miss). Floors one question under that. Re-measured on main 81de516 (the lead's 'last fortnight' / 'since black friday'
 # change, landed during the first run): 51/76 and 4/16 (t2-no-segment, 'Big Spenders Club', now answered by product name).
-TUNE2_ACCURACY_FLOOR = 48 / 76
-TUNE2_MAX_CONFIDENT_REFUSALS = 4
+# End of session 9 (main f763fda): 68/76 (89.5%) and 0/16.
+TUNE2_ACCURACY_FLOOR = 66 / 76
+TUNE2_MAX_CONFIDENT_REFUSALS = 1
 
 
 # the side banks' own checks (every bank but dev): (module, minimum answerable, minimum refusals, the questions the
