@@ -1,18 +1,22 @@
 """Ask the question banks of the offline assistant on the demo workspace.
 
-    python bench/question_bank.py [--bank dev|heldout|heldout2|heldout3|tune|tune2|all] [--workspace DIR] [--n-customers 300]
-                                  [--out bench/results/question_bank.md]
+    python bench/question_bank.py [--bank dev|heldout|heldout2|heldout3|heldout4|tune|tune2|all] [--workspace DIR]
+                                  [--n-customers 300] [--out bench/results/question_bank.md] [--show-blind]
 
-Six banks: ``dev`` (tests/question_bank.py) is the one the planner was tuned on; ``heldout``
+Seven banks: ``dev`` (tests/question_bank.py) is the one the planner was tuned on; ``heldout``
 (tests/question_bank_heldout.py) was written later by someone who had not seen the planner, its tests or the dev
 questions, so it measures wording the planner was not tuned on; ``heldout2`` (tests/question_bank_heldout2.py,
 session 8) likewise, blind to the planner and to both other banks' questions; ``heldout3``
-(tests/question_bank_heldout3.py, session 8 end) blind to the planner and to all three other banks' questions; ``tune`` (tests/question_bank_tune.py, session 9) is
+(tests/question_bank_heldout3.py, session 8 end) blind to the planner and to all three other banks' questions;
+``heldout4`` (tests/question_bank_heldout4.py, session 9) blind to the planner and to the other banks' questions
+(its misses are written only with --show-blind); ``tune`` (tests/question_bank_tune.py, session 9) is
 a TUNING bank, not blind: the lead reads its misses and fixes the planner on them; ``tune2``
 (tests/question_bank_tune2.py, session 9, helper tune6) is a second tuning bank, not blind either.
 Grades every answer (right / declined / wrong; see tests/question_bank.py) and writes, per bank, a table per
 category, the overall answer accuracy and refusal count, and every miss with its answer, to --out. Without
 --workspace it builds the demo workspace the tests use (models.pipeline, 300 households, quick settings) under /tmp first.
+A bank kept blind (``heldout4``) gets its score only, unless --show-blind is given: its per-category table and misses
+are for its author, so that the planner's author, who reads this output, never tunes on them.
 """
 
 from __future__ import annotations
@@ -28,13 +32,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+BLIND = {"heldout4"}  # banks whose misses (and per-category counts) are shown only with --show-blind
+
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--bank", choices=("dev", "heldout", "heldout2", "heldout3", "tune", "tune2", "all"), default="all")
+    ap.add_argument("--bank", choices=("dev", "heldout", "heldout2", "heldout3", "heldout4", "tune", "tune2", "all"),
+                    default="all")
     ap.add_argument("--workspace", type=Path, default=None)
     ap.add_argument("--n-customers", type=int, default=300)
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "question_bank.md")
+    ap.add_argument("--show-blind", action="store_true",
+                    help="also write a blind bank's per-category table and misses (for the bank's author only)")
     args = ap.parse_args()
 
     from models.data.workspace import Workspace
@@ -51,7 +60,7 @@ def main() -> None:
     from assistant.offline import OfflinePlanner
     from assistant.session import ChatSession
     from tests import (question_bank, question_bank_heldout, question_bank_heldout2, question_bank_heldout3,
-                       question_bank_tune, question_bank_tune2)
+                       question_bank_heldout4, question_bank_tune, question_bank_tune2)
     from tests.question_bank import markdown_table, run_bank, summarize
     from tools import ToolContext, build_tools
 
@@ -63,11 +72,13 @@ def main() -> None:
                           "tests and both other banks' questions", question_bank_heldout2.QUESTIONS),
              "heldout3": ("Held-out bank 3 (tests/question_bank_heldout3.py, session 8 end): blind to the planner, "
                           "its tests and all three other banks' questions", question_bank_heldout3.QUESTIONS),
+             "heldout4": ("Held-out bank 4 (tests/question_bank_heldout4.py, session 9): blind to the planner, its "
+                          "tests and the other banks' questions", question_bank_heldout4.QUESTIONS),
              "tune": ("Tuning bank (tests/question_bank_tune.py, session 9): the lead tunes the planner on its misses, "
                       "so it is NOT blind", question_bank_tune.QUESTIONS),
              "tune2": ("Tuning bank 2 (tests/question_bank_tune2.py, session 9): the lead tunes the planner on its "
                        "misses, so it is NOT blind", question_bank_tune2.QUESTIONS)}
-    chosen = ["dev", "heldout", "heldout2", "heldout3", "tune", "tune2"] if args.bank == "all" else [args.bank]
+    chosen = ["dev", "heldout", "heldout2", "heldout3", "heldout4", "tune", "tune2"] if args.bank == "all" else [args.bank]
     ctx = ToolContext(ws)
     agent = build_agent(OfflinePlanner(context=ctx), build_tools(ctx))
     commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
@@ -79,7 +90,8 @@ def main() -> None:
         f"{load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} (1/5/15 min)",
         f"- workspace: demo, {args.n_customers} real Complete Journey households (quick settings), {ws_path}",
         f"- command: `nice -n 10 python3 bench/question_bank.py --bank {args.bank}"
-        + (f" --out {args.out}`" if args.out != ROOT / "bench" / "results" / "question_bank.md" else "`"),
+        + (f" --out {args.out}" if args.out != ROOT / "bench" / "results" / "question_bank.md" else "")
+        + (" --show-blind`" if args.show_blind else "`"),
         "- grading (tests/question_bank.py, the same for both banks): answerable = right when every ground-truth "
         "number of one accepted reading (independent pandas) appears in the answer within its displayed precision, "
         "and the top item is named first for rankings; declined = the answer says can't / cannot / don't have / "
@@ -96,8 +108,13 @@ def main() -> None:
         acc = s["answerable_right"] / s["answerable"]
         body += [f"## {title}", "",
                  f"{len(rows)} questions in {elapsed:.0f} s. Answer accuracy **{acc:.1%}** "
-                 f"({s['answerable_right']}/{s['answerable']}); refusal set answered confidently "
-                 f"**{s['refusals_answered']}**/{s['refusals']}.", "", markdown_table(rows), ""]
+                 f"({s['answerable_right']}/{s['answerable']}; {s['answerable_declined']} declined, "
+                 f"{s['answerable_wrong']} wrong); refusal set answered confidently "
+                 f"**{s['refusals_answered']}**/{s['refusals']}.", ""]
+        if key in BLIND and not args.show_blind:
+            body += ["(kept blind: no per-category table or misses; see --show-blind)", ""]
+            continue
+        body += [markdown_table(rows), ""]
         misses += ["", f"## Misses: {key} bank", ""]
         for r in rows:
             if r["verdict"] != "right":

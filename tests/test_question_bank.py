@@ -17,6 +17,7 @@ import pytest
 from tests import question_bank_heldout as heldout
 from tests import question_bank_heldout2 as heldout2
 from tests import question_bank_heldout3 as heldout3
+from tests import question_bank_heldout4 as heldout4
 from tests import question_bank_tune as tune
 from tests import question_bank_tune2 as tune2
 from tests.question_bank import (ANSWERABLE, QUESTIONS, REFUSALS, BankData, Question, either, expects_of, grade,
@@ -221,6 +222,16 @@ HELDOUT3_ACCURACY_FLOOR = 38 / 45
 HELDOUT3_MAX_CONFIDENT_REFUSALS = 1
 
 
+# ----------------------------------------------------------------------------------- the held-out bank 4
+# tests/question_bank_heldout4.py (session 9, helper blind5) was written blind to the planner, its tests and question
+# files, bench/results/question_bank*.md and the question lists of the other banks; its misses are not written
+# anywhere the planner's author reads (bench/question_bank.py and the tests below give its counts only), so it stays
+# blind. MEASUREMENT The gap to the issue targets (95% / 0) is the planner's
+# and is NOT closed. Do not tune the planner on these questions' wording.
+HELDOUT4_ACCURACY_FLOOR = 0.0  # TBD after the first run
+HELDOUT4_MAX_CONFIDENT_REFUSALS = 99  # TBD after the first run
+
+
 # ------------------------------------------------------------------------------------- the tuning bank
 # tests/question_bank_tune.py (session 9, helper tune5) was written without reading the planner, its tests or the other
 # banks' question lists, but it is NOT blind: the lead reads its misses and tunes the planner on them, so its score
@@ -248,6 +259,7 @@ TUNE2_MAX_CONFIDENT_REFUSALS = 1
 # grand total may answer — the first held-out bank asks three plain totals)
 _SIDE = {"heldout": (heldout, 90, 30, {"h-tot-sales", "h-tot-trans", "h-tot-shoppers"}),
          "heldout2": (heldout2, 50, 15, set()), "heldout3": (heldout3, 40, 12, set()),
+         "heldout4": (heldout4, 60, 15, set()),
          "tune": (tune, 70, 15, set()), "tune2": (tune2, 60, 12, set())}
 
 
@@ -301,6 +313,23 @@ def test_tune_two_in_one_needs_both_numbers_and_segments_read_the_artifact(bank_
     assert size == int(seg["segment"].str.contains("coupon-driven", case=False).sum()) > 0
 
 
+def test_heldout4_readings_are_whole(bank_data):
+    """A two-part question needs both numbers, and a set question read half by category, half by product name
+    is not one of its accepted readings."""
+    d = bank_data
+    two = next(q for q in heldout4.ANSWERABLE if q.id == "h4-two-q1")
+    orders, aov = expects_of(two.truth(d))[0].alternatives[0]
+    assert grade(two, f"Q1 2017: {orders:,.0f} orders, average order value ${aov:,.2f}", d)[0] == "right"
+    assert grade(two, f"Q1 2017: {orders:,.0f} orders", d)[0] == "wrong"
+    beef = next(q for q in heldout4.ANSWERABLE if q.id == "h4-set-beef-chicken")
+    lines = d.lines
+    by_cat = set(lines.loc[lines["category"] == "Beef", "customer_id"])
+    by_word = set(lines.loc[lines["name"].str.contains("chicken", case=False, na=False), "customer_id"])
+    mixed = len(by_cat - by_word)
+    assert mixed not in {alt[0] for alt in expects_of(beef.truth(d))[0].alternatives}
+    assert grade(beef, f"{mixed} customers bought beef but not chicken", d)[0] == "wrong"
+
+
 # ------------------------------------------------------------------------- every bank, asked of the assistant
 @dataclass(frozen=True)
 class Bank:
@@ -308,6 +337,7 @@ class Bank:
     questions: list
     accuracy_floor: float
     max_confident_refusals: int
+    blind: bool = False  # a blind bank's test output gives counts only: no per-category table, no misses
 
 
 BANKS = {
@@ -317,6 +347,8 @@ BANKS = {
                      HELDOUT2_MAX_CONFIDENT_REFUSALS),
     "heldout3": Bank("held-out bank 3 (blind, session 8 end)", heldout3.QUESTIONS, HELDOUT3_ACCURACY_FLOOR,
                      HELDOUT3_MAX_CONFIDENT_REFUSALS),
+    "heldout4": Bank("held-out bank 4 (blind, session 9)", heldout4.QUESTIONS, HELDOUT4_ACCURACY_FLOOR,
+                     HELDOUT4_MAX_CONFIDENT_REFUSALS, blind=True),
     "tune": Bank("tuning bank (session 9; the lead tunes on it: not blind)", tune.QUESTIONS, TUNE_ACCURACY_FLOOR,
                  TUNE_MAX_CONFIDENT_REFUSALS),
     "tune2": Bank("tuning bank 2 (session 9; the lead tunes on it: not blind)", tune2.QUESTIONS,
@@ -333,7 +365,8 @@ def test_refusal_set_is_rarely_answered_confidently(bank, rows_of, summary_note)
     summary_note(f"{spec.title} refusals: {len(rows) - len(answered)}/{len(rows)} declined")
     assert len(answered) <= spec.max_confident_refusals, (
         f"{len(answered)}/{len(rows)} refusal questions of the {spec.title} got a confident answer (limit "
-        f"{spec.max_confident_refusals}; issue target {ISSUE_TARGET_CONFIDENT_REFUSALS}):\n" + _failures(answered))
+        f"{spec.max_confident_refusals}; issue target {ISSUE_TARGET_CONFIDENT_REFUSALS})"
+        + ("" if spec.blind else ":\n" + _failures(answered)))
 
 
 @pytest.mark.bank
@@ -344,9 +377,10 @@ def test_answer_accuracy(bank, rows_of, summary_note):
     s = summarize(rows)
     acc = s["answerable_right"] / s["answerable"]
     summary_note(f"{spec.title}: answerable {s['answerable_right']}/{s['answerable']} right ({acc:.1%}), "
-                 f"{s['answerable_declined']} declined, {s['answerable_wrong']} wrong\n" + markdown_table(rows))
+                 f"{s['answerable_declined']} declined, {s['answerable_wrong']} wrong"
+                 + ("" if spec.blind else "\n" + markdown_table(rows)))
     misses = [r for r in rows if not r["refusal"] and r["verdict"] != "right"]
     assert acc >= spec.accuracy_floor, (
         f"{spec.title} answer accuracy {acc:.1%} < floor {spec.accuracy_floor:.0%} (issue target "
-        f"{ISSUE_TARGET_ACCURACY:.0%}; {s['answerable_declined']} declined, {s['answerable_wrong']} wrong):\n"
-        + _failures(misses))
+        f"{ISSUE_TARGET_ACCURACY:.0%}; {s['answerable_declined']} declined, {s['answerable_wrong']} wrong)"
+        + ("" if spec.blind else ":\n" + _failures(misses)))
