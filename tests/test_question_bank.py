@@ -226,10 +226,12 @@ HELDOUT3_MAX_CONFIDENT_REFUSALS = 1
 # tests/question_bank_heldout4.py (session 9, helper blind5) was written blind to the planner, its tests and question
 # files, bench/results/question_bank*.md and the question lists of the other banks; its misses are not written
 # anywhere the planner's author reads (bench/question_bank.py and the tests below give its counts only), so it stays
-# blind. MEASUREMENT The gap to the issue targets (95% / 0) is the planner's
-# and is NOT closed. Do not tune the planner on these questions' wording.
-HELDOUT4_ACCURACY_FLOOR = 0.0  # TBD after the first run
-HELDOUT4_MAX_CONFIDENT_REFUSALS = 99  # TBD after the first run
+# blind. First untuned run (main 22a62bc + this bank, 2026-12-04 22:20 UTC, demo workspace, 300 households): 70/85
+# answerable right (82.4%; 12 declined, 3 wrong) and 3/18 refusals answered confidently
+# (bench/results/question_bank_heldout4.md, the score only). Floors one question under that; the gap to the issue
+# targets (95% / 0) is the planner's and is NOT closed. Do not tune the planner on these questions' wording.
+HELDOUT4_ACCURACY_FLOOR = 69 / 85
+HELDOUT4_MAX_CONFIDENT_REFUSALS = 4
 
 
 # ------------------------------------------------------------------------------------- the tuning bank
