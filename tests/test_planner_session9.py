@@ -515,3 +515,17 @@ def test_top_one_in_each_named_value_and_reach_per_campaign(session, ws, lines):
     cm = ws.read_table("campaigns")
     per = cm.drop_duplicates(["campaign_id", "customer_id"]).groupby("campaign_id").size().mean()
     assert f"**{per:.2f}**" in session.ask("avg number of households per campaign").answer
+
+
+def test_casual_words_are_not_filters_and_weekdays_filter(session, ws, lines):
+    o = ws.read_table("orders")
+    dec = lines[(lines["day"] >= "2017-12-01") & (lines["day"] <= "2017-12-31")]
+    assert money(dec["amount"].sum()) in session.ask("can u pull up total revenue for last month real quick").answer
+    wk = o[o["timestamp"].dt.dayofweek < 5]
+    assert money(wk["amount"].sum() / wk["order_id"].nunique()) in session.ask("how big is our typical basket on weekdays").answer
+    red = ws.read_table("coupon_redemptions")
+    d = red[(red["timestamp"] >= "2017-12-01") & (red["timestamp"] < "2018-01-01")]
+    assert f"**{len(d):,}**" in session.ask("how many coupons got used last month").answer
+    q4 = o[(o["timestamp"] >= "2017-10-01") & (o["timestamp"] < "2018-01-01")]
+    rep = int((q4.groupby("customer_id")["order_id"].nunique() >= 2).sum())
+    assert f"**{rep:,}**" in session.ask("how many repeat customers did we have in q4").answer

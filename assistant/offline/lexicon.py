@@ -65,7 +65,7 @@ METRIC_PHRASES: list[tuple[str, str]] = [
     (r"(customers|households|shoppers|people|buyers)( who| that)?( have| had| ever)? (redeemed|used)( at least one| at least 1|"
      r" a| any| one or more| one)?( coupons?)?|redeeming (customers|households|shoppers)|"
      r"redeemers", "redeeming_customers"),
-    (r"(how many|number of) coupons(?=[^?]{0,40}?\bredeemed\b)|redeem(s|ed|ing)? (the )?([~\w]+ )?coupons?|coupon redemptions?|coupons? (were |was |have been |got )?redeemed|redeemed coupons?|redemptions?|coupons? (were )?used|coupon use", "coupon_redemptions"),
+    (r"(how many|number of) coupons(?=[^?]{0,40}?\bredeemed\b)|redeem(s|ed|ing)? (the )?([~\w]+ )?coupons?|coupon redemptions?|coupons? (were |was |have been |got )?redeemed|redeemed coupons?|redemptions?|coupons? (were |got |was |have been |been )?used|coupon use", "coupon_redemptions"),
     (r"(orders|baskets|transactions|purchases|trips)( that| which)? (had|have|with|got|received|carried)( an?| any)? "
      r"(retailer |store )?discounts?( (applied|on (it|them)))?|discounted (orders|baskets|transactions)",
      "orders_with_discount"),
@@ -84,6 +84,10 @@ METRIC_PHRASES: list[tuple[str, str]] = [
      r"(is there |are there |do (customers|people|shoppers|households) (wait|go|take) )?between (their |two |each |"
      r"consecutive )?(orders|purchases|visits|trips|baskets|shopping trips)|(purchase|order|buying|shopping|"
      r"inter-?purchase) (intervals?|cycles?|gaps?)|days between (orders|purchases|visits)", "days_between_orders"),
+    (r"(how many|number of|count of|count the) repeat (customers|households|shoppers|buyers)", "repeat_customers"),
+    (r"(shop|shops|shopped|buy|buys|visit|visits|come in|comes in|order|orders) (the )?(~+ |most |least |more |less )?"
+     r"(often|frequently)|how (often|frequently) (do|does|did)", "orders_per_customer"),
+    (r"(more|less|most|least) valuable", "revenue_per_customer"),
     (r"repeat (customer|purchase|buyer)s?( share| rate)?|repeat rate|share of (customers|buyers) (who )?(bought|buy|"
      r"ordered|shop(ped)?) (more than once|again|twice)|buy more than once|bought more than once|retention( rate)?",
      "repeat_customer_share"),
@@ -272,6 +276,7 @@ popular brings bring run ran running launch launched sent send account accounts 
 responsible make makes visit visited visiting average avg mean typical both
 aged old older younger olds earning earners move moves moved moving shift shifts shifted active
 bigger larger greater higher lower smaller better worse fewer beat beats outperform outperformed outsold outsell
-exceed exceeded surpass surpassed given giving pick picked drive drives drove driven driving deliver delivers delivered
+exceed exceeded surpass surpassed given giving pick picked real quick quickly rundown run-down need needs needed
+want wanted serve served serving section sections aisle aisles folks guys peeps buying making drive drives drove driven driving deliver delivers delivered
 contain contains contained containing include includes included including
 once ever away used use acquire acquired gain gained win won attract attracted redeemed""".split())

@@ -485,7 +485,7 @@ def _parse_periods(text: str, last: pd.Timestamp | None, first: pd.Timestamp | N
     last = pd.Timestamp(last).normalize()
     # "this month vs last (month)", "last month compared to the month before"
     m = re.search(r"\b(this|current)\s+(week|month|quarter|year)(?:'s)?(?P<mid>(?:\s+[a-z]+){0,3}?)\s*(?P<vs>vs\.?|versus|"
-                  r"compared (?:to|with)|against)\s*(?:the\s+)?(?:last|previous|prior)(?:\s+(?:week|month|quarter|year))?"
+                  r"compared (?:to|with)|against|than)\s*(?:the\s+)?(?:last|previous|prior)(?:\s+(?:week|month|quarter|year))?"
                   r"(?:'s)?(?:\s+one)?\b", t)
     if m:
         u = m.group(2)

@@ -214,7 +214,8 @@ def spell_correct(q: str, vocab: Vocab, corrections: dict | None = None) -> str:
 
 
 _KNOWN_UNHELD = {w for pat, _ in UNHELD for w in re.findall(r"[a-z]{3,}", pat)}
-_STATE_WORDS = {"lapsed", "lapsing", "dormant", "churned", "inactive", "spenders", "spender"}
+_STATE_WORDS = {"lapsed", "lapsing", "dormant", "churned", "inactive", "spenders", "spender", "buying", "making",
+                "selling", "shopping", "earning", "often", "chunk"}
 _KNOWN_UNHELD |= {w[:-1] for w in _KNOWN_UNHELD if w.endswith("s")} | {
     "weather", "probability", "probabilities", "likely", "slipping", "paris", "london", "business", "company"}
 
@@ -914,7 +915,8 @@ def _customer_conditions(tx: _Text, spec: dict, out: QueryParse) -> None:
         out.signals.add("concentration")
         tx.take(m.span())
         for mm in tx.finditer(r"\b(concentrat\w+|pareto|contribut\w*|account(s|ed)? for|share|shares|"
-                              r"percent(age)?|proportion|fraction|portion|generate[sd]?|bring in|brings? in|brought in)\b"):
+                              r"percent(age)?|proportion|fraction|portion|chunk|slice|piece|make up|makes up|"
+                              r"generate[sd]?|bring in|brings? in|brought in)\b"):
             tx.take(mm.span())
     elif tx.search(r"\b(concentrat\w+|pareto|80 ?/ ?20)\b"):
         m = tx.search(r"\b(concentrat\w+|pareto|80 ?/ ?20)\b")
@@ -978,7 +980,8 @@ def _distribution(tx: _Text, spec: dict, out: QueryParse) -> None:
 
 def _share(tx: _Text, spec: dict, out: QueryParse) -> None:
     """"share of revenue by department", "what % of sales comes from Meat", "contribution of each category"."""
-    m = tx.search(r"\b(share|shares|percent(age)?|proportion|fraction|portion|contribution|contribute[sd]?|% of|pct of|mix)\b|%")
+    m = tx.search(r"\b(share|shares|percent(age)?|proportion|fraction|portion|chunk|slice|contribution|contribute[sd]?|% of|"
+                  r"pct of|mix)\b|%")
     if not m or "concentration" in spec or "distribution" in spec:
         return
     spec["share_of_total"] = True
@@ -1172,6 +1175,13 @@ def _values(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse, filters: dict[
         for m in list(both.finditer(tx.work)):
             tx.take(m.span())
         spec["_by_day_type"] = True
+    wd = tx.search(r"\b(?:on|during|for)\s+(?:the\s+)?(?:weekdays|week ?days|working days|workdays)\b")
+    if wd and not spec.get("_by_day_type"):  # "our typical basket on weekdays": Monday to Friday
+        filters.setdefault("weekday", [])
+        filters["weekday"] += [d for d in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
+                               if d not in filters["weekday"]]
+        out.signals.add("weekend_group")  # one group, not the five days side by side
+        tx.take(wd.span())
     if "weekday" in vocab.dimensions:  # "on saturdays", "weekends"
         for m in tx.finditer(r"\b(mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|saturdays?|sundays?|weekends?)\b"):
             w = m.group(0).rstrip("s")
@@ -1507,7 +1517,9 @@ def _finish(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse) -> None:
         out.blocking = True
     if ("top" in spec or "superlative" in out.signals) and not by and "concentration" not in spec and \
             "segment_by" not in out.signals and "distribution" not in spec and \
-            re.search(r"\b(best|top|worst|slowest)[- ]?(sellers?|selling|sold)\b|\bbestsellers?\b", tx.raw) and \
+            re.search(r"\b(best|top|worst|slowest)[- ]?(sellers?|selling|sold)\b|\bbestsellers?\b|\bwhat (?:are|do|did|does) "
+                      r"(?:people|customers|shoppers|households|folks|they) (?:buy|buying|bought|purchase|purchasing)\b",
+                      tx.raw) and \
             (not vocab.dimensions or "product" in vocab.dimensions):
         spec["by"] = by = ["product"]  # "best sellers in Drug GM": products
         spec.setdefault("top", 1)  # "best seller in produce?": the one product
