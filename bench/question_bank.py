@@ -15,7 +15,7 @@ a TUNING bank, not blind: the lead reads its misses and fixes the planner on the
 Grades every answer (right / declined / wrong; see tests/question_bank.py) and writes, per bank, a table per
 category, the overall answer accuracy and refusal count, and every miss with its answer, to --out. Without
 --workspace it builds the demo workspace the tests use (models.pipeline, 300 households, quick settings) under /tmp first.
-A bank kept blind (``heldout4``) gets its score only, unless --show-blind is given: its per-category table and misses
+A bank kept blind (``heldout3``, ``heldout4``) gets its score only, unless --show-blind is given: its per-category table and misses
 are for its author, so that the planner's author, who reads this output, never tunes on them.
 """
 
@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-BLIND = {"heldout4"}  # banks whose misses (and per-category counts) are shown only with --show-blind
+BLIND = {"heldout3", "heldout4"}  # banks whose misses (and per-category counts) are shown only with --show-blind
 
 
 def main() -> None:

@@ -65,7 +65,7 @@ METRIC_PHRASES: list[tuple[str, str]] = [
     (r"(customers|households|shoppers|people|buyers)( who| that)?( have| had| ever)? (redeemed|used)( at least one| at least 1|"
      r" a| any| one or more| one)?( coupons?)?|redeeming (customers|households|shoppers)|"
      r"redeemers", "redeeming_customers"),
-    (r"(how many|number of) coupons(?=[^?]{0,40}?\bredeemed\b)|redeem(s|ed|ing)? (the )?([~\w]+ )?coupons?|coupon redemptions?|coupons? (were |was |have been |got )?redeemed|redeemed coupons?|redemptions?|coupons? (were |got |was |have been |been )?used|coupon use", "coupon_redemptions"),
+    (r"(how many|number of) coupons(?=[^?]{0,40}?\bredeemed\b)|redeem(s|ed|ing)? (the )?([~\w]+ )?coupons?|coupon redemptions?|coupons? (were |was |have been |got )?redeemed|redeemed coupons?|redemptions?|coupons (were |got |have been |been )?used|coupon use", "coupon_redemptions"),
     (r"(orders|baskets|transactions|purchases|trips)( that| which)? (had|have|with|got|received|carried)( an?| any)? "
      r"(retailer |store )?discounts?( (applied|on (it|them)))?|discounted (orders|baskets|transactions)",
      "orders_with_discount"),
