@@ -529,3 +529,18 @@ def test_casual_words_are_not_filters_and_weekdays_filter(session, ws, lines):
     q4 = o[(o["timestamp"] >= "2017-10-01") & (o["timestamp"] < "2018-01-01")]
     rep = int((q4.groupby("customer_id")["order_id"].nunique() >= 2).sum())
     assert f"**{rep:,}**" in session.ask("how many repeat customers did we have in q4").answer
+
+
+def test_growth_with_no_periods_compares_the_last_two_complete_quarters(session, lines):
+    from models.analytics.layer import is_non_merchandise
+
+    m = lines[~lines["category"].map(is_non_merchandise).astype(bool) &
+              ~lines["department"].map(is_non_merchandise).astype(bool)]
+    q3 = m[(m["day"] >= "2017-07-01") & (m["day"] <= "2017-09-30")].groupby("department")["amount"].sum()
+    q4 = m[(m["day"] >= "2017-10-01") & (m["day"] <= "2017-12-31")].groupby("department")["amount"].sum()
+    change = q4.sub(q3, fill_value=0).sort_values(ascending=False)
+    answer = session.ask("which dept is growing fastest").answer
+    assert "2017-Q4" in answer and "2017-Q3" in answer and f"**{change.index[0]}**" in answer, answer[:500]
+    top10 = session.ask("who are the 10 customers that spend the most on produce").answer
+    p = lines[lines["department"] == "Produce"].groupby("customer_id")["amount"].sum()
+    assert f"customer {p.idxmax()}" in top10 and "top 10" in top10

@@ -1001,6 +1001,16 @@ def _customer_rank(tx: _Text, spec: dict, out: QueryParse) -> None:
     biggest customers") the N biggest customers' combined share (concentration by count)."""
     if "concentration" in spec:
         return
+    m2 = tx.search(r"\b(?:the\s+)?" + _NUM + r"\s+" + _WHO + r"\s+(?:that|who|which)\s+(?:\w+\s+){0,2}?(?:spend|spent|spends|buy|"
+                   r"bought|buys|order|ordered|orders|shop|shopped|shops)\w*\s+(?:\w+\s+){0,2}?(?:the\s+)?(most|least)\b")
+    if m2:  # "who are the 10 customers that spend the most on produce"
+        spec["top"] = int(_n(m2.group(1)))
+        if m2.group(2) == "least":
+            spec["descending"] = False
+        spec["_by_customer"] = True
+        out.signals.add("rank")
+        tx.take(m2.span())
+        return
     m = tx.search(r"\b(" + _TOPW + r"|" + _LOWW + r")\s+(?:" + _NUM + r"\s+)?" + _WHO + r"\b(?!\s+(?:club|segment|cluster|"
                   r"group|tier|programme|program)\b)|\b" + _NUM + r"\s+(" + _TOPW + r"|" + _LOWW + r")\s+" + _WHO + r"\b")
     n = None
@@ -1061,7 +1071,7 @@ def _rank(tx: _Text, spec: dict, out: QueryParse) -> None:
         spec["_metric"] = "orders"  # busy = baskets (traffic); named when no metric word is given
         for mm in tx.finditer(r"\b(busy|crowded)\b"):
             tx.take(mm.span())
-    high = tx.search(r"\b(highest|most|biggest|largest|best|top|strongest|peak|maximum|max|record|busiest|longest|prefer(?:s|red)?|"
+    high = tx.search(r"\b(highest|most|biggest|largest|best|top|strongest|peak|maximum|max|record|busiest|longest|fastest|prefer(?:s|red)?|"
                      r"favou?rite|"
                      r"most popular|best[- ]selling|bestsellers?|leading)\b")
     if which_n and low and (not high or low.start() < high.start()):
@@ -1324,7 +1334,7 @@ def _band(v: str) -> tuple[float, float] | None:
 
 _ATTR_WORDS = {"age": r"aged?|ages|age group|year olds?|years old", "income": r"(?:household )?income|earning|earners?|earn|making|makes?",
                "household_size": r"household size|(?:people|persons?|members?) (?:in the )?households?|"
-                                 r"person households?|-person households?",
+                                 r"person households?|-person households?|people|persons|members",
                "kids_count": r"kids|children|child"}
 
 
@@ -1530,6 +1540,18 @@ def _finish(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse) -> None:
         out.problems.append("I can't tell what to rank: name a breakdown such as category, department, brand or month")
         out.blocking = True
         spec.pop("top", None)
+    if spec.get("sort") == "change" and "compare" not in spec and by and not spec.get("start") and vocab.last is not None \
+            and not out.windows:
+        # "which dept is growing fastest": the last complete quarter against the one before, said so
+        cur = pd.Period(vocab.last, freq="Q")
+        done = cur if vocab.last.normalize() == cur.end_time.normalize() else cur - 1
+        a, b = str(done - 1).replace("Q", "-Q"), str(done).replace("Q", "-Q")
+        spec["compare"] = [a, b]
+        pp = parse_periods(f"{a} vs {b}".lower(), vocab.last, vocab.first)
+        out.windows = list(pp.compare or [])
+        out.signals.add("compare")
+        out.problems.append(f"no periods named, so growth compares the last complete quarter ({b}) with the one "
+                            f"before ({a})")
     if spec.get("sort") == "change" and "compare" not in spec:
         spec.pop("sort")
         if by:
