@@ -1078,7 +1078,8 @@ def _rank(tx: _Text, spec: dict, out: QueryParse) -> None:
         spec["descending"] = False
         tx.take(low.span())
     elif "top" not in spec and (low or high):
-        grow = tx.search(r"\b(grew|grow|growing|growth|increase\w*|rose|gain\w*|improv\w*|up)\b")
+        grow = tx.search(r"\b(grew|grow|growing|growth|increase\w*|rose|gain\w*|improv\w*|(?<!shows )(?<!show )(?<!turns )"
+                         r"(?<!comes )(?<!pops )(?<!picked )(?<!pick )up)\b")
         fall = tx.search(r"\b(drop\w*|fell|fall\w*|declin\w*|decreas\w*|shrank|shrink\w*|lost|down)\b")
         if low and (not high or low.start() < high.start()):
             spec["descending"] = False
@@ -1541,7 +1542,8 @@ def _finish(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse) -> None:
         out.blocking = True
         spec.pop("top", None)
     if spec.get("sort") == "change" and "compare" not in spec and by and not spec.get("start") and vocab.last is not None \
-            and not out.windows:
+            and not out.windows and re.search(r"\b(grew|grow\w*|growth|increas\w*|rose|rising|gain\w*|improv\w*|declin\w*|"
+                                              r"drop\w*|fell|falling|shrink\w*|shrank)\b", tx.raw):
         # "which dept is growing fastest": the last complete quarter against the one before, said so
         cur = pd.Period(vocab.last, freq="Q")
         done = cur if vocab.last.normalize() == cur.end_time.normalize() else cur - 1
