@@ -230,8 +230,9 @@ HELDOUT3_MAX_CONFIDENT_REFUSALS = 1
 # answerable right (82.4%; 12 declined, 3 wrong) and 3/18 refusals answered confidently
 # (bench/results/question_bank_heldout4.md, the score only). Floors one question under that; the gap to the issue
 # targets (95% / 0) is the planner's and is NOT closed. Do not tune the planner on these questions' wording.
-HELDOUT4_ACCURACY_FLOOR = 69 / 85
-HELDOUT4_MAX_CONFIDENT_REFUSALS = 4
+# End of session 9 (main a08cef6, score only; still blind): 71/85 and 3/18.
+HELDOUT4_ACCURACY_FLOOR = 70 / 85
+HELDOUT4_MAX_CONFIDENT_REFUSALS = 3
 
 
 # ------------------------------------------------------------------------------------- the tuning bank
@@ -252,8 +253,8 @@ TUNE_MAX_CONFIDENT_REFUSALS = 1
 # 11 declined, 16 wrong) and 3/16 refusals answered confidently (bench/results/question_bank_tune2.md lists every
 # miss). Floors one question under that. Re-measured on main 81de516 (the lead's 'last fortnight' / 'since black friday'
 # change, landed during the first run): 51/76 and 4/16 (t2-no-segment, 'Big Spenders Club', now answered by product name).
-# End of session 9 (main f763fda): 68/76 (89.5%) and 0/16.
-TUNE2_ACCURACY_FLOOR = 66 / 76
+# End of session 9 (main a08cef6): 70/76 (92.1%) and 0/16.
+TUNE2_ACCURACY_FLOOR = 68 / 76
 TUNE2_MAX_CONFIDENT_REFUSALS = 1
 
 
