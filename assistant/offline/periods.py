@@ -60,22 +60,26 @@ def _thanksgiving(y: int) -> pd.Timestamp:
 
 
 _DAY = pd.Timedelta(days=1)
+
+
+def _week_holding(day: pd.Timestamp) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The Monday-to-Sunday week that holds ``day`` ("christmas week", "the week of dec 18")."""
+    start = day - day.weekday() * _DAY
+    return start, start + 6 * _DAY
 # (pattern, year -> (first day, last day)): US retail holidays and seasons, each answer says the dates it used
 _NAMED: list[tuple[str, Callable[[int], tuple[pd.Timestamp, pd.Timestamp]]]] = [
     (r"black friday weekend", lambda y: (_thanksgiving(y) + _DAY, _thanksgiving(y) + 3 * _DAY)),
     (r"black friday", lambda y: (_thanksgiving(y) + _DAY, _thanksgiving(y) + _DAY)),
     (r"cyber monday", lambda y: (_thanksgiving(y) + 4 * _DAY, _thanksgiving(y) + 4 * _DAY)),
     (r"thanksgiving (weekend|week ?end)", lambda y: (_thanksgiving(y), _thanksgiving(y) + 3 * _DAY)),
-    (r"thanksgiving week|(the )?week of thanksgiving", lambda y: (_thanksgiving(y) - 3 * _DAY, _thanksgiving(y) + 3 * _DAY)),
+    (r"thanksgiving week", lambda y: _week_holding(_thanksgiving(y))),
     (r"(the )?week (before|leading up to|running up to|ahead of|prior to) (christmas|xmas)",
      lambda y: (pd.Timestamp(year=y, month=12, day=18), pd.Timestamp(year=y, month=12, day=24))),
     (r"(the )?week (before|leading up to|running up to|ahead of|prior to) thanksgiving",
      lambda y: (_thanksgiving(y) - 7 * _DAY, _thanksgiving(y) - _DAY)),
     (r"thanksgiving( day)?", lambda y: (_thanksgiving(y), _thanksgiving(y))),
     (r"christmas eve|xmas eve", lambda y: (pd.Timestamp(year=y, month=12, day=24),) * 2),
-    (r"(the )?(week of christmas|christmas week|xmas week)", lambda y: (
-        pd.Timestamp(year=y, month=12, day=25) - pd.Timestamp(year=y, month=12, day=25).weekday() * _DAY,
-        pd.Timestamp(year=y, month=12, day=25) + (6 - pd.Timestamp(year=y, month=12, day=25).weekday()) * _DAY)),
+    (r"(the )?(christmas|xmas) week", lambda y: _week_holding(pd.Timestamp(year=y, month=12, day=25))),
     (r"christmas( day)?|xmas( day)?", lambda y: (pd.Timestamp(year=y, month=12, day=25),) * 2),
     (r"new year'?s? eve", lambda y: (pd.Timestamp(year=y, month=12, day=31),) * 2),
     (r"new year'?s?( day)?", lambda y: (pd.Timestamp(year=y, month=1, day=1),) * 2),
@@ -98,7 +102,7 @@ _NAMED: list[tuple[str, Callable[[int], tuple[pd.Timestamp, pd.Timestamp]]]] = [
      lambda y: (pd.Timestamp(year=y, month=9, day=1), pd.Timestamp(year=y, month=11, day=30))),
 ]
 NAMED_PERIOD_WORDS = frozenset(w for p, _ in _NAMED for w in re.findall(r"[a-z]{3,}", p))  # not typos of anything
-_NAMED_RE = r"\b(" + "|".join(p for p, _ in _NAMED) + r")\b(?:\s*(?:of\s+|in\s+)?((?:19|20)\d{2})\b)?"
+_NAMED_RE = r"\b(" + "|".join(p for p, _ in _NAMED) + r")\b(?:\s*(?:of\s+|in\s+)?(?P<year>(?:19|20)\d{2})\b)?"
 
 
 def _named_day(m: re.Match, last: pd.Timestamp) -> Window:
@@ -106,10 +110,7 @@ def _named_day(m: re.Match, last: pd.Timestamp) -> Window:
     order date; the answer's period line says which days."""
     name = m.group(1)
     rule = next(r for p, r in _NAMED if re.fullmatch(p, name))
-    if m.group(m.lastindex):
-        y = int(m.group(m.lastindex)) if re.fullmatch(r"(19|20)\d{2}", m.group(m.lastindex) or "") else None
-    else:
-        y = None
+    y = int(m.group("year")) if m.group("year") else None
     if y is None:
         y = last.year if rule(last.year)[0] <= last else last.year - 1
     s, e = rule(y)
@@ -267,8 +268,8 @@ def _one(text: str, last: pd.Timestamp, first: pd.Timestamp | None) -> tuple[Win
     if wk:  # "the week of dec 18": the Monday-Sunday week holding that day; "the week starting ...": 7 days from it
         day, span = _one(t[wk.end():], last, first)
         if day is not None and span[0] == 0 and day.start == day.end:
-            s = day.start - pd.Timedelta(days=day.start.weekday()) if wk.group(1) == "of" else day.start
-            return (_range(s, s + pd.Timedelta(days=6), f"the week {wk.group(1)} {day.said}", last),
+            s, e = _week_holding(day.start) if wk.group(1) == "of" else (day.start, day.start + 6 * _DAY)
+            return (_range(s, e, f"the week {wk.group(1)} {day.said}", last),
                     (wk.start(), wk.end() + span[1]))
     pats: list[tuple[str, object]] = [
         (r"\b(\d{4})-(\d{2})-(\d{2})\s*(?:\.\.|to|until|through|-|–)\s*(\d{4})-(\d{2})-(\d{2})\b",

@@ -477,16 +477,15 @@ def _make_plan(question: str, router: Router, ent: Entities,
             return Plan("summarize_reviews", focus[1])
     # "most valuable customers" / "lifetime value" with no customer id: the customers ranked by CLV
     valuable = _MOST_VALUABLE.search(rq.lower())
+    parse = parse_query(_segment_named(q, ent), ent.vocab) if ent.vocab.metrics else None
     if not P.parse_customer_id(q) and (valuable or route == "customer_value") and \
             not AT_RISK_AUDIENCE_RE.search(rq.lower()) and route != "write_campaign":
         k = P.parse_top_k(q)
-        notes = [_not_exact("customer_value", q), _cannot_narrow("at_risk_customers", parse_query(q, ent.vocab) if
-                                                                 ent.vocab.metrics else None, {}), None if valuable else
+        notes = [_not_exact("customer_value", q), _cannot_narrow("at_risk_customers", parse, {}), None if valuable else
                  "No customer id in the question: here are the most valuable customers by predicted lifetime "
                  "value; give an id for one customer's value."]
         return Plan("at_risk_customers", {"rank_by": "value", **({"top_k": k} if k else {})},
                     message="\n\n".join(n for n in notes if n) or None)
-    parse = parse_query(_segment_named(q, ent), ent.vocab) if ent.vocab.metrics else None
     analytic = parse is not None and (is_analytics(route, parse, q) or asks_for_data(route, parse, q)) and not (
         route == "at_risk_customers" and AT_RISK_AUDIENCE_RE.search(rq.lower()))
     # data we do not hold: the analytics path names it itself when its lexicon caught it (and answers the rest,

@@ -281,22 +281,16 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
     m = tx.search(r"\b(?:products|items|skus|things)\s+(?:that\s+|which\s+)?(?:cost|costs|costing|priced|are priced|sell for|"
                   r"selling for|sold for)\s+(?:at\s+)?(?:more than|over|above|less than|under|below|at least|at most)\b")
     if m:  # a condition on a product's own price: nothing stores one
-        out.problems.append("I can't filter products by their price: a product's price is not stored, only what each "
-                            "basket paid. The closest I can answer: the average price per unit by product or category "
-                            "(\"average price per unit by category\")")
-        out.blocking = True
-        out.signals.add("unheld")
-        tx.take((m.start(), len(tx.work)))
+        _cannot(tx, out, (m.start(), len(tx.work)), "I can't filter products by their price: a product's price is not "
+                "stored, only what each basket paid. The closest I can answer: the average price per unit by product "
+                "or category (\"average price per unit by category\")", unheld=True)
     _customer_conditions(tx, spec, out)  # "no purchase in the past 30 days" is a threshold, not a window
     m = tx.search(r"\b(?:in|during)\s+(?:each|every|all)(?:\s+(?:single|one))?(?:\s+of\s+the)?\s+(month|week|quarter|day)s?\b")
     if not m:  # "customers who bought coffee every month"
         m = tx.search(r"\b" + _BUY_VERB + r"\b(?:[^?]{0,40}?)\b(?:each|every)\s+(?:single\s+)?(month|week|quarter|day)\b")
     if m and re.search(r"\b(customers|households|shoppers|buyers|people|clients|who)\b", tx.raw):
-        out.problems.append(f"I can't count customers who bought in every {m.group(1)} (one condition per "
-                            f"{m.group(1)}); I can give the customers of each {m.group(1)}, or customers with at least "
-                            f"N orders")
-        out.blocking = True
-        tx.take(m.span())
+        _cannot(tx, out, m.span(), f"I can't count customers who bought in every {m.group(1)} (one condition per "
+                f"{m.group(1)}); I can give the customers of each {m.group(1)}, or customers with at least N orders")
     m = tx.search(r"\b(?:customers|households|shoppers|people|ones)?\s*(?:we|that we|who were|that were|who we)?\s*"
                   r"(?:targeted|reached|contacted|mailed|sent campaigns to)\b[^?]{0,60}?\b(?:vs\.?|versus|than|or|and|"
                   r"compared (?:to|with))\s+(?:the\s+)?(?:ones|those|customers|households|people|shoppers)?\s*(?:we|who|that)?\s*"
@@ -311,12 +305,9 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
     m = tx.search(r"\b(?:did not|do not|does not|have not|has not|never|not)\s+(?:ever\s+)?(?:redeem\w*|use[ds]?|used|using)\s+"
                   r"(?:any\s+|a\s+|one\s+|their\s+)?(?:coupons?|vouchers?)\b")
     if m:  # "households that didn't redeem any coupons": the complement of the redeemers, not a product word
-        out.problems.append("I can't count the customers who did not redeem a coupon in one query; the closest I can "
-                            "answer: the customers who did (\"how many customers redeemed a coupon\") beside all "
-                            "customers (\"how many customers\")")
-        out.blocking = True
-        out.signals.add("unheld")
-        tx.take(m.span())
+        _cannot(tx, out, m.span(), "I can't count the customers who did not redeem a coupon in one query; the closest "
+                "I can answer: the customers who did (\"how many customers redeemed a coupon\") beside all customers "
+                "(\"how many customers\")", unheld=True)
     sets = _purchase_sets(tx, vocab, out)  # "bought in Q2 but not in Q3", "bought both coffee and tea"
     excluded = _exclusions(tx, vocab, out)  # "revenue by category excluding fuel"
     _periods(tx, vocab, spec, out)
@@ -453,6 +444,16 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
                                                             r"(?![\w~])", tx.work)]
     out.ignored = [out.corrections.get(w, w) for w in out.ignored]  # name the user's own words
     return out
+
+
+def _cannot(tx: _Text, out: QueryParse, span: tuple[int, int], text: str, unheld: bool = False) -> None:
+    """A part of the question no query can answer: named (blocking), its words consumed; ``unheld``: the question
+    asks for something the data does not hold, so no other tool answers it instead."""
+    out.problems.append(text)
+    out.blocking = True
+    if unheld:
+        out.signals.add("unheld")
+    tx.take(span)
 
 
 def _listed(stored: list[str], limit: int = 30) -> str:
@@ -1044,6 +1045,10 @@ def _customer_rank(tx: _Text, spec: dict, out: QueryParse) -> None:
     tx.take(m.span())
 
 
+# the people a superlative is about: "the fewest shoppers", "bought by the most customers" (ranked by customers)
+_WHO_NEXT = re.compile(r"\s+(?:number of\s+)?(customers|households|shoppers|buyers|people)\b")
+
+
 def _rank(tx: _Text, spec: dict, out: QueryParse) -> None:
     m = tx.search(r"\b(top|best|highest|biggest|largest|leading|first)\s+" + _NUM + r"\b(?!\s*%)|\b" + _NUM +
                   r"\s+(best|biggest|largest|top|highest|most popular|best[- ]selling|leading)\b|"
@@ -1086,14 +1091,14 @@ def _rank(tx: _Text, spec: dict, out: QueryParse) -> None:
             out.signals.add("superlative")
             tx.take(low.span())
             nxt = tx.work[low.end():low.end() + 30]
-            who = re.match(r"\s+(?:number of\s+)?(customers|households|shoppers|buyers|people)\b", nxt)
+            who = _WHO_NEXT.match(nxt)
             if who and low.group(0) in ("fewest", "least", "lowest"):
                 spec["_metric"] = "customers"  # "which month had the fewest shoppers"
                 tx.take((low.end(), low.end() + who.end()))
         elif high:
             out.signals.add("superlative")
             nxt = tx.work[high.end():high.end() + 30]
-            who = re.match(r"\s+(?:number of\s+)?(customers|households|shoppers|buyers|people)\b", nxt)
+            who = _WHO_NEXT.match(nxt)
             big = re.match(r"\s+(?:baskets|carts|basket sizes|orders|tickets)\b", nxt)
             if who and high.group(0) in ("most", "biggest", "largest", "highest"):
                 spec["_metric"] = "customers"  # "bought by the most customers": ranked by customers
@@ -1503,7 +1508,7 @@ def _unknown_named(tx: _Text, vocab: Vocab, out: QueryParse, spec: dict | None =
             close = difflib.get_close_matches(name, [v.lower() for v in vals or []], n=3, cutoff=0.5)
             shown = [v for v in (vals or []) if v.lower() in close]
             if vals:
-                listed = ", ".join(vals[:25]) + (f", … ({len(vals)} in all)" if len(vals) > 25 else "")
+                listed = _listed(vals, 25)
                 out.problems.append(f"no such {dim} \"{name}\" in your data"
                                     + (f" (closest: {', '.join(shown)})" if shown else "") + f". {dim.title()}s: {listed}")
             else:

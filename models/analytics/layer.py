@@ -86,6 +86,11 @@ class Dimension:
 _ALL_FACTS = tuple(FACT_TIME)
 _PRODUCT_FACTS = ("orders", "reviews")  # the facts with a product_id
 
+# baskets (the order key is filled in at compile time): all, those with a coupon discount, those with a discount
+_ORDERS = "NULLIF(COUNT(DISTINCT {order_key}), 0)"
+_COUPON_ORDERS = "COUNT(DISTINCT CASE WHEN f.coupon_discount > 0 THEN {order_key} END)"
+_DISCOUNT_ORDERS = "COUNT(DISTINCT CASE WHEN f.discount > 0 THEN {order_key} END)"
+
 METRICS: tuple[Metric, ...] = (
     Metric("revenue", "SUM(f.amount)", "net revenue: sum of line amounts, returns (negative amounts) subtracted",
            (("orders", "amount"),), money=True),
@@ -138,27 +143,27 @@ METRICS: tuple[Metric, ...] = (
            "ever falls there", (("orders", "customer_id"),), joins=("fo",), additive=False),
     Metric("returning_customer_share", "", "share of the customers who bought (in the window / row) who had "
            "ordered before it", (("orders", "customer_id"),), joins=("fo",), additive=False),
-    Metric("orders_with_coupon", "COUNT(DISTINCT CASE WHEN f.coupon_discount > 0 THEN {order_key} END)",
+    Metric("orders_with_coupon", _COUPON_ORDERS,
            "orders with a coupon discount on at least one line", (("orders", "coupon_discount"),)),
-    Metric("coupon_order_share", "COUNT(DISTINCT CASE WHEN f.coupon_discount > 0 THEN {order_key} END) * 1.0 / "
-           "NULLIF(COUNT(DISTINCT {order_key}), 0)", "share of the orders with a coupon discount on at least one line",
+    Metric("coupon_order_share", f"{_COUPON_ORDERS} * 1.0 / {_ORDERS}",
+           "share of the orders with a coupon discount on at least one line",
            (("orders", "coupon_discount"),), additive=False),
-    Metric("orders_with_discount", "COUNT(DISTINCT CASE WHEN f.discount > 0 THEN {order_key} END)",
+    Metric("orders_with_discount", _DISCOUNT_ORDERS,
            "orders with a retailer discount on at least one line", (("orders", "discount"),)),
-    Metric("discount_order_share", "COUNT(DISTINCT CASE WHEN f.discount > 0 THEN {order_key} END) * 1.0 / "
-           "NULLIF(COUNT(DISTINCT {order_key}), 0)", "share of the orders with a retailer discount on at least one "
-           "line", (("orders", "discount"),), additive=False),
+    Metric("discount_order_share", f"{_DISCOUNT_ORDERS} * 1.0 / {_ORDERS}",
+           "share of the orders with a retailer discount on at least one line", (("orders", "discount"),),
+           additive=False),
     Metric("price_per_unit", "SUM(f.amount) / NULLIF(SUM(COALESCE(f.quantity, 1)), 0)",
            "average price per unit: net revenue divided by units sold", (("orders", "quantity"),), money=True,
            additive=False),
-    Metric("coupon_discount_per_coupon_order", "SUM(f.coupon_discount) / NULLIF(COUNT(DISTINCT CASE WHEN "
-           "f.coupon_discount > 0 THEN {order_key} END), 0)", "coupon discount divided by the orders with a coupon "
-           "discount", (("orders", "coupon_discount"),), money=True, additive=False),
+    Metric("coupon_discount_per_coupon_order", f"SUM(f.coupon_discount) / NULLIF({_COUPON_ORDERS}, 0)",
+           "coupon discount divided by the orders with a coupon discount", (("orders", "coupon_discount"),),
+           money=True, additive=False),
     Metric("discount_share_of_revenue", "SUM(f.discount) * 1.0 / NULLIF(SUM(f.amount), 0)",
            "retailer discount as a share of net revenue", (("orders", "discount"),), additive=False),
     Metric("units_per_customer", "SUM(COALESCE(f.quantity, 1)) * 1.0 / NULLIF(COUNT(DISTINCT f.customer_id), 0)",
            "units (sum of line quantities) divided by distinct customers", (("orders", "quantity"),), additive=False),
-    Metric("discount_per_order", "SUM(f.discount) / NULLIF(COUNT(DISTINCT {order_key}), 0)",
+    Metric("discount_per_order", f"SUM(f.discount) / {_ORDERS}",
            "retailer discount divided by the number of orders", (("orders", "discount"),), money=True,
            additive=False),
     Metric("discount", "SUM(f.discount)", "retailer discount given on the lines", (("orders", "discount"),), money=True),
