@@ -544,3 +544,16 @@ def test_growth_with_no_periods_compares_the_last_two_complete_quarters(session,
     top10 = session.ask("who are the 10 customers that spend the most on produce").answer
     p = lines[lines["department"] == "Produce"].groupby("customer_id")["amount"].sum()
     assert f"customer {p.idxmax()}" in top10 and "top 10" in top10
+
+
+def test_a_bottom_n_of_averages_per_period_keeps_n_rows_without_unrecorded_groups(ws, lines):
+    from models.analytics.layer import is_non_merchandise
+    from models.analytics.query import run_query
+
+    res = run_query(ws, {"metrics": ["revenue"], "by": ["department"], "average_per": "month", "bottom": 3})
+    m = lines[~lines["category"].map(is_non_merchandise).astype(bool) &
+              ~lines["department"].map(is_non_merchandise).astype(bool) & (lines["department"] != "Unknown")]
+    months = len(pd.period_range(lines["day"].min(), lines["day"].max(), freq="M"))
+    want = (m.groupby("department")["amount"].sum() / months).sort_values().head(3)
+    assert [r["department"] for r in res["rows"]] == list(want.index)
+    assert [r["revenue"] for r in res["rows"]] == [round(v, 2) for v in want]

@@ -372,7 +372,8 @@ def run_query(ws: Workspace, spec: QuerySpec | Mapping[str, Any]) -> dict[str, A
                 span = (windows[0].start, min(windows[0].last_day, last.normalize())) if windows else \
                     (first.normalize(), last.normalize())
                 df = _average_per(df, spec, layer, notes, span)
-            if spec.concentration is None and spec.distribution is None and _unrecorded_ranked(spec, layer):
+            if spec.concentration is None and spec.distribution is None and spec.average_per is None and \
+                    _unrecorded_ranked(spec, layer):
                 df = _ranked_known(df, spec, layer, notes).head(spec.limit).reset_index(drop=True)
             conditioned = spec.order_conditions or spec.customer_conditions or spec.inactive_days is not None or \
                 spec.purchase_conditions
@@ -440,10 +441,10 @@ def _average_per(df: pd.DataFrame, spec: QuerySpec, layer: Layer, notes: list[st
                  f"{span[1].date()}; the first and last may be partial); sums and counts are divided by {n}, other "
                  f"metrics are the mean of the {unit}s with data")
     if by:
-        col, desc = spec.sort if spec.sort in spec.metrics else spec.metrics[0], spec.descending
-        out = out.sort_values(col, ascending=not desc if spec.bottom is None else True, kind="stable")
-        if spec.limit:
-            out = out.head(spec.limit)
+        col, desc = default_sort(spec, layer)  # the order compile_spec gives any other breakdown
+        out = out.sort_values(col, ascending=not desc, kind="stable")
+        if spec.limit:  # unrecorded groups out before the cut, so a top / bottom N keeps N rows
+            out = _ranked_known(out, spec, layer, notes).head(spec.limit)
     return out.reset_index(drop=True)
 
 
