@@ -1,23 +1,27 @@
 """Ask the question banks of the offline assistant on the demo workspace.
 
-    python bench/question_bank.py [--bank dev|heldout|heldout2|heldout3|heldout4|tune|tune2|tune3|all] [--workspace DIR]
-                                  [--n-customers 300] [--out bench/results/question_bank.md] [--show-blind]
+    python bench/question_bank.py [--bank dev|heldout|heldout2|heldout3|heldout4|heldout5|tune|tune2|tune3|all]
+                                  [--workspace DIR] [--n-customers 300] [--out bench/results/question_bank.md]
+                                  [--show-blind]
 
-Eight banks: ``dev`` (tests/question_bank.py) is the one the planner was tuned on; ``heldout``
+Nine banks: ``dev`` (tests/question_bank.py) is the one the planner was tuned on; ``heldout``
 (tests/question_bank_heldout.py) was written later by someone who had not seen the planner, its tests or the dev
 questions, so it measures wording the planner was not tuned on; ``heldout2`` (tests/question_bank_heldout2.py,
 session 8) likewise, blind to the planner and to both other banks' questions; ``heldout3``
 (tests/question_bank_heldout3.py, session 8 end) blind to the planner and to all three other banks' questions;
 ``heldout4`` (tests/question_bank_heldout4.py, session 9) blind to the planner and to the other banks' questions
-(its misses are written only with --show-blind); ``tune`` (tests/question_bank_tune.py, session 9) is
-a TUNING bank, not blind: the lead reads its misses and fixes the planner on them; ``tune2``
-(tests/question_bank_tune2.py, session 9, helper tune6) is a second tuning bank, not blind either; ``tune3``
-(tests/question_bank_tune3.py, session 10, helper tune7) is a third tuning bank, not blind either.
+(its misses are written only with --show-blind); ``heldout5`` (tests/question_bank_heldout5.py, session 10,
+helper blind6) likewise blind to the planner, its parser and the other banks' questions (misses only with
+--show-blind); ``tune`` (tests/question_bank_tune.py, session 9) is a TUNING bank, not blind: the lead reads its
+misses and fixes the planner on them; ``tune2`` (tests/question_bank_tune2.py, session 9, helper tune6) is a second
+tuning bank, not blind either; ``tune3`` (tests/question_bank_tune3.py, session 10, helper tune7) is a third tuning
+bank, not blind either.
 Grades every answer (right / declined / wrong; see tests/question_bank.py) and writes, per bank, a table per
 category, the overall answer accuracy and refusal count, and every miss with its answer, to --out. Without
 --workspace it builds the demo workspace the tests use (models.pipeline, 300 households, quick settings) under /tmp first.
-A bank kept blind (``heldout3``, ``heldout4``) gets its score only, unless --show-blind is given: its per-category table and misses
-are for its author, so that the planner's author, who reads this output, never tunes on them.
+A bank kept blind (``heldout3``, ``heldout4``, ``heldout5``) gets its score only, unless --show-blind is given: its
+per-category table and misses are for its author, so that the planner's author, who reads this output, never tunes
+on them.
 """
 
 from __future__ import annotations
@@ -33,13 +37,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-BLIND = {"heldout3", "heldout4"}  # banks whose misses (and per-category counts) are shown only with --show-blind
+# banks whose misses (and per-category counts) are shown only with --show-blind
+BLIND = {"heldout3", "heldout4", "heldout5"}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--bank", choices=("dev", "heldout", "heldout2", "heldout3", "heldout4", "tune", "tune2", "tune3",
-                                       "all"), default="all")
+    ap.add_argument("--bank", default="all", choices=("dev", "heldout", "heldout2", "heldout3", "heldout4", "heldout5",
+                                                      "tune", "tune2", "tune3", "all"))
     ap.add_argument("--workspace", type=Path, default=None)
     ap.add_argument("--n-customers", type=int, default=300)
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "question_bank.md")
@@ -61,7 +66,8 @@ def main() -> None:
     from assistant.offline import OfflinePlanner
     from assistant.session import ChatSession
     from tests import (question_bank, question_bank_heldout, question_bank_heldout2, question_bank_heldout3,
-                       question_bank_heldout4, question_bank_tune, question_bank_tune2, question_bank_tune3)
+                       question_bank_heldout4, question_bank_heldout5, question_bank_tune, question_bank_tune2,
+                       question_bank_tune3)
     from tests.question_bank import markdown_table, run_bank, summarize
     from tools import ToolContext, build_tools
 
@@ -75,14 +81,16 @@ def main() -> None:
                           "its tests and all three other banks' questions", question_bank_heldout3.QUESTIONS),
              "heldout4": ("Held-out bank 4 (tests/question_bank_heldout4.py, session 9): blind to the planner, its "
                           "tests and the other banks' questions", question_bank_heldout4.QUESTIONS),
+             "heldout5": ("Held-out bank 5 (tests/question_bank_heldout5.py, session 10): blind to the planner, its "
+                          "parser, its tests and the other banks' questions", question_bank_heldout5.QUESTIONS),
              "tune": ("Tuning bank (tests/question_bank_tune.py, session 9): the lead tunes the planner on its misses, "
                       "so it is NOT blind", question_bank_tune.QUESTIONS),
              "tune2": ("Tuning bank 2 (tests/question_bank_tune2.py, session 9): the lead tunes the planner on its "
                        "misses, so it is NOT blind", question_bank_tune2.QUESTIONS),
              "tune3": ("Tuning bank 3 (tests/question_bank_tune3.py, session 10): NOT blind",
                        question_bank_tune3.QUESTIONS)}
-    chosen = (["dev", "heldout", "heldout2", "heldout3", "heldout4", "tune", "tune2", "tune3"] if args.bank == "all"
-              else [args.bank])
+    chosen = (["dev", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "tune", "tune2", "tune3"]
+              if args.bank == "all" else [args.bank])
     ctx = ToolContext(ws)
     agent = build_agent(OfflinePlanner(context=ctx), build_tools(ctx))
     commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,

@@ -18,6 +18,7 @@ from tests import question_bank_heldout as heldout
 from tests import question_bank_heldout2 as heldout2
 from tests import question_bank_heldout3 as heldout3
 from tests import question_bank_heldout4 as heldout4
+from tests import question_bank_heldout5 as heldout5
 from tests import question_bank_tune as tune
 from tests import question_bank_tune2 as tune2
 from tests import question_bank_tune3 as tune3
@@ -236,6 +237,18 @@ HELDOUT4_ACCURACY_FLOOR = 70 / 85
 HELDOUT4_MAX_CONFIDENT_REFUSALS = 3
 
 
+# ----------------------------------------------------------------------------------- the held-out bank 5
+# tests/question_bank_heldout5.py (session 10, helper blind6) was written blind to the planner, its parser, its tests
+# and question files, bench/results/question_bank*.md and the question lists of the other banks; its misses are not
+# written anywhere the planner's author reads (bench/question_bank.py and the tests below give its counts only), so it
+# stays blind. First untuned run (main 59d5d00 + this bank, 2026-12-08 00:15 UTC, demo workspace, 300 households):
+# 76/103 answerable right (73.8%; 14 declined, 13 wrong) and 3/21 refusals answered confidently
+# (bench/results/question_bank_heldout5.md, the score only). Floors one question under that; the gap to the issue
+# targets (95% / 0) is the planner's and is NOT closed. Do not tune the planner on these questions' wording.
+HELDOUT5_ACCURACY_FLOOR = 75 / 103
+HELDOUT5_MAX_CONFIDENT_REFUSALS = 4
+
+
 # ------------------------------------------------------------------------------------- the tuning bank
 # tests/question_bank_tune.py (session 9, helper tune5) was written without reading the planner, its tests or the other
 # banks' question lists, but it is NOT blind: the lead reads its misses and tunes the planner on them, so its score
@@ -273,7 +286,7 @@ TUNE3_MAX_CONFIDENT_REFUSALS = 3
 # grand total may answer — the first held-out bank asks three plain totals)
 _SIDE = {"heldout": (heldout, 90, 30, {"h-tot-sales", "h-tot-trans", "h-tot-shoppers"}),
          "heldout2": (heldout2, 50, 15, set()), "heldout3": (heldout3, 40, 12, set()),
-         "heldout4": (heldout4, 60, 15, set()),
+         "heldout4": (heldout4, 60, 15, set()), "heldout5": (heldout5, 80, 18, set()),
          "tune": (tune, 70, 15, set()), "tune2": (tune2, 60, 12, set()), "tune3": (tune3, 80, 20, set())}
 
 
@@ -344,6 +357,20 @@ def test_heldout4_readings_are_whole(bank_data):
     assert grade(beef, f"{mixed} customers bought beef but not chicken", d)[0] == "wrong"
 
 
+def test_heldout5_two_part_questions_need_both_parts(bank_data):
+    """A two-part question needs both numbers, and the 'which department and what share' one the department too."""
+    d = bank_data
+    two = next(q for q in heldout5.ANSWERABLE if q.id == "h5-two-nov")
+    rev, orders = expects_of(two.truth(d))[0].alternatives[0]
+    assert grade(two, f"November 2017: revenue ${rev:,.2f} from {orders:,.0f} orders", d)[0] == "right"
+    assert grade(two, f"November 2017: revenue ${rev:,.2f}", d)[0] == "wrong"
+    top = next(q for q in heldout5.ANSWERABLE if q.id == "h5-two-top-dept-share")
+    e = expects_of(top.truth(d))[0]
+    share = e.alternatives[0][0]
+    assert grade(top, f"{e.name[0]} is the biggest department: {share:.1f}% of revenue", d)[0] == "right"
+    assert grade(top, f"The biggest department makes {share:.1f}% of revenue", d)[0] == "wrong"
+
+
 # ------------------------------------------------------------------------- every bank, asked of the assistant
 @dataclass(frozen=True)
 class Bank:
@@ -363,6 +390,8 @@ BANKS = {
                      HELDOUT3_MAX_CONFIDENT_REFUSALS),
     "heldout4": Bank("held-out bank 4 (blind, session 9)", heldout4.QUESTIONS, HELDOUT4_ACCURACY_FLOOR,
                      HELDOUT4_MAX_CONFIDENT_REFUSALS, blind=True),
+    "heldout5": Bank("held-out bank 5 (blind, session 10)", heldout5.QUESTIONS, HELDOUT5_ACCURACY_FLOOR,
+                     HELDOUT5_MAX_CONFIDENT_REFUSALS, blind=True),
     "tune": Bank("tuning bank (session 9; the lead tunes on it: not blind)", tune.QUESTIONS, TUNE_ACCURACY_FLOOR,
                  TUNE_MAX_CONFIDENT_REFUSALS),
     "tune2": Bank("tuning bank 2 (session 9; the lead tunes on it: not blind)", tune2.QUESTIONS,
