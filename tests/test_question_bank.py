@@ -233,7 +233,8 @@ HELDOUT3_MAX_CONFIDENT_REFUSALS = 1
 # (bench/results/question_bank_heldout4.md, the score only). Floors one question under that; the gap to the issue
 # targets (95% / 0) is the planner's and is NOT closed. Do not tune the planner on these questions' wording.
 # End of session 9 (main a08cef6, score only; still blind): 71/85 and 3/18.
-HELDOUT4_ACCURACY_FLOOR = 70 / 85
+# Session 10 end: 74/85 (9 declined, 2 wrong), 2/18.
+HELDOUT4_ACCURACY_FLOOR = 73 / 85
 HELDOUT4_MAX_CONFIDENT_REFUSALS = 3
 
 
@@ -245,8 +246,9 @@ HELDOUT4_MAX_CONFIDENT_REFUSALS = 3
 # 76/103 answerable right (73.8%; 14 declined, 13 wrong) and 3/21 refusals answered confidently
 # (bench/results/question_bank_heldout5.md, the score only). Floors one question under that; the gap to the issue
 # targets (95% / 0) is the planner's and is NOT closed. Do not tune the planner on these questions' wording.
-HELDOUT5_ACCURACY_FLOOR = 75 / 103
-HELDOUT5_MAX_CONFIDENT_REFUSALS = 4
+# Session 10 end (lead, after tuning on tune2 / tune3 only): 78/103 (75.7%; 14 declined, 11 wrong), 0/21.
+HELDOUT5_ACCURACY_FLOOR = 77 / 103
+HELDOUT5_MAX_CONFIDENT_REFUSALS = 1
 
 
 # ------------------------------------------------------------------------------------- the tuning bank
@@ -268,7 +270,7 @@ TUNE_MAX_CONFIDENT_REFUSALS = 1
 # miss). Floors one question under that. Re-measured on main 81de516 (the lead's 'last fortnight' / 'since black friday'
 # change, landed during the first run): 51/76 and 4/16 (t2-no-segment, 'Big Spenders Club', now answered by product name).
 # End of session 9 (main a08cef6): 70/76 (92.1%) and 0/16.
-TUNE2_ACCURACY_FLOOR = 68 / 76
+TUNE2_ACCURACY_FLOOR = 74 / 76  # session 10 end: 75/76
 TUNE2_MAX_CONFIDENT_REFUSALS = 1
 
 
@@ -278,8 +280,9 @@ TUNE2_MAX_CONFIDENT_REFUSALS = 1
 # 59d5d00 + this bank, 2026-12-08 00:09 UTC, demo workspace, 300 households): 62/90 answerable right (68.9%;
 # 14 declined, 14 wrong) and 2/20 refusals answered confidently (bench/results/question_bank_tune3.md lists every
 # miss). Floors one question under that.
-TUNE3_ACCURACY_FLOOR = 61 / 90
-TUNE3_MAX_CONFIDENT_REFUSALS = 3
+# Session 10 end, after the lead tuned on its misses: 87/90 (1 declined, 2 wrong), 0/20.
+TUNE3_ACCURACY_FLOOR = 86 / 90
+TUNE3_MAX_CONFIDENT_REFUSALS = 1
 
 
 # the side banks' own checks (every bank but dev): (module, minimum answerable, minimum refusals, the questions the

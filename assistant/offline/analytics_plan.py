@@ -55,6 +55,9 @@ def is_analytics(route: str, parse: QueryParse, question: str) -> bool:
             r"\b(reviews?|reviewers?|rat(ing|ings|ed)|stars?|feedback|say|says|saying|said|think|thinks|complain\w*|"
             r"opinions?|praise\w*|mention\w*|topics?|themes?)\b", t):
         return True  # "coupon redemption rate": a metric of ours, not a review search
+    if route == "customer_value" and not future and parse.spec.get("by") and "customer" not in parse.spec["by"] and \
+            parse.signals & {"metric", "superlative", "rank"}:
+        return True  # "which income band is worth the most per household": a breakdown, not single customers' CLV
     if route == "segment_audience":
         return bool(strong and counting)
     if route in ("predict_buyers", "at_risk_customers", "forecast", "recommend_products") and not future and \
@@ -69,7 +72,7 @@ def is_analytics(route: str, parse: QueryParse, question: str) -> bool:
         return True  # "days between orders by segment": a metric the segment table does not show
     if route in ("out_of_scope", "help"):
         return bool(parse.signals & {"metric", "compare", "threshold", "concentration"}) or bool(
-            parse.spec.get("by") and parse.signals & {"superlative", "rank"} and not parse.ignored)
+            parse.spec.get("by") and parse.signals & {"superlative", "rank", "filter"} and not parse.ignored)
     if route in ("at_risk_customers", "predict_buyers", "list_segments", "segment_audience"):
         return bool(strong and counting)
     return False

@@ -21,8 +21,8 @@ HELP_TEXT = """I answer questions about your shop's data with these tools:
 - **Forecasts** — "forecast revenue for the next 8 weeks", "how many orders next quarter?", "projected sales by category"
 """
 
-OUT_OF_SCOPE_TEXT = ("That is outside what I can help with: I only work with this shop's sales, customers and "
-                     "reviews.\n\n" + HELP_TEXT)
+OUT_OF_SCOPE_TEXT = ("I can't answer that from your data: it is outside what I can help with. I only work with this "
+                     "shop's sales, customers, campaigns and reviews.\n\n" + HELP_TEXT)
 
 
 
@@ -319,7 +319,7 @@ def _query(r: dict, focus: Iterable[tuple[str, str]] = ()) -> str:
     spec = r.get("spec") or {}
     by = list(spec.get("by") or [])
     money = {"revenue", "avg_basket", "revenue_per_customer", "discount", "coupon_discount", "discount_per_order", "price_per_unit",
-             "coupon_discount_per_coupon_order"}
+             "coupon_discount_per_coupon_order", "new_customer_revenue", "returning_customer_revenue"}
 
     def fmt(col: str, v: Any) -> str:
         if v is None:
@@ -357,6 +357,12 @@ def _query(r: dict, focus: Iterable[tuple[str, str]] = ()) -> str:
         parts.append("No rows match this query.")
     elif not by and len(rows) == 1:
         parts.append(" · ".join(f"{c}: **{fmt(c, rows[0].get(c))}**" for c in cols))
+        total = rows[0].get("revenue")
+        split = [c for c in ("new_customer_revenue", "returning_customer_revenue") if c in cols]
+        if split and isinstance(total, (int, float)) and total:
+            parts.append("Share of revenue: " + ", ".join(
+                f"{c.split('_')[0]} customers **{_share_text(100 * rows[0][c] / total)}**" for c in split
+                if isinstance(rows[0].get(c), (int, float))) + ".")
     else:
         metric = next((c for c in cols if c not in by), None)
         if metric and by and not spec.get("compare"):

@@ -97,6 +97,9 @@ METRIC_PHRASES: list[tuple[str, str]] = [
     (r"(share|percent(age)?|proportion|fraction|%) (of |(?=~))(the |our |all )?([~\w-]+ |~+){0,3}?(customers|households|shoppers|"
      r"buyers|clients)( who| that)?( were| are| was| is)? (new|first[- ]time)( customers| households| shoppers| "
      r"buyers)?|new (customer|household|shopper|buyer) (share|rate|percent(age)?)", "new_customer_share"),
+    (r"(new|first[- ]time) (customer|household|shopper|buyer)s?'? (revenue|sales|spend(ing)?)", "new_customer_revenue"),
+    (r"(returning|repeat|existing) (customer|household|shopper|buyer)s?'? (revenue|sales|spend(ing)?)",
+     "returning_customer_revenue"),
     (r"new (vs\.?|versus|and|or) returning( customers| households| shoppers| buyers)?|new (customers|households|shoppers|buyers)|first[- ]time (customers|buyers|shoppers)|customer acquisition|"
      r"acquired customers", "new_customers"),
     (r"returning (customers|households|shoppers|buyers)", "returning_customers"),
@@ -151,8 +154,9 @@ METRIC_PHRASES: list[tuple[str, str]] = [
      r"checkouts)|order counts?|basket counts?", "orders"),
     (r"(bought|purchased|shopped|ordered) by (the )?(most|fewest|least|highest number of|largest number of) "
      r"(customers|households|shoppers|buyers|people)|(most|fewest) (customers|households|shoppers|buyers)", "customers"),
-    (r"(number of |how many |count of |total |distinct |unique |active )(customers|households|shoppers|buyers|"
-     r"clients)|customer count|household count|(customers?|households?|shoppers?|people|buyers?) (who |that )?(have )?(bought|shopped|purchased|ordered|visited)|"
+    (r"(number of |how many |count of |total |distinct |unique |active )((different|distinct|unique|individual|separate|"
+     r"actual|active|real) )?(customers|households|shoppers|buyers|clients)|(customer|household|shopper|buyer) (numbers|"
+     r"counts?)|(more|fewer|less) (customers|households|shoppers|buyers)|customer count|household count|(customers?|households?|shoppers?|people|buyers?) (who |that )?(have )?(bought|shopped|purchased|ordered|visited)|"
      r"(customers|households|shoppers|buyers) (who were |that were |who are |that are )?active", "customers"),
     (r"(how much|what) (did|does|do)(?! (we|they|you|i|customers|households|people|shoppers)\b)(?=( the| our)?"
      r"( [~\w&'-]+){1,4}? (make|earn|bring in|take in|generate|gross)\b)|"
@@ -205,6 +209,8 @@ UNHELD: list[tuple[str, str]] = [
     (r"impressions|click[- ]?through( rates?)?|ctr|clicks|clicked|ad clicks|open rates?|email opens?|unsubscribes?|"
      r"open(ed|s)? (our |the |an? |their )?([\w-]+ ){0,3}(e-?mails?|newsletters?|messages?|mailers?|campaigns?)|"
      r"bounce rates?", "ad or email engagement (impressions, clicks, opens)"),
+    (r"foot ?fall|foot traffic|store traffic|walk-?ins|door counts?|people (coming|walking) (in|through)|passers-?by",
+     "store foot traffic (only the shoppers who bought, in the orders)"),
     (r"web(site)? (traffic|visits|visitors|sessions)|site (traffic|visits|visitors)|page ?views|sessions|"
      r"unique visitors|online traffic|app (installs|downloads|users)", "web or app traffic"),
     (r"e-?mail address(es)?|e-?mails? of|(their|his|her|customer'?s?) e-?mails?|phone numbers?|"
@@ -279,4 +285,6 @@ bigger larger greater higher lower smaller better worse fewer beat beats outperf
 exceed exceeded surpass surpassed given giving pick picked real quick quickly rundown run-down need needs needed
 want wanted serve served serving section sections aisle aisles folks guys peeps buying making drive drives drove driven driving deliver delivers delivered
 contain contains contained containing include includes included including
+crowd bunch gang terms wins winner winning dependent reliant depend depends rely relies relying finish finished
+merchandise wise
 once ever away used use acquire acquired gain gained win won attract attracted redeemed""".split())

@@ -548,6 +548,12 @@ def _parse_periods(text: str, last: pd.Timestamp | None, first: pd.Timestamp | N
         rest = t[span1[1]:]
         j = re.match(_VS, rest) or re.match(r"\s*(?:[a-z]+\s+){0,3}?than(?:\s+(?:in|during|for|on|of)\b)?(?:\s+the\b)?\s*",
                                             rest)  # "in H2 bigger than (in) H1"
+        mid = 0  # "Q4 orders compared to Q3": the words between the period and the joiner are not the period's
+        jm = re.match(r"(?P<mid>\s+(?!(?:and|or|to|vs|versus|than|over|with|through|until|till)\b)(?:[a-z]+\s+){1,3}?)"
+                      r"(?:vs\.?|versus|compared?\s+(?:to|with)|against)(?:\s+(?:in|during|for|on|of)\b)?(?:\s+the\b)?\s*",
+                      rest)
+        if jm:
+            j, mid = jm, len(jm.group("mid"))
         comparing = re.search(r"\b(vs\.?|versus|compar\w*|against|change|growth|grew|grow|difference|differ|"
                               r"increase|decrease|drop|declin\w*|up or down|rise|rose|fell)\b", t)
         joiner = re.sub(r"\s+(in|during|for|on|of|the)\b", "", j.group(0)).strip() if j else ""
@@ -571,7 +577,10 @@ def _parse_periods(text: str, last: pd.Timestamp | None, first: pd.Timestamp | N
                 # "Q2 vs Q3 2017", "April than March 2017": a window written without its year takes its partner's
                 a, b = _same_year(first_w, second)
                 out.compare = (a, b) if a.start <= b.start else (b, a)
-                out.spans.append((span1[0], span1[1] + j.end() + span2[1]))
+                if mid:
+                    out.spans += [span1, (span1[1] + mid, span1[1] + j.end() + span2[1])]
+                else:
+                    out.spans.append((span1[0], span1[1] + j.end() + span2[1]))
                 return _check(out, first, last)
         out.window = first_w
         out.spans.append(span1)

@@ -420,7 +420,7 @@ def make_plan(question: str, router: Router, ent: Entities,
     if not (same(whole, pa) or same(whole, pb) or crossed) or same(pa, pb) or pa.each_segment or pb.each_segment:
         return whole  # the whole question already reads both parts (or neither part stands alone)
     tools = [p for p in (pa, pb) if p.route not in ANSWER_ROUTES]
-    said = [p.message for p in (pa, pb) if p.message]
+    said = list(dict.fromkeys(p.message for p in (pa, pb) if p.message))  # one "Period: all data" for both
     if not tools:
         return whole
     if len(tools) == 1:  # one part is declined or unclear: say so, answer the other
@@ -478,7 +478,9 @@ def _make_plan(question: str, router: Router, ent: Entities,
     # "most valuable customers" / "lifetime value" with no customer id: the customers ranked by CLV
     valuable = _MOST_VALUABLE.search(rq.lower())
     parse = parse_query(_segment_named(q, ent), ent.vocab) if ent.vocab.metrics else None
-    if not P.parse_customer_id(q) and (valuable or route == "customer_value") and \
+    breakdown = parse is not None and bool(parse.spec.get("by")) and "customer" not in parse.spec["by"] and \
+        not parse.ignored and not _WILL.search(rq.lower())  # "which income band is worth the most per household"
+    if not P.parse_customer_id(q) and (valuable or route == "customer_value") and not breakdown and \
             not AT_RISK_AUDIENCE_RE.search(rq.lower()) and route != "write_campaign":
         k = P.parse_top_k(q)
         notes = [_not_exact("customer_value", q), _cannot_narrow("at_risk_customers", parse, {}), None if valuable else

@@ -177,6 +177,15 @@ _THEN = re.compile(r"\b(more|less|fewer|greater|higher|lower|bigger|smaller|larg
                    re.I)
 
 
+_AUDIENCE = (r"deck|report|meeting|presentation|slides?|review|update|call|email|boss|manager|ceo|cfo|cmo|team|board|"
+             r"stand-?up|huddle|catch-?up|newsletter|memo|summary|dashboard|exec(?:utive)?s?|investors?|client|pitch|"
+             r"analysis|planning|budget(?:ing)?|forecast(?:ing)? session|leadership|management|owners?")
+# a clause naming who the numbers are for ("for the board deck,", "for tomorrow's exec meeting:", ", for my boss?")
+_CONTEXT = re.compile(r"(?i)^\s*(?:(?:hey|hi|hello|ok|so|quick (?:one|q|question))[,!:\s-]+)?(?:for|ahead of|before)\s+"
+                      r"(?:the|my|our|a|an|this|next|today'?s|tomorrow'?s|monday'?s|friday'?s|weekly|monthly)\s+"
+                      r"(?:[\w'-]+\s+){0,3}?(?:" + _AUDIENCE + r")\b\s*[,:;-]+|[,;-]\s*(?:for|ahead of)\s+"
+                      r"(?:the|my|our|a|an|this|next|today'?s|tomorrow'?s)\s+(?:[\w'-]+\s+){0,3}?(?:" + _AUDIENCE +
+                      r")\b\s*(?=[?.!]*\s*$)")
 _NT = re.compile(r"\b(have|has|had|did|do|does|was|were|is|are|could|would|should)nt\b", re.I)
 _NUMBER_ONE = re.compile(r"(?<![\w#])(?:#\s?1|no\.?\s?1|number one|number 1)(?![\w%])", re.I)
 
@@ -270,6 +279,44 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
     q = re.sub(r"(?i)\s*\(\s*\$\s*\)|\b(?:in|as)\s+(?:dollars|usd|\$|money terms|value terms|value)\b", " ", q)  # a unit
     q = re.sub(r"(?i)\b(?:home ?owner(?:ship)?|owner|renter|housing|tenure)\s+status\b", "home ownership", q)
     q = re.sub(r"(?i)\bfortnights?\b", lambda m: "2 weeks", q)  # "the last fortnight"
+    q = _CONTEXT.sub(" ", q)  # "for the board deck, ...", "..., for my boss": who the number is for, not a filter
+    q = re.sub(r"(?i)\b(category|department|dept|brand|store|month|week|quarter|product|segment|region)-wise\b",
+               r"by \1", q)  # "category-wise"
+    q = re.sub(r"(?i)\b(\d+(?:\.\d+)?\s*k?)\s+(?:plus|and up|and above|or above)\b", r"\1+", q)  # "100k plus"
+    q = re.sub(r"(?i)(?<![\w.])(\$?\d[\d,]*(?:\.\d+)?\s*k?)\s+or\s+(more|above|over|higher|greater|less|under|below|"
+               r"fewer|lower)\b", lambda m: ("at least " if m.group(2).lower() in ("more", "above", "over", "higher",
+                                                                                  "greater") else "at most ")
+               + m.group(1), q)  # "$1k or more" = at least $1k
+    rich = re.search(r"(?i)\b(high[- ](?:earners?|earning|income|incomes)|affluent|wealthy|well[- ]off|better[- ]off|"
+                     r"low[- ](?:earners?|earning|income|incomes)|lower[- ]income)\b(?:\s+(?:customers|households|"
+                     r"shoppers|people|families|buyers))?(?:\s*\(?\s*(\$?\d+\s*k?)\s*\+?\s*\)?)?", q)
+    if rich:  # "high earners": an income band we choose, said so (a number beside it wins: "high earners (100k+)")
+        low = rich.group(1).lower().startswith("low")
+        amount = (rich.group(2) or ("35k" if low else "100k")).replace(" ", "")
+        q = q[:rich.start()] + f"customers earning {'under' if low else 'over'} {amount}" + q[rich.end():]
+        out.problems.append(f"I read \"{rich.group(1)}\" as household income {'under' if low else 'over'} {amount}")
+    q = re.sub(r"(?i)\b(?:punters|patrons)\b", "customers", q)  # British / trade slang for shoppers
+    # "shoppers from Q3 who didn't come back in Q4": bought in Q3 but did not buy in Q4
+    q = re.sub(r"(?i)\b(customers|shoppers|households|buyers|people|clients)\s+from\s+(?=(?:the\s+)?(?:q[1-4]|h[12]|last|"
+               r"this|first|second|january|february|march|april|may|june|july|august|september|october|november|"
+               r"december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|\d{4})\b)", r"\1 who bought in ", q)
+    q = re.sub(r"(?i)\b(?:who|that)\s+(?:did not|didn't|have not|haven't|has not|hasn't|never|did n't)\s+(?:come|came)\s+"
+               r"back\b|\b(?:who|that)\s+(?:did not|didn't|have not|haven't|never)\s+(?:return(?:ed)?|shop(?:ped)? (?:with us )?"
+               r"again|buy again|bought again|reorder(?:ed)?)\b", "but did not buy", q)
+    # comparative phrasings to the canonical words the parse reads: "worth the most per household" = the highest
+    # revenue per household; "shops most often" = the most orders per customer; "bought the most items" = units
+    q = re.sub(r"(?i)\b(?:is|are|was|were)?\s*worth\s+(?:the\s+)?(most|least)\b",
+               lambda m: f" has the {'highest' if m.group(1).lower() == 'most' else 'lowest'} revenue", q)
+    q = re.sub(r"(?i)\b(?:shops?|shopped|orders?|ordered|buys?|comes? in|comes? back|visits?|visited)\s+(?:the\s+)?"
+               r"(most|least)\s+(?:often|frequently)\b|\b(?:is|are)\s+(?:the\s+)?(most|least)\s+frequent\b",
+               lambda m: f"has the {'highest' if (m.group(1) or m.group(2)).lower() == 'most' else 'lowest'} orders "
+                         f"per customer", q)
+    q = re.sub(r"(?i)\b(bought|buys?|purchased|buying)\s+(the\s+)?(most|fewest|least)\s+(?:items|things|stuff)\b",
+               r"\1 \2\3 units", q)
+    q = re.sub(r"(?i)\b(?:what'?s|what is|what was|name)\s+the\s+(product|item|brand|category|department|store)\s+"
+               r"(?:that\s+)?the\s+(most|fewest)\b", r"which \1 do the \2", q)
+    q = re.sub(r"(?i)\b(?:a\s+)?(tenner|fiver|grand)\b",
+               lambda m: {"tenner": "$10", "fiver": "$5", "grand": "$1000"}[m.group(1).lower()], q)
     q = re.sub(r"(?i)\b(colo)u(rs?)\b|\b(flavo)u(rs?)\b|\b(yog)h(urts?)\b|\b(jewel)le(ry)\b|\b(cent)re(s?)\b",
                lambda m: "".join(g for g in m.groups() if g), q)  # British spellings of product words
     q = re.sub(r"(?i)\b(?:analy[sz]e|analy[sz]ing|break ?down)\b", "show", q)
@@ -303,11 +350,36 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
             tx.take(mm.span())
     _average_per(tx, vocab, spec)  # "average weekly revenue", "orders per day on average"
     m = tx.search(r"\b(?:did not|do not|does not|have not|has not|never|not)\s+(?:ever\s+)?(?:redeem\w*|use[ds]?|used|using)\s+"
-                  r"(?:any\s+|a\s+|one\s+|their\s+)?(?:coupons?|vouchers?)\b")
-    if m:  # "households that didn't redeem any coupons": the complement of the redeemers, not a product word
-        _cannot(tx, out, m.span(), "I can't count the customers who did not redeem a coupon in one query; the closest "
-                "I can answer: the customers who did (\"how many customers redeemed a coupon\") beside all customers "
-                "(\"how many customers\")", unheld=True)
+                  r"(?:any\s+|a\s+|one\s+|their\s+)?(?:coupons?|vouchers?)\b|\b(?:did not|do not|does not|have not|"
+                  r"has not|never)\s+(?:ever\s+)?redeem\w*(?:\s+(?:anything|any|one|them|it))?\b")
+    pos = tx.search(r"\b(?:people|customers|households|shoppers|buyers|those|ones)\s+(?:who|that)(?:'ve|\s+have|\s+had)?\s+"
+                    r"(?:ever\s+)?(?:redeemed|used)\s+(?:at least one|one or more|a|any|some)?\s*(?:coupons?|vouchers?)\b|"
+                    r"\b(?:coupon\s+)?redeemers\b")
+    if pos and not m and re.search(r"\b(spend|spent|revenue|sales|baskets?|orders?|worth|value|bring|brought|buy|bought|"
+                                   r"units)\b", tx.raw) and "redeemer" in (vocab.dimensions or {"redeemer": 1}) and \
+            not re.search(r"\b(?:vs\.?|versus|than|compared|against)\b", tx.raw):
+        # "total spend of people who've redeemed a coupon": the redeemers' revenue, not the Coupon department
+        spec.setdefault("filters", []).append({"dimension": "redeemer", "op": "equals", "values": ["Redeemed a coupon"]})
+        out.signals.add("filter")
+        tx.take(pos.span())
+    vs = tx.search(r"\b(?P<a>(?:coupon\s+)?(?:redeemers|redeeming (?:customers|households|shoppers)|(?:customers|households|"
+                   r"shoppers|people|those|ones)\s+(?:(?:who|that)\s+)?(?:have\s+|had\s+|ever\s+)?redeemed(?:\s+(?:a\s+|any\s+|their\s+)?"
+                   r"(?:coupons?|vouchers?))?))\b[^?]{0,60}?\b(?P<b>(?:vs\.?|versus|than|or|and|compared (?:to|with)|against)\s+"
+                   r"(?:the\s+)?(?:non-?\s?redeemers|(?:people|customers|households|shoppers|those|ones)?\s*(?:who|that)?\s*"
+                   r"(?:never|did not|do not|have not|not)(?:\s+(?:ever\s+)?(?:redeem\w*|did))?)(?:\s+(?:a\s+|any\s+|one\s+)?"
+                   r"(?:coupons?|vouchers?)|\s+(?:one|any|anything|them|it)\b)?)")
+    if vs and "redeemer" in (vocab.dimensions or {"redeemer": 1}):
+        spec["_by_redeemer"] = True  # "redeemers vs non-redeemers": two groups of customers side by side
+        tx.take(vs.span("a"))
+        tx.take(vs.span("b"))
+    elif m and "redeemer" in (vocab.dimensions or {"redeemer": 1}):
+        # "households that didn't redeem any coupons": the complement of the redeemers, not a product word
+        spec.setdefault("filters", []).append({"dimension": "redeemer", "op": "equals", "values": ["Never redeemed"]})
+        out.signals.add("filter")
+        tx.take(m.span())
+    elif m:
+        _cannot(tx, out, m.span(), "I can't count the customers who did not redeem a coupon here: this workspace has "
+                "no coupon redemptions by customer", unheld=True)
     sets = _purchase_sets(tx, vocab, out)  # "bought in Q2 but not in Q3", "bought both coffee and tea"
     excluded = _exclusions(tx, vocab, out)  # "revenue by category excluding fuel"
     _periods(tx, vocab, spec, out)
@@ -375,6 +447,9 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
         if m:  # "average campaign length by type": the campaign type
             by = ["campaign_type"] + by
             tx.take(m.span())
+    if spec.pop("_by_redeemer", None):
+        by = ["redeemer"] + [d for d in by if d != "redeemer"]
+        metrics = [x for x in metrics if x not in ("redeeming_customers", "coupon_redemptions")] or ["customers"]
     if spec.pop("_by_targeted", None):
         by = ["targeted"] + [d for d in by if d not in ("targeted", "campaign")]
     if spec.pop("_by_customer", None):
@@ -389,6 +464,15 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
             out.blocking = True
     if not metrics and "unheld" in out.signals:
         out.blocking = True  # the thing asked for is data we do not hold
+    if metrics == ["revenue"] and not {"distribution", "concentration"} & set(spec) and "customer" not in by:
+        # "per customer, how much do redeemers spend", "spend more per order": the per-head / per-basket average
+        per = tx.search(r"\b(?:per|each|a|an average)\s+(?:(?P<c>customer|household|shopper|buyer|head|person|client)|"
+                        r"(?P<o>order|basket|visit|trip|transaction))\b")
+        if per:
+            name = "revenue_per_customer" if per.group("c") else "avg_basket"
+            if not vocab.metrics or name in vocab.metrics:
+                metrics = [name]
+                tx.take(per.span())
     if metrics:
         out.signals.add("metric")
     cust_dims = set(vocab.values) - {"department", "category", "brand", "campaign", "campaign_type", "segment"}
@@ -408,6 +492,8 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
                  or re.search(r"\b(each|every|by|per|which|what|all|our)\s+(campaign|campaign type)s?\b", tx.raw)):
             # "how did campaign 18 perform": its reach and how many of the targeted redeemed
             metrics = ["customer_redemption_rate", "campaign_reach", "coupon_redemption_rate"]
+        elif set(by) & {"campaign", "campaign_type"} and "campaign_reach" in (vocab.metrics or {"campaign_reach"}):
+            metrics = ["campaign_reach"]  # "which campaigns launched in March": the campaigns (with their reach)
         else:
             metrics = ["revenue"]
     spec["metrics"] = metrics
@@ -431,6 +517,7 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
         if not vocab.metrics or share in vocab.metrics:
             spec["metrics"] = [share] + spec["metrics"]
             spec.pop("share_of_total")
+    _campaign_started(tx, vocab, spec, out)
     _finish(tx, vocab, spec, out)
     out.spec = spec
     # on a review metric the words naming what is measured ("the mean star rating of our reviews") are not filters
@@ -444,6 +531,31 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
                                                             r"(?![\w~])", tx.work)]
     out.ignored = [out.corrections.get(w, w) for w in out.ignored]  # name the user's own words
     return out
+
+
+_STARTED = re.compile(r"\b(?P<s>start(?:ed|ing|s)?|began|begin(?:s|ning)?|begun|launch(?:ed|es|ing)?|kick(?:ed|s)? off|"
+                      r"went live|go(?:es)? live)|(?P<e>end(?:ed|ing|s)?|finish(?:ed|es|ing)?|wrapped up|closed)\b")
+
+
+def _campaign_started(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse) -> None:
+    """"campaigns that started in Q2": the window is a range on the campaigns' start (or end) day, not the
+    campaigns running then (a campaign counts in a window it overlaps)."""
+    if len(out.windows) != 1 or spec.get("compare") or "start" not in spec or \
+            not spec.get("metrics") or spec["metrics"][0] not in ("campaigns", "campaign_reach"):
+        return
+    m = _STARTED.search(tx.raw)
+    dim = "campaign_start" if m and m.group("s") else "campaign_end"
+    if not m or (vocab.dimensions and dim not in vocab.dimensions):
+        return
+    w = out.windows.pop()
+    tx.take(m.span())
+    spec.pop("start")
+    spec.pop("end", None)
+    spec.setdefault("filters", []).append({"dimension": dim, "op": "range", "min": str(w.start.date()),
+                                           "max": str(w.end.date())})
+    out.signals.add("filter")
+    out.problems.append(f"campaigns whose {'start' if dim == 'campaign_start' else 'end'} day falls in {w.said} "
+                        f"({w.dates})")
 
 
 def _cannot(tx: _Text, out: QueryParse, span: tuple[int, int], text: str, unheld: bool = False) -> None:
@@ -531,6 +643,8 @@ def _product_names(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse) -> None
         return
     if not vocab.product_words or "product" not in vocab.dimensions:
         return
+    if set(out.ignored) & {"not", "no", "never", "nor", "without", "didn", "don", "doesn", "haven", "hasn", "won"}:
+        return  # "who didn't come back": a negation nothing read, not a product whose name holds "not"
     if not all(w in vocab.product_words or _stem(w) in vocab.product_words for w in out.ignored):
         return
     phrase = " ".join(_stem(w) if w not in vocab.product_words else w for w in out.ignored)
@@ -580,7 +694,7 @@ _BUY = r"(?:bought|buy|buys|buying|purchased|purchases|purchase|shopped|shop|ord
 _BUY_VERB = r"(?:bought|buy|buys|purchased|purchase|ordered|order|shopped|shop)"
 _NEGATION = re.compile(r"\b(?:but|and|yet)\s+(?:did\s+not|do\s+not|does\s+not|have\s+not|has\s+not|not|never|no)\s+"
                        r"(?:(?:ever\s+|again\s+)?" + _BUY + r"\s+)?(?:any(?:thing)?\s+|again\s+)?")
-_BOTH = re.compile(r"\b" + _BUY + r"\s+(?:from\s+|in\s+)?(both)\s+.+?\s+(and(?:\s+also)?)\s+")
+_BOTH = re.compile(r"\b" + _BUY + r"\s+(?:from\s+|in\s+|at\s+)?(both)\s+.+?\s+(and(?:\s+also)?)\s+")
 _ALSO = re.compile(r"\b(?:and|but)\s+also\s+(?:" + _BUY + r"\s+)?|\balso\s+" + _BUY + r"\s+")
 _ALONE = re.compile(r"\b(?:(?:who|that|which)\s+)?(?:(?:have|has|had)\s+)?(?:never|not|did\s+not|do\s+not|does\s+not|"
                     r"have\s+not|has\s+not|no\s+longer)\s+(?:ever\s+)?" + _BUY + r"\s+(?:any(?:thing)?\s+)?|"
@@ -599,7 +713,8 @@ def _sub_parse(tx: _Text, start: int, vocab: Vocab) -> tuple[int, "QueryParse | 
         text = tx.raw[start:b].strip(" ,")
         sub = parse_query(text, vocab)
         sp = sub.spec
-        name_match = all("so I matched products whose name" in x for x in sub.problems)  # a stated fallback
+        name_match = all("so I matched products whose name" in x or x.startswith("I read \"")
+                         for x in sub.problems)  # a stated fallback ("I read "cereal" as the category ...")
         if not sub.ignored and not sub.blocking and name_match and (sp.get("filters") or sp.get("start") or
                                                                      sp.get("end")) and \
                 "metric" not in sub.signals and "top" not in sp and \
@@ -1177,7 +1292,30 @@ def _metrics(tx: _Text, vocab: Vocab, out: QueryParse) -> list[str]:
                 names = [n for n in names if n not in group]
     if "customers" in names and len(names) > 1 and names[0] != "customers":
         names = [n for n in names if n != "customers"] + ["customers"]
+    if set(names) & {"new_customers", "returning_customers"} and _SPLIT_REVENUE.search(tx.raw) and \
+            "new_customer_revenue" in (vocab.metrics or {"new_customer_revenue": ""}):
+        # "revenue split between new and returning customers", "how much did new customers spend": the revenue of
+        # each group, beside the total (the counts stay only when asked for: "how many new customers and ...")
+        count = re.search(r"\b(how many|number of|count)\b", tx.raw)
+        split = [m for m in ("new_customer_revenue", "returning_customer_revenue")
+                 if m.split("_")[0] in tx.raw or ("new" in tx.raw and "returning" in tx.raw)]
+        if not re.search(r"\breturning|repeat|existing\b", tx.raw):
+            split = ["new_customer_revenue"]
+        elif not re.search(r"\bnew\b", tx.raw):
+            split = ["returning_customer_revenue"]
+        if len(split) == 1 and _FROM_NEW.search(tx.raw) and len(out.windows) == 1 and "compare" not in out.signals:
+            return names  # "revenue from new customers in Q3": _from_new_customers reads it, for any metric
+        keep = [n for n in names if n not in ("new_customers", "returning_customers", "revenue")
+                or (count and n != "revenue")]
+        names = ["revenue"] + split + keep
     return names
+
+
+_NR = r"(new|returning|repeat|existing|first[- ]time)"
+_SPLIT_REVENUE = re.compile(
+    r"\b(revenue|sales|spend|takings|turnover|money)\b[^?.]{0,30}\b(from|of|by|between|among|split|brought in by|"
+    r"generated by|coming from)\b[^?.]{0,25}\b" + _NR + r"\b|\b" + _NR + r"\b[^?.]{0,40}\b(spend|spent|spending|"
+    r"bring in|brought in|bringing in|generated?|contribut\w*|revenue|sales)\b")
 
 
 def _values(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse, filters: dict[str, list[str]]) -> None:
@@ -1222,7 +1360,7 @@ def _values(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse, filters: dict[
         flist.append({"dimension": dim, "op": "equals" if len(vals) == 1 else "in", "values": vals})
         out.signals.add("filter")
     if flist:
-        spec["filters"] = flist
+        spec["filters"] = list(spec.get("filters") or []) + flist  # after those read earlier ("never redeemed")
 
 
 _CLOCK = r"(1[0-2]|0?[1-9])(?::00)?\s*(am|pm|a\.m\.|p\.m\.)|(1\d|2[0-3]|0?\d):00|noon|midday|midnight"
@@ -1564,6 +1702,17 @@ def _finish(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse) -> None:
         if by:
             out.problems.append("I can't rank by growth without two periods to compare: say e.g. \"Q2 vs Q3\" "
                                 "or \"this month vs last\"")
+    if "concentration" in spec and by and by[0] != "customer" and spec["concentration"] == {"top_pct": [1, 10, 20]}:
+        # "how concentrated are sales by store": each store's share of the total, the biggest first (the customer
+        # concentration table answers a different question)
+        spec.pop("concentration")
+        spec["share_of_total"] = True
+        spec["sort"] = spec["metrics"][0]
+        spec["top"] = spec.get("top") if spec.get("top", 1) > 1 else 10
+        spec.pop("descending", None)
+        spec.pop("compare", None)
+        out.signals.discard("concentration")
+        out.signals.add("share")
     if "concentration" in spec:
         spec.pop("by", None)
         spec.pop("top", None)

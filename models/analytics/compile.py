@@ -341,11 +341,13 @@ def compile_spec(spec: QuerySpec, layer: Layer, ctx: Context = Context(), *, ord
         ctes.append(f"nr AS (SELECT {', '.join(dims + [''])}COUNT(*) FILTER (WHERE {cond}) AS new_customers, "
                     f"COUNT(*) FILTER (WHERE NOT ({cond})) AS returning_customers, "
                     f"AVG(CASE WHEN {cond} THEN 1.0 ELSE 0.0 END) AS new_customer_share, "
-                    f"AVG(CASE WHEN NOT ({cond}) THEN 1.0 ELSE 0.0 END) AS returning_customer_share\n"
-                    f"FROM (SELECT {', '.join(inner + [''])}f.customer_id\n{b4}\nGROUP BY ALL) g\n"
+                    f"AVG(CASE WHEN NOT ({cond}) THEN 1.0 ELSE 0.0 END) AS returning_customer_share, "
+                    f"COALESCE(SUM(amt) FILTER (WHERE {cond}), 0) AS new_customer_revenue, "
+                    f"COALESCE(SUM(amt) FILTER (WHERE NOT ({cond})), 0) AS returning_customer_revenue\n"
+                    f"FROM (SELECT {', '.join(inner + [''])}f.customer_id, SUM(f.amount) AS amt\n{b4}\nGROUP BY ALL) g\n"
                     f"LEFT JOIN (SELECT customer_id, min(timestamp) AS first_ts FROM orders GROUP BY customer_id) fo "
                     f"ON g.customer_id = fo.customer_id" + (f"\nGROUP BY {', '.join(dims)})" if dims else ")"))
-        params += cp * 4 + p4
+        params += cp * 6 + p4
         joins += f"\nLEFT JOIN nr ON {on.format(a='nr')}"
     for m in spec.metrics:
         final.append(f'rp."{m}"' if m in two else f'nr."{m}"' if m in nr else f'm."{m}"')

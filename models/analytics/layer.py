@@ -81,6 +81,7 @@ class Dimension:
     join: str | None = None  # the JOINS alias it reads
     facts: tuple[str, ...] = ("orders",)
     values_sql: str | None = None  # its distinct values without scanning the fact table
+    date: bool = False  # its values are days (YYYY-MM-DD): a range filter compares them as text
 
 
 _ALL_FACTS = tuple(FACT_TIME)
@@ -125,6 +126,12 @@ METRICS: tuple[Metric, ...] = (
     Metric("returning_customers", "COUNT(DISTINCT CASE WHEN NOT ({is_new}) THEN f.customer_id END)",
            "customers who bought in the window (or the row's period) and had ordered before it",
            (("orders", "customer_id"),), joins=("fo",)),
+    Metric("new_customer_revenue", "SUM(CASE WHEN {is_new} THEN f.amount END)",
+           "net revenue from new customers (first order ever in the window, or in the row's period)",
+           (("orders", "amount"),), money=True, joins=("fo",)),
+    Metric("returning_customer_revenue", "SUM(CASE WHEN NOT ({is_new}) THEN f.amount END)",
+           "net revenue from returning customers (who had ordered before the window, or the row's period)",
+           (("orders", "amount"),), money=True, joins=("fo",)),
     # distinct counts of what was sold / where: "how many stores", "how many products do we sell"
     Metric("products", "COUNT(DISTINCT f.product_id)", "number of distinct products bought (every line)",
            (("orders", "product_id"),)),
@@ -250,6 +257,11 @@ CAMPAIGN_DIMENSIONS: tuple[Dimension, ...] = (
     Dimension("campaign", "CAST(f.campaign_id AS VARCHAR)", "campaign (its id)", (("campaigns", "campaign_id"),),
               facts=("coupon_redemptions", "campaigns"),
               values_sql="SELECT DISTINCT CAST(campaign_id AS VARCHAR) FROM campaigns"),
+    Dimension("campaign_start", "strftime(f.start_date, '%Y-%m-%d')", "the day a campaign started (YYYY-MM-DD); a "
+              "range filter on it keeps the campaigns that started in a period", (("campaigns", "start_date"),),
+              facts=("campaigns",), date=True),
+    Dimension("campaign_end", "strftime(f.end_date, '%Y-%m-%d')", "the day a campaign ended (YYYY-MM-DD)",
+              (("campaigns", "end_date"),), facts=("campaigns",), date=True),
     Dimension("campaign_type", "COALESCE(cl.campaign_type, 'Unknown')", "campaign type",
               (("campaigns", "campaign_type"),), join="cl", facts=("coupon_redemptions", "campaigns"),
               values_sql="SELECT DISTINCT COALESCE(campaign_type, 'Unknown') FROM campaigns"),
@@ -340,6 +352,13 @@ def build_layer(columns: dict[str, list[str]]) -> Layer:
             "ELSE 'Not targeted' END", "whether the customer was targeted by any campaign (campaigns table)",
             (("campaigns", "customer_id"),), facts=("orders",),
             values_sql="SELECT unnest(['Not targeted', 'Targeted'])")
+    if "customer_id" in columns.get("coupon_redemptions", []) and "orders" in columns:  # "redeemers vs not"
+        dims["redeemer"] = Dimension(
+            "redeemer", "CASE WHEN f.customer_id IN (SELECT customer_id FROM coupon_redemptions) THEN 'Redeemed a "
+            "coupon' ELSE 'Never redeemed' END", "whether the customer ever redeemed a coupon (coupon_redemptions "
+            "table)", (("coupon_redemptions", "customer_id"),),
+            facts=("orders", "campaigns") if "customer_id" in columns.get("campaigns", []) else ("orders",),
+            values_sql="SELECT unnest(['Never redeemed', 'Redeemed a coupon'])")
     if "kids_count" in dims and "has_kids" not in dims:  # "families with kids vs without": two groups, not 0/1/2/3+
         dims["has_kids"] = Dimension(
             "has_kids", "CASE WHEN c.kids_count IS NULL THEN NULL WHEN CAST(c.kids_count AS VARCHAR) = '0' "

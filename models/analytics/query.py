@@ -134,6 +134,10 @@ def _resolve_filters(con, layer: Layer, spec: QuerySpec, fact: str) -> tuple[tup
             out.append(_time_filter(f))
             kinds[f.dimension] = "number" if f.dimension == "hour" else "text"
             continue
+        if d.date and f.op == "range":
+            out.append(f)
+            kinds[f.dimension] = "text"
+            continue
         stored = _stored_values(con, layer, fact, f.dimension)
         if f.op == "range":
             bands = {v: _band(v) for v in stored}
