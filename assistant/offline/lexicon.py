@@ -24,6 +24,13 @@ SHORTHAND: dict[str, str] = {
 
 # (regex over the normalised question, metric). Longer, more specific phrases first: the first match wins a span.
 METRIC_PHRASES: list[tuple[str, str]] = [
+    (r"(share|percent(age)?|proportion|fraction|%|how much) of (the |our |all )?(revenue|sales|spend|takings|turnover)"
+     r"( that)? (comes?|came|is|was) (from|in) (the )?(baskets|orders|transactions|purchases|trips)( that| which)? "
+     r"(where|with|that had|which had|that used|had|used|using|including) (a |any |one or more )?coupons?"
+     r"( (was|were) used| applied| redeemed)?", "coupon_order_revenue_share"),
+    (r"(revenue|sales|spend|takings) (from|of|in) (the )?(baskets|orders|transactions|purchases|trips)( that| which)? "
+     r"(where|with|that had|which had|that used|had|used|using|including) (a |any |one or more )?coupons?"
+     r"( (was|were) used| applied| redeemed)?", "coupon_order_revenue"),
     # reviews (issue 18): only as measured things, never a bare "reviews" (a topic search stays a review search)
     (r"(share|percent(age)?|proportion|fraction|%|ratio) of (1|one|1-2|1 or 2|one or two|1- or 2|low|bad|negative|"
      r"poor|unhappy)[- ]?(stars?[- ]?|star )?(ratings?|reviews?)|negative[- ]review (share|rate)|"

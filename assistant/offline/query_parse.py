@@ -362,6 +362,16 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
         spec.setdefault("filters", []).append({"dimension": "redeemer", "op": "equals", "values": ["Redeemed a coupon"]})
         out.signals.add("filter")
         tx.take(pos.span())
+    m_demo = tx.search(r"\b(?:missing|no|without|lack(?:ing|s)?|do not have|don't have|have no|unknown|not recorded)\s+"
+                       r"(?:any\s+)?(?:demographics?|household (?:data|info|information|details|attributes|profiles?)|"
+                       r"profile data)(?:\s+(?:info|information|data|details|on file|records?|rows?|for))*\b|"
+                       r"\bdemographics?\s+(?:info\s+|information\s+|data\s+)?(?:is\s+|are\s+)?(?:missing|unknown|not "
+                       r"recorded|blank|empty)\b")
+    if m_demo and "demographics" in (vocab.dimensions or {"demographics": 1}):
+        # "how many households are we missing demographic info for": no row in the customers table
+        spec.setdefault("filters", []).append({"dimension": "demographics", "op": "equals", "values": ["Not recorded"]})
+        out.signals.add("filter")
+        tx.take(m_demo.span())
     vs = tx.search(r"\b(?P<a>(?:coupon\s+)?(?:redeemers|redeeming (?:customers|households|shoppers)|(?:customers|households|"
                    r"shoppers|people|those|ones)\s+(?:(?:who|that)\s+)?(?:have\s+|had\s+|ever\s+)?redeemed(?:\s+(?:a\s+|any\s+|their\s+)?"
                    r"(?:coupons?|vouchers?))?))\b[^?]{0,60}?\b(?P<b>(?:vs\.?|versus|than|or|and|compared (?:to|with)|against)\s+"
@@ -626,8 +636,25 @@ def _product_names(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse) -> None
     product, said so in the restatement; words that occur in no product name stay ignored (and are named)."""
     if not out.ignored:
         return
-    # "fluid milk": the words start exactly one stored category/department name ("Fluid Milk Products")
     words = [_stem(w) for w in out.ignored]
+    if len(words) == 1 and len(words[0]) >= 4 and (not vocab.dimensions or "category" in vocab.dimensions):
+        # "wine": no category is called that, but a few are named with the word ("Domestic Wine", "Imported Wine")
+        cats = [v for v in vocab.values.get("category") or [] if words[0] in [_stem(w) for w in _norm(v).split()]]
+        same = [f for f in spec.get("filters") or [] if f["dimension"] == "category" and f.get("op") in ("equals", "in")]
+        named = out.ignored[0] in vocab.product_words or words[0] in vocab.product_words
+        if 2 <= len(cats) <= 3 or (cats and len(cats) <= 6 and same) or (len(cats) == 1 and not named):
+            # else one category by its first words, or products whose name holds the word (below)
+            if same:  # "beer or wine": one set of categories (two category filters would match no line)
+                same[0]["values"], same[0]["op"] = sorted(set(same[0]["values"]) | set(cats)), "in"
+            else:
+                spec.setdefault("filters", []).append({"dimension": "category", "op": "in" if len(cats) > 1 else "equals",
+                                                       "values": sorted(cats)})
+            out.signals.add("filter")
+            out.problems.append(f"I read \"{out.ignored[0]}\" as the {'categories' if len(cats) > 1 else 'category'} "
+                                f"{', '.join(sorted(cats))}")
+            out.ignored = []
+            return
+    # "fluid milk": the words start exactly one stored category/department name ("Fluid Milk Products")
     hits = []
     for dim in ("category", "department"):
         for v in vocab.values.get(dim) or []:
@@ -1735,7 +1762,9 @@ def _finish(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse) -> None:
     multi = [f for f in spec.get("filters") or [] if len(f.get("values") or []) > 1 and f.get("op") in ("in", "equals")
              and (f["dimension"] not in ("age", "income", "weekday") or versus)
              and not (f["dimension"] == "weekday" and "weekend_group" in out.signals)]
-    if multi and not spec.get("by") and "concentration" not in spec and "distribution" not in spec:
+    union = spec.get("metrics") == ["customers"] and re.search(r"\b(how many|number of|count)\b", tx.raw) and \
+        re.search(r"\w\s+(?:or|and/or)\s+\w", tx.raw) and not versus  # "how many customers buy cheese or yogurt"
+    if multi and not spec.get("by") and "concentration" not in spec and "distribution" not in spec and not union:
         spec["by"] = [multi[0]["dimension"]]  # "national and private brands": one row each
 
         by = spec["by"]

@@ -155,6 +155,13 @@ METRICS: tuple[Metric, ...] = (
     Metric("coupon_order_share", f"{_COUPON_ORDERS} * 1.0 / {_ORDERS}",
            "share of the orders with a coupon discount on at least one line",
            (("orders", "coupon_discount"),), additive=False),
+    Metric("coupon_order_revenue", "SUM(CASE WHEN f.order_id IN (SELECT order_id FROM orders WHERE coupon_discount > 0) "
+           "THEN f.amount END)", "net revenue of the orders (whole baskets) with a coupon discount on at least one line",
+           (("orders", "coupon_discount"), ("orders", "order_id")), money=True),
+    Metric("coupon_order_revenue_share", "SUM(CASE WHEN f.order_id IN (SELECT order_id FROM orders WHERE "
+           "coupon_discount > 0) THEN f.amount END) * 1.0 / NULLIF(SUM(f.amount), 0)",
+           "share of net revenue from orders (whole baskets) with a coupon discount on at least one line",
+           (("orders", "coupon_discount"), ("orders", "order_id")), additive=False),
     Metric("orders_with_discount", _DISCOUNT_ORDERS,
            "orders with a retailer discount on at least one line", (("orders", "discount"),)),
     Metric("discount_order_share", f"{_DISCOUNT_ORDERS} * 1.0 / {_ORDERS}",
@@ -352,6 +359,14 @@ def build_layer(columns: dict[str, list[str]]) -> Layer:
             "ELSE 'Not targeted' END", "whether the customer was targeted by any campaign (campaigns table)",
             (("campaigns", "customer_id"),), facts=("orders",),
             values_sql="SELECT unnest(['Not targeted', 'Targeted'])")
+    if len(columns.get("customers", [])) > 1 and "orders" in columns:  # "households we have no demographics for"
+        dims["demographics"] = Dimension(
+            "demographics", "CASE WHEN c.customer_id IS NULL OR (" + " AND ".join(
+                f'c."{a}" IS NULL' for a in columns["customers"] if a != "customer_id") + ") THEN 'Not recorded' "
+            "ELSE 'Recorded' END",
+            "whether any household attribute of the customer is recorded (customers table) or none is",
+            (("customers", "customer_id"),), join="c", facts=_ALL_FACTS,
+            values_sql="SELECT unnest(['Not recorded', 'Recorded'])")
     if "customer_id" in columns.get("coupon_redemptions", []) and "orders" in columns:  # "redeemers vs not"
         dims["redeemer"] = Dimension(
             "redeemer", "CASE WHEN f.customer_id IN (SELECT customer_id FROM coupon_redemptions) THEN 'Redeemed a "
