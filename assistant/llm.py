@@ -93,7 +93,7 @@ def make_chat_model(settings: Settings, tools_context: Any = None, router: Any =
     With an endpoint, the tool context also gets a copywriter so write_campaign uses the LLM for copy.
     """
     if settings.backend == "openai":
-        import httpx
+        from openai import Timeout  # the client's own HTTP library's Timeout (httpx, or httpx2 from openai 3.x)
 
         key = settings.api_key.get_secret_value() if settings.api_key is not None else ""
         register_secret(key)  # redact() masks it in every error text, chat message and log record
@@ -104,7 +104,7 @@ def make_chat_model(settings: Settings, tools_context: Any = None, router: Any =
             model=settings.model,
             temperature=settings.temperature,
             # connect and read: a server that never answers fails after timeout_s instead of hanging
-            timeout=httpx.Timeout(settings.timeout_s, connect=min(settings.timeout_s, 10.0)),
+            timeout=Timeout(settings.timeout_s, connect=min(settings.timeout_s, 10.0)),
             max_retries=0,
             retry_attempts=settings.llm_retries,
             retry_backoff_s=settings.llm_backoff_s,
