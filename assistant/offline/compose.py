@@ -340,7 +340,7 @@ def _query(r: dict, focus: Iterable[tuple[str, str]] = ()) -> str:
     parts = [f"**{r.get('restatement')}**"]
     cols = list(r.get("columns") or (rows[0].keys() if rows else []))
     focus = list(focus)
-    for dim, value in focus:  # the value a share question asked about, before the table
+    for dim, value in (focus if len(focus) <= 4 else []):  # the value a share question asked about, before the table
         row = next((x for x in rows if str(x.get(dim, "")).lower() == str(value).lower()), None)
         if row is None:
             parts.append(f"{value}: no rows in this window.")
@@ -349,7 +349,9 @@ def _query(r: dict, focus: Iterable[tuple[str, str]] = ()) -> str:
     share_cols = [c for c in cols if c.endswith("% of total")]
     if len(focus) > 1 and share_cols:  # "share of orders on weekends": Saturday and Sunday together
         hit = [x for x in rows if any(str(x.get(d, "")).lower() == str(v).lower() for d, v in focus)]
-        parts.append(_together(" and ".join(str(v) for _, v in focus), hit, share_cols[0]))
+        who = " and ".join(str(v) for _, v in focus) if len(focus) <= 4 else \
+            f"{_label(focus[0][0], focus[0][1])} to {_label(focus[-1][0], focus[-1][1])}"
+        parts.append(_together(who, hit, share_cols[0]))
     if by == ["customer"] and not spec.get("top") and not spec.get("compare") and rows:
         parts.append(f"**{r.get('n_rows', len(rows)):,} customers** match; each with their {', '.join(c for c in cols if c != 'customer')} "
                      f"in the window (the table is exportable as CSV).")

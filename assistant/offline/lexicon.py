@@ -19,7 +19,8 @@ SHORTHAND: dict[str, str] = {
     "cust": "customers", "custs": "customers", "hh": "households", "hhs": "households", "txn": "transactions",
     "txns": "transactions", "qty": "quantity", "amt": "amount", "num": "number", "pct": "percent",
     "b/w": "between", "w/": "with", "w/o": "without", "pls": "please", "plz": "please",
-    "thx": "thanks", "vs.": "vs",
+    "thx": "thanks", "vs.": "vs", "tot": "total", "wknd": "weekend", "wknds": "weekends", "wkend": "weekend",
+    "hr": "hour", "hrs": "hours", "avg.": "average", "mgmt": "management",
 }
 
 # (regex over the normalised question, metric). Longer, more specific phrases first: the first match wins a span.
@@ -211,10 +212,13 @@ GROUP_CUES = (r"by|per|each|every|across|split by|broken down by|breakdown by|br
 UNHELD: list[tuple[str, str]] = [
     (r"ad(vertising)? spend|advertising (spend|costs?|budget)|marketing (spend|costs?|budget)|media spend|"
      r"cost per (click|acquisition|lead)|cpc|cpa|cpm|roas|return on ad spend|ad budget|"
+     r"(google|facebook|meta|instagram|tiktok|bing|youtube|search|display|social|paid|online|tv|radio) ads?|adwords|"
+     r"ads? (cost|costs|spend|spending|budget)|"
      r"(customer )?acquisition costs?|cac|cost to acquire|campaign costs?|costs? of (the |our )?campaigns?",
      "advertising or acquisition costs"),
     (r"impressions|click[- ]?through( rates?)?|ctr|clicks|clicked|ad clicks|open rates?|email opens?|unsubscribes?|"
      r"open(ed|s)? (our |the |an? |their )?([\w-]+ ){0,3}(e-?mails?|newsletters?|messages?|mailers?|campaigns?)|"
+     r"(e-?mails?|newsletters?|mailers?|messages?) (were |was |got |get |gets |are |is |being )?(opened|read|clicked)|"
      r"bounce rates?", "ad or email engagement (impressions, clicks, opens)"),
     (r"foot ?fall|foot traffic|store traffic|walk-?ins|door counts?|people (coming|walking) (in|through)|passers-?by",
      "store foot traffic (only the shoppers who bought, in the orders)"),
@@ -224,7 +228,8 @@ UNHELD: list[tuple[str, str]] = [
      r"(home |postal |mailing )?address(es)?|contact details|names? of (the )?customers?|customer names?|"
      r"date of birth|birthdays?|gender|ethnicity", "customer contact or identity details"),
     (r"prospects?|leads|non-?customers|(people|customers|households) (who|that) (have not|haven't|never) (bought|shopped|"
-     r"purchased) (from us|with us|anything)( yet)?|sign[- ]?ups?|signed up|we sign up|not yet (bought|customers)",
+     r"purchased) (from us|with us|anything)( yet)?(?! (for|in|since|over|during|within|the (last|past)|lately|recently|"
+     r"this|last|past) )|sign[- ]?ups?|signed up|we sign up|not yet (bought|customers)",
      "people who have not bought (prospects, leads, sign-ups)"),
     (r"(gross |net |profit )?margins?|profits?|profitability|cost of goods( sold)?|cogs|markup|unit costs?|"
      r"wholesale (cost|price)s?|earnings before", "costs, margins or profit"),
@@ -293,5 +298,6 @@ exceed exceeded surpass surpassed given giving pick picked real quick quickly ru
 want wanted serve served serving section sections aisle aisles folks guys peeps buying making drive drives drove driven driving deliver delivers delivered
 contain contains contained containing include includes included including
 crowd bunch gang terms wins winner winning dependent reliant depend depends rely relies relying finish finished
-merchandise wise
+merchandise wise meaning means mean actually actual rather saw seen sees file size sizes bracket brackets band bands
+within inside amongst whilst
 once ever away used use acquire acquired gain gained win won attract attracted redeemed""".split())

@@ -356,7 +356,16 @@ def match_segment(q: str, profiles: Iterable[dict]) -> str | None:
             best, best_score, tie = name, score, False
         elif score == best_score:
             tie = True
-    return None if tie else best
+    if best is None or tie:
+        return None
+    named = named_segment(q)  # "the Loyal Lions segment": a name with a word no segment has is not "Loyal ..."
+    if named is not None and not named.isdigit():
+        have = [w for w in _base(normalize(best)).split() if len(w) > 2]
+        extra = [w for w in normalize(named).split() if w not in _SEG_STOP and len(w) > 2
+                 and not any(w.startswith(h[:4]) or h.startswith(w[:4]) for h in have)]
+        if extra:
+            return None
+    return best
 
 
 def _base(normalized_name: str) -> str:

@@ -555,7 +555,7 @@ def _parse_periods(text: str, last: pd.Timestamp | None, first: pd.Timestamp | N
         if jm:
             j, mid = jm, len(jm.group("mid"))
         comparing = re.search(r"\b(vs\.?|versus|compar\w*|against|change|growth|grew|grow|difference|differ|"
-                              r"increase|decrease|drop|declin\w*|up or down|rise|rose|fell)\b", t)
+                              r"increase|decrease|drop|declin\w*|up or down|rise|rose|fell|jump\w*|spike\w*|surge\w*)\b", t)
         joiner = re.sub(r"\s+(in|during|for|on|of|the)\b", "", j.group(0)).strip() if j else ""
         joiner = "than" if re.search(r"than$|^(beat|out|exceed|surpass)", joiner) else joiner
         opened = re.search(r"\b(between|from)\s+(?:the\s+)?$", t[max(0, span1[0] - 14):span1[0]])

@@ -179,13 +179,15 @@ _THEN = re.compile(r"\b(more|less|fewer|greater|higher|lower|bigger|smaller|larg
 
 _AUDIENCE = (r"deck|report|meeting|presentation|slides?|review|update|call|email|boss|manager|ceo|cfo|cmo|team|board|"
              r"stand-?up|huddle|catch-?up|newsletter|memo|summary|dashboard|exec(?:utive)?s?|investors?|client|pitch|"
-             r"analysis|planning|budget(?:ing)?|forecast(?:ing)? session|leadership|management|owners?")
+             r"analysis|planning|budget(?:ing)?|forecast(?:ing)? session|leadership|management|owners?|pack|packs|"
+             r"one-?pager|write-?up|recap|wrap-?up")
 # a clause naming who the numbers are for ("for the board deck,", "for tomorrow's exec meeting:", ", for my boss?")
 _CONTEXT = re.compile(r"(?i)^\s*(?:(?:hey|hi|hello|ok|so|quick (?:one|q|question))[,!:\s-]+)?(?:for|ahead of|before)\s+"
                       r"(?:the|my|our|a|an|this|next|today'?s|tomorrow'?s|monday'?s|friday'?s|weekly|monthly)\s+"
                       r"(?:[\w'-]+\s+){0,3}?(?:" + _AUDIENCE + r")\b\s*[,:;-]+|[,;-]\s*(?:for|ahead of)\s+"
                       r"(?:the|my|our|a|an|this|next|today'?s|tomorrow'?s)\s+(?:[\w'-]+\s+){0,3}?(?:" + _AUDIENCE +
-                      r")\b\s*(?=[?.!]*\s*$)")
+                      r")\b\s*(?=[?.!]*\s*$)|[?.!,;-]\s*(?:i\s+)?need\s+(?:it|this|these|them|the numbers?)\s+for\s+(?:the|my|our|a|an|"
+                      r"this|next|today'?s|tomorrow'?s)\s+(?:[\w'-]+\s+){0,3}?(?:" + _AUDIENCE + r")\b\s*[?.!]*\s*$")
 _NT = re.compile(r"\b(have|has|had|did|do|does|was|were|is|are|could|would|should)nt\b", re.I)
 _NUMBER_ONE = re.compile(r"(?<![\w#])(?:#\s?1|no\.?\s?1|number one|number 1)(?![\w%])", re.I)
 
@@ -295,6 +297,24 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
         amount = (rich.group(2) or ("35k" if low else "100k")).replace(" ", "")
         q = q[:rich.start()] + f"customers earning {'under' if low else 'over'} {amount}" + q[rich.end():]
         out.problems.append(f"I read \"{rich.group(1)}\" as household income {'under' if low else 'over'} {amount}")
+    q = re.sub(r"(?i)\bno\.\s*of\b|#\s*of\b", "number of", q)  # "no. of shoppers", "# of orders"
+    q = re.sub(r"(?i)\bsingle\s+(?=(?:biggest|largest|best|highest|most|top|busiest|worst|lowest|smallest)\b)", "", q)
+    q = re.sub(r"(?i)\blifetime\s+(spend|spending|revenue|sales|value of orders)\b", r"total \1", q)
+    # "which age bracket do most of our customers fall into": the band with the most customers
+    q = re.sub(r"(?i)\bwhich\s+([a-z ]{2,30}?)\s+(?:do|does)\s+(?:the\s+)?most\s+(?:of\s+)?(?:our\s+|the\s+|my\s+)?"
+               r"(customers|households|shoppers|buyers)\s+(?:fall|fit|sit|belong|come)\s+(?:into|in|to|from)\b",
+               r"which \1 has the most \2", q)
+    q = re.sub(r"(?i)\bwhich\s+([a-z ]{2,30}?)\s+do\s+we\s+have\s+(?:the\s+)?most\s+of\b", r"which \1 has the most", q)
+    q = re.sub(r"(?i)\s*,?\s*\brather than\s+(?:owning|renting|buying|being \w+|\w+ing)\b", "", q)  # the other group
+    q = re.sub(r"(?i)\bper\s+(customer|household|shopper|buyer)s\b", r"per \1", q)  # "rev per cust" (shorthand)
+    q = re.sub(r"(?i)\bhave\s+we\s+(?:run|ran|had|done|launched)\s+the\s+most\s+campaigns(?:\s+of)?\b",
+               "has the most campaigns", q)  # "which campaign type have we run the most campaigns of"
+    q = re.sub(r"(?i)\bamong\s+(?:the\s+|our\s+|all\s+)?(.{1,30}?)\s+campaigns?\s*,?\s+which\s+(?:one|campaign)\b",
+               r"which campaign of \1", q)  # "among the type A campaigns, which one got the most redemptions"
+    if re.search(r"(?i)\bcoupons?\b", q):  # "when a coupon is used, how much does it take off the basket on average"
+        q = re.sub(r"(?i)\bhow much\s+(?:does|do|did)\s+(?:it|they|a coupon|coupons|the coupon)\s+(?:take|knock|shave|save)"
+                   r"\s+off(?:\s+(?:the|a|each|an average|your))?\s*(?:basket|order|bill|shop|trip|transaction)?\b",
+                   "average coupon discount per order where a coupon was used", q)
     q = re.sub(r"(?i)\b(?:punters|patrons)\b", "customers", q)  # British / trade slang for shoppers
     # "shoppers from Q3 who didn't come back in Q4": bought in Q3 but did not buy in Q4
     q = re.sub(r"(?i)\b(customers|shoppers|households|buyers|people|clients)\s+from\s+(?=(?:the\s+)?(?:q[1-4]|h[12]|last|"
@@ -372,6 +392,14 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
         spec.setdefault("filters", []).append({"dimension": "demographics", "op": "equals", "values": ["Not recorded"]})
         out.signals.add("filter")
         tx.take(m_demo.span())
+    untargeted = None if re.search(r"\b(vs\.?|versus|than|compared|against)\b", tx.raw) else tx.search(
+        r"\b(?:who|that)\s+(?:were|was|have|has|had)\s+(?:never|not)\s+(?:been\s+)?(?:in|part of|included in|targeted by|"
+        r"reached by|sent|on)\s+(?:any|a)\s+campaigns?\b|\b(?:never|not)[- ]targeted\b|\buntargeted\b")
+    if untargeted and "targeted" in (vocab.dimensions or {"targeted": 1}):
+        # "revenue from customers who were never in any campaign": the customers no campaign targeted
+        spec.setdefault("filters", []).append({"dimension": "targeted", "op": "equals", "values": ["Not targeted"]})
+        out.signals.add("filter")
+        tx.take(untargeted.span())
     vs = tx.search(r"\b(?P<a>(?:coupon\s+)?(?:redeemers|redeeming (?:customers|households|shoppers)|(?:customers|households|"
                    r"shoppers|people|those|ones)\s+(?:(?:who|that)\s+)?(?:have\s+|had\s+|ever\s+)?redeemed(?:\s+(?:a\s+|any\s+|their\s+)?"
                    r"(?:coupons?|vouchers?))?))\b[^?]{0,60}?\b(?P<b>(?:vs\.?|versus|than|or|and|compared (?:to|with)|against)\s+"
@@ -408,7 +436,8 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
         for m in tx.finditer(r"\b(live|running|active|ran|run|in market|going on|on air|out)\b"):
             tx.take(m.span())
     if set(metrics) & {"coupon_redemptions", "redeeming_customers", "coupon_redemption_rate", "campaign_reach",
-                       "customer_redemption_rate", "coupon_discount", "campaigns"}:
+                       "customer_redemption_rate", "coupon_discount", "campaigns", "coupon_discount_per_coupon_order",
+                       "orders_with_coupon", "coupon_order_share", "coupon_order_revenue", "coupon_order_revenue_share"}:
         for m in tx.finditer(r"\b(coupons?|vouchers?)\b"):  # "of our coupons": the subject, not the Coupon department
             tx.take(m.span())
     if "share_negative" in metrics and re.search(r"\b(1|one)[- ]?stars?\b", tx.raw) and \
@@ -457,6 +486,8 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
         if m:  # "average campaign length by type": the campaign type
             by = ["campaign_type"] + by
             tx.take(m.span())
+    if spec.get("_by_redeemer") or spec.get("_by_targeted"):
+        out.signals.add("compare")  # two groups of customers side by side: numbers, never campaign copy
     if spec.pop("_by_redeemer", None):
         by = ["redeemer"] + [d for d in by if d != "redeemer"]
         metrics = [x for x in metrics if x not in ("redeeming_customers", "coupon_redemptions")] or ["customers"]
@@ -474,15 +505,6 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
             out.blocking = True
     if not metrics and "unheld" in out.signals:
         out.blocking = True  # the thing asked for is data we do not hold
-    if metrics == ["revenue"] and not {"distribution", "concentration"} & set(spec) and "customer" not in by:
-        # "per customer, how much do redeemers spend", "spend more per order": the per-head / per-basket average
-        per = tx.search(r"\b(?:per|each|a|an average)\s+(?:(?P<c>customer|household|shopper|buyer|head|person|client)|"
-                        r"(?P<o>order|basket|visit|trip|transaction))\b")
-        if per:
-            name = "revenue_per_customer" if per.group("c") else "avg_basket"
-            if not vocab.metrics or name in vocab.metrics:
-                metrics = [name]
-                tx.take(per.span())
     if metrics:
         out.signals.add("metric")
     cust_dims = set(vocab.values) - {"department", "category", "brand", "campaign", "campaign_type", "segment"}
@@ -506,6 +528,15 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
             metrics = ["campaign_reach"]  # "which campaigns launched in March": the campaigns (with their reach)
         else:
             metrics = ["revenue"]
+    if metrics == ["revenue"] and not {"distribution", "concentration"} & set(spec) and "customer" not in by:
+        # "per customer, how much do redeemers spend", "spend more per order": the per-head / per-basket average
+        per = re.search(r"\b(?:per|each|a|an average)\s+(?:(?P<c>customer|household|shopper|buyer|head|person|client)|"
+                        r"(?P<o>order|basket|visit|trip|transaction))\b", tx.raw)
+        if per:  # read on the raw text: a two-group comparison ("targeted ... than ...") took its middle words
+            name = "revenue_per_customer" if per.group("c") else "avg_basket"
+            if not vocab.metrics or name in vocab.metrics:
+                metrics = [name]
+                tx.take(per.span())
     spec["metrics"] = metrics
     if by:
         spec["by"] = by
@@ -520,6 +551,12 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
         spec["metrics"], spec["by"], spec["sort"] = ["revenue", "orders"], ["customer"], "revenue"
         by = spec["by"]
         out.signals.add("customer_list")
+    if spec.get("share_of_total") and not spec.get("by") and spec["metrics"][:1] in (["new_customers"],
+                                                                                  ["returning_customers"]):
+        share = spec["metrics"][0].replace("customers", "customer_share")  # "what % of March's shoppers were new"
+        if not vocab.metrics or share in vocab.metrics:
+            spec["metrics"] = [share] + spec["metrics"]
+            spec.pop("share_of_total")
     if spec.get("share_of_total") and not spec.get("by") and spec["metrics"][:1] in (["orders_with_coupon"],
                                                                                   ["orders_with_discount"]):
         share = {"orders_with_coupon": "coupon_order_share", "orders_with_discount": "discount_order_share"}[
@@ -666,6 +703,14 @@ def _product_names(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse) -> None
         spec.setdefault("filters", []).append({"dimension": dim, "op": "equals", "values": [v]})
         out.signals.add("filter")
         out.problems.append(f"I read \"{' '.join(out.ignored)}\" as the {dim} {v}")
+        out.ignored = []
+        return
+    said = re.search(r"\b" + re.escape(out.ignored[-1]) + r"\s+(department|dept|category|aisle|section)\b", tx.raw)
+    if said:  # "jewellery department": a department was named, and none is called that
+        dim = {"dept": "department", "aisle": "department", "section": "department"}.get(said.group(1), said.group(1))
+        out.problems.append(f"no such {dim} \"{' '.join(out.ignored)}\" in your data ({dim}s: "
+                            f"{_listed(vocab.values.get(dim) or [])})")
+        out.blocking = True
         out.ignored = []
         return
     if not vocab.product_words or "product" not in vocab.dimensions:
@@ -1225,7 +1270,8 @@ def _rank(tx: _Text, spec: dict, out: QueryParse) -> None:
         spec["descending"] = False
         tx.take(low.span())
     elif "top" not in spec and (low or high):
-        grow = tx.search(r"\b(grew|grow|growing|growth|increase\w*|rose|gain\w*|improv\w*|(?<!shows )(?<!show )(?<!turns )"
+        grow = tx.search(r"\b(grew|grow|growing|growth|increase\w*|rose|gain\w*|improv\w*|jump\w*|spike\w*|surge\w*|"
+                         r"leap\w*|(?<!shows )(?<!show )(?<!turns )"
                          r"(?<!comes )(?<!pops )(?<!picked )(?<!pick )up)\b")
         fall = tx.search(r"\b(drop\w*|fell|fall\w*|declin\w*|decreas\w*|shrank|shrink\w*|lost|down)\b")
         if low and (not high or low.start() < high.start()):
@@ -1262,7 +1308,7 @@ def _rank(tx: _Text, spec: dict, out: QueryParse) -> None:
             spec["descending"] = not spec.get("descending", True)
             tx.take(fall.span())
     else:
-        grow = tx.search(r"\b(grew|grow|growing|growth|increase\w*|rose|gain\w*|improv\w*)\b")
+        grow = tx.search(r"\b(grew|grow|growing|growth|increase\w*|rose|gain\w*|improv\w*|jump\w*|spike\w*|surge\w*)\b")
         fall = tx.search(r"\b(drop\w*|fell|fall\w*|declin\w*|decreas\w*|shrank|shrink\w*|lost)\b")
         if grow or fall:
             spec["sort"] = "change"
@@ -1317,6 +1363,10 @@ def _metrics(tx: _Text, vocab: Vocab, out: QueryParse) -> list[str]:
                 out.problems.append(f"I can't compute {', '.join(d.replace('_', ' ') for d in dropped)} in the same "
                                     f"query as {names[0].replace('_', ' ')}: ask for it separately")
                 names = [n for n in names if n not in group]
+    if names and names[0] == "coupon_redemptions" and "redeeming_customers" not in names and re.search(
+            r"\bhow many (?:different |distinct |unique |separate )?(?:households|customers|shoppers|people)\b", tx.raw) and \
+            (not vocab.metrics or "redeeming_customers" in vocab.metrics):
+        names.append("redeeming_customers")  # "how many coupons were redeemed and by how many households"
     if "customers" in names and len(names) > 1 and names[0] != "customers":
         names = [n for n in names if n != "customers"] + ["customers"]
     if set(names) & {"new_customers", "returning_customers"} and _SPLIT_REVENUE.search(tx.raw) and \
@@ -1787,13 +1837,23 @@ def _finish(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse) -> None:
                     for k in keys if k for m in re.finditer(r"\b" + re.escape(k.split()[0]), text)]
             return min(hits) if hits else 10 ** 6
         f = min(eq, key=_pos) if at and len(eq) > 1 and any(_pos(g) < 10 ** 6 for g in eq) else eq[-1]
-        if f["dimension"] in ("department", "category") and any(is_non_merchandise(str(v)) for v in f["values"]):
-            spec["include_non_merchandise"] = True  # "what % of revenue is fuel": fuel stays in the shares
-        spec["filters"] = [g for g in spec["filters"] if g is not f] or None
-        if spec["filters"] is None:
-            spec.pop("filters")
-        spec["by"] = [f["dimension"]]
-        out.focus = [(f["dimension"], v) for v in f["values"]]
+        part = f
+        if part.get("op") == "range" and part["dimension"] == "hour":  # "share of orders before noon": those hours
+            lo = int(part["min"]) if part.get("min") is not None else 0
+            hi = int(part["max"]) if part.get("max") is not None else 23
+            f = {"dimension": "hour", "op": "in", "values": [str(h) for h in range(lo, hi + 1)]}
+            spec["filters"] = [f if g is part else g for g in spec["filters"]]
+        if "values" not in f:  # a range we cannot list as values: the total inside it, said so
+            spec.pop("share_of_total")
+            out.problems.append("I can't give that range as a share of the total; the total inside the range is below")
+        else:
+            if f["dimension"] in ("department", "category") and any(is_non_merchandise(str(v)) for v in f["values"]):
+                spec["include_non_merchandise"] = True  # "what % of revenue is fuel": fuel stays in the shares
+            spec["filters"] = [g for g in spec["filters"] if g is not f] or None
+            if spec["filters"] is None:
+                spec.pop("filters")
+            spec["by"] = [f["dimension"]]
+            out.focus = [(f["dimension"], v) for v in f["values"]]
     elif spec.get("share_of_total") and not spec.get("by"):
         spec.pop("share_of_total")  # a share of nothing: the plain total answers it
     if spec.get("descending") is True:

@@ -114,7 +114,8 @@ _UNHELD: list[tuple[str, str, str]] = [
      "email engagement (opens, clicks, unsubscribes)",
      "I can report coupon redemptions and redemption rates by campaign."),
     (r"\bprospects?\b|\bleads\b|\bnon-?customers\b|\b(people|households|customers) (who|that) (have not|haven't|never) "
-     r"(bought|shopped|purchased) (from us|with us|anything)( yet)?\b|\bsign[- ]?ups?\b|\bsigned up\b|\bwe sign up\b",
+     r"(bought|shopped|purchased) (from us|with us|anything)( yet)?\b(?! (for|in|since|over|during|within|the (last|past)|"
+     r"lately|recently|this|last|past)\b)|\bsign[- ]?ups?\b|\bsigned up\b|\bwe sign up\b",
      "people who have not bought yet (prospects, leads, sign-ups)",
      "I can rank your existing customers by predicted lifetime value (\"most valuable customers\")."),
     (r"\blose (\w+ ){0,3}to (a |the )?(amazon|walmart|costco|kroger|aldi|lidl|target|competitors?|rivals?)\b",
