@@ -1,10 +1,10 @@
 """Ask the question banks of the offline assistant on the demo workspace.
 
-    python bench/question_bank.py [--bank dev|heldout|heldout2|heldout3|heldout4|heldout5|tune|tune2|tune3|tune4|all]
-                                  [--workspace DIR] [--n-customers 300] [--out bench/results/question_bank.md]
-                                  [--show-blind]
+    python bench/question_bank.py [--bank dev|heldout|heldout2|heldout3|heldout4|heldout5|tune|tune2|tune3|tune4|tune5
+                                          |all] [--workspace DIR] [--n-customers 300]
+                                  [--out bench/results/question_bank.md] [--show-blind]
 
-Ten banks: ``dev`` (tests/question_bank.py) is the one the planner was tuned on; ``heldout``
+Eleven banks: ``dev`` (tests/question_bank.py) is the one the planner was tuned on; ``heldout``
 (tests/question_bank_heldout.py) was written later by someone who had not seen the planner, its tests or the dev
 questions, so it measures wording the planner was not tuned on; ``heldout2`` (tests/question_bank_heldout2.py,
 session 8) likewise, blind to the planner and to both other banks' questions; ``heldout3``
@@ -16,7 +16,7 @@ helper blind6) likewise blind to the planner, its parser and the other banks' qu
 misses and fixes the planner on them; ``tune2`` (tests/question_bank_tune2.py, session 9, helper tune6) is a second
 tuning bank, not blind either; ``tune3`` (tests/question_bank_tune3.py, session 10, helper tune7) is a third tuning
 bank, not blind either; ``tune4`` (tests/question_bank_tune4.py, session 10, helper tune8) a fourth, not blind
-either.
+either; ``tune5`` (tests/question_bank_tune5.py, session 10, helper tune9) a fifth, not blind either.
 Grades every answer (right / declined / wrong; see tests/question_bank.py) and writes, per bank, a table per
 category, the overall answer accuracy and refusal count, and every miss with its answer, to --out. Without
 --workspace it builds the demo workspace the tests use (models.pipeline, 300 households, quick settings) under /tmp first.
@@ -45,7 +45,7 @@ BLIND = {"heldout3", "heldout4", "heldout5"}
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--bank", default="all", choices=("dev", "heldout", "heldout2", "heldout3", "heldout4", "heldout5",
-                                                      "tune", "tune2", "tune3", "tune4", "all"))
+                                                      "tune", "tune2", "tune3", "tune4", "tune5", "all"))
     ap.add_argument("--workspace", type=Path, default=None)
     ap.add_argument("--n-customers", type=int, default=300)
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "question_bank.md")
@@ -68,7 +68,7 @@ def main() -> None:
     from assistant.session import ChatSession
     from tests import (question_bank, question_bank_heldout, question_bank_heldout2, question_bank_heldout3,
                        question_bank_heldout4, question_bank_heldout5, question_bank_tune, question_bank_tune2,
-                       question_bank_tune3, question_bank_tune4)
+                       question_bank_tune3, question_bank_tune4, question_bank_tune5)
     from tests.question_bank import markdown_table, run_bank, summarize
     from tools import ToolContext, build_tools
 
@@ -91,9 +91,11 @@ def main() -> None:
              "tune3": ("Tuning bank 3 (tests/question_bank_tune3.py, session 10): NOT blind",
                        question_bank_tune3.QUESTIONS),
              "tune4": ("Tuning bank 4 (tests/question_bank_tune4.py, session 10): NOT blind",
-                       question_bank_tune4.QUESTIONS)}
+                       question_bank_tune4.QUESTIONS),
+             "tune5": ("Tuning bank 5 (tests/question_bank_tune5.py, session 10): NOT blind",
+                       question_bank_tune5.QUESTIONS)}
     chosen = (["dev", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "tune", "tune2", "tune3",
-               "tune4"] if args.bank == "all" else [args.bank])
+               "tune4", "tune5"] if args.bank == "all" else [args.bank])
     ctx = ToolContext(ws)
     agent = build_agent(OfflinePlanner(context=ctx), build_tools(ctx))
     commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,

@@ -23,6 +23,7 @@ from tests import question_bank_tune as tune
 from tests import question_bank_tune2 as tune2
 from tests import question_bank_tune3 as tune3
 from tests import question_bank_tune4 as tune4
+from tests import question_bank_tune5 as tune5
 from tests.question_bank import (ANSWERABLE, QUESTIONS, REFUSALS, BankData, Question, either, expects_of, grade,
                                  markdown_table, one, parse_numbers, ranked, run_bank, summarize)
 
@@ -297,13 +298,25 @@ TUNE4_ACCURACY_FLOOR = 52 / 81
 TUNE4_MAX_CONFIDENT_REFUSALS = 5
 
 
+# ----------------------------------------------------------------------------------- the tuning bank 5
+# tests/question_bank_tune5.py (session 10, helper tune9) was written without reading the planner, its parser, its
+# tests or the other banks' question lists, as busy non-analysts type into a chat box (rambling sentences, hedges,
+# polite wrappers, unusual verbs, negations, "apart from" filters, bottom rankings, per-X averages), and is NOT blind
+# either: the lead tunes the planner on its misses. First run
+# (main f243e62 + this bank, 2026-12-08 01:20 UTC, demo workspace, 300 households): 29/59 answerable right (49.2%;
+# 22 declined, 8 wrong) and 0/14 refusals answered confidently (bench/results/question_bank_tune5.md lists every
+# miss). Floors one question under that.
+TUNE5_ACCURACY_FLOOR = 28 / 59
+TUNE5_MAX_CONFIDENT_REFUSALS = 1
+
+
 # the side banks' own checks (every bank but dev): (module, minimum answerable, minimum refusals, the questions the
 # grand total may answer — the first held-out bank asks three plain totals)
 _SIDE = {"heldout": (heldout, 90, 30, {"h-tot-sales", "h-tot-trans", "h-tot-shoppers"}),
          "heldout2": (heldout2, 50, 15, set()), "heldout3": (heldout3, 40, 12, set()),
          "heldout4": (heldout4, 60, 15, set()), "heldout5": (heldout5, 80, 18, set()),
          "tune": (tune, 70, 15, set()), "tune2": (tune2, 60, 12, set()), "tune3": (tune3, 80, 20, set()),
-         "tune4": (tune4, 70, 15, {"t4-two-alltime"})}
+         "tune4": (tune4, 70, 15, {"t4-two-alltime"}), "tune5": (tune5, 55, 12, set())}
 
 
 @pytest.mark.parametrize("bank", list(_SIDE))
@@ -396,6 +409,19 @@ def test_tune4_two_in_one_needs_both_numbers(bank_data):
     assert grade(two, f"Campaign 13: {coupons:,.0f} coupons redeemed by {households:,.0f} households", d)[0] == "right"
     assert grade(two, f"Campaign 13: {coupons:,.0f} coupons redeemed", d)[0] == "wrong"
 
+def test_tune5_readings_are_whole(bank_data):
+    """A two-part question needs both numbers; the top item of an 'apart from X' ranking is not X."""
+    d = bank_data
+    two = next(q for q in tune5.ANSWERABLE if q.id == "t5-two-dec")
+    orders, aov = expects_of(two.truth(d))[0].alternatives[0]
+    assert grade(two, f"December 2017: {orders:,.0f} orders, average basket ${aov:,.2f}", d)[0] == "right"
+    assert grade(two, f"December 2017: {orders:,.0f} orders", d)[0] == "wrong"
+    apart = next(q for q in tune5.ANSWERABLE if q.id == "t5-produce-apart-salad")
+    e = expects_of(apart.truth(d))[0]
+    assert e.name[0] != "Salad Mix"
+    assert grade(apart, f"Salad Mix: ${e.alternatives[0][0]:,.2f}", d)[0] == "wrong"
+
+
 # ------------------------------------------------------------------------- every bank, asked of the assistant
 @dataclass(frozen=True)
 class Bank:
@@ -425,6 +451,8 @@ BANKS = {
                   TUNE3_ACCURACY_FLOOR, TUNE3_MAX_CONFIDENT_REFUSALS),
     "tune4": Bank("tuning bank 4 (session 10; the lead tunes on it: not blind)", tune4.QUESTIONS,
                   TUNE4_ACCURACY_FLOOR, TUNE4_MAX_CONFIDENT_REFUSALS),
+    "tune5": Bank("tuning bank 5 (session 10; the lead tunes on it: not blind)", tune5.QUESTIONS,
+                  TUNE5_ACCURACY_FLOOR, TUNE5_MAX_CONFIDENT_REFUSALS),
 }
 
 
