@@ -183,3 +183,9 @@ def test_a_segment_name_with_a_word_no_segment_has_matches_none():
     assert match_segment("how many customers sit in the Loyal Lions segment?", profiles) is None
     assert match_segment("how many customers are in the loyal segment", profiles) == "Loyal high-spend weekly regulars"
     assert match_segment("customers in the loyal high spend segment", profiles) == "Loyal high-spend weekly regulars"
+
+
+def test_coupon_and_retailer_discounts_together(session, lines):
+    y = _between(lines, "2017-01-01", "2018-01-01")
+    res = session.ask("coupon and retailer discounts combined, for 2017 as a whole")
+    assert money(y["discount"].fillna(0).sum() + y["coupon_discount"].fillna(0).sum()) in res.answer

@@ -319,7 +319,7 @@ def _query(r: dict, focus: Iterable[tuple[str, str]] = ()) -> str:
     spec = r.get("spec") or {}
     by = list(spec.get("by") or [])
     money = {"revenue", "avg_basket", "revenue_per_customer", "discount", "coupon_discount", "discount_per_order", "price_per_unit",
-             "coupon_discount_per_coupon_order", "new_customer_revenue", "returning_customer_revenue", "coupon_order_revenue"}
+             "coupon_discount_per_coupon_order", "new_customer_revenue", "returning_customer_revenue", "coupon_order_revenue", "all_discounts"}
 
     def fmt(col: str, v: Any) -> str:
         if v is None:

@@ -41,7 +41,11 @@ METRIC_PHRASES: list[tuple[str, str]] = [
      r"reviews (per|by|each|a|every) (month|week|quarter|year|product|category|department|brand)", "review_count"),
     (r"(average|avg|mean|overall|typical) (star |customer |review )?ratings?|(average|avg|mean) (number of )?stars?|"
      r"star ratings?|ratings?|rated|how (is|are) .{1,40}? rated", "avg_rating"),
-    (r"(number of|how many|count of|total) (marketing )?campaigns|campaign count", "campaigns"),
+    (r"(number of|how many|count of|total) (marketing )?campaigns|campaign count|(the )?(most|fewest|more|fewer|"
+     r"highest number of|largest number of) campaigns", "campaigns"),
+    (r"(coupon|coupons) (and|&|\+|plus) (retailer|store|shop) discounts?|(retailer|store|shop) (and|&|\+|plus) coupon "
+     r"discounts?|(all|both kinds of|both types of) discounts?( combined| together)?|discounts? of (both|all) kinds",
+     "all_discounts"),
     (r"(ran|run|runs|running|lasted|lasts|lasting|went on)( the)?(?= ~| longest| shortest| the longest| the shortest)|"
      r"(?<=campaign )(length|duration)s?|(length|duration) of (the |each |our )?campaigns?|how long (did|does|was|were|do) "
      r"([~\w]+ ){0,3}?(run|last|go on)|(longest|shortest)[- ]running", "campaign_days"),
@@ -300,4 +304,9 @@ contain contains contained containing include includes included including
 crowd bunch gang terms wins winner winning dependent reliant depend depends rely relies relying finish finished
 merchandise wise meaning means mean actually actual rather saw seen sees file size sizes bracket brackets band bands
 within inside amongst whilst
+almost am anyhow anyway as because beside besides eg etc ie else even hence her here herself him his however if indeed
+itself may might meanwhile moreover mostly must myself namely nevertheless ourselves perhaps seem seemed seems she he
+somehow themselves therefore thereby though although thus too toward towards upon whatever whereas whether whose yours
+yourself yourselves onto through thru throughout along approx ballpark basically literally honestly currently generally
+kindly wondering wonder curious reckon guess ish boss manager managers colleague colleagues team asked asking ask
 once ever away used use acquire acquired gain gained win won attract attracted redeemed""".split())

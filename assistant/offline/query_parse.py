@@ -437,7 +437,8 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
             tx.take(m.span())
     if set(metrics) & {"coupon_redemptions", "redeeming_customers", "coupon_redemption_rate", "campaign_reach",
                        "customer_redemption_rate", "coupon_discount", "campaigns", "coupon_discount_per_coupon_order",
-                       "orders_with_coupon", "coupon_order_share", "coupon_order_revenue", "coupon_order_revenue_share"}:
+                       "orders_with_coupon", "coupon_order_share", "coupon_order_revenue", "coupon_order_revenue_share",
+                       "all_discounts"}:
         for m in tx.finditer(r"\b(coupons?|vouchers?)\b"):  # "of our coupons": the subject, not the Coupon department
             tx.take(m.span())
     if "share_negative" in metrics and re.search(r"\b(1|one)[- ]?stars?\b", tx.raw) and \
