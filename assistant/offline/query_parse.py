@@ -669,6 +669,11 @@ previous prior next new best worst biggest top most least per by of for in on fr
 retention loyalty coupon coupons did does do how was were is are and or with between vs versus each""".split())
 
 
+_NOT_PRODUCT_WORDS = frozenset("""not no never nor without didn don doesn haven hasn won size sizes value values pack packs
+store stores best cost costs price prices priced promo promos deal deals sale sales free new total type types kind kinds
+regular special plain large small big mini extra super premium basic single double multi family families""".split())
+
+
 def _product_names(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse) -> None:
     """Left-over words that occur in product names ("kale", "coca cola") become a name-contains filter on
     product, said so in the restatement; words that occur in no product name stay ignored (and are named)."""
@@ -716,8 +721,10 @@ def _product_names(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse) -> None
         return
     if not vocab.product_words or "product" not in vocab.dimensions:
         return
-    if set(out.ignored) & {"not", "no", "never", "nor", "without", "didn", "don", "doesn", "haven", "hasn", "won"}:
-        return  # "who didn't come back": a negation nothing read, not a product whose name holds "not"
+    if set(out.ignored) & _NOT_PRODUCT_WORDS:
+        # "who didn't come back", "which size", "google ads cost": a word nothing read, not a product whose name
+        # happens to hold it ("not", "size", "cost" and "value" are in product descriptions too)
+        return
     if not all(w in vocab.product_words or _stem(w) in vocab.product_words for w in out.ignored):
         return
     phrase = " ".join(_stem(w) if w not in vocab.product_words else w for w in out.ignored)
