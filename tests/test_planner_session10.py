@@ -189,3 +189,11 @@ def test_coupon_and_retailer_discounts_together(session, lines):
     y = _between(lines, "2017-01-01", "2018-01-01")
     res = session.ask("coupon and retailer discounts combined, for 2017 as a whole")
     assert money(y["discount"].fillna(0).sum() + y["coupon_discount"].fillna(0).sum()) in res.answer
+
+
+def test_the_second_of_two_questions_points_back_to_the_first(session, lines):
+    first = lines.groupby("customer_id")["timestamp"].min()
+    feb = _between(lines, "2017-02-01", "2017-03-01")
+    new = feb[feb["customer_id"].map(first) >= pd.Timestamp("2017-02-01")]
+    res = session.ask("how many new customers came in during february, and how much did they spend that month?")
+    assert f"**{new['customer_id'].nunique():,}**" in res.answer and money(new["amount"].sum()) in res.answer

@@ -395,6 +395,27 @@ _TWO_PARTS = re.compile(r"\s*[,;]?\s+(?:and|also|plus)\s+(?=(?:which|what|how|wh
                         r"\?\s+(?:and\s+|also\s+)?(?=[a-z])|;\s+", re.I)
 
 
+_SUBJECT = re.compile(r"\b((?:new|returning|repeat|first[- ]time|targeted|lapsed|inactive|loyal|coupon)\s+"
+                      r"(?:customers|households|shoppers|buyers|redeemers))\b", re.I)
+_BACK_WHO = re.compile(r"\b(they|them|those (?:customers|households|shoppers|people)|these (?:customers|households|"
+                       r"shoppers|people))\b", re.I)
+_BACK_WHEN = re.compile(r"\b(?:in\s+)?(?:that|the same)\s+(?:month|quarter|week|year|period|time|day)\b|\bthen\b", re.I)
+
+
+def _resolve_back(a: str, b: str, ent: Entities) -> str:
+    """The second of two questions read with what it points back to: "how many new customers came in during
+    February, and how much did they spend that month" -> "... how much did new customers spend in February"."""
+    who = _SUBJECT.search(a)
+    if who and _BACK_WHO.search(b):
+        b = _BACK_WHO.sub(who.group(1), b, count=1)
+    if _BACK_WHEN.search(b) and ent.vocab.last is not None:
+        pp = parse_periods(a.lower(), ent.vocab.last, ent.vocab.first)
+        if pp.window is not None and pp.spans and not pp.compare:
+            said = " ".join(a[x:y] for x, y in pp.spans).strip()
+            b = _BACK_WHEN.sub(f"in {said}", b, count=1)
+    return b
+
+
 def make_plan(question: str, router: Router, ent: Entities,
               history: list[tuple[str, dict]] | None = None) -> Plan:
     """The plan for ``question``; a message holding two questions gets both parts answered (or declined) when
@@ -407,6 +428,8 @@ def make_plan(question: str, router: Router, ent: Entities,
     a, b = q[:cuts[0].start()].strip(" ,;?"), q[cuts[0].end():].strip(" ,;?")
     if len(a.split()) < 2 or len(b.split()) < 2:
         return whole
+    resolved = _resolve_back(a, b, ent)
+    changed, b = resolved != b, resolved
     pa, pb = _make_plan(a, router, ent, None), _make_plan(b, router, ent, None)
 
     def same(x: Plan, y: Plan) -> bool:
@@ -417,7 +440,8 @@ def make_plan(question: str, router: Router, ent: Entities,
     crossed = whole.route == "query_data" and {pa.route, pb.route} <= {"query_data", "data_overview"} and \
         by[1] and by[2] and \
         len(by[0]) >= 2 and set(by[0]) == set(by[1]) | set(by[2])  # "revenue by month and which category …"
-    if not (same(whole, pa) or same(whole, pb) or crossed) or same(pa, pb) or pa.each_segment or pb.each_segment:
+    if not (same(whole, pa) or same(whole, pb) or crossed or changed) or same(pa, pb) or pa.each_segment or \
+            pb.each_segment:
         return whole  # the whole question already reads both parts (or neither part stands alone)
     tools = [p for p in (pa, pb) if p.route not in ANSWER_ROUTES]
     said = list(dict.fromkeys(p.message for p in (pa, pb) if p.message))  # one "Period: all data" for both
