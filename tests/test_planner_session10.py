@@ -197,3 +197,24 @@ def test_the_second_of_two_questions_points_back_to_the_first(session, lines):
     new = feb[feb["customer_id"].map(first) >= pd.Timestamp("2017-02-01")]
     res = session.ask("how many new customers came in during february, and how much did they spend that month?")
     assert f"**{new['customer_id'].nunique():,}**" in res.answer and money(new["amount"].sum()) in res.answer
+
+
+def test_everyday_verbs_and_exclusions(session, ws, lines):
+    y = _between(lines, "2017-01-01", "2018-01-01")
+    res = session.ask("what's total revenue for 2017 if you take fuel out?")
+    assert money(y.loc[y["department"] != "Fuel", "amount"].sum()) in res.answer and "containing 'take'" not in res.answer
+    c = ws.read_table("customers")
+    by_q = _between(lines, "2017-01-01", "2018-01-01").assign(q=lambda d: d["timestamp"].dt.quarter)
+    q = by_q.groupby("q")["amount"].sum()
+    res = session.ask("which quarter of 2017 pulled in the least revenue?")
+    assert f"2017-Q{q.idxmin()}" in res.answer and money(q.min()) in res.answer
+    soft = lines[lines["category"] == "Soft Drinks"]
+    res = session.ask("roughly what do we get per unit for soft drinks on average?")
+    assert money(soft["amount"].sum() / soft["quantity"].sum()) in res.answer
+    big = c[c["household_size"].astype(str).str.extract(r"(\d+)")[0].astype(float) >= 5]["customer_id"]
+    res = session.ask("how many households of five or more people do we have on file?")
+    assert f"**{lines.loc[lines['customer_id'].isin(big), 'customer_id'].nunique():,}**" in res.answer
+    dec = _between(lines, "2017-12-01", "2018-01-01")
+    res = session.ask("on an average day in december, how much revenue did we take?")
+    assert money(dec["amount"].sum() / 31) in res.answer or \
+        money(dec["amount"].sum() / dec["timestamp"].dt.normalize().nunique()) in res.answer

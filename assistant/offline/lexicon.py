@@ -109,6 +109,8 @@ METRIC_PHRASES: list[tuple[str, str]] = [
     (r"(share|percent(age)?|proportion|fraction|%) (of |(?=~))(the |our |all )?([~\w-]+ |~+){0,3}?(customers|households|shoppers|"
      r"buyers|clients)( who| that)?( were| are| was| is)? (new|first[- ]time)( customers| households| shoppers| "
      r"buyers)?|new (customer|household|shopper|buyer) (share|rate|percent(age)?)", "new_customer_share"),
+    (r"(percent(age)?|share|proportion|%) of (our )?(revenue|sales) (do |did )?(we )?(give|gave|hand|handed|lose|lost) "
+     r"(back|away)( as| in| to)? (retailer |store )?discounts?", "discount_share_of_revenue"),
     (r"(new|first[- ]time) (customer|household|shopper|buyer)s?'? (revenue|sales|spend(ing)?)", "new_customer_revenue"),
     (r"(returning|repeat|existing) (customer|household|shopper|buyer)s?'? (revenue|sales|spend(ing)?)",
      "returning_customer_revenue"),
@@ -168,7 +170,7 @@ METRIC_PHRASES: list[tuple[str, str]] = [
      r"(customers|households|shoppers|buyers|people)|(most|fewest) (customers|households|shoppers|buyers)", "customers"),
     (r"(number of |how many |count of |total |distinct |unique |active )((different|distinct|unique|individual|separate|"
      r"actual|active|real) )?(customers|households|shoppers|buyers|clients)|(customer|household|shopper|buyer) (numbers|"
-     r"counts?)|(more|fewer|less) (customers|households|shoppers|buyers)|customer count|household count|(customers?|households?|shoppers?|people|buyers?) (who |that )?(have )?(bought|shopped|purchased|ordered|visited)|"
+     r"counts?)|(more|fewer|less) (customers|households|shoppers|buyers)|customer count|household count|(customers?|households?|shoppers?|people|buyers?) (who |that )?(have )?(bought|shopped|shop|purchased|ordered|visited)|"
      r"(customers|households|shoppers|buyers) (who were |that were |who are |that are )?active", "customers"),
     (r"(how much|what) (did|does|do)(?! (we|they|you|i|customers|households|people|shoppers)\b)(?=( the| our)?"
      r"( [~\w&'-]+){1,4}? (make|earn|bring in|take in|generate|gross)\b)|"
@@ -309,4 +311,5 @@ itself may might meanwhile moreover mostly must myself namely nevertheless ourse
 somehow themselves therefore thereby though although thus too toward towards upon whatever whereas whether whose yours
 yourself yourselves onto through thru throughout along approx ballpark basically literally honestly currently generally
 kindly wondering wonder curious reckon guess ish boss manager managers colleague colleagues team asked asking ask
+thanks thank cheers everyone everybody anyone check checking barely point but take took taking
 once ever away used use acquire acquired gain gained win won attract attracted redeemed""".split())

@@ -184,7 +184,7 @@ _AUDIENCE = (r"deck|report|meeting|presentation|slides?|review|update|call|email
 # a clause naming who the numbers are for ("for the board deck,", "for tomorrow's exec meeting:", ", for my boss?")
 _CONTEXT = re.compile(r"(?i)^\s*(?:(?:hey|hi|hello|ok|so|quick (?:one|q|question))[,!:\s-]+)?(?:for|ahead of|before)\s+"
                       r"(?:the|my|our|a|an|this|next|today'?s|tomorrow'?s|monday'?s|friday'?s|weekly|monthly)\s+"
-                      r"(?:[\w'-]+\s+){0,3}?(?:" + _AUDIENCE + r")\b\s*[,:;-]+|[,;-]\s*(?:for|ahead of)\s+"
+                      r"(?:[\w'-]+\s+){0,3}?(?:" + _AUDIENCE + r")\b\s*(?:[,:;-]+|(?:i|we)\s+(?:need|want|would like)(?:\s+to know)?\b)|[,;-]\s*(?:for|ahead of)\s+"
                       r"(?:the|my|our|a|an|this|next|today'?s|tomorrow'?s)\s+(?:[\w'-]+\s+){0,3}?(?:" + _AUDIENCE +
                       r")\b\s*(?=[?.!]*\s*$)|[?.!,;-]\s*(?:i\s+)?need\s+(?:it|this|these|them|the numbers?)\s+for\s+(?:the|my|our|a|an|"
                       r"this|next|today'?s|tomorrow'?s)\s+(?:[\w'-]+\s+){0,3}?(?:" + _AUDIENCE + r")\b\s*[?.!]*\s*$")
@@ -315,6 +315,26 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
         q = re.sub(r"(?i)\bhow much\s+(?:does|do|did)\s+(?:it|they|a coupon|coupons|the coupon)\s+(?:take|knock|shave|save)"
                    r"\s+off(?:\s+(?:the|a|each|an average|your))?\s*(?:basket|order|bill|shop|trip|transaction)?\b",
                    "average coupon discount per order where a coupon was used", q)
+    # "leave fuel out of the total", "leaving cigarettes aside", "if you take fuel out": an exclusion
+    q = re.sub(r"(?i)\b(?:if\s+(?:we|you)\s+)?(?:take|taking|took|leave|leaving|left|strip|stripping|put|putting|set|"
+               r"setting)\s+(?:the\s+)?([a-z][\w/&' -]{1,30}?)\s+(?:out|aside|to one side)(?:\s+of\s+(?:the\s+)?(?:total|"
+               r"numbers|figures|it))?\b", r"excluding \1", q)
+    # verbs for bringing in money: "rings up", "pulled in", "rake in"
+    q = re.sub(r"(?i)\b(?:ring|rings|rang|ringing|rung)\s+up\b|\b(?:pull|pulls|pulled|pulling|rake|rakes|raked|raking)\s+in\b",
+               "generate", q)
+    q = re.sub(r"(?i)\b(?:get|make|earn|charge|receive)\s+per\s+unit\b", "price per unit", q)
+    q = re.sub(r"(?i)\b(?:people|customers|households|shoppers|buyers)\s+who\s+first\s+(?:shopped|bought|ordered|purchased)"
+               r"(?:\s+with\s+us)?(?:\s+(?:during|in)\s+(?:that|the same|this)\s+(?:quarter|month|week|year|period))?",
+               "new customers", q)  # "revenue from people who first shopped with us during that quarter"
+    q = re.sub(r"(?i)\b(?:the\s+)?(?:start|beginning)\s+of\s+(?=(?:january|february|march|april|may|june|july|august|"
+               r"september|october|november|december|q[1-4]|20\d\d)\b)", "", q)  # "since the start of april"
+    q = re.sub(r"(?i)\b(?:one|1)\s+single\s+(order|purchase|visit|trip|basket|transaction)", r"one \1", q)
+    q = re.sub(r"(?i)\bonly\s+ever\b", "only", q)
+    q = re.sub(r"(?i)\b(?:on|for)\s+an?\s+(?:average|typical|normal|usual)\s+(day|week|month)\b", r"per \1 on average", q)
+    q = re.sub(r"(?i)\b(one|only once|just once|one order|a single order)(.{0,40}?)\s*,?\s*and\s+(?:never|didn't|did not)\s+"
+               r"(?:came|come|return(?:ed)?)(?:\s+back)?\b", r"\1\2", q)  # "placed one order and never came back"
+    q = re.sub(r"(?i)\b(two|three|four|five|six|seven|eight|nine|ten)\s+or\s+more\s+(kids|children|adults|members|people|"
+               r"persons)\b", lambda m: f"{_NUMW[m.group(1).lower()]}+ {m.group(2)}", q)
     q = re.sub(r"(?i)\b(?:punters|patrons)\b", "customers", q)  # British / trade slang for shoppers
     # "shoppers from Q3 who didn't come back in Q4": bought in Q3 but did not buy in Q4
     q = re.sub(r"(?i)\b(customers|shoppers|households|buyers|people|clients)\s+from\s+(?=(?:the\s+)?(?:q[1-4]|h[12]|last|"
@@ -401,9 +421,9 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
         out.signals.add("filter")
         tx.take(untargeted.span())
     vs = tx.search(r"\b(?P<a>(?:coupon\s+)?(?:redeemers|redeeming (?:customers|households|shoppers)|(?:customers|households|"
-                   r"shoppers|people|those|ones)\s+(?:(?:who|that)\s+)?(?:have\s+|had\s+|ever\s+)?redeemed(?:\s+(?:a\s+|any\s+|their\s+)?"
+                   r"shoppers|people|those|ones|household|customer|shopper)\s+(?:(?:who|that)\s+)?(?:have\s+|had\s+|ever\s+)?redeemed(?:\s+(?:a\s+|any\s+|their\s+|at least one\s+|one or more\s+)?"
                    r"(?:coupons?|vouchers?))?))\b[^?]{0,60}?\b(?P<b>(?:vs\.?|versus|than|or|and|compared (?:to|with)|against)\s+"
-                   r"(?:the\s+)?(?:non-?\s?redeemers|(?:people|customers|households|shoppers|those|ones)?\s*(?:who|that)?\s*"
+                   r"(?:the\s+)?(?:non-?\s?redeemers|(?:people|customers|households|shoppers|those|ones|one|a household|a customer)?\s*(?:who|that)?\s*"
                    r"(?:never|did not|do not|have not|not)(?:\s+(?:ever\s+)?(?:redeem\w*|did))?)(?:\s+(?:a\s+|any\s+|one\s+)?"
                    r"(?:coupons?|vouchers?)|\s+(?:one|any|anything|them|it)\b)?)")
     if vs and "redeemer" in (vocab.dimensions or {"redeemer": 1}):
