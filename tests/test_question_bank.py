@@ -235,8 +235,8 @@ HELDOUT3_MAX_CONFIDENT_REFUSALS = 1
 # (bench/results/question_bank_heldout4.md, the score only). Floors one question under that; the gap to the issue
 # targets (95% / 0) is the planner's and is NOT closed. Do not tune the planner on these questions' wording.
 # End of session 9 (main a08cef6, score only; still blind): 71/85 and 3/18.
-# Session 10 end: 74/85 (9 declined, 2 wrong), 2/18.
-HELDOUT4_ACCURACY_FLOOR = 73 / 85
+# Session 10 end: 75/85 (8 declined, 2 wrong), 2/18.
+HELDOUT4_ACCURACY_FLOOR = 74 / 85
 HELDOUT4_MAX_CONFIDENT_REFUSALS = 3
 
 
@@ -248,8 +248,8 @@ HELDOUT4_MAX_CONFIDENT_REFUSALS = 3
 # 76/103 answerable right (73.8%; 14 declined, 13 wrong) and 3/21 refusals answered confidently
 # (bench/results/question_bank_heldout5.md, the score only). Floors one question under that; the gap to the issue
 # targets (95% / 0) is the planner's and is NOT closed. Do not tune the planner on these questions' wording.
-# Session 10 end (lead, after tuning on tune2 / tune3 only): 78/103 (75.7%; 14 declined, 11 wrong), 0/21.
-HELDOUT5_ACCURACY_FLOOR = 77 / 103
+# Session 10 end (lead, after tuning on tune2-5 only, never on this bank): 81/103 (78.6%; 13 declined, 9 wrong), 0/21.
+HELDOUT5_ACCURACY_FLOOR = 80 / 103
 HELDOUT5_MAX_CONFIDENT_REFUSALS = 1
 
 
@@ -272,7 +272,7 @@ TUNE_MAX_CONFIDENT_REFUSALS = 1
 # miss). Floors one question under that. Re-measured on main 81de516 (the lead's 'last fortnight' / 'since black friday'
 # change, landed during the first run): 51/76 and 4/16 (t2-no-segment, 'Big Spenders Club', now answered by product name).
 # End of session 9 (main a08cef6): 70/76 (92.1%) and 0/16.
-TUNE2_ACCURACY_FLOOR = 74 / 76  # session 10 end: 75/76
+TUNE2_ACCURACY_FLOOR = 75 / 76  # session 10 end: 76/76
 TUNE2_MAX_CONFIDENT_REFUSALS = 1
 
 
@@ -282,8 +282,8 @@ TUNE2_MAX_CONFIDENT_REFUSALS = 1
 # 59d5d00 + this bank, 2026-12-08 00:09 UTC, demo workspace, 300 households): 62/90 answerable right (68.9%;
 # 14 declined, 14 wrong) and 2/20 refusals answered confidently (bench/results/question_bank_tune3.md lists every
 # miss). Floors one question under that.
-# Session 10 end, after the lead tuned on its misses: 87/90 (1 declined, 2 wrong), 0/20.
-TUNE3_ACCURACY_FLOOR = 86 / 90
+# Session 10 end, after the lead tuned on its misses: 90/90, 0/20.
+TUNE3_ACCURACY_FLOOR = 89 / 90
 TUNE3_MAX_CONFIDENT_REFUSALS = 1
 
 
@@ -294,8 +294,9 @@ TUNE3_MAX_CONFIDENT_REFUSALS = 1
 # (main 3353aa3 + this bank, 2026-12-08 00:48 UTC, demo workspace, 300 households): 53/81 answerable right
 # (65.4%; 13 declined, 15 wrong) and 4/18 refusals answered confidently (bench/results/question_bank_tune4.md
 # lists every miss). Floors one question under that.
-TUNE4_ACCURACY_FLOOR = 52 / 81
-TUNE4_MAX_CONFIDENT_REFUSALS = 5
+# Session 10 end, after the lead tuned on its misses: 79/81 (2 wrong), 0/18.
+TUNE4_ACCURACY_FLOOR = 78 / 81
+TUNE4_MAX_CONFIDENT_REFUSALS = 1
 
 
 # ----------------------------------------------------------------------------------- the tuning bank 5
@@ -306,7 +307,8 @@ TUNE4_MAX_CONFIDENT_REFUSALS = 5
 # (main f243e62 + this bank, 2026-12-08 01:20 UTC, demo workspace, 300 households): 29/59 answerable right (49.2%;
 # 22 declined, 8 wrong) and 0/14 refusals answered confidently (bench/results/question_bank_tune5.md lists every
 # miss). Floors one question under that.
-TUNE5_ACCURACY_FLOOR = 28 / 59
+# Session 10 end, after the lead tuned on its misses: 54/59 (1 declined, 4 wrong), 0/14.
+TUNE5_ACCURACY_FLOOR = 53 / 59
 TUNE5_MAX_CONFIDENT_REFUSALS = 1
 
 
