@@ -1,17 +1,18 @@
 """Ask the question banks of the offline assistant on the demo workspace.
 
-    python bench/question_bank.py [--bank dev|heldout|heldout2|heldout3|heldout4|heldout5|tune|tune2|tune3|tune4|tune5
-                                          |all] [--workspace DIR] [--n-customers 300]
+    python bench/question_bank.py [--bank dev|heldout|heldout2|heldout3|heldout4|heldout5|heldout6|tune|tune2|tune3
+                                          |tune4|tune5|all] [--workspace DIR] [--n-customers 300]
                                   [--out bench/results/question_bank.md] [--show-blind]
 
-Eleven banks: ``dev`` (tests/question_bank.py) is the one the planner was tuned on; ``heldout``
+Twelve banks: ``dev`` (tests/question_bank.py) is the one the planner was tuned on; ``heldout``
 (tests/question_bank_heldout.py) was written later by someone who had not seen the planner, its tests or the dev
 questions, so it measures wording the planner was not tuned on; ``heldout2`` (tests/question_bank_heldout2.py,
 session 8) likewise, blind to the planner and to both other banks' questions; ``heldout3``
 (tests/question_bank_heldout3.py, session 8 end) blind to the planner and to all three other banks' questions;
 ``heldout4`` (tests/question_bank_heldout4.py, session 9) blind to the planner and to the other banks' questions
-(its misses are written only with --show-blind); ``heldout5`` (tests/question_bank_heldout5.py, session 10,
-helper blind6) likewise blind to the planner, its parser and the other banks' questions (misses only with
+(its misses are written only with --show-blind); ``heldout5`` (tests/question_bank_heldout5.py, session 10, helper
+blind6) likewise blind to the planner, its parser and the other banks' questions (misses only with --show-blind);
+``heldout6`` (tests/question_bank_heldout6.py, session 10 end, helper blind7) likewise blind (misses only with
 --show-blind); ``tune`` (tests/question_bank_tune.py, session 9) is a TUNING bank, not blind: the lead reads its
 misses and fixes the planner on them; ``tune2`` (tests/question_bank_tune2.py, session 9, helper tune6) is a second
 tuning bank, not blind either; ``tune3`` (tests/question_bank_tune3.py, session 10, helper tune7) is a third tuning
@@ -20,9 +21,9 @@ either; ``tune5`` (tests/question_bank_tune5.py, session 10, helper tune9) a fif
 Grades every answer (right / declined / wrong; see tests/question_bank.py) and writes, per bank, a table per
 category, the overall answer accuracy and refusal count, and every miss with its answer, to --out. Without
 --workspace it builds the demo workspace the tests use (models.pipeline, 300 households, quick settings) under /tmp first.
-A bank kept blind (``heldout3``, ``heldout4``, ``heldout5``) gets its score only, unless --show-blind is given: its
-per-category table and misses are for its author, so that the planner's author, who reads this output, never tunes
-on them.
+A bank kept blind (``heldout3``, ``heldout4``, ``heldout5``, ``heldout6``) gets its score only, unless --show-blind is
+given: its per-category table and misses are for its author, so that the planner's author, who reads this output,
+never tunes on them.
 """
 
 from __future__ import annotations
@@ -39,13 +40,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 # banks whose misses (and per-category counts) are shown only with --show-blind
-BLIND = {"heldout3", "heldout4", "heldout5"}
+BLIND = {"heldout3", "heldout4", "heldout5", "heldout6"}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--bank", default="all", choices=("dev", "heldout", "heldout2", "heldout3", "heldout4", "heldout5",
-                                                      "tune", "tune2", "tune3", "tune4", "tune5", "all"))
+                                                      "heldout6", "tune", "tune2", "tune3", "tune4", "tune5", "all"))
     ap.add_argument("--workspace", type=Path, default=None)
     ap.add_argument("--n-customers", type=int, default=300)
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "question_bank.md")
@@ -67,8 +68,8 @@ def main() -> None:
     from assistant.offline import OfflinePlanner
     from assistant.session import ChatSession
     from tests import (question_bank, question_bank_heldout, question_bank_heldout2, question_bank_heldout3,
-                       question_bank_heldout4, question_bank_heldout5, question_bank_tune, question_bank_tune2,
-                       question_bank_tune3, question_bank_tune4, question_bank_tune5)
+                       question_bank_heldout4, question_bank_heldout5, question_bank_heldout6, question_bank_tune,
+                       question_bank_tune2, question_bank_tune3, question_bank_tune4, question_bank_tune5)
     from tests.question_bank import markdown_table, run_bank, summarize
     from tools import ToolContext, build_tools
 
@@ -84,6 +85,8 @@ def main() -> None:
                           "tests and the other banks' questions", question_bank_heldout4.QUESTIONS),
              "heldout5": ("Held-out bank 5 (tests/question_bank_heldout5.py, session 10): blind to the planner, its "
                           "parser, its tests and the other banks' questions", question_bank_heldout5.QUESTIONS),
+             "heldout6": ("Held-out bank 6 (tests/question_bank_heldout6.py, session 10 end): blind to the planner, "
+                          "its parser, its tests and the other banks' questions", question_bank_heldout6.QUESTIONS),
              "tune": ("Tuning bank (tests/question_bank_tune.py, session 9): the lead tunes the planner on its misses, "
                       "so it is NOT blind", question_bank_tune.QUESTIONS),
              "tune2": ("Tuning bank 2 (tests/question_bank_tune2.py, session 9): the lead tunes the planner on its "
@@ -94,7 +97,7 @@ def main() -> None:
                        question_bank_tune4.QUESTIONS),
              "tune5": ("Tuning bank 5 (tests/question_bank_tune5.py, session 10): NOT blind",
                        question_bank_tune5.QUESTIONS)}
-    chosen = (["dev", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "tune", "tune2", "tune3",
+    chosen = (["dev", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "tune", "tune2", "tune3",
                "tune4", "tune5"] if args.bank == "all" else [args.bank])
     ctx = ToolContext(ws)
     agent = build_agent(OfflinePlanner(context=ctx), build_tools(ctx))

@@ -19,6 +19,7 @@ from tests import question_bank_heldout2 as heldout2
 from tests import question_bank_heldout3 as heldout3
 from tests import question_bank_heldout4 as heldout4
 from tests import question_bank_heldout5 as heldout5
+from tests import question_bank_heldout6 as heldout6
 from tests import question_bank_tune as tune
 from tests import question_bank_tune2 as tune2
 from tests import question_bank_tune3 as tune3
@@ -253,6 +254,18 @@ HELDOUT5_ACCURACY_FLOOR = 80 / 103
 HELDOUT5_MAX_CONFIDENT_REFUSALS = 1
 
 
+# ----------------------------------------------------------------------------------- the held-out bank 6
+# tests/question_bank_heldout6.py (session 10 end, helper blind7) was written blind to the planner, its parser, its
+# tests and question files, bench/results/question_bank*.md and the question lists of the other banks; its misses are
+# not written anywhere the planner's author reads (bench/question_bank.py and the tests below give its counts only), so
+# it stays blind. First untuned run (main a8e5468 + this bank, 2026-12-08 02:07 UTC, demo workspace, 300 households):
+# 60/65 answerable right (92.3%; 2 declined, 3 wrong) and 0/13 refusals answered confidently
+# (bench/results/question_bank_heldout6.md, the score only). Floors one question under that; the gap to the
+# issue targets (95% / 0) is the planner's and is NOT closed. Do not tune the planner on these questions' wording.
+HELDOUT6_ACCURACY_FLOOR = 59 / 65
+HELDOUT6_MAX_CONFIDENT_REFUSALS = 1
+
+
 # ------------------------------------------------------------------------------------- the tuning bank
 # tests/question_bank_tune.py (session 9, helper tune5) was written without reading the planner, its tests or the other
 # banks' question lists, but it is NOT blind: the lead reads its misses and tunes the planner on them, so its score
@@ -317,6 +330,7 @@ TUNE5_MAX_CONFIDENT_REFUSALS = 1
 _SIDE = {"heldout": (heldout, 90, 30, {"h-tot-sales", "h-tot-trans", "h-tot-shoppers"}),
          "heldout2": (heldout2, 50, 15, set()), "heldout3": (heldout3, 40, 12, set()),
          "heldout4": (heldout4, 60, 15, set()), "heldout5": (heldout5, 80, 18, set()),
+         "heldout6": (heldout6, 60, 12, set()),
          "tune": (tune, 70, 15, set()), "tune2": (tune2, 60, 12, set()), "tune3": (tune3, 80, 20, set()),
          "tune4": (tune4, 70, 15, {"t4-two-alltime"}), "tune5": (tune5, 55, 12, set())}
 
@@ -445,6 +459,8 @@ BANKS = {
                      HELDOUT4_MAX_CONFIDENT_REFUSALS, blind=True),
     "heldout5": Bank("held-out bank 5 (blind, session 10)", heldout5.QUESTIONS, HELDOUT5_ACCURACY_FLOOR,
                      HELDOUT5_MAX_CONFIDENT_REFUSALS, blind=True),
+    "heldout6": Bank("held-out bank 6 (blind, session 10 end)", heldout6.QUESTIONS, HELDOUT6_ACCURACY_FLOOR,
+                     HELDOUT6_MAX_CONFIDENT_REFUSALS, blind=True),
     "tune": Bank("tuning bank (session 9; the lead tunes on it: not blind)", tune.QUESTIONS, TUNE_ACCURACY_FLOOR,
                  TUNE_MAX_CONFIDENT_REFUSALS),
     "tune2": Bank("tuning bank 2 (session 9; the lead tunes on it: not blind)", tune2.QUESTIONS,
