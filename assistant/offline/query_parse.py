@@ -395,46 +395,38 @@ def parse_query(question: str, vocab: Vocab) -> QueryParse:
     pos = tx.search(r"\b(?:people|customers|households|shoppers|buyers|those|ones)\s+(?:who|that)(?:'ve|\s+have|\s+had)?\s+"
                     r"(?:ever\s+)?(?:redeemed|used)\s+(?:at least one|one or more|a|any|some)?\s*(?:coupons?|vouchers?)\b|"
                     r"\b(?:coupon\s+)?redeemers\b")
+    two_groups = re.search(r"\b(?:vs\.?|versus|than|compared|against)\b", tx.raw)  # read below as a comparison
     if pos and not m and re.search(r"\b(spend|spent|revenue|sales|baskets?|orders?|worth|value|bring|brought|buy|bought|"
-                                   r"units)\b", tx.raw) and "redeemer" in (vocab.dimensions or {"redeemer": 1}) and \
-            not re.search(r"\b(?:vs\.?|versus|than|compared|against)\b", tx.raw):
+                                   r"units)\b", tx.raw) and _offers(vocab, "redeemer") and not two_groups:
         # "total spend of people who've redeemed a coupon": the redeemers' revenue, not the Coupon department
-        spec.setdefault("filters", []).append({"dimension": "redeemer", "op": "equals", "values": ["Redeemed a coupon"]})
-        out.signals.add("filter")
-        tx.take(pos.span())
+        _group_filter(tx, spec, out, pos.span(), "redeemer", "Redeemed a coupon")
     m_demo = tx.search(r"\b(?:missing|no|without|lack(?:ing|s)?|do not have|don't have|have no|unknown|not recorded)\s+"
                        r"(?:any\s+)?(?:demographics?|household (?:data|info|information|details|attributes|profiles?)|"
                        r"profile data)(?:\s+(?:info|information|data|details|on file|records?|rows?|for))*\b|"
                        r"\bdemographics?\s+(?:info\s+|information\s+|data\s+)?(?:is\s+|are\s+)?(?:missing|unknown|not "
                        r"recorded|blank|empty)\b")
-    if m_demo and "demographics" in (vocab.dimensions or {"demographics": 1}):
-        # "how many households are we missing demographic info for": no row in the customers table
-        spec.setdefault("filters", []).append({"dimension": "demographics", "op": "equals", "values": ["Not recorded"]})
-        out.signals.add("filter")
-        tx.take(m_demo.span())
-    untargeted = None if re.search(r"\b(vs\.?|versus|than|compared|against)\b", tx.raw) else tx.search(
+    if m_demo and _offers(vocab, "demographics"):
+        # "how many households are we missing demographic info for": no household attribute recorded
+        _group_filter(tx, spec, out, m_demo.span(), "demographics", "Not recorded")
+    untargeted = None if two_groups else tx.search(
         r"\b(?:who|that)\s+(?:were|was|have|has|had)\s+(?:never|not)\s+(?:been\s+)?(?:in|part of|included in|targeted by|"
         r"reached by|sent|on)\s+(?:any|a)\s+campaigns?\b|\b(?:never|not)[- ]targeted\b|\buntargeted\b")
-    if untargeted and "targeted" in (vocab.dimensions or {"targeted": 1}):
+    if untargeted and _offers(vocab, "targeted"):
         # "revenue from customers who were never in any campaign": the customers no campaign targeted
-        spec.setdefault("filters", []).append({"dimension": "targeted", "op": "equals", "values": ["Not targeted"]})
-        out.signals.add("filter")
-        tx.take(untargeted.span())
+        _group_filter(tx, spec, out, untargeted.span(), "targeted", "Not targeted")
     vs = tx.search(r"\b(?P<a>(?:coupon\s+)?(?:redeemers|redeeming (?:customers|households|shoppers)|(?:customers|households|"
                    r"shoppers|people|those|ones|household|customer|shopper)\s+(?:(?:who|that)\s+)?(?:have\s+|had\s+|ever\s+)?redeemed(?:\s+(?:a\s+|any\s+|their\s+|at least one\s+|one or more\s+)?"
                    r"(?:coupons?|vouchers?))?))\b[^?]{0,60}?\b(?P<b>(?:vs\.?|versus|than|or|and|compared (?:to|with)|against)\s+"
                    r"(?:the\s+)?(?:non-?\s?redeemers|(?:people|customers|households|shoppers|those|ones|one|a household|a customer)?\s*(?:who|that)?\s*"
                    r"(?:never|did not|do not|have not|not)(?:\s+(?:ever\s+)?(?:redeem\w*|did))?)(?:\s+(?:a\s+|any\s+|one\s+)?"
                    r"(?:coupons?|vouchers?)|\s+(?:one|any|anything|them|it)\b)?)")
-    if vs and "redeemer" in (vocab.dimensions or {"redeemer": 1}):
+    if vs and _offers(vocab, "redeemer"):
         spec["_by_redeemer"] = True  # "redeemers vs non-redeemers": two groups of customers side by side
         tx.take(vs.span("a"))
         tx.take(vs.span("b"))
-    elif m and "redeemer" in (vocab.dimensions or {"redeemer": 1}):
+    elif m and _offers(vocab, "redeemer"):
         # "households that didn't redeem any coupons": the complement of the redeemers, not a product word
-        spec.setdefault("filters", []).append({"dimension": "redeemer", "op": "equals", "values": ["Never redeemed"]})
-        out.signals.add("filter")
-        tx.take(m.span())
+        _group_filter(tx, spec, out, m.span(), "redeemer", "Never redeemed")
     elif m:
         _cannot(tx, out, m.span(), "I can't count the customers who did not redeem a coupon here: this workspace has "
                 "no coupon redemptions by customer", unheld=True)
@@ -624,6 +616,19 @@ def _campaign_started(tx: _Text, vocab: Vocab, spec: dict, out: QueryParse) -> N
     out.signals.add("filter")
     out.problems.append(f"campaigns whose {'start' if dim == 'campaign_start' else 'end'} day falls in {w.said} "
                         f"({w.dates})")
+
+
+def _offers(vocab: Vocab, dim: str) -> bool:
+    """Whether the workspace's layer has ``dim`` (a vocabulary with no dimensions listed offers every one)."""
+    return not vocab.dimensions or dim in vocab.dimensions
+
+
+def _group_filter(tx: _Text, spec: dict, out: QueryParse, span: tuple[int, int], dim: str, value: str) -> None:
+    """A phrase naming a group of customers ("who never redeemed", "never in any campaign") as a filter on the
+    layer's group dimension; its words are consumed."""
+    spec.setdefault("filters", []).append({"dimension": dim, "op": "equals", "values": [value]})
+    out.signals.add("filter")
+    tx.take(span)
 
 
 def _cannot(tx: _Text, out: QueryParse, span: tuple[int, int], text: str, unheld: bool = False) -> None:
@@ -1402,12 +1407,10 @@ def _metrics(tx: _Text, vocab: Vocab, out: QueryParse) -> list[str]:
         # "revenue split between new and returning customers", "how much did new customers spend": the revenue of
         # each group, beside the total (the counts stay only when asked for: "how many new customers and ...")
         count = re.search(r"\b(how many|number of|count)\b", tx.raw)
-        split = [m for m in ("new_customer_revenue", "returning_customer_revenue")
-                 if m.split("_")[0] in tx.raw or ("new" in tx.raw and "returning" in tx.raw)]
-        if not re.search(r"\breturning|repeat|existing\b", tx.raw):
-            split = ["new_customer_revenue"]
-        elif not re.search(r"\bnew\b", tx.raw):
-            split = ["returning_customer_revenue"]
+        returning = re.search(r"\breturning|repeat|existing\b", tx.raw)
+        new = re.search(r"\bnew\b", tx.raw)
+        split = ["new_customer_revenue"] * bool(new or not returning) + \
+            ["returning_customer_revenue"] * bool(returning and (not new or "returning" in tx.raw))
         if len(split) == 1 and _FROM_NEW.search(tx.raw) and len(out.windows) == 1 and "compare" not in out.signals:
             return names  # "revenue from new customers in Q3": _from_new_customers reads it, for any metric
         keep = [n for n in names if n not in ("new_customers", "returning_customers", "revenue")

@@ -91,6 +91,9 @@ _PRODUCT_FACTS = ("orders", "reviews")  # the facts with a product_id
 _ORDERS = "NULLIF(COUNT(DISTINCT {order_key}), 0)"
 _COUPON_ORDERS = "COUNT(DISTINCT CASE WHEN f.coupon_discount > 0 THEN {order_key} END)"
 _DISCOUNT_ORDERS = "COUNT(DISTINCT CASE WHEN f.discount > 0 THEN {order_key} END)"
+# net revenue of the whole baskets that had a coupon discount on at least one line
+_COUPON_ORDER_REVENUE = ("SUM(CASE WHEN f.order_id IN (SELECT order_id FROM orders WHERE coupon_discount > 0) "
+                         "THEN f.amount END)")
 
 METRICS: tuple[Metric, ...] = (
     Metric("revenue", "SUM(f.amount)", "net revenue: sum of line amounts, returns (negative amounts) subtracted",
@@ -155,11 +158,10 @@ METRICS: tuple[Metric, ...] = (
     Metric("coupon_order_share", f"{_COUPON_ORDERS} * 1.0 / {_ORDERS}",
            "share of the orders with a coupon discount on at least one line",
            (("orders", "coupon_discount"),), additive=False),
-    Metric("coupon_order_revenue", "SUM(CASE WHEN f.order_id IN (SELECT order_id FROM orders WHERE coupon_discount > 0) "
-           "THEN f.amount END)", "net revenue of the orders (whole baskets) with a coupon discount on at least one line",
+    Metric("coupon_order_revenue", _COUPON_ORDER_REVENUE,
+           "net revenue of the orders (whole baskets) with a coupon discount on at least one line",
            (("orders", "coupon_discount"), ("orders", "order_id")), money=True),
-    Metric("coupon_order_revenue_share", "SUM(CASE WHEN f.order_id IN (SELECT order_id FROM orders WHERE "
-           "coupon_discount > 0) THEN f.amount END) * 1.0 / NULLIF(SUM(f.amount), 0)",
+    Metric("coupon_order_revenue_share", f"{_COUPON_ORDER_REVENUE} * 1.0 / NULLIF(SUM(f.amount), 0)",
            "share of net revenue from orders (whole baskets) with a coupon discount on at least one line",
            (("orders", "coupon_discount"), ("orders", "order_id")), additive=False),
     Metric("orders_with_discount", _DISCOUNT_ORDERS,
